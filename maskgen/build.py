@@ -1,0 +1,66 @@
+"""`maskgen build`: recipe -> design -> die -> GDS/OASIS, .lyp, manifest, DRC markers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maskgen.cells.base import Builder
+from maskgen.design import Design, derive
+from maskgen.die import DieLayout, build_die
+from maskgen.manifest import manifest
+from maskgen.output import write_json, write_layout, write_lyp
+from maskgen.pdk import load_pdk
+from maskgen.recipe import load_recipe
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and found."""
+
+    design: Design
+    die: DieLayout
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    drc: Any = None
+
+
+def prepare(recipe_path: Path, pdk_override: str | None = None) -> Design:
+    """Load and validate a recipe and its PDK into a design (nothing is written)."""
+    recipe = load_recipe(recipe_path)
+    pdk = load_pdk(pdk_override or recipe.pdk)
+    return derive(recipe, pdk, recipe_path)
+
+
+def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
+          run_drc: bool = True, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb."""
+    say = progress or (lambda _msg: None)
+    design = prepare(recipe_path, pdk_override)
+    name = design.recipe.name
+    say(f"building {name} ({design.process.name})")
+    b = Builder(design.pdk, name)
+    die = build_die(b, design)
+    out_dir = out / name
+    files = {"gds": out_dir / f"{name}.gds", "lyp": out_dir / f"{name}.lyp", "json": out_dir / f"{name}.json"}
+    if oasis:
+        files["oas"] = out_dir / f"{name}.oas"
+    if run_drc:
+        files["lyrdb"] = out_dir / f"{name}.lyrdb"
+    data = manifest(design, die, {k: p.name for k, p in files.items()})
+    say("writing layout")
+    write_layout(b.lib, files["gds"])
+    if oasis:
+        write_layout(b.lib, files["oas"])
+    write_lyp(design.pdk, files["lyp"])
+    write_json(files["json"], data)
+    result = BuildResult(design=design, die=die, out_dir=out_dir, files=files, manifest=data)
+    if run_drc:
+        from maskgen.drc import run_drc as drc, write_reports
+        say("running DRC")
+        result.drc = drc(files["gds"], design.pdk, manifest=data, progress=say)
+        write_reports(result.drc, lyrdb=files["lyrdb"])
+    return result

@@ -1,0 +1,36 @@
+"""One-line input errors: file, key, value and what is allowed (exit code 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class InputError(Exception):
+    """Bad input from the user: a recipe value, a PDK name, a file that cannot be read."""
+
+    def __init__(self, file: str | Path | None, key: str | None, value: Any, allowed: str) -> None:
+        self.file = str(file) if file is not None else None
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """The error as one line: `file: key = value: allowed`."""
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.key:
+            shown = _short(self.value)
+            parts.append(f"{self.key} = {shown}")
+        elif self.value is not None:
+            parts.append(_short(self.value))
+        return ": ".join(parts + [self.allowed])
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """Render a value on one short line."""
+    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,94 @@
+"""The build manifest (<name>.json): recipe echo, PDK, process, layers, masks and per-bump figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from maskgen import __version__
+from maskgen.design import Design
+from maskgen.die import DieLayout
+from maskgen.pdk import layer_table
+
+SITE_LIST_LIMIT = 20_000
+"""Bump sites are listed one by one up to this count (a wafer lists its die's sites once)."""
+
+
+def _round(value: Any, digits: int = 4) -> Any:
+    """Round floats (recursively) so the manifest reads well and is stable."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _round(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(v, digits) for v in value]
+    return value
+
+
+def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dict[str, Any] | None = None) -> dict:
+    """Everything a user or the DRC needs to know about a build, deterministic."""
+    r = design.recipe
+    used = {n for n in design.features if n in design.pdk.layers}
+    fig = asdict(design.bump)
+    fig["count"] = die.bump_count
+    data: dict[str, Any] = {
+        "maskgen": __version__,
+        "name": r.name,
+        "recipe_file": design.file.name,
+        "recipe": r.model_dump(mode="json", exclude_none=True),
+        "pdk": design.pdk.name,
+        "process": design.process.name,
+        "seed": design.process.seed,
+        "features": sorted(design.features),
+        "materials": dict(sorted(design.materials.items())),
+        "steps": [{"index": s.index, "action": s.step.action, "name": s.step.name, "material": s.material,
+                   "thickness": s.thickness, "mask": s.step.mask} for s in design.steps],
+        "layers": [row for row in layer_table(design.pdk) if row["name"] in used],
+        "masks": mask_list(design),
+        "die": {"name": die.cell.name, "size": list(r.die.size), "bump_cell": die.bump.name,
+                "arrays": len(die.arrays)},
+        "bump_count": die.bump_count,
+        "bump_types": [fig],
+        "outputs": outputs,
+    }
+    if die.bump_count <= SITE_LIST_LIMIT:
+        data["bumps"] = [{"name": s.name, "x": s.x, "y": s.y, **({"net": s.net} if s.net else {})}
+                         for s in die.sites]
+    if extra:
+        data.update(extra)
+    return _round(data)
+
+
+def mask_list(design: Design) -> list[dict[str, Any]]:
+    """The masks of the process in step order: mask layer, step, and the resist tone behind its polarity."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    coated: dict[str, str | None] = {}
+    for s in design.steps:
+        st = s.step
+        if st.layer:
+            coated[st.layer] = s.material
+        if not st.mask or st.mask in seen:
+            continue
+        seen.add(st.mask)
+        if st.action == "expose":
+            resist = next((coated[f] for f in st.films if f in coated), None)
+            drawn = "opening"
+        else:
+            resist = st.resist
+            drawn = "material" if st.keep == "drawn" else "opening"
+        tone = design.pdk.material(resist).tone if resist else None
+        out.append({"mask": st.mask, "level": len(out) + 1, "step": st.name, "step_index": s.index,
+                    "gds": list(design.pdk.gds(st.mask)), "drawn": drawn, "resist": resist, "tone": tone,
+                    "polarity": polarity(drawn, tone)})
+    return out
+
+
+def polarity(drawn: str, tone: str | None) -> str:
+    """Mask-shop polarity of the drawn shapes: 'clear' (chrome removed) or 'dark' (chrome kept).
+
+    A positive resist is removed where light passes: openings are drawn clear, kept material dark.
+    A negative resist stays where light passes: the opposite.
+    """
+    clear = (drawn == "opening") == (tone != "negative")
+    return "clear" if clear else "dark"

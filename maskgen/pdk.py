@@ -1,0 +1,264 @@
+"""Load a process design kit (pdk/<name>/): layers, rules, materials and processes, as data."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from maskgen.datafile import read_yaml, validate
+from maskgen.errors import InputError
+
+CANONICAL_LAYERS = (
+    "PAD PASV SAC ELASTIC INS1 INS2 RDL PROT UBM EXPOSE PR1 PR2 PR3 PR4 "
+    "SM1 SM2 SM3 POLY BUMP REFLOW DIE WAFER"
+).split()
+
+PROCESS_FAMILIES = ("stair_bump", "ball_drop", "two_step_ball", "flux_fill", "cantilever_wlcsp")
+
+ACTIONS = (
+    "substrate deposit coat laminate expose develop etch plate print drop flux reflow strip release"
+).split()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Layer(_Strict):
+    """One canonical layer: GDS numbers, meaning of a drawn shape, colour, mask or reference."""
+
+    layer: int = Field(ge=0, le=65535)
+    datatype: int = Field(ge=0, le=65535)
+    shape: Literal["material", "opening"]
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    pattern: Literal["solid", "hollow", "hatched", "dotted", "dense"] = "solid"
+    role: Literal["mask", "reference"]
+    description: str
+
+
+class Rule(_Strict):
+    """One design rule: id, value in um (or None), description, claims and source."""
+
+    id: str
+    value: float | None
+    description: str
+    claims: list[str]
+    source: str
+    params: dict[str, float] = {}
+
+
+class RuleDeck(_Strict):
+    """The rules file: manufacturing grid, circle tolerance and the rules."""
+
+    grid: float = Field(gt=0)
+    chord_error: float = Field(gt=0)
+    rules: list[Rule]
+
+
+class Material(_Strict):
+    """A material with its kind and the figures the models need."""
+
+    kind: Literal["substrate", "board", "metal", "dielectric", "polymer", "flux", "solder", "resist"]
+    description: str = ""
+    E: float | None = Field(default=None, gt=0)
+    cte: float | None = None
+    solidus: float | None = None
+    liquidus: float | None = None
+    lead_free: bool | None = None
+    density: float | None = None
+    tone: Literal["positive", "negative"] | None = None
+    form: Literal["spin_coat", "dry_film"] | None = None
+    photosensitivity: float | None = Field(default=None, gt=0)
+    edge_blur: float | None = Field(default=None, gt=0)
+
+
+class Claimed(_Strict):
+    """The materials a claim allows for one role."""
+
+    allowed: list[str]
+    claim: str
+
+
+class MaterialTable(_Strict):
+    """materials.yaml: the materials, paste metal fraction and claimed lists per family."""
+
+    materials: dict[str, Material]
+    paste_metal_fraction: float = Field(gt=0, le=1)
+    claimed: dict[str, dict[str, Claimed]]
+
+
+class Step(_Strict):
+    """One process step: what it does, with which material, thickness and mask."""
+
+    action: Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
+    name: str
+    role: str | None = None
+    material: str | None = None
+    thickness: float | None = Field(default=None, gt=0)
+    mask: str | None = None
+    keep: Literal["drawn", "field"] | None = None
+    resist: str | None = None
+    layer: str | None = None
+    films: list[str] = []
+    when: list[str] = []
+    solder_index: int | None = None
+
+
+class Process(_Strict):
+    """A process family: its seed patent and ordered steps."""
+
+    name: str
+    seed: str
+    title: str
+    description: str
+    steps: list[Step]
+
+    def active_steps(self, present: set[str]) -> list[Step]:
+        """The steps whose `when` conditions (layers drawn, recipe features) are all present."""
+        return [s for s in self.steps if all(w in present for w in s.when)]
+
+
+class Pdk(BaseModel):
+    """A loaded PDK: layers by canonical name, rules by id, materials and processes."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    path: Path
+    layers: dict[str, Layer]
+    deck: RuleDeck
+    materials: MaterialTable
+    processes: dict[str, Process]
+
+    @property
+    def grid(self) -> float:
+        """Manufacturing grid in um."""
+        return self.deck.grid
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """Rules by id, in file order."""
+        return {r.id: r for r in self.deck.rules}
+
+    def rule_value(self, rule_id: str) -> float:
+        """The value of a rule in um; a rule without a value is a PDK error."""
+        rule = self.rules.get(rule_id)
+        if rule is None or rule.value is None:
+            raise InputError(self.path / "rules.yaml", rule_id, None, "rule with a value is required")
+        return rule.value
+
+    def gds(self, layer: str) -> tuple[int, int]:
+        """GDS (layer, datatype) of a canonical layer name."""
+        try:
+            spec = self.layers[layer]
+        except KeyError:
+            raise InputError(self.path / "layers.yaml", "layer", layer,
+                             f"unknown layer; known: {', '.join(self.layers)}") from None
+        return spec.layer, spec.datatype
+
+    def material(self, name: str, file: str | Path | None = None, key: str = "material") -> Material:
+        """A material by name; unknown names are an input error listing the known ones."""
+        try:
+            return self.materials.materials[name]
+        except KeyError:
+            raise InputError(file or self.path / "materials.yaml", key, name,
+                             f"unknown material; known: {', '.join(self.materials.materials)}") from None
+
+    def process(self, name: str, file: str | Path | None = None, key: str = "process") -> Process:
+        """A process by name; unknown names list the processes of this PDK."""
+        try:
+            return self.processes[name]
+        except KeyError:
+            raise InputError(file, key, name, f"unknown process; known: {', '.join(self.processes)}") from None
+
+
+def data_root() -> Path:
+    """Folder holding `pdk/` and `templates/`: the source checkout, or the installed package data."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent
+    if (checkout / "pdk" / "default" / "layers.yaml").is_file():
+        return checkout
+    return here / "_data"
+
+
+def pdk_names() -> list[str]:
+    """Names of the PDKs shipped with maskgen."""
+    root = data_root() / "pdk"
+    return sorted(p.name for p in root.iterdir() if (p / "layers.yaml").is_file())
+
+
+def resolve_pdk_path(name_or_path: str) -> Path:
+    """A PDK name (shipped) or a path to a PDK folder of the user's own."""
+    candidate = Path(name_or_path)
+    if candidate.is_dir() and (candidate / "layers.yaml").is_file():
+        return candidate.resolve()
+    shipped = data_root() / "pdk" / name_or_path
+    if (shipped / "layers.yaml").is_file():
+        return shipped.resolve()
+    if candidate.exists() or "/" in name_or_path:
+        raise InputError(None, "pdk", name_or_path, "not a PDK folder (needs layers.yaml, rules.yaml, "
+                         "materials.yaml, processes/)")
+    raise InputError(None, "pdk", name_or_path, f"unknown PDK; known: {', '.join(pdk_names())} "
+                     "or a path to a PDK folder")
+
+
+def load_pdk(name_or_path: str = "default") -> Pdk:
+    """Load and validate a PDK by name or folder path."""
+    return _load(resolve_pdk_path(name_or_path))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path) -> Pdk:
+    layers_raw = read_yaml(path / "layers.yaml")
+    if not isinstance(layers_raw, dict):
+        raise InputError(path / "layers.yaml", None, None, "must be a mapping of layer name to layer")
+    layers = {name: validate(Layer, spec, path / "layers.yaml", prefix=str(name))
+              for name, spec in layers_raw.items()}
+    missing = [n for n in CANONICAL_LAYERS if n not in layers]
+    if missing:
+        raise InputError(path / "layers.yaml", missing[0], None, "canonical layer is missing")
+    numbers: dict[tuple[int, int], str] = {}
+    for name, spec in layers.items():
+        key = (spec.layer, spec.datatype)
+        if key in numbers:
+            raise InputError(path / "layers.yaml", name, f"{key[0]}/{key[1]}",
+                             f"layer/datatype already used by {numbers[key]}")
+        numbers[key] = name
+    deck = validate(RuleDeck, read_yaml(path / "rules.yaml"), path / "rules.yaml")
+    materials = validate(MaterialTable, read_yaml(path / "materials.yaml"), path / "materials.yaml")
+    processes: dict[str, Process] = {}
+    for file in sorted((path / "processes").glob("*.yaml")):
+        proc = validate(Process, read_yaml(file), file)
+        _check_process(proc, file, layers, materials)
+        processes[proc.name] = proc
+    return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
+               processes=processes)
+
+
+def _check_process(proc: Process, file: Path, layers: dict[str, Layer], table: MaterialTable) -> None:
+    """Every mask and layer a process names exists; every material is known."""
+    for i, step in enumerate(proc.steps):
+        for key in ("mask", "layer"):
+            value = getattr(step, key)
+            if value is not None and value not in layers:
+                raise InputError(file, f"steps[{i}].{key}", value, "unknown layer")
+        for key in ("material", "resist"):
+            value = getattr(step, key)
+            if value is not None and value not in table.materials:
+                raise InputError(file, f"steps[{i}].{key}", value,
+                                 f"unknown material; known: {', '.join(table.materials)}")
+
+
+def claimed_for(pdk: Pdk, family: str) -> dict[str, Claimed]:
+    """The claimed material lists of a process family (role -> allowed)."""
+    return pdk.materials.claimed.get(family, {})
+
+
+def layer_table(pdk: Pdk) -> list[dict[str, Any]]:
+    """Layers as rows for listings and manifests."""
+    return [{"name": n, "layer": s.layer, "datatype": s.datatype, "shape": s.shape,
+             "role": s.role, "colour": s.colour, "description": s.description}
+            for n, s in pdk.layers.items()]

@@ -1,0 +1,249 @@
+"""Recipes (templates/*.yaml) as typed models, validated before any geometry is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from maskgen.datafile import read_yaml, validate
+from maskgen.errors import InputError
+
+Um = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A strictly positive length in micrometres."""
+
+UmXY = tuple[Um, Um]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ----------------------------------------------------------------------------- bump maps
+class GridMap(_Strict):
+    """Regular bump grid centred on the die, with optional depopulated sites (col, row)."""
+
+    kind: Literal["grid"]
+    pitch: UmXY
+    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]]
+    depopulate: list[tuple[int, int]] = []
+
+    @model_validator(mode="after")
+    def _sites_exist(self) -> GridMap:
+        nx, ny = self.count
+        for col, row in self.depopulate:
+            if not (0 <= col < nx and 0 <= row < ny):
+                raise ValueError(f"depopulated site [{col}, {row}] is outside the {nx} x {ny} grid "
+                                 f"(columns 0..{nx - 1}, rows 0..{ny - 1})")
+        return self
+
+
+class StaggeredMap(_Strict):
+    """Staggered grid: odd rows shifted by half a pitch in x."""
+
+    kind: Literal["staggered"]
+    pitch: UmXY
+    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]]
+
+
+class RingMap(_Strict):
+    """Peripheral ring(s) of bumps along the die edge."""
+
+    kind: Literal["ring"]
+    pitch: Um
+    count: tuple[Annotated[int, Field(ge=2)], Annotated[int, Field(ge=2)]]
+    rings: Annotated[int, Field(ge=1)] = 1
+
+
+class CsvMap(_Strict):
+    """A package designer's ball map: CSV rows `name,x,y[,net]` in um from the die centre."""
+
+    kind: Literal["csv"]
+    file: str
+    max_bumps: Annotated[int, Field(ge=1)] = 100_000
+
+
+class GdsMap(_Strict):
+    """Bump sites from the pad layer of an existing chip layout (GDSII/OASIS)."""
+
+    kind: Literal["gds"]
+    file: str
+    layer: str = Field(pattern=r"^\d+/\d+$")
+    cell: str | None = None
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap, Field(discriminator="kind")]
+
+
+class Die(_Strict):
+    """Die size and where its bumps go."""
+
+    size: UmXY
+    bump_map: BumpMap
+
+
+# ----------------------------------------------------------------------------- common stack
+class Pad(_Strict):
+    """Bond / contact pad 91."""
+
+    width: Um
+    shape: Literal["square", "octagon", "circle"] = "octagon"
+
+
+class BumpStack(_Strict):
+    """The common stack: pad, passivation opening, UBM (diameters/widths in um)."""
+
+    pad: Pad
+    passivation_opening: Um
+    ubm_diameter: Um
+
+
+class Solder(_Strict):
+    """Solder alloy and, for placed balls, the ball diameter."""
+
+    alloy: str = "SAC305"
+    ball_diameter: Um | None = None
+
+
+# ----------------------------------------------------------------------------- families
+class StairResist(_Strict):
+    """One resist of the stack (PR1 nearest the wafer)."""
+
+    material: str
+    thickness: Um
+
+
+class Stair(_Strict):
+    """000: stacked resists opened by one exposure; solder plated or printed into the stair."""
+
+    resists: list[StairResist] = Field(min_length=2, max_length=4)
+    dose: Um = Field(description="exposure dose, mJ/cm2")
+    mask_opening: Um | None = None
+    target_opening: Um | None = None
+    fill: Literal["plate", "print"] = "plate"
+    plated_height: Um | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Stair:
+        if (self.mask_opening is None) == (self.target_opening is None):
+            raise ValueError("give exactly one of mask_opening (the tool predicts the openings) "
+                             "or target_opening (the tool derives the mask)")
+        total = sum(r.thickness for r in self.resists)
+        if self.fill == "plate":
+            if self.plated_height is None:
+                raise ValueError("fill: plate needs plated_height (um)")
+            if self.plated_height > total:
+                raise ValueError(f"plated_height {self.plated_height} exceeds the resist stack "
+                                 f"({total} um): overplating is not modelled")
+        elif self.plated_height is not None:
+            raise ValueError("plated_height applies to fill: plate only")
+        return self
+
+
+class BallDrop(_Strict):
+    """001: polymer opening over each UBM island that receives a flux-coated ball."""
+
+    polymer_opening: Um
+
+
+class RdlRoute(_Strict):
+    """Optional RDL from the chip's bond pad to the UBM land (002:c13, c17)."""
+
+    pad_offset: tuple[float, float]
+    line_width: Um
+    land_diameter: Um
+    via: Um
+
+
+class TwoStep(_Strict):
+    """002: nested solder-mask openings SM1 < SM2 (< SM3), one solder deposit each."""
+
+    openings: list[Um] = Field(min_length=2, max_length=3)
+    alloys: list[str] = Field(min_length=2, max_length=3)
+    rdl: RdlRoute | None = None
+
+    @model_validator(mode="after")
+    def _counts(self) -> TwoStep:
+        if len(self.alloys) != len(self.openings):
+            raise ValueError(f"one alloy per solder-mask opening: {len(self.openings)} openings, "
+                             f"{len(self.alloys)} alloys")
+        return self
+
+
+class FluxFill(_Strict):
+    """003: resist opening over each metal island, filled with flux, receiving a solder block."""
+
+    resist_opening: Um
+    carrier: Literal["wafer", "wafer_rdl", "board"] = "wafer"
+
+
+class Beams(_Strict):
+    """Support beams 111 on the RDL layer, joined to the bump land (004:c2)."""
+
+    count: Annotated[int, Field(ge=0, le=3)] = 0
+    width: Um = 20.0
+    overhang: Um = 30.0
+
+
+class Cantilever(_Strict):
+    """004: bump 120 on suspended portion 102, fed by metal line 110 from pad 91."""
+
+    embodiment: Annotated[int, Field(ge=1, le=6)]
+    pad_offset: tuple[float, float]
+    line_width: Um
+    land_diameter: Um
+    protection_opening: Um
+    sacrificial_diameter: Um
+    elastic_diameter: Um | None = None
+    slot_width: Um = 30.0
+    clearance: Um = 10.0
+    support_beams: Beams = Beams()
+
+
+class Recipe(_Strict):
+    """A recipe: PDK, process, die, common bump stack and the process family's block."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    pdk: str = "default"
+    process: str
+    materials: dict[str, str] = {}
+    thickness: dict[str, Um] = {}
+    die: Die
+    bump: BumpStack
+    solder: Solder = Solder()
+    stair: Stair | None = None
+    ball_drop: BallDrop | None = None
+    two_step: TwoStep | None = None
+    flux_fill: FluxFill | None = None
+    cantilever: Cantilever | None = None
+
+
+FAMILY_BLOCK = {
+    "stair_bump": "stair",
+    "ball_drop": "ball_drop",
+    "two_step_ball": "two_step",
+    "flux_fill": "flux_fill",
+    "cantilever_wlcsp": "cantilever",
+}
+
+
+def load_recipe(path: Path) -> Recipe:
+    """Read and validate a recipe file (structure and types; PDK checks come after)."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(path, None, None, "a recipe must be a YAML mapping of keys to values")
+    recipe = validate(Recipe, data, path)
+    block = FAMILY_BLOCK.get(recipe.process)
+    if block is None:
+        raise InputError(path, "process", recipe.process,
+                         f"unknown process family; known: {', '.join(FAMILY_BLOCK)}")
+    if getattr(recipe, block) is None:
+        raise InputError(path, block, None, f"process {recipe.process} needs a '{block}:' block")
+    for other in FAMILY_BLOCK.values():
+        if other != block and getattr(recipe, other) is not None:
+            raise InputError(path, other, "...", f"block belongs to another process; "
+                             f"process {recipe.process} takes '{block}:'")
+    return recipe

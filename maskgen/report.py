@@ -1,0 +1,71 @@
+"""Text the CLI prints: the build summary table and the `maskgen list` listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maskgen.pdk import data_root, load_pdk, pdk_names
+
+
+def summary_table(result: Any) -> str:
+    """A short table of the per-bump-type figures of a build, and the DRC verdict."""
+    fig = result.manifest["bump_types"][0]
+    m = result.manifest
+    rows = [
+        f"{m['name']}: process {m['process']} (seed {m['seed']}), PDK {m['pdk']}, "
+        f"{m['bump_count']} bumps in {m['die']['arrays']} array(s)",
+        f"{'bump type':28s} {'count':>7s} {'volume um3':>12s} {'height um':>10s} {'width um':>9s} "
+        f"{'pitch um':>9s} {'margin um':>10s}",
+        f"{fig['name']:28s} {fig['count']:7d} {fig['solder_volume']:12.0f} {fig['reflow_height']:10.1f} "
+        f"{fig['reflow_width']:9.1f} {fig['min_pitch']:9.1f} {fig['bridging_margin']:10.1f}",
+    ]
+    if fig.get("stair"):
+        s = fig["stair"]
+        ops = ", ".join(f"{o:.2f}" for o in s["openings"])
+        rows.append(f"stair: mask {s['mask_opening']:.2f} um at {s['dose']:g} mJ/cm2 -> openings PR1.. {ops} um")
+    if fig.get("mechanics"):
+        mech = fig["mechanics"]
+        rows.append("cantilever: " + ", ".join(f"{k} {v}" for k, v in mech.items() if not isinstance(v, (list, dict))))
+    for note in fig.get("notes", []):
+        rows.append(f"note: {note}")
+    if result.drc is not None:
+        fails = [r.id for r in result.drc.rules if r.status == "fail"]
+        rows.append("DRC: clean" if not fails else f"DRC: {len(result.drc.violations)} violation(s) in {', '.join(fails)}")
+    return "\n".join(rows)
+
+
+def listing(pdk_name: str) -> str:
+    """PDKs, processes, templates, layers, cells and rules, as text."""
+    pdk = load_pdk(pdk_name)
+    out = [f"PDKs: {', '.join(pdk_names())}  (showing {pdk.name}: {pdk.path})", "", "Processes:"]
+    for p in pdk.processes.values():
+        out.append(f"  {p.name:18s} seed {p.seed}  {p.title} ({len(p.steps)} steps)")
+    out += ["", "Templates:"]
+    for t in sorted((data_root() / "templates").glob("*.yaml")):
+        out.append(f"  {t.stem:28s} {t}")
+    out += ["", "Layers:"]
+    for n, s in pdk.layers.items():
+        out.append(f"  {n:8s} {s.layer:3d}/{s.datatype:<3d} {s.shape:8s} {s.role:9s} {s.colour}  {s.description}")
+    out += ["", "Cells:"]
+    for c in CELLS:
+        out.append(f"  {c}")
+    out += ["", f"Rules (grid {pdk.grid:g} um):"]
+    for r in pdk.rules.values():
+        value = "-" if r.value is None else f"{r.value:g}"
+        claims = ", ".join(r.claims) or "-"
+        out.append(f"  {r.id:18s} {value:>7s}  {r.description}  [{claims}]  ({r.source})")
+    return "\n".join(out)
+
+
+CELLS = [
+    "bond_pad / pad_stack            pad 91 with passivation opening",
+    "ubm_island                      residual UBM island (001:c1, 003:c1)",
+    "stair_openings                  EXPOSE + PR1..PR4 predicted openings (000)",
+    "polymer_opening                 POLY opening receiving a ball (001)",
+    "solder_mask_stack               SM1 < SM2 < SM3 (002)",
+    "flux_opening                    PR1 flux-filled opening (003)",
+    "rdl_line                        RDL line 110, Manhattan or 45 degree",
+    "cantilever_bump                 suspended bump 120 on portion 102 (004, embodiments 1-6)",
+    "solder_footprint / reflow_outline  BUMP and REFLOW",
+    "die_boundary                    DIE",
+]

@@ -1,0 +1,200 @@
+"""Bump sites of a die from its bump map: regular arrays where the map is regular, single sites otherwise."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from maskgen.errors import InputError
+from maskgen.recipe import BumpMap, CsvMap, GdsMap, GridMap, RingMap, StaggeredMap
+
+ROW_LETTERS = "ABCDEFGHJKLMNPRTUVWY"  # JEDEC ball-grid rows skip I, O, Q, S, X, Z
+
+
+@dataclass(frozen=True)
+class Array:
+    """columns x rows identical bumps from origin with spacing (dx, dy)."""
+
+    x: float
+    y: float
+    columns: int = 1
+    rows: int = 1
+    dx: float = 0.0
+    dy: float = 0.0
+
+    @property
+    def count(self) -> int:
+        """Bumps in this array."""
+        return self.columns * self.rows
+
+
+@dataclass(frozen=True)
+class Site:
+    """One named bump site in um from the die centre."""
+
+    name: str
+    x: float
+    y: float
+    net: str | None = None
+
+
+def row_name(row: int) -> str:
+    """JEDEC-style row name: A..Y, then AA, AB, ..."""
+    n = len(ROW_LETTERS)
+    name = ""
+    row += 1
+    while row > 0:
+        row, rem = divmod(row - 1, n)
+        name = ROW_LETTERS[rem] + name
+    return name
+
+
+def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
+    """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites)."""
+    if isinstance(bump_map, GridMap):
+        return _grid_arrays(bump_map)
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        x0 = -(nx - 1) * px / 2 - px / 4
+        y0 = -(ny - 1) * py / 2
+        out = [Array(x0, y0, nx, (ny + 1) // 2, px, 2 * py)]
+        if ny > 1:
+            out.append(Array(x0 + px / 2, y0 + py, nx, ny // 2, px, 2 * py))
+        return out
+    if isinstance(bump_map, RingMap):
+        return _ring_arrays(bump_map)
+    return [Array(s.x, s.y) for s in sites(bump_map, base)]
+
+
+def _grid_arrays(m: GridMap) -> list[Array]:
+    """Rows of a grid split into runs around depopulated sites; a full grid is one array."""
+    (px, py), (nx, ny) = m.pitch, m.count
+    x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
+    if not m.depopulate:
+        return [Array(x0, y0, nx, ny, px, py)]
+    holes = set(map(tuple, m.depopulate))
+    out = []
+    for r in range(ny):
+        c = 0
+        while c < nx:
+            if (c, r) in holes:
+                c += 1
+                continue
+            start = c
+            while c < nx and (c, r) not in holes:
+                c += 1
+            out.append(Array(x0 + start * px, y0 + r * py, c - start, 1, px, py))
+    return out
+
+
+def _ring_arrays(m: RingMap) -> list[Array]:
+    """Each ring as bottom and top rows plus left and right columns without the corners."""
+    p = m.pitch
+    out = []
+    for k in range(m.rings):
+        nx, ny = m.count[0] - 2 * k, m.count[1] - 2 * k
+        if nx < 2 or ny < 2:
+            break
+        x0, y0 = -(nx - 1) * p / 2, -(ny - 1) * p / 2
+        out.append(Array(x0, y0, nx, 1, p, p))
+        out.append(Array(x0, -y0, nx, 1, p, p))
+        if ny > 2:
+            out.append(Array(x0, y0 + p, 1, ny - 2, p, p))
+            out.append(Array(-x0, y0 + p, 1, ny - 2, p, p))
+    return out
+
+
+def sites(bump_map: BumpMap, base: Path | None = None) -> list[Site]:
+    """Every bump site with its name (grid names like A1; CSV names as given)."""
+    if isinstance(bump_map, CsvMap):
+        return read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+    if isinstance(bump_map, GdsMap):
+        from maskgen.chip import read_pad_sites
+        return read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+    if isinstance(bump_map, GridMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        holes = set(map(tuple, bump_map.depopulate))
+        x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
+        return [Site(f"{row_name(r)}{c + 1}", x0 + c * px, y0 + r * py)
+                for r in range(ny) for c in range(nx) if (c, r) not in holes]
+    out = []
+    for a in arrays(bump_map, base):
+        for r in range(a.rows):
+            for c in range(a.columns):
+                out.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
+    out.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
+    return [Site(f"B{i + 1}", s.x, s.y) for i, s in enumerate(out)]
+
+
+def _resolve(file: str, base: Path | None) -> Path:
+    """A map file relative to the recipe's folder."""
+    p = Path(file)
+    return p if p.is_absolute() or base is None else base / p
+
+
+def read_csv_sites(path: Path, max_bumps: int) -> list[Site]:
+    """Read a ball map CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
+    if not path.is_file():
+        raise InputError(path, None, None, "ball map file not found")
+    out: list[Site] = []
+    names: set[str] = set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        for lineno, row in enumerate(csv.reader(fh), start=1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if lineno == 1 and row[0].strip().lower() == "name":
+                continue
+            if len(row) not in (3, 4):
+                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net]")
+            name = row[0].strip()
+            try:
+                x, y = float(row[1]), float(row[2])
+            except ValueError:
+                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be numbers in um") from None
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be finite")
+            if name in names:
+                raise InputError(path, f"line {lineno}", name, "duplicate bump name")
+            names.add(name)
+            out.append(Site(name, x, y, row[3].strip() if len(row) == 4 else None))
+            if len(out) > max_bumps:
+                raise InputError(path, "max_bumps", max_bumps, "ball map has more bumps than the limit; "
+                                 "raise die.bump_map.max_bumps to accept it")
+    if not out:
+        raise InputError(path, None, None, "ball map holds no bumps")
+    return out
+
+
+def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
+    """Smallest centre-to-centre distance between two bumps of the map (None for a single bump)."""
+    if isinstance(bump_map, GridMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        cand = ([px] if nx > 1 else []) + ([py] if ny > 1 else [])
+        return min(cand) if cand else None
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        cand = ([px] if nx > 1 else []) + ([math.hypot(px / 2, py)] if ny > 1 else [])
+        return min(cand) if cand else None
+    if isinstance(bump_map, RingMap):
+        return bump_map.pitch
+    pts = np.array([(s.x, s.y) for s in sites(bump_map, base)])
+    return nearest_distance(pts)
+
+
+def nearest_distance(points: np.ndarray) -> float | None:
+    """Smallest distance between two of the points (sorted sweep in x)."""
+    if len(points) < 2:
+        return None
+    order = np.argsort(points[:, 0], kind="stable")
+    p = points[order]
+    best = math.inf
+    for i in range(len(p)):
+        j = i + 1
+        while j < len(p) and p[j, 0] - p[i, 0] < best:
+            best = min(best, math.hypot(*(p[j] - p[i])))
+            j += 1
+    return best
