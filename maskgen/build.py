@@ -10,6 +10,7 @@ from typing import Any
 from maskgen.cells.base import Builder
 from maskgen.design import Design, derive
 from maskgen.die import DieLayout, build_die
+from maskgen.errors import InputError
 from maskgen.manifest import manifest
 from maskgen.output import write_json, write_layout, write_lyp
 from maskgen.pdk import load_pdk
@@ -31,7 +32,13 @@ class BuildResult:
 def prepare(recipe_path: Path, pdk_override: str | None = None) -> Design:
     """Load and validate a recipe and its PDK into a design (nothing is written)."""
     recipe = load_recipe(recipe_path)
-    pdk = load_pdk(pdk_override or recipe.pdk)
+    try:
+        pdk = load_pdk(pdk_override or recipe.pdk)
+    except InputError as exc:
+        if exc.file is not None:
+            raise
+        raise InputError(None if pdk_override else recipe_path, "--pdk" if pdk_override else "pdk",
+                         exc.value, exc.allowed) from None
     return derive(recipe, pdk, recipe_path)
 
 

@@ -6,6 +6,7 @@ InputError line naming the recipe file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,11 @@ def _materials(recipe: Recipe, pdk: Pdk, process: Process, features: set[str], f
 
 def _material_key(recipe: Recipe, role: str) -> str:
     """The recipe key a role's material comes from, for error messages."""
-    if role.startswith("resist_") and recipe.stair:
-        return f"stair.resists[{int(role.split('_')[1]) - 1}].material"
-    if role.startswith("solder_") and recipe.two_step:
-        return f"two_step.alloys[{int(role.split('_')[1]) - 1}]"
+    numbered = re.fullmatch(r"(resist|solder)_(\d)", role)
+    if numbered and numbered[1] == "resist" and recipe.stair:
+        return f"stair.resists[{int(numbered[2]) - 1}].material"
+    if numbered and numbered[1] == "solder" and recipe.two_step:
+        return f"two_step.alloys[{int(numbered[2]) - 1}]"
     if role == "solder" and role not in recipe.materials:
         return "solder.alloy"
     return f"materials.{role}"

@@ -1,0 +1,278 @@
+"""The claim-derived design rules as small functions on KLayout regions.
+
+Every check takes regions (deep or flat, in database units) and a few lengths,
+and returns `Markers`: the violating shapes or edge pairs with a sentence a
+packaging engineer understands. Nothing here reads files, knows about the PDK
+or writes reports; `maskgen.drc.deck` decides which checks apply and with
+which values, `maskgen.drc.report` writes the results.
+
+Distances are Euclidean. Where a distance is grown into an area (release reach,
+centre offset) the disk is a polygon inscribed in the circle, so a check is
+never more permissive than the exact Euclidean rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import klayout.db as kdb
+
+from maskgen.geometry import circle_vertex_count
+
+Shapes = kdb.Region | kdb.EdgePairs
+
+
+@dataclass(frozen=True)
+class Length:
+    """A rule length in database units, with the micrometre value it came from (for messages)."""
+
+    dbu: int
+    um: float
+
+    def __str__(self) -> str:
+        return f"{self.um:g} um"
+
+
+@dataclass(frozen=True)
+class Markers:
+    """Violations found by one check: the shapes or edge pairs, and what is wrong with them.
+
+    `shapes` None means a process-level finding, reported on the top cell.
+    `measure` asks the reporter to append each edge pair's measured distance.
+    """
+
+    message: str
+    shapes: Shapes | None
+    measure: bool = False
+
+
+def disk(radius: int, chord_error: int) -> kdb.Polygon:
+    """A circle of `radius` (dbu) as a polygon inscribed in it, chords within `chord_error` (dbu)."""
+    if radius <= 0:
+        return kdb.Polygon(kdb.Box(0, 0, 0, 0))
+    n = circle_vertex_count(2.0 * radius, float(max(chord_error, 1)))
+    # truncation towards the centre keeps every vertex on or inside the circle
+    points = [kdb.Point(math.trunc(radius * math.cos(2 * math.pi * i / n)),
+                        math.trunc(radius * math.sin(2 * math.pi * i / n))) for i in range(n)]
+    return kdb.Polygon(points)
+
+
+def _centres(region: kdb.Region) -> kdb.Region:
+    """A 2 x 2 dbu box at the bounding-box centre of each (merged) polygon."""
+    return region.extent_refs(0.5, 0.5, 0.5, 0.5, 1, 1)
+
+
+def _keep(found: Iterable[Markers]) -> list[Markers]:
+    """Drop checks that found nothing."""
+    return [m for m in found if m.shapes is None or not m.shapes.is_empty()]
+
+
+# ----------------------------------------------------------------------------- generic
+def enclosed(outer: kdb.Region, inner: kdb.Region, d: Length, outer_name: str, inner_name: str,
+             orphans: bool = True) -> list[Markers]:
+    """`outer` encloses every `inner` shape by at least d; inner shapes not inside an outer one are flagged."""
+    inside = inner.inside(outer)
+    found = [Markers(f"{outer_name} encloses {inner_name} by less than {d}",
+                     outer.enclosing_check(inside, d.dbu), measure=True)]
+    if orphans:
+        found.append(Markers(f"{inner_name} is not inside {outer_name}", inner.not_inside(outer)))
+    else:
+        found.append(Markers(f"{inner_name} lies only partly inside {outer_name}",
+                             inner.overlapping(outer).not_inside(outer)))
+    return _keep(found)
+
+
+def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
+    """Every shape is at least d wide."""
+    return _keep([Markers(f"{what} narrower than {d}", region.width_check(d.dbu), measure=True)])
+
+
+def min_space(region: kdb.Region, d: Length, what: str) -> list[Markers]:
+    """Shapes keep at least d apart."""
+    return _keep([Markers(f"{what} closer than {d}", region.space_check(d.dbu), measure=True)])
+
+
+def off_grid(region: kdb.Region, grid: int, grid_um: float, layer: str) -> list[Markers]:
+    """Every drawn vertex lies on the manufacturing grid; the shapes with off-grid vertices are flagged."""
+    if grid <= 1:
+        return []
+    raw = region.dup()
+    raw.merged_semantics = False  # the vertices as drawn, not those of the merged outline
+    vertices = raw.grid_check(grid, grid)
+    if vertices.is_empty():
+        return []
+    return _keep([Markers(f"shape with vertices off the {grid_um:g} um grid on layer {layer}",
+                          raw.interacting(vertices.polygons(1)))])
+
+
+# ----------------------------------------------------------------------------- pad, passivation, UBM
+def pasv_in_pad(pad: kdb.Region, pasv: kdb.Region, d: Length) -> list[Markers]:
+    """Pad 91 encloses each passivation opening by at least d (000:c1, 001:c1, 003:c1)."""
+    return enclosed(pad, pasv, d, "pad", "passivation opening")
+
+
+def ubm_covers_pasv(ubm: kdb.Region, pasv: kdb.Region, d: Length, every_opening: bool) -> list[Markers]:
+    """UBM covers each passivation opening it lands on by at least d; with every_opening, all of them."""
+    found = enclosed(ubm, pasv, d, "UBM", "passivation opening", orphans=False)
+    if every_opening:
+        found += _keep([Markers("no UBM covers the passivation opening", pasv.not_overlapping(ubm))])
+    return found
+
+
+def ubm_island(ubm: kdb.Region, pasv: kdb.Region, lands: kdb.Region | None) -> list[Markers]:
+    """Each merged UBM island covers exactly one passivation opening; islands on RDL lands may cover none."""
+    empty = ubm.not_overlapping(pasv)
+    if lands is not None:
+        empty = empty.not_overlapping(lands)
+    return _keep([
+        Markers("UBM island covers no passivation opening", empty),
+        Markers("UBM island covers two or more passivation openings", ubm.overlapping(pasv, 2)),
+    ])
+
+
+# ----------------------------------------------------------------------------- nested openings
+def nested(lower: kdb.Region, upper: kdb.Region, d: Length, lower_name: str, upper_name: str) -> list[Markers]:
+    """The upper opening encloses the one below by at least d; no upper without a lower, no lower uncovered."""
+    found = enclosed(upper, lower, d, f"{upper_name} opening", f"{lower_name} opening")
+    found += _keep([Markers(f"{upper_name} opening has no {lower_name} opening below it",
+                            upper.not_overlapping(lower))])
+    return found
+
+
+def aligned(lower: kdb.Region, upper: kdb.Region, max_offset: Length, chord_error: int,
+            lower_name: str, upper_name: str) -> list[Markers]:
+    """The centre of each opening inside an upper one lies within max_offset of the upper opening's centre."""
+    inner = lower.inside(upper)
+    zone = _centres(upper).minkowski_sum(disk(max_offset.dbu, chord_error)).merged()
+    bad = _centres(inner).not_inside(zone)
+    return _keep([Markers(f"{lower_name} opening is off-centre in the {upper_name} opening by more than "
+                          f"{max_offset}", inner.interacting(bad))])
+
+
+# ----------------------------------------------------------------------------- balls
+def ball_opening(opening: kdb.Region, ubm: kdb.Region, ball: kdb.Region, d: Length,
+                 opening_name: str) -> list[Markers]:
+    """An opening that receives a ball exposes UBM and clears the ball footprint by at least d (001:c1, 003:c1)."""
+    found = _keep([
+        Markers(f"{opening_name} exposes no UBM", opening.not_overlapping(ubm)),
+        Markers(f"{opening_name} receives no ball", opening.not_overlapping(ball)),
+        Markers(f"ball lies in no {opening_name}", ball.not_overlapping(opening)),
+    ])
+    return found + enclosed(opening, ball, d, opening_name, "ball footprint", orphans=False)
+
+
+# ----------------------------------------------------------------------------- cantilever (004)
+def sac_under_bump(sac: kdb.Region, bump: kdb.Region, d: Length, required: bool) -> list[Markers]:
+    """Sacrificial layer 140 lies under each suspended bump 120, enclosing it by at least d (004:c3)."""
+    found = enclosed(sac, bump, d, "sacrificial layer 140", "bump 120", orphans=False)
+    if required:
+        found += _keep([Markers("no sacrificial layer 140 under bump 120", bump.not_overlapping(sac))])
+    return found
+
+
+def release_reach(sac: kdb.Region, windows: kdb.Region, d: Length, chord_error: int) -> list[Markers]:
+    """Every point of sacrificial layer 140 lies within d of an etch window 160 (Euclidean; 004 Fig 12C/12G)."""
+    sources = windows & sac
+    reach = (sources.minkowski_sum(disk(d.dbu, chord_error)) + sources).merged()
+    far = sac - reach
+    return _keep([Markers(f"sacrificial layer 140 farther than {d} from every etch window 160", far)])
+
+
+def anchored(insulator: kdb.Region, sac: kdb.Region) -> list[Markers]:
+    """No piece of insulating layer 100 lies entirely on the sacrificial layer (suspended portion 102 joined to 101)."""
+    return _keep([Markers("suspended portion 102 of insulating layer 100 is not joined to an anchored joint "
+                          "portion 101", insulator.inside(sac))])
+
+
+def arms(sac: kdb.Region, bump: kdb.Region, rdl: kdb.Region, expected: set[int] | None) -> list[Markers]:
+    """Each sacrificial area under a bump is crossed by the expected number of RDL arms (line 110 + beams 111)."""
+    held = sac.overlapping(bump)
+    land_metal = rdl.overlapping(bump)
+    crossing = land_metal - sac
+    want = "at least 1" if expected is None else " or ".join(str(n) for n in sorted(expected))
+    found = []
+    for lo, hi in _forbidden_ranges(expected):
+        if hi is None:
+            region = held.interacting(crossing, lo) if lo > 0 else held
+            found.append(Markers(f"suspended bump held by {lo} or more RDL arms (line 110 + support beams 111); "
+                                 f"expected {want}", region))
+            continue
+        for n in range(lo, hi + 1):  # few: at most the largest declared count
+            region = held.not_interacting(crossing) if n == 0 else held.interacting(crossing, n, n)
+            found.append(Markers(f"suspended bump held by {n} RDL arm{'' if n == 1 else 's'} "
+                                 f"(line 110 + support beams 111); expected {want}", region))
+    return _keep(found)
+
+
+def _forbidden_ranges(expected: set[int] | None) -> list[tuple[int, int | None]]:
+    """Counts outside `expected` as closed ranges (hi None = unbounded); None expects at least one."""
+    if not expected:
+        return [(0, 0)]
+    ranges: list[tuple[int, int | None]] = []
+    start = 0
+    for n in sorted(expected):
+        if n > start:
+            ranges.append((start, n - 1))
+        start = n + 1
+    ranges.append((start, None))
+    return ranges
+
+
+# ----------------------------------------------------------------------------- RDL
+def rdl_connect(nets: kdb.Region, contacts: kdb.Region, bump: kdb.Region) -> list[Markers]:
+    """Each bump reaches exactly one pad through RDL; no net joins two pads (002:c13, 004:c1)."""
+    open_nets = nets.overlapping(bump).not_overlapping(contacts)
+    return _keep([
+        Markers("RDL net joins two or more pads", nets.interacting(contacts, 2)),
+        Markers("bump reaches no pad through RDL", bump.interacting(open_nets)),
+    ])
+
+
+# ----------------------------------------------------------------------------- bumps, die
+def bump_space(bumps: kdb.Region, d: Length, what: str) -> list[Markers]:
+    """Bumps keep at least d apart; overlapping bumps bridge."""
+    return _keep([
+        Markers(f"{what} overlap (bridging)", bumps.merged(False, 2)),
+        Markers(f"{what} closer than {d} (bridging risk)", bumps.space_check(d.dbu), measure=True),
+    ])
+
+
+def die_edge(pad: kdb.Region, die: kdb.Region, d: Length) -> list[Markers]:
+    """Every pad centre lies at least d inside the die edge."""
+    zone = die.sized(-(d.dbu - 1)) if d.dbu > 0 else die
+    bad = _centres(pad).not_inside(zone)
+    return _keep([Markers(f"pad centre closer than {d} to the die edge", pad.interacting(bad))])
+
+
+# ----------------------------------------------------------------------------- process level
+def sensitivity_rises(resists: Sequence[tuple[str, str, float | None]]) -> list[Markers]:
+    """Resist photosensitivity rises strictly from the lowest (PR1) to the highest resist (000:c4, c11)."""
+    found = []
+    for layer, material, value in resists:
+        if value is None:
+            found.append(Markers(f"{layer} resist {material} has no photosensitivity in the PDK", None))
+    known = [(layer, material, value) for layer, material, value in resists if value is not None]
+    for (lo_layer, lo_mat, lo_val), (hi_layer, hi_mat, hi_val) in zip(known, known[1:], strict=False):
+        if not hi_val > lo_val:
+            found.append(Markers(
+                f"{hi_layer} resist {hi_mat} ({hi_val:g} cm2/J) is not more photosensitive than "
+                f"{lo_layer} resist {lo_mat} ({lo_val:g} cm2/J) below it", None))
+    return found
+
+
+def claimed_materials(choices: Sequence[tuple[str, str, str | None, Sequence[str] | None, str | None, bool]]
+                      ) -> list[Markers]:
+    """Every material of the process is in the claimed list of its role.
+
+    Each choice is (role, material, claim role, allowed list, claim, material known to the PDK).
+    """
+    found = []
+    for role, material, claim_role, allowed, claim, known in choices:
+        if not known:
+            found.append(Markers(f"role {role}: material {material} is not in the PDK material table", None))
+        elif allowed is not None and material not in allowed:
+            found.append(Markers(f"role {role}: material {material} is not claimed for {claim_role} "
+                                 f"({claim}); allowed: {', '.join(allowed)}", None))
+    return found

@@ -1,0 +1,174 @@
+"""Process context of a DRC run: the build manifest beside the layout, or a process named by the user.
+
+`maskgen build` writes `<name>.json` beside `<name>.gds`; it tells the DRC which
+process family made the layout, which materials fill the process roles, which
+features are on (e.g. "SAC", "release") and how many support beams (111) each
+bump type declares. Without it the process-level rules are not applicable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from maskgen.datafile import validate
+from maskgen.errors import InputError
+from maskgen.pdk import Pdk, Process, Step, claimed_for
+
+_INDEX_SUFFIX = re.compile(r"_\d+$")
+
+
+class BumpType(BaseModel):
+    """One bump type of the manifest: its name, count and declared support beams (111)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = ""
+    count: int = Field(default=0, ge=0)
+    support_beams: int = Field(default=0, ge=0)
+
+
+class Manifest(BaseModel):
+    """The part of a build manifest the DRC reads; other keys are kept but ignored."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    process: str | None = None
+    pdk: str | None = None
+    materials: dict[str, str] = {}
+    features: list[str] = []
+    bump_types: list[BumpType] = []
+
+
+@dataclass(frozen=True)
+class RoleMaterial:
+    """A material filling a process role, and where the choice came from."""
+
+    role: str
+    material: str
+    source: str  # "manifest" or "process default"
+
+
+@dataclass(frozen=True)
+class ProcessContext:
+    """What the DRC knows about the process behind a layout."""
+
+    family: str | None = None
+    process: Process | None = None
+    manifest: Manifest | None = None
+    manifest_path: Path | None = None
+    features: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def has_manifest(self) -> bool:
+        """True when a build manifest was found or given."""
+        return self.manifest is not None
+
+    def active_steps(self, layers_present: Iterable[str]) -> list[Step]:
+        """Process steps whose `when` conditions hold: layers drawn in the layout, manifest features.
+
+        Without a manifest the recipe features (lower-case conditions) are unknown:
+        every feature variant is taken as possible so all its materials are checked.
+        """
+        if self.process is None:
+            return []
+        present = set(layers_present) | set(self.features)
+        steps = []
+        for step in self.process.steps:
+            needed = [w for w in step.when if self.has_manifest or not w.islower()]
+            if all(w in present for w in needed):
+                steps.append(step)
+        return steps
+
+    def role_materials(self, layers_present: Iterable[str]) -> list[RoleMaterial]:
+        """Materials of the active steps by role, the manifest's role->material choices winning."""
+        chosen = dict(self.manifest.materials) if self.manifest else {}
+        found: dict[str, RoleMaterial] = {}
+        for step in self.active_steps(layers_present):
+            if step.role is None or step.role in found:
+                continue
+            if step.role in chosen:
+                found[step.role] = RoleMaterial(step.role, chosen[step.role], "manifest")
+            elif step.material is not None:
+                found[step.role] = RoleMaterial(step.role, step.material, "process default")
+        for role, material in chosen.items():
+            if role not in found:
+                found[role] = RoleMaterial(role, material, "manifest")
+        return [found[r] for r in found]
+
+    def declared_arms(self) -> set[int] | None:
+        """Arms each suspended bump must have: 1 (metal line 110) + declared support beams 111.
+
+        None when the manifest declares no bump types (then at least one arm is expected).
+        """
+        if self.manifest is None:
+            return None
+        kinds = [b for b in self.manifest.bump_types if b.count > 0] or list(self.manifest.bump_types)
+        if not kinds:
+            return None
+        return {1 + b.support_beams for b in kinds}
+
+
+def claim_role(family: str, role: str, pdk: Pdk) -> str | None:
+    """The claimed-materials role for a process role: `resist_2` -> `resist`, `solder_1` -> `solder`."""
+    claimed = claimed_for(pdk, family)
+    if role in claimed:
+        return role
+    base = _INDEX_SUFFIX.sub("", role)
+    return base if base in claimed else None
+
+
+def manifest_path_for(layout: Path) -> Path:
+    """The manifest that `maskgen build` writes beside a layout: X.gds / X.oas -> X.json."""
+    name = layout.name
+    for suffix in (".gds.gz", ".oas.gz", ".gds", ".gds2", ".oas", ".gdsii"):
+        if name.lower().endswith(suffix):
+            return layout.with_name(name[: -len(suffix)] + ".json")
+    return layout.with_suffix(".json")
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """Read a build manifest; a JSON file that is not a manifest (no "process" key) is ignored."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read manifest: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, "manifest is not a UTF-8 text file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, None, None,
+                         f"malformed JSON manifest: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict) or "process" not in data:
+        return None
+    return validate(Manifest, data, path)
+
+
+def process_context(
+    pdk: Pdk,
+    layout: Path,
+    process: str | None = None,
+    manifest: Mapping[str, Any] | None = None,
+) -> ProcessContext:
+    """Resolve the process of a DRC run: `process` beats the manifest's; manifest None -> sibling .json."""
+    found: Manifest | None = None
+    where: Path | None = None
+    if manifest is not None:
+        found = validate(Manifest, dict(manifest), "manifest")
+    else:
+        sibling = manifest_path_for(layout)
+        if sibling.is_file():
+            found = read_manifest(sibling)
+            where = sibling if found is not None else None
+    family = process if process is not None else (found.process if found else None)
+    proc = pdk.process(family, where, "process") if family is not None else None
+    features = frozenset(found.features) if found else frozenset()
+    return ProcessContext(family=family, process=proc, manifest=found, manifest_path=where,
+                          features=features)

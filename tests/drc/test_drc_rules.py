@@ -1,0 +1,391 @@
+"""Each geometric rule fires at its defect (site at x = 0) and not at the clean twin (x = 1000)."""
+
+from __future__ import annotations
+
+import gdstk
+import pytest
+
+
+# ----------------------------------------------------------------------------- pad, passivation, UBM
+@pytest.mark.parametrize("family", ["stair_bump", "ball_drop", "flux_fill", "two_step_ball", "cantilever_wlcsp"])
+def test_clean_site_of_each_family_passes(drawing, check, kit, family):
+    d = drawing
+    manifest = None
+    for x in (0, kit.TWIN):
+        if family == "stair_bump":
+            kit.stair_site(d, x)
+        elif family == "ball_drop":
+            kit.ball_site(d, x)
+        elif family == "flux_fill":
+            kit.ball_site(d, x, layer="PR1")
+        elif family == "two_step_ball":
+            kit.sm_site(d, x)
+        else:
+            kit.cantilever_site(d, x)
+            manifest = kit.cantilever_manifest()
+    d.die()
+    result = check(d, manifest, process=family)
+    assert result.clean, [(v.rule, v.message, v.bbox) for v in result.violations]
+    assert result.process == family
+    assert result.rule("MATERIAL.CLAIMED").status == "pass"
+
+
+def test_pasv_in_pad_enclosure(drawing, check, kit):
+    """Passivation opening 15 um off-centre: 5 um of pad 91 left on one side (< 7.5)."""
+    kit.stair_site(drawing, 0, pasv_shift=15)
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "PASV.IN_PAD", 40, 50)
+    assert all("measured 5 um" in v.message for v in found)
+    kit.only_failing(result, "PASV.IN_PAD")
+
+
+def test_pasv_outside_any_pad(drawing, check, kit):
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    drawing.square("PASV", 0, 0, 60)  # an opening with no pad 91 under it
+    drawing.square("UBM", 0, 0, 120)
+    result = check(drawing)
+    found = kit.fired(result, "PASV.IN_PAD", -30, 30)
+    assert [v.message for v in found] == ["passivation opening is not inside pad"]
+    assert found[0].bbox == (-30.0, -30.0, 30.0, 30.0)
+    kit.only_failing(result, "PASV.IN_PAD")
+
+
+def test_pasv_width(drawing, check, kit):
+    kit.stair_site(drawing, 0, pasv=36)
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "PASV.WIDTH", -18, 18)
+    assert all("measured 36 um" in v.message for v in found)
+    kit.only_failing(result, "PASV.WIDTH")
+
+
+def test_ubm_covers_pasv(drawing, check, kit):
+    """UBM 70 over a 60 um opening: 5 um of cover (< 10)."""
+    kit.stair_site(drawing, 0, ubm=70)
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    kit.fired(result, "UBM.COVERS_PASV", -35, 35)
+    kit.only_failing(result, "UBM.COVERS_PASV")
+
+
+def test_ubm_island_without_opening(drawing, check, kit):
+    kit.stair_site(drawing, 0)
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    drawing.square("UBM", 0, 300, 120)  # stray UBM island over no pad opening
+    result = check(drawing)
+    found = kit.fired(result, "UBM.ISLAND", -60, 60)
+    assert [v.bbox for v in found] == [(-60.0, 240.0, 60.0, 360.0)]
+    assert "no passivation opening" in found[0].message
+    kit.only_failing(result, "UBM.ISLAND")
+
+
+def test_ubm_island_over_two_openings(drawing, check, kit):
+    """One UBM island spanning the two passivation openings of a long pad (001:c1: one island per pad)."""
+    d = drawing
+    d.square("PAD", 0, 0, 200, 100)
+    d.square("PASV", -50, 0, 60)
+    d.square("PASV", 50, 0, 60)
+    d.square("UBM", 0, 0, 180, 80)
+    d.circle("BUMP", 0, 0, 70)
+    d.square("PAD", kit.TWIN, 0, 200, 100)
+    d.square("PASV", kit.TWIN, 0, 60)
+    d.square("UBM", kit.TWIN, 0, 180, 80)
+    d.circle("BUMP", kit.TWIN, 0, 70)
+    d.die()
+    result = check(d)
+    found = kit.fired(result, "UBM.ISLAND", -90, 90)
+    assert [v.bbox for v in found] == [(-90.0, -40.0, 90.0, 40.0)]
+    assert "two or more" in found[0].message
+    kit.only_failing(result, "UBM.ISLAND")
+
+
+# ----------------------------------------------------------------------------- stair and solder masks
+def test_stair_nest_step_too_small(drawing, check, kit):
+    """PR2 only 1 um larger than PR1 per side (< 2 um step, 000:c3)."""
+    kit.stair_site(drawing, 0, prs=(70, 72, 90))
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "STAIR.NEST", -36, 36)
+    assert all("PR2 opening encloses PR1 opening" in v.message and "measured 1 um" in v.message for v in found)
+    kit.only_failing(result, "STAIR.NEST")
+
+
+def test_stair_nest_upper_opening_without_lower(drawing, check, kit):
+    kit.stair_site(drawing, 0, prs=(70, 80))
+    kit.stair_site(drawing, kit.TWIN, prs=(70, 80))
+    drawing.die()
+    drawing.square("PR2", 0, 300, 80)  # stair step hanging in the air
+    result = check(drawing)
+    found = kit.fired(result, "STAIR.NEST", -40, 40)
+    assert [(v.message, v.bbox) for v in found] == [("PR2 opening has no PR1 opening below it",
+                                                      (-40.0, 260.0, 40.0, 340.0))]
+
+
+def test_sm_nest_step_too_small(drawing, check, kit):
+    """SM2 4 um larger than SM1 per side (< 5, 002:c1 second opening larger)."""
+    kit.sm_site(drawing, 0, openings=(80, 88))
+    kit.sm_site(drawing, kit.TWIN, openings=(80, 92))
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "SM.NEST", -44, 44)
+    assert all("SM2 opening encloses SM1 opening" in v.message for v in found)
+    kit.only_failing(result, "SM.NEST")
+
+
+def test_sm_nest_misaligned(drawing, check, kit):
+    """SM2 shifted 2 um: still 8 um enclosure, but off-centre by more than max_offset 1 um (002:c20 aligned)."""
+    kit.sm_site(drawing, 0, openings=(80, 100), shift2=2)
+    kit.sm_site(drawing, kit.TWIN, openings=(80, 100))
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "SM.NEST", -40, 40)
+    assert [(v.bbox, "off-centre" in v.message) for v in found] == [((-40.0, -40.0, 40.0, 40.0), True)]
+    kit.only_failing(result, "SM.NEST")
+
+
+# ----------------------------------------------------------------------------- balls
+@pytest.mark.parametrize("layer, process", [("POLY", None), ("PR1", "flux_fill")])
+def test_ball_opening_too_tight(drawing, check, kit, layer, process):
+    """An 86 um opening for an 80 um ball: 3 um clearance (< 5)."""
+    kit.ball_site(drawing, 0, opening=86, layer=layer)
+    kit.ball_site(drawing, kit.TWIN, layer=layer)
+    drawing.die()
+    result = check(drawing, process=process)
+    found = kit.fired(result, "BALL.OPENING", -43, 43)
+    assert all("encloses ball footprint by less than 5 um (measured 3 um)" in v.message for v in found)
+    kit.only_failing(result, "BALL.OPENING")
+
+
+def test_ball_opening_without_ball(drawing, check, kit):
+    kit.ball_site(drawing, 0, ball=None)
+    kit.ball_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "BALL.OPENING", -50, 50)
+    assert [(v.message, v.bbox) for v in found] == [("polymer opening receives no ball", (-50.0, -50.0, 50.0, 50.0))]
+    kit.only_failing(result, "BALL.OPENING")
+
+
+# ----------------------------------------------------------------------------- cantilever (004)
+def test_sac_under_bump_enclosure(drawing, check, kit):
+    """Bump 120 shifted 58 um: 2 um of sacrificial layer 140 beyond it (< 5, 004:c3)."""
+    kit.cantilever_site(drawing, 0, bump_dy=58)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    kit.fired(result, "SAC.UNDER_BUMP", -100, 100)
+    kit.only_failing(result, "SAC.UNDER_BUMP")
+
+
+def test_sac_required_by_manifest(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, sac=None)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "SAC.UNDER_BUMP", -40, 40)
+    assert [v.message for v in found] == ["no sacrificial layer 140 under bump 120"]
+    kit.only_failing(result, "SAC.UNDER_BUMP")
+
+
+def test_sac_not_required_without_manifest_feature(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, sac=None)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest(features=["release"]))
+    assert result.rule("SAC.UNDER_BUMP").status == "pass"
+
+
+def test_susp_release_far_from_windows(drawing, check, kit):
+    """Only the top etch window 160: the bottom 20 um of sacrificial layer 140 is 150+ um away."""
+    kit.cantilever_site(drawing, 0, windows=("top",))
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "SUSP.RELEASE", -100, 100)
+    assert [v.bbox for v in found] == [(-100.0, -100.0, 100.0, -80.0)]
+    kit.only_failing(result, "SUSP.RELEASE")
+
+
+def test_susp_release_euclidean_corner(drawing, check, kit):
+    """A window 140 um away in x and y: within 150 along each axis but 198 um from the far corner."""
+    d = drawing
+    for x in (0, kit.TWIN):
+        d.square("SAC", x, 0, 200)
+    d.rect("INS1", 40, 40, 100, 100)  # corner window: the far corner (-100, -100) is 198 um away
+    d.rect("INS1", kit.TWIN - 100, 70, kit.TWIN + 100, 100)
+    d.rect("INS1", kit.TWIN - 100, -100, kit.TWIN + 100, -70)
+    d.die()
+    result = check(d)  # no manifest: release assumed because INS1 windows lie over SAC
+    found = kit.fired(result, "SUSP.RELEASE", -100, 100)
+    assert len(found) == 1
+    x1, y1, x2, y2 = found[0].bbox
+    assert (x1, y1) == (-100.0, -100.0) and x2 < -5 and y2 < -5
+
+
+def test_susp_release_not_active_without_release_feature(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, windows=("top",))
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest(features=["SAC", "one_insulator"]))
+    rule = result.rule("SUSP.RELEASE")
+    assert rule.status == "n/a" and "release" in rule.reason
+
+
+def test_susp_anchor_ring_of_windows(drawing, check, kit):
+    """Etch windows 160 all round the land: the suspended portion 102 is cut off from joint portion 101."""
+    kit.cantilever_site(drawing, 0, ring=True)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "SUSP.ANCHOR", -80, 80)
+    assert [v.bbox for v in found] == [(-80.0, -70.0, 80.0, 70.0)]
+    kit.only_failing(result, "SUSP.ANCHOR")
+
+
+def test_susp_arms_missing_beam(drawing, check, kit):
+    """The manifest declares one support beam 111 per bump; the defect site has none."""
+    kit.cantilever_site(drawing, 0, beam=False)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "SUSP.ARMS", -100, 100)
+    assert [v.bbox for v in found] == [(-100.0, -100.0, 100.0, 100.0)]
+    assert "held by 1 RDL arm" in found[0].message and "expected 2" in found[0].message
+    kit.only_failing(result, "SUSP.ARMS")
+
+
+def test_susp_arms_without_manifest_needs_one(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, beam=False)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    assert result.rule("SUSP.ARMS").status == "pass"
+
+
+# ----------------------------------------------------------------------------- RDL
+def test_rdl_connect_open_line(drawing, check, kit):
+    """Metal line 110 stops 20 um short of the pad: the bump reaches no pad (004:c1)."""
+    kit.cantilever_site(drawing, 0, line_from=-230)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "RDL.CONNECT", -40, 40)
+    assert [(v.message, v.bbox) for v in found] == [("bump reaches no pad through RDL", (-40.0, -40.0, 40.0, 40.0))]
+    kit.only_failing(result, "RDL.CONNECT")
+
+
+def test_rdl_connect_beam_shorts_second_pad(drawing, check, kit):
+    """Support beam 111 runs onto a second pad: the net joins two pads."""
+    d = drawing
+    kit.cantilever_site(d, 0, beam_to=330)
+    kit.cantilever_site(d, kit.TWIN)
+    d.square("PAD", 300, 0, 100)
+    d.square("PASV", 300, 0, 60)
+    d.square("INS1", 300, 0, 50)
+    d.die()
+    result = check(d, kit.cantilever_manifest())
+    found = kit.fired(result, "RDL.CONNECT", -400, 400)
+    assert [v.message for v in found] == ["RDL net joins two or more pads"]
+    kit.only_failing(result, "RDL.CONNECT")
+
+
+def test_rdl_width(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, line_width=8)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "RDL.WIDTH", -330, -60)
+    assert all("measured 8 um" in v.message for v in found)
+    kit.only_failing(result, "RDL.WIDTH")
+
+
+def test_rdl_space(drawing, check, kit):
+    kit.cantilever_site(drawing, 0, stray_rdl=True)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    found = kit.fired(result, "RDL.SPACE", -250, -150)
+    assert all("measured 6 um" in v.message for v in found)
+    kit.only_failing(result, "RDL.SPACE")
+
+
+def test_rdl_encloses_ubm(drawing, check, kit):
+    """UBM 110 on a 120 um land: 5 um of RDL around it (< 10, 002:c13)."""
+    kit.cantilever_site(drawing, 0, ubm=110)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    kit.fired(result, "RDL.ENCLOSES_UBM", -60, 60)
+    kit.only_failing(result, "RDL.ENCLOSES_UBM")
+
+
+# ----------------------------------------------------------------------------- bumps, die, grid
+def test_bump_space_reflowed(drawing, check, kit):
+    """Two bumps at 250 um pitch; the defect pair's reflowed outlines are 220 um wide: 30 um apart (< 50)."""
+    d = drawing
+    kit.stair_site(d, 0, reflow=220)
+    kit.stair_site(d, 250, reflow=220)
+    kit.stair_site(d, kit.TWIN)
+    kit.stair_site(d, kit.TWIN + 250)
+    d.die(-500, -500, kit.TWIN + 750, 500)
+    result = check(d)
+    found = kit.fired(result, "BUMP.SPACE", 0, 250)
+    assert all("measured 30 um" in v.message for v in found)
+    kit.only_failing(result, "BUMP.SPACE")
+
+
+def test_bump_space_overlap_is_bridging(drawing, check, kit):
+    d = drawing
+    kit.stair_site(d, 0, reflow=260)
+    kit.stair_site(d, 250, reflow=260)
+    kit.stair_site(d, kit.TWIN)
+    kit.stair_site(d, kit.TWIN + 250)
+    d.die(-500, -500, kit.TWIN + 750, 500)
+    result = check(d)
+    found = kit.fired(result, "BUMP.SPACE", 0, 250)
+    assert [v.message for v in found] == ["predicted reflowed bumps overlap (bridging)"]
+    assert found[0].bbox[0] == pytest.approx(120) and found[0].bbox[2] == pytest.approx(130)
+
+
+def test_bump_pitch(drawing, check, kit):
+    """UBM 120 at 200 um pitch: 80 um apart, the rule asks 70 + 0.3 x 120 = 106."""
+    d = drawing
+    kit.stair_site(d, 0)
+    kit.stair_site(d, 200)
+    kit.stair_site(d, kit.TWIN)
+    kit.stair_site(d, kit.TWIN + 250)
+    d.die(-500, -500, kit.TWIN + 750, 500)
+    result = check(d)
+    found = kit.fired(result, "BUMP.PITCH", 60, 140)
+    assert all("measured 80 um" in v.message and "106 um" in v.message for v in found)
+    kit.only_failing(result, "BUMP.PITCH")
+
+
+def test_die_edge(drawing, check, kit):
+    """A pad centre 80 um inside the die edge (< 90)."""
+    kit.stair_site(drawing, -420)
+    kit.stair_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing)
+    found = kit.fired(result, "DIE.EDGE", -470, -370)
+    assert [v.bbox for v in found] == [(-470.0, -50.0, -370.0, 50.0)]
+    kit.only_failing(result, "DIE.EDGE")
+
+
+def test_grid(drawing, check, kit, pdk):
+    kit.stair_site(drawing, kit.TWIN)
+    kit.stair_site(drawing, 0)
+    drawing.die()
+    number, datatype = pdk.gds("LABEL")
+    drawing.top.add(gdstk.rectangle((0.001, 200), (20.001, 220), layer=number, datatype=datatype))
+    result = check(drawing)
+    found = kit.fired(result, "GRID", 0, 21)
+    assert [(v.bbox, "layer LABEL" in v.message) for v in found] == [((0.001, 200.0, 20.001, 220.0), True)]
+    kit.only_failing(result, "GRID")
