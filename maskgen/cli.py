@@ -158,6 +158,36 @@ def _sibling_manifest(layout: Path) -> dict | None:
     return data if isinstance(data, dict) and "process" in data else None
 
 
+@app.command()
+@guarded
+def masks(
+    recipe: Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")] = None,
+    out: OutOpt = Path("out"),
+    pdk: PdkOpt = None,
+) -> None:
+    """Write the mask set: one file per mask in mask-shop polarity, with alignment marks, labels and a mask list.
+
+    Polarity follows the resist tone of the process step that uses each mask (a negative dry film inverts the
+    field). Files go to out/<name>/masks/NN_<MASK>.gds with mask_list.csv and mask_list.json.
+
+    Examples:
+      maskgen masks
+      maskgen masks templates/cantilever_wlcsp.yaml --out build/
+    """
+    from maskgen.masks import masks_command
+
+    written = masks_command(_recipe_path(recipe), out, pdk)
+    for m in written:
+        e = m.entry
+        typer.echo(f"L{e['level']:<2d} {e['mask']:7s} {e['gds'][0]}/{e['gds'][1]:<3d} {e['polarity']:5s} "
+                   f"{e['field']:11s} CD {e['critical_dimension']:8.3f} um  {e['step']}")
+    if written:
+        folder = written[0].path.parent
+        typer.echo(f"masks  {folder}")
+        typer.echo(f"list   {folder / 'mask_list.csv'}")
+        typer.echo(f"list   {folder / 'mask_list.json'}")
+
+
 @app.command("list")
 @guarded
 def list_(

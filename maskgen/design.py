@@ -237,7 +237,9 @@ def _bump_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
             top = _plated_top_opening(stack, recipe.stair.plated_height)
         else:
             fig.solder_volume = solder.printed_volume(stack, fraction)
-            fig.deposits.append({"how": "stencil printed", "metal_fraction": fraction, "volume": fig.solder_volume})
+            ratio = _area_ratio(file, "stair.target_opening", stack[0][0], sum(t for _, t in stack))
+            fig.deposits.append({"how": "stencil printed", "metal_fraction": fraction, "volume": fig.solder_volume,
+                                 "area_ratio": ratio})
             top = stack[-1][0]
         fig.footprint_diameter = top
     elif recipe.two_step:
@@ -246,8 +248,9 @@ def _bump_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
             t = film_thickness(steps, f"SM{i}") if any(s.step.layer == f"SM{i}" for s in steps) else 0.0
             v = solder.printed_volume([(d, t)], fraction)
             total += v
+            ratio = _area_ratio(file, f"two_step.openings[{i - 1}]", d, t)
             fig.deposits.append({"how": f"paste printed into SM{i}", "alloy": alloy, "opening": d,
-                                 "thickness": t, "metal_fraction": fraction, "volume": v})
+                                 "thickness": t, "metal_fraction": fraction, "volume": v, "area_ratio": ratio})
         melt = [pdk.material(a).liquidus or 0.0 for a in recipe.two_step.alloys]
         if melt[0] <= max(melt[1:]):
             fig.notes.append("first solder does not melt higher than the later ones (002:c4 not used)")
@@ -264,6 +267,16 @@ def _bump_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
     if recipe.cantilever:
         fig.support_beams = recipe.cantilever.support_beams.count
     return fig
+
+
+def _area_ratio(file: Path, key: str, diameter: float, thickness: float) -> float:
+    """IPC-7525 area ratio d / (4 T) of a printed opening; below 0.66 the paste does not release."""
+    ratio = solder.stencil_area_ratio(diameter, thickness)
+    if ratio < solder.AREA_RATIO_MIN:
+        raise InputError(file, key, diameter, f"paste will not release: area ratio d/(4T) = {diameter:g}/(4 x "
+                         f"{thickness:g}) = {ratio:.2f} < {solder.AREA_RATIO_MIN} (IPC-7525); widen the opening "
+                         f"to >= {4 * thickness * solder.AREA_RATIO_MIN:.1f} um or thin the film")
+    return ratio
 
 
 def _plated_top_opening(stack: list[tuple[float, float]], height: float) -> float:

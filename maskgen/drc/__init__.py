@@ -12,7 +12,7 @@ layout (`X.gds` -> `X.json`) or the process named by the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from maskgen.pdk import Pdk, Rule
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_MARKERS", "DrcResult", "ProcessContext", "RuleResult", "Violation",
            "drc_exit_code", "run_drc", "write_reports"]
 
-MAX_MARKERS = 100_000
+MAX_MARKERS = 10_000
 """Markers listed per rule; the rule's count stays exact beyond it."""
 
 
@@ -83,31 +83,54 @@ def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Vio
     count = 0
     found: list[Violation] = []
     for m in markers:
-        count += 1 if m.shapes is None else m.shapes.count()
-        found += _violations(rule.id, m, run.layers, max_markers - len(found))
+        listed, n = _violations(rule.id, m, run.layers, max_markers - len(found))
+        found += listed
+        count += n
     if count == 0:
         return RuleResult(**base, status="pass"), []
     reason = f"first {len(found)} of {count} markers listed" if len(found) < count else None
     return RuleResult(**base, status="fail", count=count, reason=reason), found
 
 
-def _violations(rule_id: str, markers: Markers, layers: LayoutLayers, limit: int) -> list[Violation]:
-    """Flatten one check's markers into violations in um, top-cell coordinates."""
+def _violations(rule_id: str, markers: Markers, layers: LayoutLayers, limit: int) -> tuple[list[Violation], int]:
+    """One check's markers as violations in um (top-cell coordinates), at most `limit`, and their count.
+
+    Marker polygons are merged flat first: deep mode cuts polygons at cell boundaries
+    and into pieces of few vertices, so this gives a hierarchical layout and its flat
+    copy the same markers.
+    """
     dbu = layers.dbu
-    if limit <= 0:
-        return []
     if markers.shapes is None:
         box = layers.top.dbbox()
-        return [Violation(rule_id, markers.message, _box(box), kdb.DPolygon(box))]
+        listed = [Violation(rule_id, markers.message, _box(box), kdb.DPolygon(box))] if limit > 0 else []
+        return listed, 1
+    shapes = markers.shapes
+    count = shapes.count()
+    listed: Iterable[kdb.Polygon | kdb.EdgePair] = shapes.each()
+    if count <= max(limit, 0):
+        if isinstance(shapes, kdb.Region):
+            flat = kdb.Region()
+            for polygon in shapes.each():
+                flat.insert(kdb.Polygon(polygon))
+            listed = list(flat.merged().each())
+        else:  # the same edge pair may come from several cell contexts, or once per direction
+            unique = {_edge_pair_key(pair): pair for pair in shapes.each()}
+            listed = [unique[k] for k in sorted(unique)]
+        count = len(listed)
     out = []
-    for shape in markers.shapes.each():
+    for shape in listed:
+        if len(out) >= limit:
+            break
         message = markers.message
         if markers.measure and isinstance(shape, kdb.EdgePair):
             message = f"{message} (measured {_um(shape.distance(), dbu):g} um)"
         out.append(Violation(rule_id, message, _box(shape.bbox().to_dtype(dbu)), shape.to_dtype(dbu)))
-        if len(out) >= limit:
-            break
-    return out
+    return out, count
+
+
+def _edge_pair_key(pair: kdb.EdgePair) -> tuple[tuple[int, int, int, int], ...]:
+    edges = (pair.first, pair.second)
+    return tuple(sorted((e.p1.x, e.p1.y, e.p2.x, e.p2.y) for e in edges))
 
 
 def _um(value: int, dbu: float) -> float:

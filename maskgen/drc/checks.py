@@ -89,9 +89,10 @@ def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
     return _keep([Markers(f"{what} narrower than {d}", region.width_check(d.dbu), measure=True)])
 
 
-def min_space(region: kdb.Region, d: Length, what: str) -> list[Markers]:
-    """Shapes keep at least d apart."""
-    return _keep([Markers(f"{what} closer than {d}", region.space_check(d.dbu), measure=True)])
+def min_space(region: kdb.Region, d: Length, what: str, between_shapes_only: bool = False) -> list[Markers]:
+    """Shapes keep at least d apart (with between_shapes_only, notches inside one shape are not checked)."""
+    found = region.isolated_check(d.dbu) if between_shapes_only else region.space_check(d.dbu)
+    return _keep([Markers(f"{what} closer than {d}", found, measure=True)])
 
 
 def off_grid(region: kdb.Region, grid: int, grid_um: float, layer: str) -> list[Markers]:
@@ -235,7 +236,7 @@ def bump_space(bumps: kdb.Region, d: Length, what: str) -> list[Markers]:
     """Bumps keep at least d apart; overlapping bumps bridge."""
     return _keep([
         Markers(f"{what} overlap (bridging)", bumps.merged(False, 2)),
-        Markers(f"{what} closer than {d} (bridging risk)", bumps.space_check(d.dbu), measure=True),
+        Markers(f"{what} closer than {d} (bridging risk)", bumps.isolated_check(d.dbu), measure=True),
     ])
 
 

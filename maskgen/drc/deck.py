@@ -59,7 +59,7 @@ class Run:
         """The PDK's circle chord error in database units (at least 1)."""
         return max(1, self.layers.to_dbu(self.pdk.deck.chord_error))
 
-    def r(self, name: str) -> kdb.Region:
+    def layer(self, name: str) -> kdb.Region:
         """Region of a canonical layer."""
         return self.layers.region(name)
 
@@ -68,7 +68,7 @@ RuleFn = Callable[[Run, Rule], list[Markers]]
 RULES: dict[str, RuleFn] = {}
 
 
-def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
+def checks_rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
     """Register the function that checks a rule id."""
     def register(fn: RuleFn) -> RuleFn:
         RULES[rule_id] = fn
@@ -77,31 +77,31 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 
 # ----------------------------------------------------------------------------- pad, passivation, UBM
-@rule("PASV.IN_PAD")
+@checks_rule("PASV.IN_PAD")
 def _pasv_in_pad(run: Run, rule: Rule) -> list[Markers]:
     run.need("PAD", "PASV")
-    return checks.pasv_in_pad(run.r("PAD"), run.r("PASV"), run.length(rule))
+    return checks.pasv_in_pad(run.layer("PAD"), run.layer("PASV"), run.length(rule))
 
 
-@rule("PASV.WIDTH")
+@checks_rule("PASV.WIDTH")
 def _pasv_width(run: Run, rule: Rule) -> list[Markers]:
     run.need("PASV")
-    return checks.min_width(run.r("PASV"), run.length(rule), "passivation opening")
+    return checks.min_width(run.layer("PASV"), run.length(rule), "passivation opening")
 
 
-@rule("UBM.COVERS_PASV")
+@checks_rule("UBM.COVERS_PASV")
 def _ubm_covers_pasv(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM", "PASV")
     # with RDL the UBM sits on a land away from the pad (002:c13, 004): only UBM over an opening must cover it
     every = not run.layers.has("RDL")
-    return checks.ubm_covers_pasv(run.r("UBM"), run.r("PASV"), run.length(rule), every_opening=every)
+    return checks.ubm_covers_pasv(run.layer("UBM"), run.layer("PASV"), run.length(rule), every_opening=every)
 
 
-@rule("UBM.ISLAND")
+@checks_rule("UBM.ISLAND")
 def _ubm_island(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM", "PASV")
-    lands = run.r("RDL") if run.layers.has("RDL") else None
-    return checks.ubm_island(run.r("UBM"), run.r("PASV"), lands)
+    lands = run.layer("RDL") if run.layers.has("RDL") else None
+    return checks.ubm_island(run.layer("UBM"), run.layer("PASV"), lands)
 
 
 # ----------------------------------------------------------------------------- nested openings
@@ -113,31 +113,32 @@ def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
     return present
 
 
-@rule("STAIR.NEST")
+@checks_rule("STAIR.NEST")
 def _stair_nest(run: Run, rule: Rule) -> list[Markers]:
     stack = _stack(run, STAIR_LAYERS)
     d = run.length(rule)
     found: list[Markers] = []
     for lower, upper in zip(stack, stack[1:], strict=False):
-        found += checks.nested(run.r(lower), run.r(upper), d, lower, upper)
+        found += checks.nested(run.layer(lower), run.layer(upper), d, lower, upper)
     return found
 
 
-@rule("SM.NEST")
+@checks_rule("SM.NEST")
 def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
     stack = _stack(run, SOLDER_MASK_LAYERS)
     d = run.length(rule)
+    d = Length(max(d.dbu, 1), d.um)  # strictly larger even with a zero step (002:c1)
     offset = rule.params.get("max_offset")
     found: list[Markers] = []
     for lower, upper in zip(stack, stack[1:], strict=False):
-        found += checks.nested(run.r(lower), run.r(upper), d, lower, upper)
+        found += checks.nested(run.layer(lower), run.layer(upper), d, lower, upper)
         if offset is not None:
-            found += checks.aligned(run.r(lower), run.r(upper), run.length(rule, offset), run.chord_error,
+            found += checks.aligned(run.layer(lower), run.layer(upper), run.length(rule, offset), run.chord_error,
                                     lower, upper)
     return found
 
 
-@rule("STAIR.SENSITIVITY")
+@checks_rule("STAIR.SENSITIVITY")
 def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
     chosen = ctx.manifest.materials if ctx.manifest else {}
@@ -156,7 +157,7 @@ def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
 
 
 # ----------------------------------------------------------------------------- balls
-@rule("BALL.OPENING")
+@checks_rule("BALL.OPENING")
 def _ball_opening(run: Run, rule: Rule) -> list[Markers]:
     family = run.process.family
     if run.layers.has("POLY"):
@@ -166,98 +167,98 @@ def _ball_opening(run: Run, rule: Rule) -> list[Markers]:
     else:
         raise NotApplicable("no ball-receiving openings (POLY, or PR1 of flux_fill) in the layout")
     run.need("BUMP")
-    return checks.ball_opening(run.r(opening), run.r("UBM"), run.r("BUMP"), run.length(rule), name)
+    return checks.ball_opening(run.layer(opening), run.layer("UBM"), run.layer("BUMP"), run.length(rule), name)
 
 
 # ----------------------------------------------------------------------------- cantilever (004)
-@rule("SAC.UNDER_BUMP")
+@checks_rule("SAC.UNDER_BUMP")
 def _sac_under_bump(run: Run, rule: Rule) -> list[Markers]:
     required = "SAC" in run.process.features
     if not required:
         run.need("SAC")
     run.need("BUMP")
-    return checks.sac_under_bump(run.r("SAC"), run.r("BUMP"), run.length(rule), required)
+    return checks.sac_under_bump(run.layer("SAC"), run.layer("BUMP"), run.length(rule), required)
 
 
-@rule("SUSP.RELEASE")
+@checks_rule("SUSP.RELEASE")
 def _susp_release(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.process
+    run.need("SAC")
     if ctx.has_manifest and "release" not in ctx.features:
         raise NotApplicable("release step 12G not active (the manifest features have no 'release')")
-    run.need("SAC")
-    windows = run.r("INS1").overlapping(run.r("SAC"))
+    windows = run.layer("INS1").overlapping(run.layer("SAC"))
     if not ctx.has_manifest and windows.is_empty():
         raise NotApplicable("no etch windows 160 (INS1 openings over SAC) and no manifest: no release step")
-    return checks.release_reach(run.r("SAC"), windows, run.length(rule), run.chord_error)
+    return checks.release_reach(run.layer("SAC"), windows, run.length(rule), run.chord_error)
 
 
-@rule("SUSP.ANCHOR")
+@checks_rule("SUSP.ANCHOR")
 def _susp_anchor(run: Run, rule: Rule) -> list[Markers]:
     run.need("SAC")
-    extent = run.r("DIE") if run.layers.has("DIE") else run.layers.top_box_region()
-    insulator = extent - run.r("INS1") if run.layers.has("INS1") else extent
-    return checks.anchored(insulator, run.r("SAC"))
+    extent = run.layer("DIE") if run.layers.has("DIE") else run.layers.top_box_region()
+    insulator = extent - run.layer("INS1") if run.layers.has("INS1") else extent
+    return checks.anchored(insulator, run.layer("SAC"))
 
 
-@rule("SUSP.ARMS")
+@checks_rule("SUSP.ARMS")
 def _susp_arms(run: Run, rule: Rule) -> list[Markers]:
     run.need("SAC", "BUMP", "RDL")
-    return checks.arms(run.r("SAC"), run.r("BUMP"), run.r("RDL"), run.process.declared_arms())
+    return checks.arms(run.layer("SAC"), run.layer("BUMP"), run.layer("RDL"), run.process.declared_arms())
 
 
 # ----------------------------------------------------------------------------- RDL
-@rule("RDL.CONNECT")
+@checks_rule("RDL.CONNECT")
 def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL", "PAD")
-    contacts = run.r("PAD")
+    contacts = run.layer("PAD")
     for name in ("PASV", "INS1", "INS2"):
         if run.layers.has(name):
-            contacts = contacts & run.r(name)
-    nets = (run.r("RDL") + run.r("UBM") + run.r("BUMP")).merged()
-    return checks.rdl_connect(nets, contacts, run.r("BUMP"))
+            contacts = contacts & run.layer(name)
+    nets = (run.layer("RDL") + run.layer("UBM") + run.layer("BUMP")).merged()
+    return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
 
 
-@rule("RDL.WIDTH")
+@checks_rule("RDL.WIDTH")
 def _rdl_width(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL")
-    return checks.min_width(run.r("RDL"), run.length(rule), "RDL")
+    return checks.min_width(run.layer("RDL"), run.length(rule), "RDL")
 
 
-@rule("RDL.SPACE")
+@checks_rule("RDL.SPACE")
 def _rdl_space(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL")
-    return checks.min_space(run.r("RDL"), run.length(rule), "RDL shapes")
+    return checks.min_space(run.layer("RDL"), run.length(rule), "RDL shapes")
 
 
-@rule("RDL.ENCLOSES_UBM")
+@checks_rule("RDL.ENCLOSES_UBM")
 def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL", "UBM")
-    on_rdl = run.r("UBM").overlapping(run.r("RDL"))
+    on_rdl = run.layer("UBM").overlapping(run.layer("RDL"))
     if on_rdl.is_empty():
         raise NotApplicable("no UBM lies on RDL")
-    return checks.enclosed(run.r("RDL"), on_rdl, run.length(rule), "RDL land", "UBM")
+    return checks.enclosed(run.layer("RDL"), on_rdl, run.length(rule), "RDL land", "UBM")
 
 
 # ----------------------------------------------------------------------------- bumps, die, grid
-@rule("BUMP.SPACE")
+@checks_rule("BUMP.SPACE")
 def _bump_space(run: Run, rule: Rule) -> list[Markers]:
     if run.layers.has("REFLOW"):
-        return checks.bump_space(run.r("REFLOW"), run.length(rule), "predicted reflowed bumps")
+        return checks.bump_space(run.layer("REFLOW"), run.length(rule), "predicted reflowed bumps")
     if run.layers.has("BUMP"):
-        return checks.bump_space(run.r("BUMP"), run.length(rule), "bumps")
+        return checks.bump_space(run.layer("BUMP"), run.length(rule), "bumps")
     raise NotApplicable("no REFLOW or BUMP shapes in the layout")
 
 
-@rule("BUMP.PITCH")
+@checks_rule("BUMP.PITCH")
 def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM")
     factor = rule.params.get("ubm_factor", 1.0)
-    widest = _widest(run.r("UBM")) * run.layers.dbu
+    widest = _widest(run.layer("UBM")) * run.layers.dbu
     base = run.length(rule)
     space = run.length(rule, base.um + (factor - 1.0) * widest)
     what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
             f"i.e. space below {space})")
-    return checks.min_space(run.r("UBM"), space, what)
+    return checks.min_space(run.layer("UBM"), space, what, between_shapes_only=True)
 
 
 def _widest(region: kdb.Region) -> int:
@@ -273,13 +274,13 @@ def _widest(region: kdb.Region) -> int:
     return lo
 
 
-@rule("DIE.EDGE")
+@checks_rule("DIE.EDGE")
 def _die_edge(run: Run, rule: Rule) -> list[Markers]:
     run.need("PAD", "DIE")
-    return checks.die_edge(run.r("PAD"), run.r("DIE"), run.length(rule))
+    return checks.die_edge(run.layer("PAD"), run.layer("DIE"), run.length(rule))
 
 
-@rule("GRID")
+@checks_rule("GRID")
 def _grid(run: Run, rule: Rule) -> list[Markers]:
     grid = run.length(rule)
     found: list[Markers] = []
@@ -289,7 +290,7 @@ def _grid(run: Run, rule: Rule) -> list[Markers]:
 
 
 # ----------------------------------------------------------------------------- materials
-@rule("MATERIAL.CLAIMED")
+@checks_rule("MATERIAL.CLAIMED")
 def _material_claimed(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
     family = ctx.family or ""

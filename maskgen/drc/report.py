@@ -48,10 +48,11 @@ def _category_text(rule_description: str, claims: list[str], value: float | None
 
 def marker_database(result: DrcResult) -> rdb.ReportDatabase:
     """The violations as a KLayout report database: one category per rule id, items in um on the top cell."""
+    name = Path(result.layout).name  # not the folder: the same layout gives the same bytes wherever it is built
     db = rdb.ReportDatabase("maskgen DRC")
-    db.description = f"maskgen DRC of {result.layout} (PDK {result.pdk}, process {result.process or 'none'})"
+    db.description = f"maskgen DRC of {name} (PDK {result.pdk}, process {result.process or 'none'})"
     db.generator = "maskgen drc"
-    db.original_file = result.layout
+    db.original_file = name
     db.top_cell_name = result.top_cell
     cell = db.create_cell(result.top_cell)
     categories = {}

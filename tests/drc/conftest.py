@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import gdstk
-import numpy as np
 import pytest
 
 from maskgen.drc import DrcResult, run_drc
@@ -196,4 +195,4 @@ def kit() -> Any:
     return types.SimpleNamespace(
         TWIN=TWIN, Drawing=Drawing, pad_stack=pad_stack, stair_site=stair_site, ball_site=ball_site,
         sm_site=sm_site, cantilever_site=cantilever_site, cantilever_manifest=cantilever_manifest,
-        fired=fired, only_failing=only_failing, np=np)
+        fired=fired, only_failing=only_failing)

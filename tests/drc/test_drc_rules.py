@@ -159,7 +159,9 @@ def test_ball_opening_too_tight(drawing, check, kit, layer, process):
     drawing.die()
     result = check(drawing, process=process)
     found = kit.fired(result, "BALL.OPENING", -43, 43)
-    assert all("encloses ball footprint by less than 5 um (measured 3 um)" in v.message for v in found)
+    assert all(v.message.startswith(f"{'polymer' if layer == 'POLY' else 'flux-filled resist'} opening encloses "
+                                     "ball footprint by less than 5 um") for v in found)
+    assert min(float(v.message.split("measured ")[1].split(" um")[0]) for v in found) == pytest.approx(3)
     kit.only_failing(result, "BALL.OPENING")
 
 
@@ -311,7 +313,7 @@ def test_rdl_space(drawing, check, kit):
     kit.cantilever_site(drawing, kit.TWIN)
     drawing.die()
     result = check(drawing, kit.cantilever_manifest())
-    found = kit.fired(result, "RDL.SPACE", -250, -150)
+    found = kit.fired(result, "RDL.SPACE", -260, -140)  # Euclidean: the edge pair reaches past the corners
     assert all("measured 6 um" in v.message for v in found)
     kit.only_failing(result, "RDL.SPACE")
 
@@ -337,7 +339,8 @@ def test_bump_space_reflowed(drawing, check, kit):
     d.die(-500, -500, kit.TWIN + 750, 500)
     result = check(d)
     found = kit.fired(result, "BUMP.SPACE", 0, 250)
-    assert all("measured 30 um" in v.message for v in found)
+    measured = sorted(float(v.message.split("measured ")[1].split(" um")[0]) for v in found)
+    assert measured[0] == pytest.approx(30, abs=0.01) and measured[-1] < 50
     kit.only_failing(result, "BUMP.SPACE")
 
 
@@ -350,8 +353,9 @@ def test_bump_space_overlap_is_bridging(drawing, check, kit):
     d.die(-500, -500, kit.TWIN + 750, 500)
     result = check(d)
     found = kit.fired(result, "BUMP.SPACE", 0, 250)
-    assert [v.message for v in found] == ["predicted reflowed bumps overlap (bridging)"]
-    assert found[0].bbox[0] == pytest.approx(120) and found[0].bbox[2] == pytest.approx(130)
+    overlaps = [v for v in found if v.message == "predicted reflowed bumps overlap (bridging)"]
+    assert len(overlaps) == 1
+    assert overlaps[0].bbox[0] == pytest.approx(120) and overlaps[0].bbox[2] == pytest.approx(130)
 
 
 def test_bump_pitch(drawing, check, kit):

@@ -1,0 +1,152 @@
+"""`maskgen masks`: one photomask per mask layer of the process, in mask-shop polarity, with marks and labels.
+
+Each mask file holds one layer, CHROME (1/0): where the mask plate keeps its chrome. The drawn shapes of the
+mask layer become clear or dark according to the resist tone of the step that uses the mask (see
+`maskgen.manifest.polarity`): a positive resist opening is drawn clear (dark field), a negative dry film
+opening dark (clear field). Alignment marks register each level to the previous one (box around the
+previous level's cross) and a label names mask, level, polarity and recipe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import gdstk
+import klayout.db as kdb
+
+from maskgen.build import BuildResult, build
+from maskgen.output import atomic, write_json, write_text
+
+CHROME = (1, 0)
+FIELD_MARGIN = 1000.0       # um of mask field around the die for marks and label
+MARK_ARM = 100.0            # um, half length of an alignment cross
+MARK_WIDTH = 10.0           # um, cross arm width
+MARK_BOX = 160.0            # um, outer size of the registration box around the previous level's cross
+MARK_PITCH = 300.0          # um between mark sites of consecutive levels
+
+
+@dataclass(frozen=True)
+class MaskFile:
+    """One written mask with its list entry."""
+
+    path: Path
+    entry: dict
+
+
+def _mark_site(level: int, die_w: float, die_h: float) -> tuple[float, float]:
+    """Where level's cross sits: in the left margin, one site per level."""
+    return (-die_w / 2 - FIELD_MARGIN / 2, -die_h / 2 + 200.0 + (level - 1) * MARK_PITCH)
+
+
+def alignment_marks(level: int, die_w: float, die_h: float) -> list[gdstk.Polygon]:
+    """Cross of this level on both sides of the field, and a box frame around the previous level's cross."""
+    out: list[gdstk.Polygon] = []
+    for side in (1, -1):
+        x, y = _mark_site(level, die_w, die_h)
+        x *= side
+        out.append(gdstk.rectangle((x - MARK_ARM, y - MARK_WIDTH / 2), (x + MARK_ARM, y + MARK_WIDTH / 2)))
+        out.append(gdstk.rectangle((x - MARK_WIDTH / 2, y - MARK_ARM), (x + MARK_WIDTH / 2, y + MARK_ARM)))
+        if level > 1:
+            px, py = _mark_site(level - 1, die_w, die_h)
+            px *= side
+            h, t = MARK_BOX + 2 * MARK_ARM, MARK_WIDTH
+            outer = gdstk.rectangle((px - h / 2, py - h / 2), (px + h / 2, py + h / 2))
+            inner = gdstk.rectangle((px - h / 2 + t, py - h / 2 + t), (px + h / 2 - t, py + h / 2 - t))
+            out += gdstk.boolean(outer, inner, "not")
+    return out
+
+
+def mask_label(text: str, die_w: float, die_h: float) -> list[gdstk.Polygon]:
+    """The mask label as polygons in the bottom margin."""
+    return gdstk.text(text, 80.0, (-die_w / 2, -die_h / 2 - FIELD_MARGIN / 2 - 40.0))
+
+
+def _region(polys: list[gdstk.Polygon], dbu: float) -> kdb.Region:
+    """gdstk polygons (um) as a klayout region (dbu)."""
+    reg = kdb.Region()
+    for p in polys:
+        reg.insert(kdb.Polygon([kdb.Point(round(x / dbu), round(y / dbu)) for x, y in p.points]))
+    return reg
+
+
+def min_feature(region: kdb.Region, dbu: float) -> float:
+    """Smallest width of the drawn shapes, um (bisection on a projection-metric width check, exact for circles)."""
+    if region.is_empty():
+        return 0.0
+    lo, hi = 1, max(region.bbox().width(), region.bbox().height()) + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if region.width_check(mid, False, kdb.Metrics.Projection).is_empty():
+            lo = mid + 1
+        else:
+            hi = mid
+    return round((lo - 1) * dbu, 3)
+
+
+def write_masks(result: BuildResult) -> list[MaskFile]:
+    """Write every mask of a build's process in step order, plus the mask list (CSV and JSON)."""
+    ly = kdb.Layout()
+    ly.read(str(result.files["gds"]))
+    top = ly.cell(result.die.cell.name)
+    dbu = ly.dbu
+    die_w, die_h = result.design.recipe.die.size
+    field = kdb.Region(kdb.Box(round((-die_w / 2 - FIELD_MARGIN) / dbu), round((-die_h / 2 - FIELD_MARGIN) / dbu),
+                               round((die_w / 2 + FIELD_MARGIN) / dbu), round((die_h / 2 + FIELD_MARGIN) / dbu)))
+    bump_cell = ly.cell(result.die.bump.name)
+    name = result.design.recipe.name
+    out_dir = result.out_dir / "masks"
+    written: list[MaskFile] = []
+    for entry in result.manifest["masks"]:
+        layer, datatype = entry["gds"]
+        li = ly.find_layer(layer, datatype)
+        drawn = kdb.Region(top.begin_shapes_rec(li)) if li is not None else kdb.Region()
+        unit = kdb.Region(bump_cell.begin_shapes_rec(li)) if li is not None else kdb.Region()
+        label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
+        features = drawn + _region(alignment_marks(entry["level"], die_w, die_h) + mask_label(label, die_w, die_h), dbu)
+        features.merge()
+        chrome = (field - features) if entry["polarity"] == "clear" else features
+        entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
+                 "critical_dimension": min_feature(unit, dbu), "label": label,
+                 "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
+        path = out_dir / entry["file"]
+        _write_chrome(chrome, dbu, f"{name}_{entry['mask']}", path)
+        written.append(MaskFile(path, entry))
+    rows = [m.entry for m in written]
+    write_json(out_dir / "mask_list.json", {"recipe": name, "process": result.design.process.name, "masks": rows})
+    write_text(out_dir / "mask_list.csv", _csv(rows))
+    return written
+
+
+def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, path: Path) -> None:
+    """One mask layout with the chrome on 1/0, written atomically without timestamps."""
+    out = kdb.Layout()
+    out.dbu = dbu
+    cell = out.create_cell(cell_name)
+    cell.shapes(out.layer(kdb.LayerInfo(*CHROME, "CHROME"))).insert(chrome)
+
+    def write(tmp: Path) -> None:
+        opts = kdb.SaveLayoutOptions()
+        opts.set_format_from_filename(str(tmp))
+        opts.gds2_write_timestamps = False
+        out.write(str(tmp), opts)
+    atomic(path, write)
+
+
+def _csv(rows: list[dict]) -> str:
+    """The mask list as CSV: mask, level, GDS layer, polarity, field, critical dimension, resist, step."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["mask", "level", "gds_layer", "polarity", "field", "critical_dimension_um", "resist", "tone",
+                "process_step", "file"])
+    for r in rows:
+        w.writerow([r["mask"], r["level"], f"{r['gds'][0]}/{r['gds'][1]}", r["polarity"], r["field"],
+                    r["critical_dimension"], r["resist"] or "", r["tone"] or "", r["step"], r["file"]])
+    return buf.getvalue()
+
+
+def masks_command(recipe: Path, out: Path, pdk: str | None = None) -> list[MaskFile]:
+    """Build a recipe (without DRC) and write its mask set under out/<name>/masks/."""
+    return write_masks(build(recipe, out, pdk, run_drc=False))
