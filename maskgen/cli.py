@@ -129,7 +129,7 @@ def drc(
     the_pdk = load_pdk(pdk_name)
     if process is not None:
         the_pdk.process(process, None, "--process")
-    result = run_drc(layout, the_pdk, process=process, manifest=manifest, flat=flat, progress=_progress())
+    result = run_drc(layout, the_pdk, process=process, manifest=None, flat=flat, progress=_progress())
     report = report or layout.with_suffix(".drc.lyrdb")
     write_reports(result, lyrdb=report, json_path=json_path, junit=junit)
     for r in result.rules:
