@@ -66,7 +66,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     write_json(files["json"], data)
     result = BuildResult(design=design, die=die, out_dir=out_dir, files=files, manifest=data)
     if run_drc:
-        from maskgen.drc import run_drc as drc, write_reports
+        from maskgen.drc import run_drc as drc
+        from maskgen.drc import write_reports
         say("running DRC")
         result.drc = drc(files["gds"], design.pdk, manifest=data, progress=say)
         write_reports(result.drc, lyrdb=files["lyrdb"])

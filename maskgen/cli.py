@@ -24,6 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (default: out/).")]
 PdkOpt = Annotated[str | None, typer.Option("--pdk", help="PDK name or path to a PDK folder.")]
+RecipeArg = Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")]
 
 
 def _err(line: str) -> None:
@@ -77,7 +78,7 @@ def _progress() -> Callable[[str], None]:
 @app.command()
 @guarded
 def build(
-    recipe: Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")] = None,
+    recipe: RecipeArg = None,
     out: OutOpt = Path("out"),
     pdk: PdkOpt = None,
     oasis: Annotated[bool, typer.Option("--oasis", help="Also write <name>.oas.")] = False,
@@ -107,11 +108,11 @@ def build(
 def drc(
     layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file.")],
     pdk: PdkOpt = None,
-    process: Annotated[str | None, typer.Option("--process", help="Process family (default: from the build manifest).")] = None,
+    process: Annotated[str | None, typer.Option("--process", help="Process (default: from the manifest).")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write the KLayout marker database (.lyrdb) here.")] = None,
-    flat: Annotated[bool, typer.Option("--flat", help="Check flat instead of hierarchically (slow; for comparison).")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the KLayout marker database here.")] = None,
+    flat: Annotated[bool, typer.Option("--flat", help="Check flat instead of hierarchically (slow).")] = False,
 ) -> None:
     """Check any GDSII/OASIS layout against the PDK's claim-derived rule deck.
 
@@ -161,7 +162,7 @@ def _sibling_manifest(layout: Path) -> dict | None:
 @app.command()
 @guarded
 def masks(
-    recipe: Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")] = None,
+    recipe: RecipeArg = None,
     out: OutOpt = Path("out"),
     pdk: PdkOpt = None,
 ) -> None:

@@ -30,7 +30,8 @@ def summary_table(result: Any) -> str:
         rows.append(f"note: {note}")
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
-        rows.append("DRC: clean" if not fails else f"DRC: {len(result.drc.violations)} violation(s) in {', '.join(fails)}")
+        count = len(result.drc.violations)
+        rows.append("DRC: clean" if not fails else f"DRC: {count} violation(s) in {', '.join(fails)}")
     return "\n".join(rows)
 
 

@@ -1,4 +1,4 @@
-"""Openings that receive solder: polymer openings (001), flux-filled resist openings (003), nested solder masks (002)."""
+"""Openings that receive solder: polymer (001), flux-filled resist (003), nested solder masks (002)."""
 
 from __future__ import annotations
 
