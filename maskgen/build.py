@@ -15,6 +15,7 @@ from maskgen.manifest import manifest
 from maskgen.output import write_json, write_layout, write_lyp
 from maskgen.pdk import load_pdk
 from maskgen.recipe import load_recipe
+from maskgen.wafer import build_wafer
 
 
 @dataclass
@@ -51,13 +52,20 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)
     die = build_die(b, design)
+    extra: dict[str, Any] = {}
+    if design.recipe.wafer is not None:
+        say("stepping dies onto the wafer")
+        w = build_wafer(b, design.recipe.wafer, die.cell, design.recipe.die.size, name, design.file)
+        extra["wafer"] = {"cell": w.cell.name, "diameter_mm": design.recipe.wafer.diameter,
+                          "die_step": list(w.step), "die_count": w.die_count, "rows": len(w.rows),
+                          "bump_count": w.die_count * die.bump_count}
     out_dir = out / name
     files = {"gds": out_dir / f"{name}.gds", "lyp": out_dir / f"{name}.lyp", "json": out_dir / f"{name}.json"}
     if oasis:
         files["oas"] = out_dir / f"{name}.oas"
     if run_drc:
         files["lyrdb"] = out_dir / f"{name}.lyrdb"
-    data = manifest(design, die, {k: p.name for k, p in files.items()})
+    data = manifest(design, die, {k: p.name for k, p in files.items()}, extra)
     say("writing layout")
     write_layout(b.lib, files["gds"])
     if oasis:

@@ -28,6 +28,7 @@ def atomic(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -49,7 +50,7 @@ def write_layout(lib: gdstk.Library, path: Path) -> Path:
     """Write a gdstk library as GDSII (fixed timestamp) or OASIS, chosen by the file suffix."""
     if path.suffix.lower() == ".oas":
         return atomic(path, lambda p: lib.write_oas(str(p)))
-    return atomic(path, lambda p: lib.write_gds(str(p), timestamp=FIXED_TIME))
+    return atomic(path, lambda p: lib.write_gds(str(p), max_points=8190, timestamp=FIXED_TIME))
 
 
 def lyp_text(pdk: Pdk) -> str:

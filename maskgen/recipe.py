@@ -202,6 +202,17 @@ class Cantilever(_Strict):
     support_beams: Beams = Beams()
 
 
+class Wafer(_Strict):
+    """The wafer the dies are stepped onto."""
+
+    diameter: Literal[100, 150, 200, 300] = Field(description="wafer diameter, mm")
+    edge_exclusion: Annotated[float, Field(ge=0, le=20)] = 3.0
+    orientation: Literal["notch", "flat"] = "notch"
+    scribe: Annotated[float, Field(ge=0)] = 100.0
+    die_step: UmXY | None = None
+    partial_dies: Literal["exclude", "include"] = "exclude"
+
+
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
@@ -219,6 +230,7 @@ class Recipe(_Strict):
     two_step: TwoStep | None = None
     flux_fill: FluxFill | None = None
     cantilever: Cantilever | None = None
+    wafer: Wafer | None = None
 
 
 FAMILY_BLOCK = {
