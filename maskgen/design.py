@@ -330,7 +330,7 @@ def _stair(recipe: Recipe, pdk: Pdk, file: Path) -> dict[str, Any]:
 def _check_pitch(recipe: Recipe, pdk: Pdk, file: Path, fig: BumpFigures) -> None:
     """Reflowed bumps must not bridge: pitch - reflowed width >= BUMP.SPACE."""
     from maskgen.sites import min_pitch
-    pitch = min_pitch(recipe.die.bump_map)
+    pitch = min_pitch(recipe.die.bump_map, file.parent)
     if pitch is None:
         return
     fig.min_pitch = pitch

@@ -131,6 +131,7 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, path: Path) ->
         opts = kdb.SaveLayoutOptions()
         opts.set_format_from_filename(str(tmp))
         opts.gds2_write_timestamps = False
+        opts.gds2_max_vertex_count = 4000   # keeps every GDSII record under 32 kB
         out.write(str(tmp), opts)
     atomic(path, write)
 

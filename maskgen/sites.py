@@ -67,7 +67,30 @@ def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
         return out
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
-    return [Array(s.x, s.y) for s in sites(bump_map, base)]
+    return runs(sites(bump_map, base))
+
+
+def runs(site_list: list[Site], tol: float = 1e-3) -> list[Array]:
+    """Free sites compressed into row arrays wherever consecutive sites of a row are equally spaced."""
+    rows: dict[float, list[float]] = {}
+    for s in site_list:
+        rows.setdefault(round(s.y, 3), []).append(s.x)
+    out: list[Array] = []
+    for y in sorted(rows):
+        xs = sorted(rows[y])
+        i = 0
+        while i < len(xs):
+            j = i + 1
+            dx = xs[j] - xs[i] if j < len(xs) else 0.0
+            while j + 1 < len(xs) and abs((xs[j + 1] - xs[j]) - dx) <= tol:
+                j += 1
+            if j < len(xs) and dx > 0:
+                out.append(Array(xs[i], y, j - i + 1, 1, dx, 0.0))
+                i = j + 1
+            else:
+                out.append(Array(xs[i], y))
+                i += 1
+    return out
 
 
 def _grid_arrays(m: GridMap) -> list[Array]:

@@ -57,5 +57,10 @@ class GdsReader:
 
 @pytest.fixture
 def read_gds(pdk):
-    """Open a GDS for geometry assertions."""
-    return lambda path: GdsReader(Path(path), pdk)
+    """Open a GDS for geometry assertions (readers stay alive for the test: regions refer to their layout)."""
+    readers: list[GdsReader] = []
+
+    def open_(path):
+        readers.append(GdsReader(Path(path), pdk))
+        return readers[-1]
+    return open_

@@ -1,0 +1,128 @@
+"""Wafers and real bump maps: CSV ball maps, chip pad layers, staggered and ring maps, a 300 mm wafer."""
+
+from __future__ import annotations
+
+import math
+
+import gdstk
+import pytest
+import yaml
+
+from maskgen.build import build
+from maskgen.pdk import data_root
+from maskgen.recipe import Wafer
+from maskgen.wafer import die_rows
+
+TEMPLATES = data_root() / "templates"
+
+
+def _variant(tmp_path, name, **changes):
+    data = yaml.safe_load((TEMPLATES / "default.yaml").read_text())
+    data["name"] = name
+    for key, value in changes.items():
+        node = data
+        keys = key.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_csv_ball_map_builds_and_keeps_names(tmp_path, read_gds):
+    rows = ["name,x,y,net"] + [f"A{i},{-1800 + 400 * i},0,VDD" for i in range(10)] + ["Z1,0,800,GND"]
+    (tmp_path / "balls.csv").write_text("\n".join(rows) + "\n")
+    res = build(_variant(tmp_path, "csvmap", **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}), tmp_path)
+    gds = read_gds(res.files["gds"])
+    assert gds.region("BUMP").count() == 11
+    assert res.drc.clean
+    assert {b["name"] for b in res.manifest["bumps"]} >= {"A0", "A9", "Z1"}
+    # the regular row becomes one array reference
+    assert res.manifest["die"]["arrays"] == 2
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("name,x,y\nA1,0,zero\n", "must be numbers"),
+    ("name,x,y\n", "no bumps"),
+    ("name,x,y\nA1,0,0\nA1,400,0\n", "duplicate"),
+    ("name,x,y\nA1,0\n", "expected name,x,y"),
+    ("name,x,y\nA1,9000,0\n", "DIE.EDGE"),
+])
+def test_bad_ball_maps(cli, tmp_path, content, needle):
+    (tmp_path / "balls.csv").write_text(content)
+    recipe = _variant(tmp_path, "bad", **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}})
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_ball_map_size_limit(cli, tmp_path):
+    (tmp_path / "balls.csv").write_text("".join(f"B{i},{-1800 + 400 * i},0\n" for i in range(10)))
+    recipe = _variant(tmp_path, "big", **{"die.bump_map": {"kind": "csv", "file": "balls.csv", "max_bumps": 5}})
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 2 and "max_bumps" in err
+
+
+def test_chip_pad_layer_becomes_bump_sites(tmp_path, read_gds):
+    lib = gdstk.Library()
+    chip = lib.new_cell("CHIP")
+    for i in range(6):
+        for j in range(4):
+            chip.add(gdstk.rectangle((i * 500 - 1310, j * 500 - 810), (i * 500 - 1190, j * 500 - 690), layer=7))
+    lib.write_gds(tmp_path / "chip.gds")
+    res = build(_variant(tmp_path, "chip", **{"die.bump_map": {"kind": "gds", "file": "chip.gds", "layer": "7/0"}}),
+                tmp_path)
+    gds = read_gds(res.files["gds"])
+    assert gds.region("BUMP").count() == 24
+    xs = sorted({round(p.bbox().center().x * gds.dbu) for p in gds.region("BUMP").each()})
+    assert xs == [-1250, -750, -250, 250, 750, 1250]
+    assert res.drc.clean
+
+
+def test_chip_without_the_pad_layer(cli, tmp_path):
+    lib = gdstk.Library()
+    lib.new_cell("CHIP").add(gdstk.rectangle((0, 0), (10, 10), layer=1))
+    lib.write_gds(tmp_path / "chip.gds")
+    recipe = _variant(tmp_path, "chip", **{"die.bump_map": {"kind": "gds", "file": "chip.gds", "layer": "7/0"}})
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 2 and "7/0" in err
+
+
+def test_staggered_and_ring_maps(tmp_path, read_gds):
+    stag = build(_variant(tmp_path, "stag", **{"die.bump_map": {"kind": "staggered", "pitch": [400, 400],
+                                                                 "count": [10, 11]}}), tmp_path)
+    assert read_gds(stag.files["gds"]).region("BUMP").count() == 110
+    assert stag.manifest["die"]["arrays"] == 2
+    assert stag.manifest["bump_types"][0]["min_pitch"] == pytest.approx(min(400, math.hypot(200, 400)), abs=1e-3)
+    ring = build(_variant(tmp_path, "ring", **{"die.bump_map": {"kind": "ring", "pitch": 400, "count": [12, 12],
+                                                                 "rings": 2}}), tmp_path)
+    # two rings: 4 x 11 + 4 x 9 bumps
+    assert read_gds(ring.files["gds"]).region("BUMP").count() == 44 + 36
+    assert ring.drc.clean and stag.drc.clean
+
+
+def test_300mm_wafer_template(tmp_path, read_gds):
+    res = build(TEMPLATES / "wafer_300mm.yaml", tmp_path)
+    w = res.manifest["wafer"]
+    assert w["die_count"] == 597 and w["bump_count"] == 597 * 361
+    gds = read_gds(res.files["gds"])
+    assert gds.top.name == "wafer_300mm_wafer"
+    # dies are placed row by row: one array reference per row, not one reference per die
+    assert gds.top.child_instances() == w["rows"] + 1
+    assert gds.region("DIE").count() == 597
+    # every die lies inside the edge exclusion ring (radius 147 mm)
+    r = 147_000 / gds.dbu
+    for p in gds.region("DIE").each():
+        box = p.bbox()
+        for x, y in ((box.left, box.bottom), (box.right, box.top), (box.left, box.top), (box.right, box.bottom)):
+            assert math.hypot(x, y) <= r
+    assert res.drc.clean
+
+
+def test_die_rows_partial_policy():
+    whole = die_rows(Wafer(diameter=200, edge_exclusion=3, scribe=0), (10_000, 10_000))[1]
+    partial = die_rows(Wafer(diameter=200, edge_exclusion=3, scribe=0, partial_dies="include"), (10_000, 10_000))[1]
+    assert sum(n for *_, n in partial) > sum(n for *_, n in whole)
+    # the centre row of a 200 mm wafer with 3 mm exclusion holds dies whose corners fit in r = 97 mm
+    centre = next(n for _, y, n in whole if y == 0)
+    assert centre == 2 * int((math.sqrt(97_000**2 - 5_000**2) - 5_000) // 10_000) + 1
