@@ -13,7 +13,7 @@ from typing import Any
 
 from maskgen.errors import InputError
 from maskgen.pdk import Pdk, Process, Step, claimed_for
-from maskgen.physics import litho, solder
+from maskgen.physics import litho, mechanics, solder
 from maskgen.recipe import FAMILY_BLOCK, Recipe
 
 
@@ -266,7 +266,44 @@ def _bump_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
     fig.sphere_radius = shape.sphere_radius
     if recipe.cantilever:
         fig.support_beams = recipe.cantilever.support_beams.count
+        fig.mechanics = _cantilever_mechanics(recipe, pdk, file, steps)
     return fig
+
+
+def _thickness_of(steps: list[ResolvedStep], role: str) -> tuple[str, float]:
+    """Material and thickness of the film a role names in the active steps."""
+    for s in steps:
+        if s.step.role == role and s.thickness:
+            return s.material or "", s.thickness
+    raise KeyError(role)
+
+
+def _cantilever_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> dict[str, Any]:
+    """004: stiffness of the arms holding suspended portion 102 (line 110 + beams 111, each metal on insulator)."""
+    from maskgen.cells.cantilever import cantilever_arms
+    cv = recipe.cantilever
+    board = pdk.material(cv.board, file, "cantilever.board")
+    if board.cte is None:
+        raise InputError(file, "cantilever.board", cv.board, "needs a CTE in materials.yaml (a board material)")
+    chip = pdk.material(next(s.material for s in steps if s.step.action == "substrate"))
+    rdl_name, t_rdl = _thickness_of(steps, "rdl")
+    ins_name, t_ins = _thickness_of(steps, "insulator")
+    e_rdl, e_ins = pdk.material(rdl_name).E, pdk.material(ins_name).E
+    released = "release" in _features(recipe)
+    out: dict[str, Any] = {"released": released, "board": cv.board, "cte_board": board.cte, "cte_chip": chip.cte,
+                           "delta_t": cv.delta_t}
+    if released:
+        arms = []
+        for a in cantilever_arms(recipe.bump, cv):
+            k_metal = mechanics.cantilever_stiffness(e_rdl, a.width, t_rdl, a.length)
+            k_ins = mechanics.cantilever_stiffness(e_ins, a.width + 2 * cv.clearance, t_ins, a.length)
+            arms.append({"kind": a.kind, "width": a.width, "length": a.length, "stiffness": k_metal + k_ins})
+        out["arms"] = arms
+        out["stiffness"] = mechanics.parallel(*(a["stiffness"] for a in arms))
+    else:
+        out["stiffness"] = None
+        out["note"] = "bump supported by the sacrificial/elastic layer: no free cantilever before overload"
+    return out
 
 
 def _area_ratio(file: Path, key: str, diameter: float, thickness: float) -> float:

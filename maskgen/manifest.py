@@ -9,6 +9,7 @@ from maskgen import __version__
 from maskgen.design import Design
 from maskgen.die import DieLayout
 from maskgen.pdk import layer_table
+from maskgen.physics.mechanics import bump_mechanics
 
 SITE_LIST_LIMIT = 20_000
 """Bump sites are listed one by one up to this count (a wafer lists its die's sites once)."""
@@ -51,12 +52,30 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "bump_types": [fig],
         "outputs": outputs,
     }
+    mech = design.bump.mechanics
+    if mech:
+        fig["mechanics"] = {**mech, **_worst_bump(mech, die)}
     if die.bump_count <= SITE_LIST_LIMIT:
-        data["bumps"] = [{"name": s.name, "x": s.x, "y": s.y, **({"net": s.net} if s.net else {})}
-                         for s in die.sites]
+        data["bumps"] = [{"name": s.name, "x": s.x, "y": s.y, **({"net": s.net} if s.net else {}),
+                          **(_bump_motion(mech, s.x, s.y) if mech else {})} for s in die.sites]
     if extra:
         data.update(extra)
     return _round(data)
+
+
+def _bump_motion(mech: dict[str, Any], x: float, y: float) -> dict[str, Any]:
+    """004: distance from the die centre, thermal-mismatch displacement (um) and restoring force (mN)."""
+    m = bump_mechanics(mech["stiffness"] or 0.0, x, y, mech["cte_board"], mech["cte_chip"], mech["delta_t"])
+    out = {"dnp": m.dnp, "displacement": m.displacement}
+    if mech["stiffness"]:
+        out["force_mN"] = m.force_mn
+    return out
+
+
+def _worst_bump(mech: dict[str, Any], die: DieLayout) -> dict[str, Any]:
+    """The bump farthest from the die centre (the corner bump) and its motion."""
+    worst = max(die.sites, key=lambda s: (s.x * s.x + s.y * s.y, s.name))
+    return {"worst_bump": worst.name, **{f"worst_{k}": v for k, v in _bump_motion(mech, worst.x, worst.y).items()}}
 
 
 def mask_list(design: Design) -> list[dict[str, Any]]:

@@ -200,6 +200,8 @@ class Cantilever(_Strict):
     slot_width: Um = 30.0
     clearance: Um = 10.0
     support_beams: Beams = Beams()
+    board: str = "FR-4"
+    delta_t: Annotated[float, Field(gt=0, le=400)] = 165.0
 
 
 class Wafer(_Strict):

@@ -25,7 +25,11 @@ def summary_table(result: Any) -> str:
         rows.append(f"stair: mask {s['mask_opening']:.2f} um at {s['dose']:g} mJ/cm2 -> openings PR1.. {ops} um")
     if fig.get("mechanics"):
         mech = fig["mechanics"]
-        rows.append("cantilever: " + ", ".join(f"{k} {v}" for k, v in mech.items() if not isinstance(v, (list, dict))))
+        k = f"stiffness {mech['stiffness']:.2f} N/m ({len(mech.get('arms', []))} arms)" if mech["stiffness"] \
+            else "not released (on sacrificial/elastic layer)"
+        force = f", restoring force {mech['worst_force_mN']:.3f} mN" if "worst_force_mN" in mech else ""
+        rows.append(f"cantilever: {k}; worst bump {mech['worst_bump']} at DNP {mech['worst_dnp']:.0f} um moves "
+                    f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K){force}")
     for note in fig.get("notes", []):
         rows.append(f"note: {note}")
     if result.drc is not None:
