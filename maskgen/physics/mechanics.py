@@ -1,52 +1,97 @@
-"""Mechanics of the suspended cantilever (004): arm stiffness, thermal-mismatch displacement, restoring force."""
+"""Mechanics of the suspended bump (004): arm stiffness, thermal-mismatch displacement and restoring force.
+
+Units: lengths in um, E in GPa, CTE in ppm/K, stiffness in N/m, force in N (or mN where named).
+The suspended portion 102 is held by its metal line 110 and optional support beams 111, each an end-loaded
+cantilever k = E w t^3 / (4 L^3); the springs act in parallel.  The board moves a bump at distance DNP from the
+die centre (neutral point) by (CTE_board - CTE_chip) dT DNP relative to the chip.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
+def _finite(name: str, value: float) -> float:
+    """Return value as float, or raise ValueError naming the argument unless it is finite."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+def _positive(name: str, value: float) -> float:
+    """Return value as float, or raise ValueError naming the argument unless it is a finite number > 0."""
+    v = _finite(name, value)
+    if not v > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return v
+
+
+def _non_negative(name: str, value: float) -> float:
+    """Return value as float, or raise ValueError naming the argument unless it is a finite number >= 0."""
+    v = _finite(name, value)
+    if v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return v
+
+
 def cantilever_stiffness(e_gpa: float, width: float, thickness: float, length: float) -> float:
-    """End-loaded cantilever stiffness k = E w t^3 / (4 L^3), in N/m for E in GPa and lengths in um."""
-    for name, v in (("E", e_gpa), ("width", width), ("thickness", thickness), ("length", length)):
-        if not v > 0:
-            raise ValueError(f"{name} must be > 0, got {v}")
-    return e_gpa * 1e3 * width * thickness**3 / (4.0 * length**3)
+    """End-loaded cantilever k = E w t^3 / (4 L^3); N/m = E_GPa x 1e3 x w t^3 / (4 L^3) with w, t, L in um."""
+    e = _positive("e_gpa", e_gpa)
+    w = _positive("width", width)
+    t = _positive("thickness", thickness)
+    length = _positive("length", length)
+    return e * 1e3 * w * t**3 / (4.0 * length**3)
 
 
 def parallel(*stiffness: float) -> float:
-    """Springs in parallel: k = sum k_i."""
-    return float(sum(stiffness))
+    """Springs in parallel: k = sum k_i (N/m)."""
+    return float(sum(_non_negative(f"stiffness[{i}]", k) for i, k in enumerate(stiffness)))
 
 
-def dnp(x: float, y: float, centre: tuple[float, float] = (0.0, 0.0)) -> float:
-    """Distance from the neutral point (die centre), um."""
-    return math.hypot(x - centre[0], y - centre[1])
+def dnp(x: float, y: float, die_centre: tuple[float, float] = (0.0, 0.0)) -> float:
+    """Distance from the neutral point (die centre): DNP = sqrt((x - xc)^2 + (y - yc)^2), um."""
+    return math.hypot(_finite("x", x) - _finite("die_centre x", die_centre[0]),
+                      _finite("y", y) - _finite("die_centre y", die_centre[1]))
 
 
-def thermal_displacement(cte_board: float, cte_chip: float, delta_t: float, distance: float) -> float:
-    """Thermal-mismatch displacement delta = (CTE_board - CTE_chip) x 1e-6 x dT x DNP, in um."""
-    return (cte_board - cte_chip) * 1e-6 * delta_t * distance
+def thermal_displacement(cte_board: float, cte_chip: float, delta_t: float, dnp: float) -> float:
+    """Thermal-mismatch displacement delta = (CTE_board - CTE_chip) x 1e-6 x dT x DNP, um (dT signed, K)."""
+    cb = _non_negative("cte_board", cte_board)
+    cc = _non_negative("cte_chip", cte_chip)
+    dt = _finite("delta_t", delta_t)
+    distance = _non_negative("dnp", dnp)
+    return (cb - cc) * 1e-6 * dt * distance
 
 
-def restoring_force(k: float, displacement: float) -> float:
-    """Force the suspended portion exerts when displaced: F = k x delta, in N (delta in um)."""
-    return k * displacement * 1e-6
+def restoring_force(k: float, displacement_um: float) -> float:
+    """Force of the suspended portion displaced by delta: F = k x delta x 1e-6, N (k in N/m, delta in um)."""
+    return _non_negative("k", k) * _finite("displacement_um", displacement_um) * 1e-6
+
+
+def restoring_force_mn(k: float, displacement_um: float) -> float:
+    """Restoring force in mN: F = k x delta x 1e-3 (k in N/m, delta in um)."""
+    return restoring_force(k, displacement_um) * 1e3
 
 
 @dataclass(frozen=True)
 class BumpMechanics:
-    """Stiffness (N/m), displacement (um) and restoring force (mN) of one suspended bump."""
+    """One suspended bump: stiffness (N/m), DNP (um), displacement (um) and restoring force (N and mN)."""
 
     stiffness: float
     dnp: float
     displacement: float
+    force_n: float
     force_mn: float
 
 
-def bump_mechanics(stiffness: float, x: float, y: float, cte_board: float, cte_chip: float,
-                   delta_t: float) -> BumpMechanics:
-    """Displacement and restoring force of a bump of given stiffness at (x, y) from the die centre."""
-    d = dnp(x, y)
-    delta = thermal_displacement(cte_board, cte_chip, delta_t, d)
-    return BumpMechanics(stiffness, d, delta, restoring_force(stiffness, delta) * 1e3)
+def bump_mechanics(stiffness: float | Sequence[float], x: float, y: float, cte_board: float, cte_chip: float,
+                   delta_t: float, die_centre: tuple[float, float] = (0.0, 0.0)) -> BumpMechanics:
+    """Bump at (x, y): k = sum of the arm springs (line 110 + beams 111), delta = dCTE dT DNP, F = k delta."""
+    k = parallel(*stiffness) if isinstance(stiffness, Sequence) else parallel(stiffness)
+    distance = dnp(x, y, die_centre)
+    delta = thermal_displacement(cte_board, cte_chip, delta_t, distance)
+    force = restoring_force(k, delta)
+    return BumpMechanics(stiffness=k, dnp=distance, displacement=delta, force_n=force, force_mn=force * 1e3)

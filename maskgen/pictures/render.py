@@ -1,0 +1,251 @@
+"""`maskgen render`: PNG pictures of a layout (whole wafer, one die, one bump) drawn by KLayout's own renderer.
+
+The pictures use the build's layer properties (`<name>.lyp` beside the layout, else generated from the PDK),
+so they look like the layout does in KLayout. Rendering is headless (`klayout.lay.LayoutView`), on KLayout's
+dark background, for which the `.lyp` colours (white die frame, pale reflow outline) are chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from maskgen.errors import InputError
+from maskgen.output import atomic, lyp_text
+from maskgen.pdk import Pdk, load_pdk
+
+VIEWS = ("die", "bump", "wafer")
+"""Views a render can show: the die zoomed to fit, one bump cell on its own, the whole wafer."""
+
+BACKGROUND = "#000000"
+SCALE_BAR = "#ffffff"
+MAX_PIXELS = 10_000
+"""Largest width or height of a picture, in pixels."""
+
+_GDS_MAGIC = b"\x00\x06\x00\x02"
+_OASIS_MAGIC = b"%SEMI-OASIS\r\n"
+
+
+@dataclass(frozen=True)
+class BumpSite:
+    """Where the bumps of a layout are: the cell holding the bump array, the bump cell and the first bump.
+
+    Attributes:
+        die_cell: index of the cell that places the bumps (the die; the top cell of a die layout).
+        bump_cell: index of the bump cell (the child placed most often in its parent).
+        origin: origin of the first bump in die-cell coordinates, um.
+        pitch: smallest array step of the bump placements, um (None for single placements).
+        placements: number of bumps in the die cell.
+    """
+
+    die_cell: int
+    bump_cell: int
+    origin: tuple[float, float]
+    pitch: float | None
+    placements: int
+
+
+def check_layout_file(path: Path) -> None:
+    """Refuse a missing file or one that is neither GDSII nor OASIS (by its first bytes)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, None, None, "layout file not found")
+    with path.open("rb") as fh:
+        head = fh.read(len(_OASIS_MAGIC))
+    if not (head.startswith(_GDS_MAGIC) or head.startswith(_OASIS_MAGIC)):
+        raise InputError(path, None, None, "not a GDSII or OASIS layout (unrecognised header)")
+
+
+def read_layout(path: Path):
+    """Read a GDSII/OASIS file with klayout.db; a broken file is an InputError, not a traceback."""
+    import klayout.db as kdb
+
+    check_layout_file(path)
+    layout = kdb.Layout()
+    try:
+        layout.read(str(path))
+    except RuntimeError as exc:
+        raise InputError(path, None, None, f"cannot read layout: {str(exc).splitlines()[0]}") from None
+    if layout.top_cell() is None:
+        tops = [layout.cell(i).name for i in layout.each_top_cell()]
+        raise InputError(path, "top cell", tops or None, "the layout needs exactly one top cell")
+    return layout
+
+
+def bump_site(layout) -> BumpSite | None:
+    """Find the bump cell: from the top cell down, follow the child with the most placements while it has > 1.
+
+    On a die the top cell places the bump array; on a wafer the top cell places the dies, and each die the
+    bumps. Returns None when no cell is placed more than once.
+    """
+    parent = layout.top_cell()
+    found: BumpSite | None = None
+    while True:
+        counts: dict[int, int] = {}
+        for inst in parent.each_inst():
+            counts[inst.cell_index] = counts.get(inst.cell_index, 0) + inst.size()
+        if not counts:
+            return found
+        child, count = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
+        if count <= 1:
+            return found
+        first = next(i for i in parent.each_inst() if i.cell_index == child)
+        origin = first.dcplx_trans.disp
+        steps = [v.length() for i in parent.each_inst() if i.cell_index == child and i.is_regular_array()
+                 for v in (i.da, i.db) if v.length() > 0]
+        found = BumpSite(die_cell=parent.cell_index(), bump_cell=child, origin=(origin.x, origin.y),
+                         pitch=min(steps) if steps else None, placements=count)
+        parent = layout.cell(child)
+
+
+def _pdk_for(layout_path: Path, pdk: Pdk | None) -> Pdk:
+    """The PDK given, else the one the sibling manifest names, else the default PDK."""
+    if pdk is not None:
+        return pdk
+    manifest = layout_path.with_suffix(".json")
+    if manifest.is_file():
+        try:
+            name = json.loads(manifest.read_text(encoding="utf-8")).get("pdk")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            name = None
+        if isinstance(name, str):
+            try:
+                return load_pdk(name)
+            except InputError:
+                pass
+    return load_pdk("default")
+
+
+def has_layer_shapes(layout, gds: tuple[int, int]) -> bool:
+    """True when the layout has shapes on a (layer, datatype) anywhere in its hierarchy."""
+    li = layout.find_layer(*gds)
+    return li is not None and not layout.top_cell().dbbox_per_layer(li).empty()
+
+
+def default_views(layout, pdk: Pdk) -> list[str]:
+    """die and bump (when a bump cell is found), plus wafer when the layout draws a WAFER outline."""
+    views = ["die"]
+    if bump_site(layout) is not None:
+        views.append("bump")
+    if has_layer_shapes(layout, pdk.gds("WAFER")):
+        views.append("wafer")
+    return views
+
+
+def _nice(value: float) -> float:
+    """The largest 1, 2 or 5 x 10^n not above value."""
+    exp = math.floor(math.log10(value))
+    for m in (5, 2, 1):
+        if m * 10**exp <= value:
+            return m * 10**exp
+    return 10**exp
+
+
+def _scale_bar(view, box) -> None:
+    """A ruler about a fifth of the picture wide in its lower left corner, labelled with its length."""
+    import klayout.db as kdb
+    import klayout.lay as lay
+
+    length = _nice(box.width() / 5)
+    x0 = box.left + box.width() * 0.03
+    y0 = box.bottom + box.height() * 0.025
+    ruler = lay.Annotation()
+    ruler.p1 = kdb.DPoint(x0, y0)
+    ruler.p2 = kdb.DPoint(x0 + length, y0)
+    ruler.style = lay.Annotation.StyleRuler
+    ruler.fmt = f"{length / 1000:g} mm" if length >= 1000 else f"{length:g} um"
+    view.insert_annotation(ruler)
+
+
+def _view_box(layout, cell_index: int, width: int, height: int):
+    """The cell's bounding box with a 5 % margin and a band below for the scale bar, at the picture's aspect."""
+    import klayout.db as kdb
+
+    box = layout.cell(cell_index).dbbox()
+    margin = 0.05 * max(box.width(), box.height())
+    box = box.enlarged(margin, margin)
+    box = kdb.DBox(box.left, box.bottom - 0.08 * box.height(), box.right, box.top)    # band for the scale bar
+    aspect = width / height
+    if box.width() / box.height() < aspect:
+        grow = (box.height() * aspect - box.width()) / 2
+        box = box.enlarged(grow, 0)
+    else:
+        grow = (box.width() / aspect - box.height()) / 2
+        box = box.enlarged(0, grow)
+    return box
+
+
+def render_view(layout_path: Path, lyp: Path, cell_index: int, png: Path, width: int, height: int) -> Path:
+    """Draw one cell (all hierarchy levels) zoomed to fit into png, written atomically."""
+    import klayout.lay as lay
+
+    view = lay.LayoutView()
+    view.set_config("background-color", BACKGROUND)
+    view.set_config("grid-visible", "false")
+    view.set_config("ruler-color", SCALE_BAR)
+    view.set_config("text-visible", "false")
+    view.set_config("inst-visible", "false")
+    view.load_layout(str(layout_path), True)
+    view.load_layer_props(str(lyp))
+    view.select_cell(cell_index, 0)
+    view.max_hier()
+    layout = view.cellview(0).layout()
+    box = _view_box(layout, cell_index, width, height)
+    view.zoom_box(box)
+    _scale_bar(view, box)
+    return atomic(png, lambda tmp: view.save_image_with_options(str(tmp), width, height, 0, 2, 0, box, False))
+
+
+def render_command(layout: Path, out: Path, views: list[str] | None = None, width: int = 1200, height: int = 900,
+                   pdk: Pdk | None = None) -> list[Path]:
+    """PNG pictures of a layout: `<out>/<name>_<view>.png` for each view.
+
+    Args:
+        layout: a GDSII or OASIS file (a build's `<name>.gds`, or any layout).
+        out: folder for the pictures.
+        views: any of die, bump, wafer; default die and bump, plus wafer when the layout has a WAFER outline.
+        width: picture width in pixels.
+        height: picture height in pixels.
+        pdk: PDK for the layer colours when no `<name>.lyp` sits beside the layout (default: the manifest's
+            PDK, else the default PDK).
+
+    Returns:
+        The PNG files written.
+    """
+    layout = Path(layout)
+    for key, value in (("width", width), ("height", height)):
+        if not isinstance(value, int) or not 16 <= value <= MAX_PIXELS:
+            raise InputError(None, key, value, f"picture size in pixels, 16 to {MAX_PIXELS}")
+    ly = read_layout(layout)
+    the_pdk = _pdk_for(layout, pdk)
+    wanted = list(views) if views else default_views(ly, the_pdk)
+    for v in wanted:
+        if v not in VIEWS:
+            raise InputError(None, "views", v, f"allowed: {', '.join(VIEWS)}")
+    site = bump_site(ly)
+    top = ly.top_cell().cell_index()
+    cells: dict[str, int] = {}
+    for v in dict.fromkeys(wanted):
+        if v == "wafer":
+            if not has_layer_shapes(ly, the_pdk.gds("WAFER")):
+                raise InputError(layout, "views", v, "the layout has no WAFER outline; use die or bump")
+            cells[v] = top
+        elif v == "die":
+            cells[v] = site.die_cell if site else top
+        else:
+            if site is None:
+                raise InputError(layout, "views", v, "no cell is placed more than once: no bump cell to show")
+            cells[v] = site.bump_cell
+    name = layout.stem
+    lyp = layout.with_suffix(".lyp")
+    written = []
+    with tempfile.TemporaryDirectory(prefix="maskgen-render-") as tmp:
+        if not lyp.is_file():
+            lyp = Path(tmp) / f"{name}.lyp"
+            lyp.write_text(lyp_text(the_pdk), encoding="utf-8")
+        for v, cell in cells.items():
+            written.append(render_view(layout, lyp, cell, Path(out) / f"{name}_{v}.png", width, height))
+    return written

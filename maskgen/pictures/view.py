@@ -1,0 +1,58 @@
+"""`maskgen view`: open a layout in the KLayout GUI with its layer properties and DRC markers."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from maskgen.pictures.render import check_layout_file
+
+
+def klayout_executable() -> str | None:
+    """The `klayout` program on PATH, or None (the PyPI klayout module has no GUI)."""
+    return shutil.which("klayout")
+
+
+def marker_database(layout: Path) -> Path | None:
+    """The DRC markers beside a layout: `<name>.lyrdb` from a build, else `<name>.drc.lyrdb` from `maskgen drc`."""
+    for candidate in (layout.with_suffix(".lyrdb"), layout.with_suffix(".drc.lyrdb")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def view_args(layout: Path, program: str = "klayout") -> list[str]:
+    """The KLayout command line: the layout, with `-l <name>.lyp` and `-m <markers>` when they exist."""
+    layout = Path(layout)
+    args = [program]
+    lyp = layout.with_suffix(".lyp")
+    if lyp.is_file():
+        args += ["-l", str(lyp)]
+    markers = marker_database(layout)
+    if markers is not None:
+        args += ["-m", str(markers)]
+    return [*args, str(layout)]
+
+
+def view_command(layout: Path) -> str:
+    """Open a layout in KLayout when it is installed; return the command line either way.
+
+    When `klayout` is on PATH it is started in the background (the call does not wait for the GUI); when it is
+    not, nothing runs and the returned line is the exact command to run on a machine that has KLayout.
+
+    Args:
+        layout: a GDSII or OASIS file; its `<name>.lyp` and `<name>.lyrdb` are loaded when they sit beside it.
+
+    Returns:
+        The command line, shell-quoted.
+    """
+    layout = Path(layout)
+    check_layout_file(layout)
+    program = klayout_executable()
+    args = view_args(layout, program or "klayout")
+    if program is not None:
+        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    return shlex.join(args)

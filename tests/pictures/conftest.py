@@ -1,0 +1,74 @@
+"""Fixtures for the pictures tests: templates built once per session, PNG read-back helpers."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+import yaml
+
+from maskgen.build import build
+from maskgen.pdk import data_root
+
+TEMPLATES = data_root() / "templates"
+FAMILIES = ["stair_bump", "ball_drop", "two_step_ball", "flux_fill", "cantilever_wlcsp"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """build(template) -> BuildResult, each template built (no DRC) once per session."""
+    cache = {}
+    root = tmp_path_factory.mktemp("pictures-build")
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = build(TEMPLATES / f"{name}.yaml", root, run_drc=False)
+        return cache[name]
+    return get
+
+
+def embodiment_recipe(folder: Path, embodiment: int) -> Path:
+    """The cantilever template with another 004 embodiment (elastic layer 150 where it has one, no 140 where not)."""
+    data = yaml.safe_load((TEMPLATES / "cantilever_wlcsp.yaml").read_text())
+    data["name"] = f"cantilever_e{embodiment}"
+    data["cantilever"]["embodiment"] = embodiment
+    if embodiment in (4, 5):
+        data["cantilever"]["elastic_diameter"] = data["cantilever"]["sacrificial_diameter"]
+    if embodiment in (5, 6):                      # no sacrificial layer 140 in these
+        data["materials"].pop("sacrificial", None)
+    path = folder / f"cantilever_e{embodiment}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def png_header(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR, after checking the signature."""
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def png_colours(path: Path, step: int = 3) -> set[int]:
+    """Distinct ARGB colours on a grid of every step-th pixel (read with KLayout's PNG reader)."""
+    import klayout.lay as lay
+
+    pb = lay.PixelBuffer.read_png(str(path))
+    return {pb.pixel(x, y) for x in range(0, pb.width(), step) for y in range(0, pb.height(), step)}
+
+
+@pytest.fixture(scope="session")
+def png():
+    """PNG read-back helpers: png.header(path) -> (w, h), png.colours(path) -> set of ARGB ints."""
+    class Png:
+        header = staticmethod(png_header)
+        colours = staticmethod(png_colours)
+    return Png
+
+
+@pytest.fixture(scope="session")
+def embodiment(tmp_path_factory):
+    """embodiment(n) -> path of the cantilever recipe for 004 embodiment n (1..6)."""
+    folder = tmp_path_factory.mktemp("embodiments")
+    return lambda n: embodiment_recipe(folder, n)
