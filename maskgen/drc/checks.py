@@ -86,7 +86,8 @@ def enclosed(outer: kdb.Region, inner: kdb.Region, d: Length, outer_name: str, i
 
 def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
     """Every shape is at least d wide."""
-    return _keep([Markers(f"{what} narrower than {d}", region.width_check(d.dbu, False, kdb.Metrics.Projection), measure=True)])
+    narrow = region.width_check(d.dbu, False, kdb.Metrics.Projection)
+    return _keep([Markers(f"{what} narrower than {d}", narrow, measure=True)])
 
 
 def min_space(region: kdb.Region, d: Length, what: str, between_shapes_only: bool = False) -> list[Markers]:
