@@ -189,6 +189,114 @@ def masks(
         typer.echo(f"list   {folder / 'mask_list.json'}")
 
 
+@app.command()
+@guarded
+def render(
+    layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file (a build's <name>.gds or any layout).")],
+    out: OutOpt = Path("out"),
+    view: Annotated[list[str] | None, typer.Option("--view", help="die, bump or wafer; repeat for several "
+                                                   "(default: die and bump, plus wafer when there is one).")] = None,
+    width: Annotated[int, typer.Option("--width", help="Picture width in pixels.")] = 1200,
+    height: Annotated[int, typer.Option("--height", help="Picture height in pixels.")] = 900,
+    pdk: PdkOpt = None,
+) -> None:
+    """PNG pictures of a layout with KLayout's own renderer and the PDK colours, headless.
+
+    Pictures go to <out>/<layout name>/<name>_<view>.png. Colours come from the <name>.lyp beside the layout,
+    else from the PDK.
+
+    Examples:
+      maskgen render out/default/default.gds
+      maskgen render out/wafer_300mm/wafer_300mm.gds --view wafer --view die --width 2000 --height 2000
+    """
+    from maskgen.pdk import load_pdk
+    from maskgen.pictures import render_command
+    from maskgen.pictures.render import VIEWS
+
+    for v in view or []:
+        if v not in VIEWS:
+            raise InputError(None, "--view", v, f"allowed: {', '.join(VIEWS)}")
+    the_pdk = load_pdk(pdk) if pdk else None
+    written = render_command(layout, out / layout.stem, views=view, width=width, height=height, pdk=the_pdk)
+    for path in written:
+        typer.echo(f"png    {path}")
+
+
+def _parse_cut(text: str | None) -> tuple[float, float, float, float] | None:
+    """--cut "x1,y1,x2,y2" in um into four numbers."""
+    if text is None:
+        return None
+    parts = text.replace(";", ",").split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise InputError(None, "--cut", text, "four numbers x1,y1,x2,y2 in um (die coordinates)")
+    return values  # type: ignore[return-value]
+
+
+@app.command()
+@guarded
+def xsection(
+    recipe: RecipeArg = None,
+    out: OutOpt = Path("out"),
+    cut: Annotated[str | None, typer.Option("--cut", help="Cut line x1,y1,x2,y2 in um from the die centre "
+                                            "(default: through the first bump, along x).")] = None,
+    exaggeration: Annotated[float, typer.Option("--exaggeration", help="Vertical scale exaggeration "
+                                                "(stated on every frame).")] = 1.0,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help="svg and/or png; repeat for both "
+                                                  "(default: both).")] = None,
+    layout: Annotated[Path | None, typer.Option("--layout", help="An existing build of the recipe "
+                                                "(default: build it in a temporary folder).")] = None,
+    pdk: PdkOpt = None,
+) -> None:
+    """Cross-section frames along a cut through a bump, one per process step, plus an HTML page stepping through them.
+
+    Each step of the process file (deposit, coat/laminate, expose, develop, plate/print/drop, reflow, strip, etch,
+    release) becomes a frame with the materials coloured and labelled; thicknesses come from the process file.
+    Frames go to <out>/<name>/xsection/NN_<action>.svg/.png and index.html.
+
+    Examples:
+      maskgen xsection                                   # the default template
+      maskgen xsection cantilever_wlcsp --exaggeration 2
+      maskgen xsection my_recipe.yaml --cut -300,0,300,0 --format svg
+    """
+    from maskgen.pictures import xsection_command
+    from maskgen.pictures.xsection import FORMATS
+
+    for f in fmt or []:
+        if f not in FORMATS:
+            raise InputError(None, "--format", f, f"allowed: {', '.join(FORMATS)}")
+    written = xsection_command(_recipe_path(recipe), out, cut=_parse_cut(cut), exaggeration=exaggeration,
+                               fmt=tuple(fmt) if fmt else ("svg", "png"), layout=layout, pdk=pdk)
+    frames = [p for p in written if p.suffix in (".svg", ".png")]
+    typer.echo(f"{len(frames)} frame file(s) in {written[-1].parent}")
+    typer.echo(f"html   {written[-1]}")
+
+
+@app.command("view")
+@guarded
+def view_(
+    layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file.")],
+) -> None:
+    """Open a layout in KLayout with its .lyp colours and .lyrdb DRC markers; without KLayout, print the command.
+
+    Examples:
+      maskgen view out/default/default.gds
+    """
+    from maskgen.pictures import view_command
+    from maskgen.pictures.view import klayout_executable
+
+    line = view_command(layout)
+    if klayout_executable() is None:
+        typer.echo("KLayout is not installed here (the klayout Python module has no GUI). "
+                   "On a machine with KLayout, run:")
+        typer.echo(line)
+    else:
+        typer.echo(f"opened: {line}")
+
+
 @app.command("list")
 @guarded
 def list_(
