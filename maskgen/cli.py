@@ -165,6 +165,7 @@ def masks(
     recipe: RecipeArg = None,
     out: OutOpt = Path("out"),
     pdk: PdkOpt = None,
+    oasis: Annotated[bool, typer.Option("--oasis", help="Also write each mask as NN_<MASK>.oas.")] = False,
 ) -> None:
     """Write the mask set: one file per mask in mask-shop polarity, with alignment marks, labels and a mask list.
 
@@ -173,11 +174,11 @@ def masks(
 
     Examples:
       maskgen masks
-      maskgen masks templates/cantilever_wlcsp.yaml --out build/
+      maskgen masks templates/cantilever_wlcsp.yaml --out build/ --oasis
     """
     from maskgen.masks import masks_command
 
-    written = masks_command(_recipe_path(recipe), out, pdk)
+    written = masks_command(_recipe_path(recipe), out, pdk, oasis=oasis)
     for m in written:
         e = m.entry
         typer.echo(f"L{e['level']:<2d} {e['mask']:7s} {e['gds'][0]}/{e['gds'][1]:<3d} {e['polarity']:5s} "

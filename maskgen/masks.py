@@ -86,8 +86,8 @@ def min_feature(region: kdb.Region, dbu: float) -> float:
     return round((lo - 1) * dbu, 3)
 
 
-def write_masks(result: BuildResult) -> list[MaskFile]:
-    """Write every mask of a build's process in step order, plus the mask list (CSV and JSON)."""
+def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
+    """Write every mask of a build's process in step order (GDSII, and OASIS with oasis), plus the mask list."""
     ly = kdb.Layout()
     ly.read(str(result.files["gds"]))
     top = ly.cell(result.die.cell.name)
@@ -111,6 +111,9 @@ def write_masks(result: BuildResult) -> list[MaskFile]:
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  "critical_dimension": min_feature(unit, dbu), "label": label,
                  "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
+        if oasis:
+            entry["oasis_file"] = f"{entry['level']:02d}_{entry['mask']}.oas"
+            _write_chrome(chrome, dbu, f"{name}_{entry['mask']}", out_dir / entry["oasis_file"])
         path = out_dir / entry["file"]
         _write_chrome(chrome, dbu, f"{name}_{entry['mask']}", path)
         written.append(MaskFile(path, entry))
@@ -148,6 +151,6 @@ def _csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def masks_command(recipe: Path, out: Path, pdk: str | None = None) -> list[MaskFile]:
-    """Build a recipe (without DRC) and write its mask set under out/<name>/masks/."""
-    return write_masks(build(recipe, out, pdk, run_drc=False))
+def masks_command(recipe: Path, out: Path, pdk: str | None = None, oasis: bool = False) -> list[MaskFile]:
+    """Build a recipe (without DRC) and write its mask set under out/<name>/masks/ (also as OASIS with oasis)."""
+    return write_masks(build(recipe, out, pdk, run_drc=False), oasis=oasis)

@@ -116,3 +116,19 @@ def test_cli_masks(cli, tmp_path):
     names = sorted(p.name for p in (tmp_path / "two_step_ball" / "masks").glob("*.gds"))
     assert names == ["01_PAD.gds", "02_PASV.gds", "03_INS1.gds", "04_RDL.gds", "05_UBM.gds", "06_SM1.gds",
                      "07_SM2.gds"]
+
+
+def test_cli_masks_oasis_holds_the_same_chrome(cli, tmp_path):
+    code, out, err = cli("masks", "default", "--out", tmp_path, "--oasis")
+    assert code == 0, err
+    folder = tmp_path / "default" / "masks"
+    data = json.loads((folder / "mask_list.json").read_text())
+    assert [m["oasis_file"] for m in data["masks"]] == ["01_PAD.oas", "02_PASV.oas", "03_UBM.oas", "04_POLY.oas"]
+    for m in data["masks"]:
+        layouts = [kdb.Layout(), kdb.Layout()]                  # kept alive: regions refer to their layouts
+        for ly, name in zip(layouts, (m["file"], m["oasis_file"]), strict=True):
+            ly.read(str(folder / name))
+        gds, oas = (kdb.Region(ly.top_cell().begin_shapes_rec(ly.find_layer(1, 0))) for ly in layouts)
+        assert gds.area() > 0
+        assert (gds ^ oas).is_empty()                     # same chrome, polygon for polygon
+    assert (folder / "01_PAD.oas").read_bytes()[:13] == b"%SEMI-OASIS\r\n"
