@@ -6,7 +6,6 @@ import struct
 from pathlib import Path
 
 import pytest
-import yaml
 
 from maskgen.build import build
 from maskgen.pdk import data_root
@@ -28,18 +27,12 @@ def built(tmp_path_factory):
     return get
 
 
-def embodiment_recipe(folder: Path, embodiment: int) -> Path:
-    """The cantilever template with another 004 embodiment (elastic layer 150 where it has one, no 140 where not)."""
-    data = yaml.safe_load((TEMPLATES / "cantilever_wlcsp.yaml").read_text())
-    data["name"] = f"cantilever_e{embodiment}"
-    data["cantilever"]["embodiment"] = embodiment
-    if embodiment in (4, 5):
-        data["cantilever"]["elastic_diameter"] = data["cantilever"]["sacrificial_diameter"]
-    if embodiment in (5, 6):                      # no sacrificial layer 140 in these
-        data["materials"].pop("sacrificial", None)
-    path = folder / f"cantilever_e{embodiment}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+RECIPES = Path(__file__).resolve().parent.parent / "data" / "recipes"
+
+
+def embodiment_recipe(embodiment: int) -> Path:
+    """The cantilever template as 004 embodiment n (elastic layer 150 where it has one, no 140 where not)."""
+    return RECIPES / f"cantilever_e{embodiment}.yaml"
 
 
 def png_header(path: Path) -> tuple[int, int]:
@@ -68,7 +61,6 @@ def png():
 
 
 @pytest.fixture(scope="session")
-def embodiment(tmp_path_factory):
-    """embodiment(n) -> path of the cantilever recipe for 004 embodiment n (1..6)."""
-    folder = tmp_path_factory.mktemp("embodiments")
-    return lambda n: embodiment_recipe(folder, n)
+def embodiment():
+    """embodiment(n) -> path of the cantilever recipe for 004 embodiment n (1..6), from tests/data/recipes."""
+    return embodiment_recipe
