@@ -32,6 +32,11 @@ def summary_table(result: Any) -> str:
                     f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K){force}")
     for note in fig.get("notes", []):
         rows.append(f"note: {note}")
+    if m.get("wafer"):
+        w, r = m["wafer"], m["recipe"]["wafer"]
+        rows.append(f"wafer: {w['diameter_mm']} mm, {r['edge_exclusion']:g} mm edge exclusion, {r['orientation']}, "
+                    f"die step {w['die_step'][0]:g} x {w['die_step'][1]:g} um, {r['partial_dies']} partial dies: "
+                    f"{w['die_count']} dies in {w['rows']} rows, {w['bump_count']:,} bumps")
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
         count = len(result.drc.violations)

@@ -126,3 +126,10 @@ def test_die_rows_partial_policy():
     # the centre row of a 200 mm wafer with 3 mm exclusion holds dies whose corners fit in r = 97 mm
     centre = next(n for _, y, n in whole if y == 0)
     assert centre == 2 * int((math.sqrt(97_000**2 - 5_000**2) - 5_000) // 10_000) + 1
+
+
+def test_build_reports_the_die_count(cli, tmp_path):
+    code, out, err = cli("build", "wafer_300mm", "--out", tmp_path, "--no-drc")
+    assert code == 0, err
+    assert ("wafer: 300 mm, 3 mm edge exclusion, notch, die step 10100 x 10100 um, exclude partial dies: "
+            "597 dies in 29 rows, 215,517 bumps") in out
