@@ -23,6 +23,9 @@ from maskgen.geometry import circle_vertex_count
 
 Shapes = kdb.Region | kdb.EdgePairs
 
+_RIM = 10
+"""Width (dbu) of the band just outside the sacrificial layer where an anchored insulator is looked for."""
+
 
 @dataclass(frozen=True)
 class Length:
@@ -177,15 +180,35 @@ def sac_under_bump(sac: kdb.Region, bump: kdb.Region, d: Length, required: bool)
 def release_reach(sac: kdb.Region, windows: kdb.Region, d: Length, chord_error: int) -> list[Markers]:
     """Every point of sacrificial layer 140 lies within d of an etch window 160 (Euclidean; 004 Fig 12C/12G)."""
     sources = windows & sac
-    reach = (sources.minkowski_sum(disk(d.dbu, chord_error)) + sources).merged()
-    far = sac - reach
+    grown = sources.minkowski_sum(disk(d.dbu, chord_error)) + sources
+    # the grown windows overlap their neighbours': merging them first would flatten them into the die
+    # cell, so look without the merge (the NOT merges its operands itself) and merge only to draw markers
+    if (sac - grown).is_empty():
+        return []
+    far = sac - grown.merged()
     return _keep([Markers(f"sacrificial layer 140 farther than {d} from every etch window 160", far)])
 
 
-def anchored(insulator: kdb.Region, sac: kdb.Region) -> list[Markers]:
-    """No piece of insulating layer 100 lies entirely on the sacrificial layer (suspended portion 102 joined to 101)."""
+def anchored(extent: kdb.Region, openings: kdb.Region, sac: kdb.Region, extent_is_box: bool = False) -> list[Markers]:
+    """No piece of insulating layer 100 lies entirely on the sacrificial layer (suspended portion 102 joined to 101).
+
+    The insulator is `extent` minus its `openings` (pad vias, etch windows 160): one polygon per die
+    with a hole per window, which deep mode can only process flat in the die cell. So the check looks
+    first at the insulator on and just around the sacrificial layer only: a piece lies entirely on the
+    layer exactly when its part on the layer touches no insulator just outside the layer's edge. The
+    whole insulator is formed (as the rule states) only to draw markers, or when the layer's rim is
+    not inside the extent (`extent_is_box`: the extent is the top cell's box, compared by bounding box).
+    """
+    rimmed = sac.sized(_RIM)
+    if extent_is_box:
+        box = extent.bbox()
+        inside = box.contains(rimmed.bbox().p1) and box.contains(rimmed.bbox().p2)
+    else:
+        inside = rimmed.not_inside(extent).is_empty()
+    if inside and (sac - openings).not_interacting((rimmed - sac) - openings).is_empty():
+        return []
     return _keep([Markers("suspended portion 102 of insulating layer 100 is not joined to an anchored joint "
-                          "portion 101", insulator.inside(sac))])
+                          "portion 101", (extent - openings).inside(sac))])
 
 
 def arms(sac: kdb.Region, bump: kdb.Region, rdl: kdb.Region, expected: set[int] | None) -> list[Markers]:

@@ -195,9 +195,9 @@ def _susp_release(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("SUSP.ANCHOR")
 def _susp_anchor(run: Run, rule: Rule) -> list[Markers]:
     run.need("SAC")
-    extent = run.layer("DIE") if run.layers.has("DIE") else run.layers.top_box_region()
-    insulator = extent - run.layer("INS1") if run.layers.has("INS1") else extent
-    return checks.anchored(insulator, run.layer("SAC"))
+    die = run.layers.has("DIE")
+    extent = run.layer("DIE") if die else run.layers.top_box_region()
+    return checks.anchored(extent, run.layer("INS1"), run.layer("SAC"), extent_is_box=not die)
 
 
 @checks_rule("SUSP.ARMS")
