@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from maskgen.pdk import Pdk
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
 """Largest layout file read by default (4 GiB); raise it with `max_bytes`."""
+
+PART_INSTANCES = 64
+"""A cell stepped as an array whose own subtree holds at most this many instances (and no arrays) is
+flattened before a deep read: a bump cell made of a dozen part cells. Its parts add hierarchy that
+every deep check pays for and nothing to share; the arrays above it are what deep mode exploits."""
+
+DSS_THREADS = min(4, os.cpu_count() or 1)
+"""Worker threads of the deep shape store."""
 
 
 @dataclass
@@ -122,7 +131,11 @@ def read_layout(path: Path, pdk: Pdk, flat: bool = False, max_bytes: int = DEFAU
         names = ", ".join(sorted(c.name for c in tops)[:5])
         raise InputError(path, "top cell", names, "the layout must have exactly one top cell with shapes")
     top = tops[0]
-    dss = None if flat else kdb.DeepShapeStore()
+    dss = None
+    if not flat:
+        _flatten_parts(layout)
+        dss = kdb.DeepShapeStore()
+        dss.threads = DSS_THREADS
     layers = LayoutLayers(path=path, layout=layout, top=top, dss=dss)
     for name, spec in pdk.layers.items():
         li = layout.find_layer(spec.layer, spec.datatype)
@@ -133,3 +146,28 @@ def read_layout(path: Path, pdk: Pdk, flat: bool = False, max_bytes: int = DEFAU
         if not region.is_empty():
             layers.regions[name] = region
     return layers
+
+
+def _flatten_parts(layout: kdb.Layout) -> None:
+    """Flatten (in memory) each arrayed cell that is a small assembly of part cells, see PART_INSTANCES."""
+    arrayed = {inst.cell_index for cell in layout.each_cell() for inst in cell.each_inst() if inst.is_regular_array()}
+    for ci in sorted(arrayed):
+        cell = layout.cell(ci)
+        if cell.child_instances() and _small_assembly(layout, cell, PART_INSTANCES):
+            cell.flatten(-1, True)
+
+
+def _small_assembly(layout: kdb.Layout, cell: kdb.Cell, limit: int) -> bool:
+    """True when the cell's subtree has no array instances and at most `limit` instances in all."""
+    count = 0
+    stack = [cell]
+    while stack:
+        c = stack.pop()
+        for inst in c.each_inst():
+            if inst.is_regular_array():
+                return False
+            count += 1
+            if count > limit:
+                return False
+            stack.append(layout.cell(inst.cell_index))
+    return True
