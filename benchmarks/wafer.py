@@ -22,7 +22,7 @@ without the `wafer:` block, written into the work folder):
   drc die      maskgen drc on the one-die GDSII
   die build    maskgen build --no-drc of the one die
   gdsfactory   benchmarks/gf_die.py in benchmarks/.venv-gf: the same die with gdsfactory idioms
-               (only with --with-gdsfactory, which creates that venv on first use)
+               (when that venv has gdsfactory; --with-gdsfactory creates it on first use)
 """
 
 from __future__ import annotations
@@ -190,13 +190,16 @@ def verdicts(jobs: dict[str, Job]) -> dict[str, Verdict]:
     out: dict[str, Verdict] = {}
     floor = jobs["floor"].median("wall_s")
     out["floor"] = Verdict("reference")
-    for key in ("build", "build+drc"):
-        j = jobs[key]
-        wall, peak = j.median("wall_s"), j.median("peak_mb")
-        ratio = wall / floor
-        out[key] = Verdict(f"<= {BUILD_MAX_FLOOR:g}x floor, <= {BUILD_MAX_S:g} s, <= {PEAK_MAX_MB:g} MB",
+    j = jobs["build"]  # the layout build: what the floor does, so judged against it
+    wall, peak = j.median("wall_s"), j.median("peak_mb")
+    ratio = wall / floor
+    out["build"] = Verdict(f"<= {BUILD_MAX_FLOOR:g}x floor, <= {BUILD_MAX_S:g} s, <= {PEAK_MAX_MB:g} MB",
                            f"{ratio:.1f}x floor",
                            ratio <= BUILD_MAX_FLOOR and wall <= BUILD_MAX_S and peak <= PEAK_MAX_MB)
+    j = jobs["build+drc"]  # the floor runs no DRC: its ratio is shown, the absolute limits judged
+    wall, peak = j.median("wall_s"), j.median("peak_mb")
+    out["build+drc"] = Verdict(f"<= {BUILD_MAX_S:g} s, <= {PEAK_MAX_MB:g} MB", f"({wall / floor:.1f}x floor)",
+                               wall <= BUILD_MAX_S and peak <= PEAK_MAX_MB)
     out["masks"] = Verdict(f"<= {PEAK_MAX_MB:g} MB", "", jobs["masks"].median("peak_mb") <= PEAK_MAX_MB)
     die, wafer = jobs["drc die"], jobs["drc wafer"]
     ratio = wafer.median("wall_s") / die.median("wall_s")
