@@ -93,8 +93,8 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     top = ly.cell(result.die.cell.name)
     dbu = ly.dbu
     die_w, die_h = result.design.recipe.die.size
-    field = kdb.Region(kdb.Box(round((-die_w / 2 - FIELD_MARGIN) / dbu), round((-die_h / 2 - FIELD_MARGIN) / dbu),
-                               round((die_w / 2 + FIELD_MARGIN) / dbu), round((die_h / 2 + FIELD_MARGIN) / dbu)))
+    field_box = kdb.Box(round((-die_w / 2 - FIELD_MARGIN) / dbu), round((-die_h / 2 - FIELD_MARGIN) / dbu),
+                        round((die_w / 2 + FIELD_MARGIN) / dbu), round((die_h / 2 + FIELD_MARGIN) / dbu))
     bump_cell = ly.cell(result.die.bump.name)
     name = result.design.recipe.name
     out_dir = result.out_dir / "masks"
@@ -102,12 +102,11 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     for entry in result.manifest["masks"]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
-        drawn = kdb.Region(top.begin_shapes_rec(li)) if li is not None else kdb.Region()
         unit = kdb.Region(bump_cell.begin_shapes_rec(li)) if li is not None else kdb.Region()
         label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
-        features = drawn + _region(alignment_marks(entry["level"], die_w, die_h) + mask_label(label, die_w, die_h), dbu)
-        features.merge()
-        chrome = (field - features) if entry["polarity"] == "clear" else features
+        marks = _region(alignment_marks(entry["level"], die_w, die_h) + mask_label(label, die_w, die_h), dbu)
+        chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
+                         clear_field=entry["polarity"] != "clear")
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  "critical_dimension": min_feature(unit, dbu), "label": label,
                  "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
@@ -121,6 +120,35 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     write_json(out_dir / "mask_list.json", {"recipe": name, "process": result.design.process.name, "masks": rows})
     write_text(out_dir / "mask_list.csv", _csv(rows))
     return written
+
+
+TILE = 500.0
+"""um, tile edge for dark-field masks: the field minus the openings is computed tile by tile, so the chrome is
+many small polygons with few holes each rather than one field-sized polygon with thousands of holes that the
+GDSII writer must cut up (benchmark die, 2,500 bumps, seven masks: 6.6 s -> 4.1 s in-process)."""
+
+
+def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: kdb.Box, dbu: float,
+            clear_field: bool) -> kdb.Region:
+    """The chrome of one mask: the drawn shapes and marks (clear field), or the field minus them (dark field)."""
+    features = kdb.Region(drawn) if drawn is not None else kdb.Region()
+    features += marks
+    if clear_field:
+        return features.merged()
+    out = kdb.Layout()
+    out.dbu = dbu
+    cell = out.create_cell("chrome")
+    layer = out.layer(*CHROME)
+    tp = kdb.TilingProcessor()
+    tp.dbu = dbu
+    tp.frame = kdb.DBox(field.left * dbu, field.bottom * dbu, field.right * dbu, field.top * dbu)
+    tp.tile_size(TILE, TILE)
+    tp.threads = 1                      # tiles in a fixed order: the same recipe gives the same bytes
+    tp.input("f", features)
+    tp.output("o", out, cell.cell_index(), layer)
+    tp.queue("_output(o, (_tile & _frame) - f)")
+    tp.execute("dark-field mask")
+    return kdb.Region(cell.shapes(layer))
 
 
 def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, path: Path) -> None:
