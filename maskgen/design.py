@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maskgen import fanout
 from maskgen.errors import InputError
 from maskgen.pdk import Pdk, Process, Step, claimed_for
 from maskgen.physics import litho, mechanics, solder
@@ -89,6 +90,8 @@ def _features(recipe: Recipe) -> set[str]:
             f |= {"RDL", "INS1"}
     if recipe.flux_fill:
         f |= {"PR1"}
+    if recipe.die.pads is not None:
+        f |= {"RDL", "INS1"}
     if recipe.cantilever:
         from maskgen.cells.cantilever import cantilever_features
         f |= {"RDL", "INS1", "PROT"} | cantilever_features(recipe.cantilever)
@@ -173,7 +176,9 @@ def _check_stack(recipe: Recipe, pdk: Pdk, file: Path) -> None:
     _need(file, "bump.pad.width", st.pad.width, st.passivation_opening + 2 * (pdk.rule_value("PASV.IN_PAD") + tol),
           f"passivation opening {st.passivation_opening:g} + 2 x PASV.IN_PAD {pdk.rule_value('PASV.IN_PAD'):g}"
           f" + circle tolerance")
-    on_rdl = recipe.cantilever is not None or (recipe.two_step is not None and recipe.two_step.rdl is not None)
+    on_rdl = recipe.cantilever is not None or (recipe.two_step is not None and recipe.two_step.rdl is not None) \
+        or recipe.die.pads is not None
+    fanout.figures(recipe, pdk, file)
     if not on_rdl:
         cover = pdk.rule_value("UBM.COVERS_PASV")
         _need(file, "bump.ubm_diameter", st.ubm_diameter, st.passivation_opening + 2 * (cover + tol),

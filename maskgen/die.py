@@ -1,4 +1,8 @@
-"""A die: its boundary and its bumps placed as array references of one shared bump cell."""
+"""A die: its boundary and its bumps placed as array references of one shared bump cell.
+
+A fan-out die (die.pads) also places one shared pad cell at each chip pad and draws the routed RDL lines,
+which differ from pad to pad, as polygons in the die cell.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ import gdstk
 from maskgen.cells import common
 from maskgen.cells.base import Builder
 from maskgen.cells.bumps import bump_cell
+from maskgen.cells.rdl import pad_via_land, routed_lines
 from maskgen.design import Design
 from maskgen.errors import InputError
-from maskgen.sites import Array, Site, arrays, sites
+from maskgen.fanout import FanOut, figures, plan
+from maskgen.sites import Array, Site, arrays, pad_sites, runs, sites
 
 
 @dataclass
@@ -22,6 +28,7 @@ class DieLayout:
     bump: gdstk.Cell
     arrays: list[Array]
     sites: list[Site]
+    fanout: FanOut | None = None
 
     @property
     def bump_count(self) -> int:
@@ -39,16 +46,21 @@ def pad_offset(design: Design) -> tuple[float, float]:
     return (0.0, 0.0)
 
 
-def check_fit(design: Design, bump_sites: list[Site]) -> None:
+def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = None) -> None:
     """Every pad centre DIE.EDGE inside the die edge and every reflowed bump on the die."""
     r = design.recipe
     w, h = r.die.size
     edge = design.pdk.rule_value("DIE.EDGE")
     dx, dy = pad_offset(design)
     radius = design.bump.reflow_width / 2
+    for p in pads or []:
+        if abs(p.x) > w / 2 - edge or abs(p.y) > h / 2 - edge:
+            raise InputError(design.file, "die.size", [w, h],
+                             f"pad {p.name} at ({p.x:g}, {p.y:g}) um is closer than DIE.EDGE {edge:g} um "
+                             f"to the die edge")
     for s in bump_sites:
         px, py = s.x + dx, s.y + dy
-        if abs(px) > w / 2 - edge or abs(py) > h / 2 - edge:
+        if pads is None and (abs(px) > w / 2 - edge or abs(py) > h / 2 - edge):
             raise InputError(design.file, "die.size", [w, h],
                              f"pad of bump {s.name} at ({px:g}, {py:g}) um is closer than DIE.EDGE {edge:g} um "
                              f"to the die edge")
@@ -62,15 +74,34 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     r = design.recipe
     base = design.file.parent
     bump_sites = sites(r.die.bump_map, base)
-    check_fit(design, bump_sites)
-    bump = bump_cell(b, design)
+    figs = figures(r, design.pdk, design.file)
+    fan = None
+    if figs is None:
+        check_fit(design, bump_sites)
+        bump = bump_cell(b, design)
+    else:
+        pads = pad_sites(r.die.pads, base)
+        check_fit(design, bump_sites, pads)
+        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"))
+        bump = bump_cell(b, design, land=figs.land_diameter)
     placed = arrays(r.die.bump_map, base)
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
+    _place(b, cell, bump, placed)
+    if fan is not None:
+        st = r.bump
+        pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
+                           figs.via, figs.pad_land, st.pad.shape)
+        _place(b, cell, pad, runs(fan.pads))
+        cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
+    b.lib.add(cell)
+    return DieLayout(cell=cell, bump=bump, arrays=placed, sites=bump_sites, fanout=fan)
+
+
+def _place(b: Builder, cell: gdstk.Cell, child: gdstk.Cell, placed: list[Array]) -> None:
+    """References (array references where the sites repeat) of child at every site."""
     for a in placed:
         if a.count == 1:
-            cell.add(b.ref(bump, (a.x, a.y)))
+            cell.add(b.ref(child, (a.x, a.y)))
         else:
-            cell.add(b.ref(bump, (a.x, a.y), columns=a.columns, rows=a.rows, spacing=(a.dx, a.dy)))
-    b.lib.add(cell)
-    return DieLayout(cell=cell, bump=bump, arrays=placed, sites=bump_sites)
+            cell.add(b.ref(child, (a.x, a.y), columns=a.columns, rows=a.rows, spacing=(a.dx, a.dy)))

@@ -58,6 +58,8 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if die.bump_count <= SITE_LIST_LIMIT:
         data["bumps"] = [{"name": s.name, "x": s.x, "y": s.y, **({"net": s.net} if s.net else {}),
                           **(_bump_motion(mech, s.x, s.y) if mech else {})} for s in die.sites]
+    if die.fanout is not None:
+        data["routing"] = die.fanout.summary()
     if extra:
         data.update(extra)
     return _round(data)

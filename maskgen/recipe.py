@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
@@ -77,11 +77,66 @@ class GdsMap(_Strict):
 BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap, Field(discriminator="kind")]
 
 
+# ----------------------------------------------------------------------------- chip pads and RDL fan-out
+class CsvPads(_Strict):
+    """The chip's pads from a CSV `name,x,y[,net]` in um from the die centre (a header row is allowed)."""
+
+    kind: Literal["csv"]
+    file: str
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+class GdsPads(_Strict):
+    """The chip's pads from its layout: each merged shape on `layer` is a pad; a text label on `label_layer`
+    inside a pad names its net."""
+
+    kind: Literal["gds"]
+    file: str
+    layer: str = Field(pattern=r"^\d+/\d+$")
+    label_layer: str | None = Field(default=None, pattern=r"^\d+/\d+$")
+    cell: str | None = None
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+PadList = Annotated[CsvPads | GdsPads, Field(discriminator="kind")]
+
+
+class Routing(_Strict):
+    """RDL fan-out from the chip's pads to their bumps: line style, width and space (default: the PDK's
+    RDL.WIDTH and RDL.SPACE), the RDL land under each UBM and the via over each pad (um)."""
+
+    style: Literal["manhattan", "45"] = "45"
+    line_width: Um | None = None
+    line_space: Um | None = None
+    land_diameter: Um | None = None
+    via: Um | None = None
+
+    @field_validator("style", mode="before")
+    @classmethod
+    def _style_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Die(_Strict):
-    """Die size and where its bumps go."""
+    """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
 
     size: UmXY
     bump_map: BumpMap
+    pads: PadList | None = None
+    routing: Routing | None = None
+
+    @model_validator(mode="after")
+    def _routing_needs_pads(self) -> Die:
+        if self.routing is not None and self.pads is None:
+            raise ValueError("routing: needs the chip's pads (die.pads: {kind: csv|gds, file: ...}) to route from")
+        return self
+
+    @property
+    def fan_out(self) -> Routing | None:
+        """The routing of a fan-out die (defaults when only the pads are given), None without pads."""
+        if self.pads is None:
+            return None
+        return self.routing or Routing()
 
 
 # ----------------------------------------------------------------------------- common stack

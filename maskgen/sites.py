@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
-from maskgen.recipe import BumpMap, CsvMap, GdsMap, GridMap, RingMap, StaggeredMap
+from maskgen.recipe import BumpMap, CsvMap, CsvPads, GdsMap, GridMap, PadList, RingMap, StaggeredMap
 
 ROW_LETTERS = "ABCDEFGHJKLMNPRTUVWY"  # JEDEC ball-grid rows skip I, O, Q, S, X, Z
 
@@ -159,10 +159,11 @@ def _resolve(file: str, base: Path | None) -> Path:
     return p if p.is_absolute() or base is None else base / p
 
 
-def read_csv_sites(path: Path, max_bumps: int) -> list[Site]:
-    """Read a ball map CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
+def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
+                   limit: str = "die.bump_map.max_bumps") -> list[Site]:
+    """Read a ball map (or pad list) CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
     if not path.is_file():
-        raise InputError(path, None, None, "ball map file not found")
+        raise InputError(path, None, None, f"{what} file not found")
     out: list[Site] = []
     names: set[str] = set()
     with path.open(newline="", encoding="utf-8") as fh:
@@ -181,15 +182,24 @@ def read_csv_sites(path: Path, max_bumps: int) -> list[Site]:
             if not (math.isfinite(x) and math.isfinite(y)):
                 raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be finite")
             if name in names:
-                raise InputError(path, f"line {lineno}", name, "duplicate bump name")
+                raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
             names.add(name)
             out.append(Site(name, x, y, row[3].strip() if len(row) == 4 else None))
             if len(out) > max_bumps:
-                raise InputError(path, "max_bumps", max_bumps, "ball map has more bumps than the limit; "
-                                 "raise die.bump_map.max_bumps to accept it")
+                raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
+                                 f"limit; raise {limit} to accept it")
     if not out:
-        raise InputError(path, None, None, "ball map holds no bumps")
+        raise InputError(path, None, None, f"{what} holds no {item}s")
     return out
+
+
+def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
+    """The chip's pads of a fan-out die: CSV rows or the pad layer (and net labels) of the chip layout."""
+    if isinstance(pads, CsvPads):
+        return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
+    from maskgen.chip import read_pad_sites
+    return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
+                          label_layer=pads.label_layer)
 
 
 def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:

@@ -6,12 +6,17 @@ import gdstk
 
 from maskgen.cells import common, openings, stair
 from maskgen.cells.base import Builder
-from maskgen.cells.rdl import rdl_line
+from maskgen.cells.rdl import bump_land, rdl_line
 from maskgen.design import Design
 
 
-def bump_cell(b: Builder, design: Design) -> gdstk.Cell:
-    """The bump of the recipe's process family with every mask layer the process uses."""
+def bump_cell(b: Builder, design: Design, land: float | None = None) -> gdstk.Cell:
+    """The bump of the recipe's process family with every mask layer the process uses.
+
+    Args:
+        land: for a fan-out die, the diameter of the RDL land under the UBM; the pad then sits elsewhere
+            (its own cell), so the bump cell draws no pad.
+    """
     r = design.recipe
     fig = design.bump
     st = r.bump
@@ -29,6 +34,8 @@ def bump_cell(b: Builder, design: Design) -> gdstk.Cell:
         extra.append(b.circle(route.land_diameter, "RDL"))
         extra.append(b.circle(route.via, "INS1", pad_at))
     pad = common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening)
+    if land is not None:
+        pad = bump_land(b, land)
     parts.append(common.ubm_island(b, st.ubm_diameter))
     if r.stair is not None:
         parts.append(stair.stair_openings(b, fig.stair["mask_opening"], fig.stair["openings"]))

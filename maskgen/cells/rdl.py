@@ -1,13 +1,15 @@
-"""Redistribution lines (RDL): a metal line of given width between two points, Manhattan or 45 degree."""
+"""Redistribution lines (RDL): a metal line between two points or along a routed centre-line, lands and pad vias."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import gdstk
 import numpy as np
 
 from maskgen.cells.base import Builder
+from maskgen.geometry import octagon_points, square_points
 
 
 def route_points(start: tuple[float, float], end: tuple[float, float], style: str = "45") -> list[tuple[float, float]]:
@@ -33,3 +35,54 @@ def rdl_line(b: Builder, start: tuple[float, float], end: tuple[float, float], w
                           simple_path=False)
     polys = path.to_polygons()
     return [b.polygon(np.asarray(p.points), layer) for p in polys]
+
+
+def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], width: float,
+                 layer: str = "RDL") -> list[gdstk.Polygon]:
+    """Routed fan-out lines: one polygon per centre-line, mitred joints, flush ends, snapped.
+
+    Args:
+        routes: centre-lines in um, each from a pad to its bump (Manhattan or 45-degree segments).
+        width: line width in um; a line with 45-degree segments is drawn one grid step wider a side, so
+            snapping its slanted edges to the grid never narrows it below the width.
+    """
+    out = []
+    for points in routes:
+        if len(points) < 2:
+            continue
+        pts = np.asarray(points, dtype=float)
+        seg = np.diff(pts, axis=0)
+        slanted = bool(np.any((np.abs(seg[:, 0]) > 1e-9) & (np.abs(seg[:, 1]) > 1e-9)))
+        drawn = width + 2 * b.grid if slanted else width
+        path = gdstk.FlexPath(pts, drawn, joins="natural", ends="flush", simple_path=False)
+        out += [b.polygon(np.asarray(p.points), layer) for p in path.to_polygons()]
+    return out
+
+
+def bump_land(b: Builder, diameter: float) -> gdstk.Cell:
+    """RDL land under a bump's UBM, where a fan-out line arrives (002:c13).
+
+    Args:
+        diameter: land diameter in um (UBM + 2 x RDL.ENCLOSES_UBM at least).
+    """
+    return b.cell(b.name("rdl_land", diameter), lambda c: c.add(b.circle(diameter, "RDL")))
+
+
+def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
+    """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
+    RDL land on it where the line starts.
+
+    Args:
+        pad: the pad stack cell (pad and passivation opening), centred at the origin.
+        via: via diameter in um.
+        land: RDL land width in um (the pad's shape).
+        shape: square, octagon or circle.
+    """
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.ref(pad))
+        c.add(b.circle(via, "INS1"))
+        if shape == "circle":
+            c.add(b.circle(land, "RDL"))
+        else:
+            c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
+    return b.cell(b.name("fanout_pad", pad.name, "via", via, "land", land), draw)
