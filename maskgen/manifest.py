@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
+
 from maskgen import __version__
 from maskgen.design import Design
 from maskgen.die import DieLayout
@@ -56,13 +58,38 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if mech:
         fig["mechanics"] = {**mech, **_worst_bump(mech, die)}
     if die.bump_count <= SITE_LIST_LIMIT:
-        data["bumps"] = [{"name": s.name, "x": s.x, "y": s.y, **({"net": s.net} if s.net else {}),
-                          **(_bump_motion(mech, s.x, s.y) if mech else {})} for s in die.sites]
+        data["bumps"] = []                         # filled below, already rounded: keeps the key order
     if die.fanout is not None:
         data["routing"] = die.fanout.summary()
     if extra:
         data.update(extra)
-    return _round(data)
+    data = _round(data)
+    if "bumps" in data:
+        data["bumps"] = _bump_list(die, mech)
+    return data
+
+
+def _bump_list(die: DieLayout, mech: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every bump site by name (and net), with 004's per-bump motion, rounded like the rest of the manifest.
+
+    The motion is the formula of `bump_mechanics` evaluated for all sites at once (numpy): DNP = hypot(x, y),
+    delta = dCTE x 1e-6 x dT x DNP, F = k x delta x 1e-3 mN.
+    """
+    rows = [{"name": s.name, "x": _round(s.x), "y": _round(s.y), **({"net": s.net} if s.net else {})}
+            for s in die.sites]
+    if not mech or not rows:
+        return rows
+    corner = _bump_motion(mech, 0.0, 0.0)         # validates the figures once, as bump_mechanics does
+    xy = np.array([(s.x, s.y) for s in die.sites], dtype=float)
+    dnp = np.hypot(xy[:, 0], xy[:, 1])
+    delta = (mech["cte_board"] - mech["cte_chip"]) * 1e-6 * mech["delta_t"] * dnp
+    columns = {"dnp": dnp, "displacement": delta}
+    if "force_mN" in corner:
+        columns["force_mN"] = mech["stiffness"] * delta * 1e-6 * 1e3
+    for key, values in columns.items():
+        for row, v in zip(rows, values.tolist(), strict=True):
+            row[key] = round(v, 4)
+    return rows
 
 
 def _bump_motion(mech: dict[str, Any], x: float, y: float) -> dict[str, Any]:

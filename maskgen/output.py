@@ -41,9 +41,24 @@ def write_text(path: Path, text: str) -> Path:
     return atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+def json_text(data: Any) -> str:
+    """JSON with two-space indent, keys in insertion order; a long top-level list of records (the bumps) one
+    record per line, which reads better and writes ~10x faster than indenting every field."""
+    if not isinstance(data, dict):
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    tables = {k: v for k, v in data.items()
+              if isinstance(v, list) and len(v) > 8 and all(isinstance(r, dict) for r in v)}
+    marks = {k: f"\x00table {i}\x00" for i, k in enumerate(tables)}
+    text = json.dumps({k: marks.get(k, v) for k, v in data.items()}, indent=2, ensure_ascii=False)
+    for k, rows in tables.items():
+        body = ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows)
+        text = text.replace(json.dumps(marks[k]), f"[\n    {body}\n  ]", 1)
+    return text + "\n"
+
+
 def write_json(path: Path, data: Any) -> Path:
-    """Write JSON atomically, keys in insertion order, two-space indent, trailing newline."""
-    return write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Write JSON atomically (see json_text), trailing newline."""
+    return write_text(path, json_text(data))
 
 
 def write_layout(lib: gdstk.Library, path: Path) -> Path:
