@@ -14,7 +14,7 @@ from maskgen.errors import InputError
 from maskgen.manifest import manifest
 from maskgen.output import write_json, write_layout, write_lyp
 from maskgen.pdk import load_pdk
-from maskgen.recipe import load_recipe
+from maskgen.recipe import Recipe, load_recipe
 from maskgen.wafer import build_wafer
 
 
@@ -30,9 +30,23 @@ class BuildResult:
     drc: Any = None
 
 
-def prepare(recipe_path: Path, pdk_override: str | None = None) -> Design:
+def raise_site_limits(recipe: Recipe, max_sites: int) -> Recipe:
+    """The recipe accepting ball maps and chip pad layers up to max_sites sites (the CLI's --max-sites)."""
+    die = recipe.die
+    update = {}
+    for part in ("bump_map", "pads"):
+        source = getattr(die, part, None)
+        for key in ("max_bumps", "max_pads"):
+            if source is not None and hasattr(source, key) and getattr(source, key) < max_sites:
+                update[part] = source.model_copy(update={key: max_sites})
+    return recipe.model_copy(update={"die": die.model_copy(update=update)}) if update else recipe
+
+
+def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int | None = None) -> Design:
     """Load and validate a recipe and its PDK into a design (nothing is written)."""
     recipe = load_recipe(recipe_path)
+    if max_sites is not None:
+        recipe = raise_site_limits(recipe, max_sites)
     try:
         pdk = load_pdk(pdk_override or recipe.pdk)
     except InputError as exc:
@@ -44,10 +58,11 @@ def prepare(recipe_path: Path, pdk_override: str | None = None) -> Design:
 
 
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
-          run_drc: bool = True, progress: Callable[[str], None] | None = None) -> BuildResult:
+          run_drc: bool = True, progress: Callable[[str], None] | None = None,
+          max_sites: int | None = None) -> BuildResult:
     """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb."""
     say = progress or (lambda _msg: None)
-    design = prepare(recipe_path, pdk_override)
+    design = prepare(recipe_path, pdk_override, max_sites)
     name = design.recipe.name
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)

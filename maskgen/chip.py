@@ -46,7 +46,7 @@ def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key:
         raise InputError(path, f"{key}.layer", layer, "the chip layout has no shapes on this layer")
     if count > max_pads:
         raise InputError(path, f"{key}.max_pads", max_pads,
-                         f"the chip has {count} pads; raise {key}.max_pads to accept it")
+                         f"the chip has {count} pads; raise {key}.max_pads (or use --max-sites) to accept it")
     dbu = ly.dbu
     shapes = sorted(pads.each(), key=lambda p: (p.bbox().center().y, p.bbox().center().x))
     nets = _labels(ly, top, path, shapes, label_layer, key) if label_layer else [None] * len(shapes)

@@ -24,6 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (default: out/).")]
 PdkOpt = Annotated[str | None, typer.Option("--pdk", help="PDK name or path to a PDK folder.")]
+MaxSitesOpt = Annotated[int | None, typer.Option(
+    "--max-sites", min=1, help="Accept CSV ball maps and chip pad layers with up to this many sites "
+    "(default: the recipe's max_bumps/max_pads, 100,000).")]
 RecipeArg = Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")]
 
 
@@ -84,6 +87,7 @@ def build(
     oasis: Annotated[bool, typer.Option("--oasis", help="Also write <name>.oas.")] = False,
     no_drc: Annotated[bool, typer.Option("--no-drc", help="Skip the DRC run at the end.")] = False,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Exit 0 even if DRC finds violations.")] = False,
+    max_sites: MaxSitesOpt = None,
 ) -> None:
     """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON and DRC markers.
 
@@ -95,7 +99,8 @@ def build(
     from maskgen.build import build as do_build
     from maskgen.report import summary_table
 
-    result = do_build(_recipe_path(recipe), out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress())
+    result = do_build(_recipe_path(recipe), out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(),
+                      max_sites=max_sites)
     typer.echo(summary_table(result))
     for kind, path in result.files.items():
         typer.echo(f"{kind:6s} {path}")
@@ -166,6 +171,7 @@ def masks(
     out: OutOpt = Path("out"),
     pdk: PdkOpt = None,
     oasis: Annotated[bool, typer.Option("--oasis", help="Also write each mask as NN_<MASK>.oas.")] = False,
+    max_sites: MaxSitesOpt = None,
 ) -> None:
     """Write the mask set: one file per mask in mask-shop polarity, with alignment marks, labels and a mask list.
 
@@ -178,7 +184,7 @@ def masks(
     """
     from maskgen.masks import masks_command
 
-    written = masks_command(_recipe_path(recipe), out, pdk, oasis=oasis)
+    written = masks_command(_recipe_path(recipe), out, pdk, oasis=oasis, max_sites=max_sites)
     for m in written:
         e = m.entry
         typer.echo(f"L{e['level']:<2d} {e['mask']:7s} {e['gds'][0]}/{e['gds'][1]:<3d} {e['polarity']:5s} "

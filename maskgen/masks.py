@@ -179,6 +179,7 @@ def _csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def masks_command(recipe: Path, out: Path, pdk: str | None = None, oasis: bool = False) -> list[MaskFile]:
+def masks_command(recipe: Path, out: Path, pdk: str | None = None, oasis: bool = False,
+                  max_sites: int | None = None) -> list[MaskFile]:
     """Build a recipe (without DRC) and write its mask set under out/<name>/masks/ (also as OASIS with oasis)."""
-    return write_masks(build(recipe, out, pdk, run_drc=False), oasis=oasis)
+    return write_masks(build(recipe, out, pdk, run_drc=False, max_sites=max_sites), oasis=oasis)

@@ -187,7 +187,7 @@ def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str
             out.append(Site(name, x, y, row[3].strip() if len(row) == 4 else None))
             if len(out) > max_bumps:
                 raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
-                                 f"limit; raise {limit} to accept it")
+                                 f"limit; raise {limit} (or use --max-sites) to accept it")
     if not out:
         raise InputError(path, None, None, f"{what} holds no {item}s")
     return out

@@ -60,7 +60,13 @@ def test_ball_map_size_limit(cli, tmp_path):
     (tmp_path / "balls.csv").write_text("".join(f"B{i},{-1800 + 400 * i},0\n" for i in range(10)))
     recipe = _variant(tmp_path, "big", **{"die.bump_map": {"kind": "csv", "file": "balls.csv", "max_bumps": 5}})
     code, _, err = cli("build", recipe, "--out", tmp_path / "out")
-    assert code == 2 and "max_bumps" in err
+    assert code == 2 and "max_bumps" in err and "--max-sites" in err
+    assert not (tmp_path / "out" / "big").exists()
+    code, out, err = cli("build", recipe, "--out", tmp_path / "out", "--max-sites", "10")
+    assert code == 0, err
+    assert "10 bumps" in out
+    code, _, err = cli("masks", recipe, "--out", tmp_path / "m", "--max-sites", "9")
+    assert code == 2 and "max_bumps = 9" in err
 
 
 def test_chip_pad_layer_becomes_bump_sites(tmp_path, read_gds):
