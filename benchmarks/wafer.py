@@ -220,7 +220,8 @@ def verdicts(jobs: dict[str, Job]) -> dict[str, Verdict]:
     return out
 
 
-def table(jobs: dict[str, Job], verdict: dict[str, Verdict]) -> str:
+def table(jobs: dict[str, Job], verdict: dict[str, Verdict], markdown: bool = False) -> str:
+    """The figures as an aligned text table, or as a Markdown table for the README."""
     head = ("job", "wall s", "cpu s", "peak MB", "in-proc s", "target", "ratio", "")
     rows = [head]
     for key, j in jobs.items():
@@ -231,6 +232,11 @@ def table(jobs: dict[str, Job], verdict: dict[str, Verdict]) -> str:
         status = "" if v.ok is None else ("PASS" if v.ok else "MISS")
         rows.append((j.label, f"{j.median('wall_s'):.2f}", f"{j.median('cpu_s'):.2f}", f"{j.median('peak_mb'):.0f}",
                      "" if run is None else f"{run:.{3 if run < 0.1 else 2}f}", v.target, v.ratio, status))
+    if markdown:
+        md = [f"| {' | '.join(c.replace('|', '/') for c in r[:-1])} | {r[-1] if n else 'verdict'} |"
+              for n, r in enumerate(rows)]
+        md.insert(1, "|---|" + "---:|" * 4 + "---|---|---|")
+        return "\n".join(md)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = []
     for n, r in enumerate(rows):
@@ -260,6 +266,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write every figure and sample here")
     parser.add_argument("--with-gdsfactory", action="store_true",
                         help="run the gdsfactory peer (creates benchmarks/.venv-gf with pip on first use)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
     parser.add_argument("--work", type=Path, default=ROOT / "out" / "benchmark",
                         help="scratch folder for outputs and logs (default out/benchmark)")
     args = parser.parse_args()
@@ -329,7 +336,7 @@ def main() -> int:
     print(f"medians of {args.repeat} runs, each a fresh process; wall and peak memory are the whole process "
           f"(interpreter start + imports + work); in-proc = the work after imports")
     print()
-    print(table(by_key, verdict))
+    print(table(by_key, verdict, markdown=args.markdown))
     print()
     for j in jobs:
         print(f"  {j.label}: {j.includes}")

@@ -50,8 +50,9 @@ def json_text(data: Any) -> str:
               if isinstance(v, list) and len(v) > 8 and all(isinstance(r, dict) for r in v)}
     marks = {k: f"\x00table {i}\x00" for i, k in enumerate(tables)}
     text = json.dumps({k: marks.get(k, v) for k, v in data.items()}, indent=2, ensure_ascii=False)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     for k, rows in tables.items():
-        body = ",\n    ".join(json.dumps(r, ensure_ascii=False) for r in rows)
+        body = ",\n    ".join(map(encode, rows))
         text = text.replace(json.dumps(marks[k]), f"[\n    {body}\n  ]", 1)
     return text + "\n"
 
