@@ -57,8 +57,8 @@ def listing(pdk_name: str) -> str:
     for n, s in pdk.layers.items():
         out.append(f"  {n:8s} {s.layer:3d}/{s.datatype:<3d} {s.shape:8s} {s.role:9s} {s.colour}  {s.description}")
     out += ["", "Cells:"]
-    for c in CELLS:
-        out.append(f"  {c}")
+    for name, doc in cell_catalogue():
+        out.append(f"  {name:30s} {doc}")
     out += ["", f"Rules (grid {pdk.grid:g} um):"]
     for r in pdk.rules.values():
         value = "-" if r.value is None else f"{r.value:g}"
@@ -67,15 +67,22 @@ def listing(pdk_name: str) -> str:
     return "\n".join(out)
 
 
-CELLS = [
-    "bond_pad / pad_stack            pad 91 with passivation opening",
-    "ubm_island                      residual UBM island (001:c1, 003:c1)",
-    "stair_openings                  EXPOSE + PR1..PR4 predicted openings (000)",
-    "polymer_opening                 POLY opening receiving a ball (001)",
-    "solder_mask_stack               SM1 < SM2 < SM3 (002)",
-    "flux_opening                    PR1 flux-filled opening (003)",
-    "rdl_line                        RDL line 110, Manhattan or 45 degree",
-    "cantilever_bump                 suspended bump 120 on portion 102 (004, embodiments 1-6)",
-    "solder_footprint / reflow_outline  BUMP and REFLOW",
-    "die_boundary                    DIE",
-]
+CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever")
+"""The modules of maskgen.cells whose public cell builders `maskgen list` shows."""
+
+
+def cell_catalogue() -> list[tuple[str, str]]:
+    """(module.function, first docstring line) of every public function in maskgen.cells that returns a cell."""
+    import importlib
+    import inspect
+
+    out = []
+    for name in CELL_MODULES:
+        mod = importlib.import_module(f"maskgen.cells.{name}")
+        for fname, fn in inspect.getmembers(mod, inspect.isfunction):
+            if fn.__module__ != mod.__name__ or fname.startswith("_"):
+                continue
+            if str(inspect.signature(fn).return_annotation).replace("'", "") != "gdstk.Cell":
+                continue
+            out.append((f"{name}.{fname}", (fn.__doc__ or "").strip().splitlines()[0]))
+    return out
