@@ -37,14 +37,17 @@ def make(family: str, exaggeration: float) -> list[Path]:
     return written
 
 
-def make_wafer() -> list[Path]:
-    """The 300 mm wafer template rendered whole: docs/wafer_300mm_wafer.png."""
+def make_layouts() -> list[Path]:
+    """The 300 mm wafer and the fan-out die rendered whole: docs/wafer_300mm_wafer.png, docs/fanout_csv_die.png."""
     from maskgen.build import build
     from maskgen.pictures import render_command
 
+    written = []
     with tempfile.TemporaryDirectory(prefix="maskgen-docs-") as tmp:
-        result = build(TEMPLATES / "wafer_300mm.yaml", Path(tmp), run_drc=False)
-        return render_command(result.files["gds"], DOCS, views=["wafer"], width=800, height=800)
+        for template, view in (("wafer_300mm", "wafer"), ("fanout_csv", "die")):
+            result = build(TEMPLATES / f"{template}.yaml", Path(tmp), run_drc=False)
+            written += render_command(result.files["gds"], DOCS, views=[view], width=800, height=800)
+    return written
 
 
 def main() -> None:
@@ -58,9 +61,9 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files)
         total += size
         print(f"{family:17s} {len(files):3d} files {size / 1024:7.0f} KB  {DOCS / family}")
-    for f in make_wafer():
+    for f in make_layouts():
         total += f.stat().st_size
-        print(f"{'wafer_300mm':17s} {1:3d} files {f.stat().st_size / 1024:7.0f} KB  {f}")
+        print(f"{f.stem:17s} {1:3d} files {f.stat().st_size / 1024:7.0f} KB  {f}")
     print(f"{'total':17s} {total / 1024:17.0f} KB")
 
 
