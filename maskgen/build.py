@@ -66,6 +66,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     name = design.recipe.name
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)
+    if getattr(design.recipe.die, "pads", None) is not None:
+        say("routing the fan-out: RDL lines from the chip's pads to their bumps")
     die = build_die(b, design)
     extra: dict[str, Any] = {}
     if design.recipe.wafer is not None:
