@@ -1,4 +1,4 @@
-"""RDL fan-out: a grid maze router (A*) joining each chip pad to its bump with Manhattan or 45-degree lines.
+"""RDL fan-out: a grid maze router joining each chip pad to its bump with Manhattan or 45-degree lines.
 
 Pure geometry in um: terminals in, centre-line polylines out; nothing here draws, reads files or knows the PDK.
 
@@ -6,14 +6,23 @@ The centre-lines run on a grid of pitch g = (width + space) / 4. A grid node is 
 metal around it keeps `space` from every other net's metal, counting the worst case of a mitred 90-degree
 corner (metal reaches w / sqrt2 from the centre-line) and the segment between two nodes (g / sqrt2):
 
-* other nets' pad and bump lands block the nodes closer than space + w / sqrt2 + g / sqrt2 to their outline;
-* other nets' routed centre-lines block the nodes closer than space + sqrt2 w + g / sqrt2;
+* other nets' pad and bump lands block the nodes closer than space + w / sqrt2 + g / sqrt2 to their outline
+  (hard obstacles, never crossed);
+* other nets' routed lines are too close to the nodes nearer than space + sqrt2 w + g / sqrt2 to one of their
+  nodes (the discs round the nodes are widened to cover the segments between them);
 * the die edge keep-out: centre-lines stay inside `area` (the die shrunk by DIE.EDGE, like pad centres).
 
 A line leaves its own pad and enters its own bump land straight, along one of the allowed directions from the
-land centre, so it meets the land's outline square-on (no narrow notch between line and land). Nets are routed
-one by one, shortest first; a net that finds no way looks for the way crossing the fewest other lines, rips
-those lines up and routes them again after it (rip-up and reroute, each net a few times at most).
+land centre, so it meets the land's outline square-on (no narrow notch between line and land).
+
+Nets are routed by negotiated congestion (PathFinder): each net takes its cheapest way by A* (length, a
+penalty per bend, and for every node a present cost per other line too close plus a history cost that grows
+on every node where lines were too close in an earlier round). After the first round, the nets whose lines
+are too close to another's are routed again with a dearer present cost and more history, until no lines are
+too close or ROUNDS is reached; nets still too close then are refused by name. The A* estimate is the octile
+(Manhattan) distance, never more than the true cost, so every search finds its cheapest way; everything is
+ordered, so equal input gives equal routes. Finally the lines are straightened: small jogs are replaced by
+straight or two-leg pieces where those keep every clearance.
 A pad whose centre is its bump's centre (within UNDER_BUMP) needs no line.
 """
 
@@ -21,23 +30,39 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 SQRT2 = math.sqrt(2.0)
-GREED = 1.2
-"""Weight of the distance estimate in the A* search (1: plain A*; more searches fewer nodes but finds worse lines)."""
-CROSSING = 20.0
-"""Cost (in grid pitches) of each node of another net's line a blocked net's way crosses when looking for
-the lines to rip up."""
+ROUNDS = 40
+"""Most rounds of negotiated congestion before the nets whose lines are still too close are refused."""
+PRESENT = 30.0
+"""Cost (in grid pitches) of each other line too close to a node, in the first round ..."""
+PRESENT_GROWTH = 1.6
+"""... multiplied by this in each later round."""
+HISTORY = 1.0
+"""Cost (in grid pitches) added to a node each round a line on it is too close to another."""
+GREED = 1.0
+"""Weight of the distance estimate in the A* search (1: every search finds its cheapest way)."""
+MARGIN = 100.0
+"""A search first looks within this many um (or a third of the pad-bump distance, if more) round the box of its
+pad and bump, then in a box four times that margin, then on the whole grid (a larger box when the way found
+is not clear of the other lines)."""
+JOG = 8
+"""Straightening looks at pieces of a line of up to this many corners."""
 UNDER_BUMP = 1.0
 """A pad whose centre lies within this distance (um) of its bump's centre sits under the bump: no line."""
 
 # the eight directions counter-clockwise from +x; Manhattan uses the even ones
 DIRECTIONS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+
+NO_EXIT = "no free way out of the pad"
+NO_ENTRY = "no free way into the bump land"
+NO_PATH = "no free path to its bump"
+TOO_CLOSE = "no way clear of the other lines"
+OUTSIDE = "outside the routing area (die edge keep-out)"
 
 
 @dataclass(frozen=True)
@@ -106,43 +131,54 @@ class Unroutable(Exception):
         super().__init__("; ".join(f"{', '.join(names)} ({why})" for why, names in groups.items()))
 
 
-def route(nets: Sequence[Net], rules: Rules, rip_ups: int = 4) -> list[Route]:
+def route(nets: Sequence[Net], rules: Rules, rounds: int = ROUNDS) -> list[Route]:
     """Route every net (in input order in the result); raise Unroutable naming every pad that fails.
 
-    Nets go shortest first. A net that finds no way is routed again ignoring the other lines; the nets whose
-    lines lie on that way are ripped up and queued again after it (each net at most `rip_ups` times).
+    Negotiated congestion: every net is routed (shortest first), then the nets whose lines are too close to
+    another's are routed again with dearer present and history costs, for at most `rounds` rounds.
     """
     grid = _Grid(rules)
     todo = [i for i, n in enumerate(nets) if math.dist((n.pad.x, n.pad.y), (n.bump.x, n.bump.y)) > UNDER_BUMP]
     for i, n in enumerate(nets):
         grid.add_land(i, n.pad)
         grid.add_land(i, n.bump)
-    queue = deque(sorted(todo, key=lambda i: (_octile(nets[i], rules.style), nets[i].name)))
-    found: dict[int, list[tuple[float, float]]] = {}
+    grid.freeze()
+    order = sorted(todo, key=lambda i: (_octile(nets[i], rules.style), nets[i].name))
     failed: dict[int, str] = {}
-    ripped = dict.fromkeys(todo, 0)
-    while queue:
-        i = queue.popleft()
-        path, why = grid.connect(i, nets[i])
-        if path is None:
-            blockers = grid.blockers(i, nets[i])
-            if not blockers or any(ripped[k] >= rip_ups for k in blockers):
-                failed[i] = why
-                continue
-            for k in blockers:
-                grid.remove_line(k)
-                del found[k]
-                ripped[k] += 1
-            path, why = grid.connect(i, nets[i])
-            queue.extend(sorted(blockers, key=lambda k: (_octile(nets[k], rules.style), nets[k].name)))
+    ends: dict[int, tuple[list, list]] = {}
+    for i in order:
+        why = grid.ends(i, nets[i])
+        if isinstance(why, str):
+            failed[i] = why
+        else:
+            ends[i] = why
+    order = [i for i in order if i in ends]
+    present = PRESENT
+    again = order
+    for _ in range(max(1, rounds)):
+        grid.set_costs(present)
+        for i in again:
+            grid.remove_line(i)
+            path = grid.search(i, nets[i], *ends[i])
             if path is None:
-                failed[i] = why
+                failed[i] = NO_PATH
+                ends.pop(i)
                 continue
-        found[i] = path
-        grid.add_line(i, path)
+            grid.add_line(i, path)
+        again = [i for i in order if i in ends and grid.too_close(i)]
+        if not again:
+            break
+        grid.add_history(again)
+        present *= PRESENT_GROWTH
+    for i in order:
+        if i in ends and grid.too_close(i):
+            failed[i] = TOO_CLOSE
     if failed:
         raise Unroutable({nets[i].name: failed[i] for i in sorted(failed, key=lambda i: nets[i].name)})
-    return [Route(n.name, found.get(i, [])) for i, n in enumerate(nets)]
+    for i in order:
+        grid.straighten(i)
+    return [Route(n.name, corners([grid.xy(k) for k in grid.paths[i]]) if i in grid.paths else [])
+            for i, n in enumerate(nets)]
 
 
 def _octile(net: Net, style: str) -> float:
@@ -169,8 +205,16 @@ def corners(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
+def _disc(radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (di, dj) of the grid nodes within `radius` (in pitches) of a node."""
+    r = math.floor(radius + 1e-9)
+    dj, di = np.mgrid[-r:r + 1, -r:r + 1]
+    inside = di * di + dj * dj <= radius * radius + 1e-9
+    return di[inside], dj[inside]
+
+
 class _Grid:
-    """The routing grid: a count of obstacles per node (lands of every net, routed lines) and the A* search."""
+    """The routing grid (flat numpy arrays, node k = j * nx + i): land zones, lines, costs and the A* search."""
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
@@ -181,253 +225,327 @@ class _Grid:
         self.y0 = math.ceil(y1 / g - 1e-9) * g
         self.nx = max(0, math.floor((x2 - self.x0) / g + 1e-9) + 1)
         self.ny = max(0, math.floor((y2 - self.y0) / g + 1e-9) + 1)
-        self.static = np.zeros((self.ny, self.nx), dtype=np.int32)
-        self.occ = self.static.copy()
-        self.lines: dict[int, tuple[tuple[slice, slice], np.ndarray]] = {}
-        self.zones: dict[int, list[tuple[tuple[slice, slice], np.ndarray]]] = {}
+        size = self.nx * self.ny
+        self.static = np.zeros(size, dtype=np.int32)   # land zones over each node
+        self.occ = np.zeros(size, dtype=np.int32)      # line zones over each node
+        self.hist = np.zeros(size, dtype=np.float64)   # history cost (pitches)
+        self.cost = np.zeros(size, dtype=np.float64)   # cost of entering a node (um), inf on land zones
+        self.present = PRESENT
+        self.zones: dict[int, list[np.ndarray]] = {}
+        self.paths: dict[int, list[int]] = {}
+        self.marks: dict[int, np.ndarray] = {}
         self.land_clear = rules.space + reach + g / SQRT2
-        self.line_clear = rules.space + 2 * reach + g / SQRT2
-        self.dirs = [0, 2, 4, 6] if rules.style == "manhattan" else list(range(8))
-        self.turns = {0: 0.0, 1: g, 7: g, 2: 3 * g, 6: 3 * g} if rules.style != "manhattan" else \
-            {0: 0.0, 2: 2 * g, 6: 2 * g}
+        # a line's zone: discs round its nodes, widened so that they cover the segments between the nodes
+        line_clear = rules.space + 2 * reach + g / SQRT2
+        self.disc = _disc(math.hypot(line_clear, g / SQRT2) / g)
+        self.manhattan = rules.style == "manhattan"
+        self.dirs = [0, 2, 4, 6] if self.manhattan else list(range(8))
+        self.turns = {0: 0.0, 2: 2 * g, 6: 2 * g} if self.manhattan else {0: 0.0, 1: g, 7: g, 2: 3 * g, 6: 3 * g}
+        self.moves = {d: [(d2, DIRECTIONS[d2][0], DIRECTIONS[d2][1], DIRECTIONS[d2][0] + DIRECTIONS[d2][1] * self.nx,
+                           g * math.hypot(*DIRECTIONS[d2]) + self.turns[(d2 - d) % 8])
+                          for d2 in self.dirs if (d2 - d) % 8 in self.turns] for d in self.dirs}
 
     # -- coordinates
-    def node(self, x: float, y: float) -> tuple[int, int] | None:
+    def node(self, x: float, y: float) -> int | None:
         """The grid node nearest to a point (within a pitch of the grid's edge), None farther out."""
         i, j = round((x - self.x0) / self.g), round((y - self.y0) / self.g)
         if not (-1 <= i <= self.nx and -1 <= j <= self.ny) or self.nx == 0 or self.ny == 0:
             return None
-        return min(max(i, 0), self.nx - 1), min(max(j, 0), self.ny - 1)
+        return min(max(j, 0), self.ny - 1) * self.nx + min(max(i, 0), self.nx - 1)
 
-    def xy(self, i: int, j: int) -> tuple[float, float]:
+    def xy(self, k: int) -> tuple[float, float]:
         """Coordinates of a node in um."""
+        j, i = divmod(k, self.nx)
         return (round(self.x0 + i * self.g, 6), round(self.y0 + j * self.g, 6))
 
-    def _window(self, x1: float, y1: float, x2: float, y2: float) -> tuple[slice, slice, np.ndarray, np.ndarray]:
-        """Node slices and coordinate arrays covering a box."""
-        g = self.g
-        i1, i2 = max(0, math.floor((x1 - self.x0) / g)), min(self.nx, math.ceil((x2 - self.x0) / g) + 1)
-        j1, j2 = max(0, math.floor((y1 - self.y0) / g)), min(self.ny, math.ceil((y2 - self.y0) / g) + 1)
-        xs = self.x0 + g * np.arange(i1, max(i1, i2))
-        ys = self.y0 + g * np.arange(j1, max(j1, j2))
-        gx, gy = np.meshgrid(xs, ys)
-        return slice(j1, max(j1, j2)), slice(i1, max(i1, i2)), gx, gy
-
-    # -- obstacles
+    # -- obstacles and costs
     def add_land(self, net: int, land: Land) -> None:
         """Block the nodes too close to a land for every other net."""
-        c = self.land_clear + land.half
-        sj, si, gx, gy = self._window(land.x - c, land.y - c, land.x + c, land.y + c)
-        mask = land.distance(gx, gy) < self.land_clear
-        self.static[sj, si] += mask
-        self.occ[sj, si] += mask
-        self.zones.setdefault(net, []).append(((sj, si), mask))
+        c, g = self.land_clear + land.half, self.g
+        i1, i2 = max(0, math.floor((land.x - c - self.x0) / g)), min(self.nx, math.ceil((land.x + c - self.x0) / g) + 1)
+        j1, j2 = max(0, math.floor((land.y - c - self.y0) / g)), min(self.ny, math.ceil((land.y + c - self.y0) / g) + 1)
+        if i1 >= i2 or j1 >= j2:
+            self.zones.setdefault(net, [])
+            return
+        gx, gy = np.meshgrid(self.x0 + g * np.arange(i1, i2), self.y0 + g * np.arange(j1, j2))
+        jj, ii = np.nonzero(land.distance(gx, gy) < self.land_clear)
+        nodes = (jj + j1) * self.nx + ii + i1
+        self.static[nodes] += 1
+        self.zones.setdefault(net, []).append(nodes)
 
-    def add_line(self, net: int, points: list[tuple[float, float]]) -> None:
-        """Block the nodes too close to a routed centre-line for every other net."""
-        c = self.line_clear
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        sj, si, gx, gy = self._window(min(xs) - c, min(ys) - c, max(xs) + c, max(ys) + c)
-        near = np.zeros(gx.shape, dtype=bool)
-        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-            near |= _segment_distance(gx, gy, ax, ay, bx, by) < c
-        self.occ[sj, si] += near
-        self.lines[net] = ((sj, si), near)
+    def freeze(self) -> None:
+        """Lands are placed: own-zone lookups for the rays."""
+        self.blocked = self.static > 0
+
+    def set_costs(self, present: float) -> None:
+        """All node costs for a round with this present cost (per other line too close, in pitches)."""
+        self.present = present
+        self.cost[:] = (self.hist + present * self.occ) * self.g
+        self.cost[self.blocked] = np.inf
+
+    def _mark(self, nodes: list[int]) -> np.ndarray:
+        """The nodes of a line's zone (discs round its nodes), each once."""
+        k = np.asarray(nodes, dtype=np.int64)
+        j, i = np.divmod(k, self.nx)
+        di, dj = self.disc
+        ii, jj = (i[:, None] + di[None, :]).ravel(), (j[:, None] + dj[None, :]).ravel()
+        keep = (ii >= 0) & (ii < self.nx) & (jj >= 0) & (jj < self.ny)
+        ii, jj = ii[keep], jj[keep]
+        ia, ja = int(ii.min()), int(jj.min())
+        w = int(ii.max()) - ia + 1
+        seen = np.zeros((int(jj.max()) - ja + 1) * w, dtype=bool)
+        seen[(jj - ja) * w + ii - ia] = True
+        local = np.flatnonzero(seen)
+        return (local // w + ja) * self.nx + local % w + ia
+
+    def add_line(self, net: int, nodes: list[int]) -> None:
+        """Mark a routed line's zone: other nets pay the present cost there."""
+        mark = self._mark(nodes)
+        self.paths[net], self.marks[net] = nodes, mark
+        self.occ[mark] += 1
+        self._recost(mark)
 
     def remove_line(self, net: int) -> None:
         """Rip up a routed line."""
-        (sj, si), near = self.lines.pop(net)
-        self.occ[sj, si] -= near
+        if net not in self.paths:
+            return
+        mark = self.marks.pop(net)
+        del self.paths[net]
+        self.occ[mark] -= 1
+        self._recost(mark)
 
-    def blockers(self, k: int, net: Net) -> list[int]:
-        """The nets whose lines lie on the way net k would take if no line were routed (none: no way at all)."""
-        path, _ = self.connect(k, net, through_lines=True)
-        if path is None:
-            return []
-        ii, jj = self._nodes_on(path)
-        out = []
-        for n, ((sj, si), near) in self.lines.items():
-            inside = (ii >= si.start) & (ii < si.stop) & (jj >= sj.start) & (jj < sj.stop)
-            if inside.any() and near[jj[inside] - sj.start, ii[inside] - si.start].any():
-                out.append(n)
-        return sorted(out)
+    def _recost(self, mark: np.ndarray) -> None:
+        self.cost[mark] = (self.hist[mark] + self.present * self.occ[mark]) * self.g
+        self.cost[mark[self.blocked[mark]]] = np.inf
 
-    def _nodes_on(self, points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Grid indices (i, j) of the nodes along a polyline of grid points."""
-        ii, jj = [], []
-        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
-            a, b = self.node(ax, ay), self.node(bx, by)
-            n = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-            ii += [a[0] + (b[0] - a[0]) * t // n for t in range(n + 1)]
-            jj += [a[1] + (b[1] - a[1]) * t // n for t in range(n + 1)]
-        return np.array(ii), np.array(jj)
+    def too_close(self, net: int) -> bool:
+        """Whether a routed line has a node in another line's zone."""
+        return bool((self.occ[self.paths[net]] > 1).any())
 
-    # -- search
-    def connect(self, k: int, net: Net, through_lines: bool = False) -> tuple[list[tuple[float, float]] | None, str]:
-        """The centre-line of net k avoiding everything but its own lands, or None and why not.
+    def add_history(self, nets: list[int]) -> None:
+        """Raise the history cost on the nodes of these lines that are too close to another line."""
+        for n in nets:
+            nodes = np.unique(np.asarray(self.paths[n]))
+            self.hist[nodes[self.occ[nodes] > 1]] += HISTORY
 
-        With through_lines, other nets' lines are not obstacles but cost CROSSING per node: the way that
-        crosses the fewest lines.
-        """
-        for (sj, si), mask in self.zones[k]:
-            self.occ[sj, si] -= mask
-        try:
-            return self._connect(k, net, through_lines)
-        finally:
-            for (sj, si), mask in self.zones[k]:
-                self.occ[sj, si] += mask
-
-    def _connect(self, k: int, net: Net, through_lines: bool) -> tuple[list[tuple[float, float]] | None, str]:
-        lines = None
-        if through_lines:
-            static = self.static.copy()
-            for (sj, si), mask in self.zones[k]:
-                static[sj, si] -= mask
-            lines = ((self.occ - static) > 0).tobytes()
-            others = static > 0
-        else:
-            others = self.occ > 0
-        own = np.zeros_like(others)
-        for (sj, si), mask in self.zones[k]:
-            own[sj, si] |= mask
+    # -- ends: the straight ways out of the pad and into the bump land
+    def ends(self, k: int, net: Net) -> tuple[list, list] | str:
+        """The rays out of net k's pad and into its bump land, or why there are none."""
         a, b = self.node(net.pad.x, net.pad.y), self.node(net.bump.x, net.bump.y)
         if a is None or b is None:
-            return None, "outside the routing area (die edge keep-out)"
-        straight = self._straight(a, b, others) if lines is None else None
-        if straight is not None:
-            return [self.xy(*p) for p in straight], ""
-        starts = self._rays(a, others, own)
+            return OUTSIDE
+        own = np.zeros(self.nx * self.ny, dtype=np.int32)
+        for nodes in self.zones[k]:
+            own[nodes] += 1
+        starts = self._rays(a, own)
         if not starts:
-            return None, "no free way out of the pad"
-        goals = self._rays(b, others, own)
+            return NO_EXIT
+        goals = self._rays(b, own)
         if not goals:
-            return None, "no free way into the bump land"
-        blocked = (others | own).tobytes()
-        path = self._astar(starts, goals, blocked, lines)
-        if path is None:
-            return None, "no free path to its bump"
-        return corners([self.xy(*p) for p in path]), ""
+            return NO_ENTRY
+        return starts, goals
 
-    def _straight(self, a: tuple[int, int], b: tuple[int, int], others: np.ndarray) -> list[tuple[int, int]] | None:
-        """A and B on one allowed direction with nothing of other nets between: the direct line."""
-        di, dj = b[0] - a[0], b[1] - a[1]
-        n = max(abs(di), abs(dj))
-        if n == 0 or not (di == 0 or dj == 0 or abs(di) == abs(dj)):
-            return None
-        step = (di // n, dj // n)
-        if DIRECTIONS.index(step) not in self.dirs:
-            return None
-        for t in range(n + 1):
-            if others[a[1] + t * step[1], a[0] + t * step[0]]:
-                return None
-        return [a, b]
-
-    def _rays(self, start: tuple[int, int], others: np.ndarray, own: np.ndarray
-              ) -> list[tuple[int, int, int, float, list[tuple[int, int]]]]:
-        """Straight ways out of a land: (i, j, direction, length, nodes) to the first node past own zones."""
+    def _rays(self, start: int, own: np.ndarray) -> list[tuple[int, int, float, list[int]]]:
+        """Straight ways out of a land: (end node, direction, length, nodes) to the first node past own zones."""
         out = []
+        static, nx, ny = self.static, self.nx, self.ny
         for d in self.dirs:
             di, dj = DIRECTIONS[d]
-            i, j = start
-            nodes = [(i, j)]
-            ok = True
-            while True:
-                if not (0 <= i < self.nx and 0 <= j < self.ny) or others[j, i]:
-                    ok = False
+            j, i = divmod(start, nx)
+            nodes = [start]
+            while 0 <= i < nx and 0 <= j < ny:
+                k = j * nx + i
+                if static[k] > own[k]:
                     break
-                if not own[j, i]:
+                if not own[k]:
+                    out.append((k, d, (len(nodes) - 1) * self.g * math.hypot(di, dj), nodes))
                     break
                 i, j = i + di, j + dj
-                nodes.append((i, j))
-            if ok:
-                out.append((i, j, d, (len(nodes) - 1) * self.g * math.hypot(di, dj), nodes))
+                nodes = [*nodes, j * nx + i]
         return out
 
-    def _astar(self, starts: list, goals: list, blocked: bytes, lines: bytes | None = None
-               ) -> list[tuple[int, int]] | None:
-        """A cheap path from a pad ray to a bump ray: length plus a penalty per bend (one state per node: the
-        direction a node is first reached in is kept)."""
-        nx, ny, g = self.nx, self.ny, self.g
-        manhattan = self.rules.style == "manhattan"
-        goal_at = {(gi, gj): ((d + 4) % 8, nodes) for gi, gj, d, _, nodes in goals}
-        targets = list(goal_at)
+    # -- search
+    def search(self, k: int, net: Net, starts: list, goals: list) -> list[int] | None:
+        """The cheapest node sequence from the pad centre to the bump centre, in growing windows."""
+        g = self.g
+        xs = [self.xy(s[0])[0] for s in starts + goals]
+        ys = [self.xy(s[0])[1] for s in starts + goals]
+        margin = max(MARGIN, _octile(net, self.rules.style) / 3)
+        for grow in (1, 4, None):
+            if grow is None:
+                box = (0, 0, self.nx, self.ny)
+            else:
+                m = margin * grow
+                box = (max(0, math.floor((min(xs) - m - self.x0) / g)), max(0, math.floor((min(ys) - m - self.y0) / g)),
+                       min(self.nx, math.ceil((max(xs) + m - self.x0) / g) + 1),
+                       min(self.ny, math.ceil((max(ys) + m - self.y0) / g) + 1))
+            path = self._astar(starts, goals, box)
+            if box == (0, 0, self.nx, self.ny) or (path is not None and not self.occ[path].any()):
+                return path
+        return path
 
-        # the estimate: octile (Manhattan) distance to the bump land less the longest way into it, times GREED
-        bi = sum(t[0] for t in targets) / len(targets)
-        bj = sum(t[1] for t in targets) / len(targets)
-        reach = max(max(abs(ti - bi), abs(tj - bj)) for ti, tj in targets)
+    def _astar(self, starts: list, goals: list, box: tuple[int, int, int, int]) -> list[int] | None:
+        """A* inside box over the nodes (each keeps the direction it is cheapest reached in): length, bends,
+        present and history costs."""
+        nx, g = self.nx, self.g
+        i1, j1, i2, j2 = box
+        cost = memoryview(self.cost)
+        turns, moves = self.turns, self.moves
+        finish: dict[int, list[tuple[int, float, list[int]]]] = {}
+        for node, d, length, nodes in goals:
+            finish.setdefault(node, []).append(((d + 4) % 8, length, nodes))
+        bj, bi = divmod(goals[0][3][0], nx)
+        diag = 2.0 if self.manhattan else SQRT2
         scale = GREED * g
 
         def h(i: int, j: int) -> float:
             dx, dy = abs(bi - i), abs(bj - j)
-            est = dx + dy if manhattan else (dx if dx > dy else dy) + 0.41421356 * (dy if dx > dy else dx)
-            return (est - reach) * scale if est > reach else 0.0
+            return scale * (dx + dy + (diag - 2.0) * (dx if dx < dy else dy))
 
-        crossing = CROSSING * g
-        steps = [(d, DIRECTIONS[d][0], DIRECTIONS[d][1], g * math.hypot(*DIRECTIONS[d])) for d in self.dirs]
         heap: list = []
-        cost: dict[int, float] = {}
-        parent: dict[int, int | None] = {}
-        start_nodes: dict[int, list[tuple[int, int]]] = {}
-        for i, j, d, length, nodes in starts:
-            key = j * nx + i
-            if cost.get(key, math.inf) > length:
-                cost[key] = length
-                parent[key] = None
-                start_nodes[key] = nodes
-                hh = h(i, j)
-                heapq.heappush(heap, (length + hh, hh, key, i, j, d, length))
-        done: set[int] = set()
-        while heap:
-            _, _, key, i, j, d, c = heapq.heappop(heap)
-            if key in done:
+        best: dict[int, float] = {}
+        way: dict[int, int] = {}
+        parent: dict[int, int] = {}
+        first: dict[int, list[int]] = {}
+        for node, d, length, nodes in starts:
+            j, i = divmod(node, nx)
+            if not (i1 <= i < i2 and j1 <= j < j2):
                 continue
-            done.add(key)
-            goal = goal_at.get((i, j))
-            if goal is not None and (goal[0] - d) % 8 in self.turns:
-                return self._unwind(key, parent, start_nodes, goal[1])
-            for d2, di, dj, length in steps:
-                turn = self.turns.get((d2 - d) % 8)
-                if turn is None:
+            c = length + cost[node]
+            if c < best.get(node, math.inf):
+                best[node], way[node], first[node] = c, d, nodes
+                hh = h(i, j)
+                heapq.heappush(heap, (c + hh, hh, node))
+        closed: set[int] = set()
+        ends: dict[int, tuple[int, list[int]]] = {}
+        while heap:
+            _, hh, node = heapq.heappop(heap)
+            if node < 0:
+                last, tail = ends[node]
+                return self._unwind(last, parent, first, tail)
+            if node in closed:
+                continue
+            closed.add(node)
+            c, d = best[node], way[node]
+            j, i = divmod(node, nx)
+            for gd, length, nodes in finish.get(node, ()):
+                turn = turns.get((gd - d) % 8)
+                if turn is not None:
+                    end = -1 - len(ends)
+                    ends[end] = (node, nodes)
+                    heapq.heappush(heap, (c + turn + length, 0.0, end))
+            for d2, di, dj, dn, step in moves[d]:
+                i3, j3 = i + di, j + dj
+                if not (i1 <= i3 < i2 and j1 <= j3 < j2):
                     continue
-                i2, j2 = i + di, j + dj
-                if not (0 <= i2 < nx and 0 <= j2 < ny):
-                    continue
-                n2 = j2 * nx + i2
-                if blocked[n2]:
-                    continue
-                key2 = n2
-                c2 = c + length + turn
-                if lines is not None and lines[n2]:
-                    c2 += crossing
-                if c2 < cost.get(key2, math.inf):
-                    cost[key2] = c2
-                    parent[key2] = key
-                    hh = h(i2, j2)
-                    heapq.heappush(heap, (c2 + hh, hh, key2, i2, j2, d2, c2))
+                n2 = node + dn
+                c2 = c + step + cost[n2]
+                if c2 < best.get(n2, math.inf):
+                    best[n2], way[n2], parent[n2] = c2, d2, node
+                    h2 = h(i3, j3)
+                    heapq.heappush(heap, (c2 + h2, h2, n2))
         return None
 
-    def _unwind(self, key: int, parent: dict[int, int | None], start_nodes: dict[int, list[tuple[int, int]]],
-                goal_nodes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    @staticmethod
+    def _unwind(key: int, parent: dict[int, int], first: dict[int, list[int]], tail: list[int]) -> list[int]:
         """Nodes from the pad centre to the bump centre."""
-        nx = self.nx
-        back: list[tuple[int, int]] = []
-        k: int | None = key
-        first = key
-        while k is not None:
-            n = k
-            back.append((n % nx, n // nx))
-            first = k
-            k = parent[k]
-        path = start_nodes[first][:-1] + back[::-1]
-        return path + goal_nodes[::-1][1:]
+        back = [key]
+        while key in parent:
+            key = parent[key]
+            back.append(key)
+        return first[key][:-1] + back[::-1] + tail[::-1][1:]
 
+    # -- straightening
+    def straighten(self, net: int) -> None:
+        """Replace pieces of the line between two of its corners by one straight or two-leg piece with fewer
+        bends and no more length, where every node of the new piece is free and clear of the other lines."""
+        nodes = self.paths[net]
+        if len(nodes) < 3:
+            return
+        self.occ[self.marks[net]] -= 1
+        own = np.zeros_like(self.static)
+        for zone in self.zones[net]:
+            own[zone] += 1
+        while True:
+            cut = self._corners(nodes)
+            better = self._shortcut(nodes, cut, own)
+            if better is None:
+                break
+            nodes = better
+        self.paths[net] = nodes
+        self.marks[net] = self._mark(nodes)
+        self.occ[self.marks[net]] += 1
 
-def _segment_distance(px: np.ndarray, py: np.ndarray, ax: float, ay: float, bx: float, by: float) -> np.ndarray:
-    """Distance from points to the segment a-b."""
-    vx, vy = bx - ax, by - ay
-    ll = vx * vx + vy * vy
-    if ll == 0:
-        return np.hypot(px - ax, py - ay)
-    t = np.clip(((px - ax) * vx + (py - ay) * vy) / ll, 0.0, 1.0)
-    return np.hypot(px - (ax + t * vx), py - (ay + t * vy))
+    def _corners(self, nodes: list[int]) -> list[int]:
+        """Indices into nodes of the line's ends and corners."""
+        out = [0]
+        for t in range(1, len(nodes) - 1):
+            if nodes[t] - nodes[t - 1] != nodes[t + 1] - nodes[t]:
+                out.append(t)
+        return [*out, len(nodes) - 1]
+
+    def _step(self, a: int, b: int) -> int:
+        """Direction of the step between two neighbouring nodes."""
+        ja, ia = divmod(a, self.nx)
+        jb, ib = divmod(b, self.nx)
+        return DIRECTIONS.index((ib - ia, jb - ja))
+
+    def _shortcut(self, nodes: list[int], cut: list[int], own: np.ndarray) -> list[int] | None:
+        """The line with its first improvable piece replaced, None when no piece improves."""
+        last = len(cut) - 1
+        for s in range(0, last - 1):
+            for e in range(min(last, s + JOG), s + 1, -1):
+                a, b = cut[s], cut[e]
+                lo, hi = max(a - 1, 0), min(b + 2, len(nodes))
+                old = self._cost(nodes[lo:hi])
+                for piece in self._pieces(nodes[a], nodes[b]):
+                    way = nodes[lo:a] + piece + nodes[b + 1:hi]
+                    if self._turns_ok(way) and self._cost(way) < old - 1e-9 and \
+                            self._free(piece, own, s == 0, e == last):
+                        return nodes[:a] + piece + nodes[b + 1:]
+        return None
+
+    def _pieces(self, a: int, b: int) -> list[list[int]]:
+        """Straight and two-leg node runs from a to b in the allowed directions."""
+        ja, ia = divmod(a, self.nx)
+        jb, ib = divmod(b, self.nx)
+        dx, dy = ib - ia, jb - ja
+        sx, sy = (dx > 0) - (dx < 0), (dy > 0) - (dy < 0)
+        if self.manhattan:
+            knees = [(ib, ja), (ia, jb)]
+        else:
+            m = min(abs(dx), abs(dy))
+            knees = [(ia + sx * m, ja + sy * m), (ib - sx * m, jb - sy * m)]
+        out = []
+        for ki, kj in dict.fromkeys(knees):
+            out.append(self._run(ia, ja, ki, kj)[:-1] + self._run(ki, kj, ib, jb))
+        return out
+
+    def _run(self, ia: int, ja: int, ib: int, jb: int) -> list[int]:
+        """Nodes of a straight run (one allowed direction or a point)."""
+        n = max(abs(ib - ia), abs(jb - ja))
+        si, sj = (ib > ia) - (ib < ia), (jb > ja) - (jb < ja)
+        return [(ja + t * sj) * self.nx + ia + t * si for t in range(n + 1)]
+
+    def _turns_ok(self, way: list[int]) -> bool:
+        steps = [self._step(p, q) for p, q in zip(way, way[1:], strict=False) if p != q]
+        return all((s2 - s1) % 8 in self.turns for s1, s2 in zip(steps, steps[1:], strict=False))
+
+    def _cost(self, way: list[int]) -> float:
+        """Length plus bend penalties of a node run."""
+        steps = [self._step(p, q) for p, q in zip(way, way[1:], strict=False)]
+        length = sum(self.g * math.hypot(*DIRECTIONS[s]) for s in steps)
+        return length + sum(self.turns.get((s2 - s1) % 8, math.inf) for s1, s2 in zip(steps, steps[1:], strict=False))
+
+    def _free(self, piece: list[int], own: np.ndarray, from_pad: bool, to_bump: bool) -> bool:
+        """No node of the piece in another net's land zone or line zone, and in its own lands' zones only on a
+        straight leg from the pad centre or to the bump centre."""
+        idx = np.asarray(piece)
+        if (self.static[idx] > own[idx]).any() or self.occ[idx].any():
+            return False
+        inside = np.flatnonzero(own[idx] > 0)
+        knee = next((t for t in range(1, len(piece) - 1)
+                     if piece[t] - piece[t - 1] != piece[t + 1] - piece[t]), None)
+        if knee is None or not inside.size:
+            return True
+        return all((from_pad and t < knee) or (to_bump and t > knee) for t in inside.tolist())
