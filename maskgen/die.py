@@ -82,7 +82,8 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     else:
         pads = pad_sites(r.die.pads, base)
         check_fit(design, bump_sites, pads)
-        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"))
+        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"),
+                   max(design.bump.footprint_diameter, design.bump.reflow_width))
         bump = bump_cell(b, design, land=figs.land_diameter)
     placed = arrays(r.die.bump_map, base)
     cell = gdstk.Cell(r.name)

@@ -181,14 +181,20 @@ def _names(sites: list[Site]) -> str:
 
 
 def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list[Site], recipe: Recipe,
-         die_edge: float) -> FanOut:
-    """Match every pad to its bump and route the RDL lines; an InputError names every pad left unrouted."""
+         die_edge: float, solder_diameter: float = 0.0) -> FanOut:
+    """Match every pad to its bump and route the RDL lines; an InputError names every pad left unrouted.
+
+    Other nets' lines keep the RDL space from a bump's land and from its solder (the wider of the ball
+    footprint and the reflowed outline, `solder_diameter`), which would otherwise join them to the bump.
+    """
     bumps = match(pads, bump_sites, design_file)
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
     square = recipe.bump.pad.shape != "circle"
-    nets = [Net(p.name, Land(p.x, p.y, figs.pad_land / 2, round=not square), Land(b.x, b.y, figs.land_diameter / 2))
+    keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
+    nets = [Net(p.name, Land(p.x, p.y, figs.pad_land / 2, round=not square),
+                Land(b.x, b.y, figs.land_diameter / 2, keep=keep))
             for p, b in zip(pads, bumps, strict=True)]
     start = time.perf_counter()
     try:

@@ -67,12 +67,17 @@ OUTSIDE = "outside the routing area (die edge keep-out)"
 
 @dataclass(frozen=True)
 class Land:
-    """A metal land a line ends on: centre and half-width (radius of a circle, half side of a square)."""
+    """A metal land a line ends on: centre and half-width (radius of a circle, half side of a square).
+
+    `keep` widens the land for every other net only: the solder on a bump reaches past its land (ball
+    footprint, reflowed outline), and another net's line under it would be joined to it.
+    """
 
     x: float
     y: float
     half: float
     round: bool = True
+    keep: float = 0.0
 
     def distance(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Distance from points to the land's outline (0 inside); octagons are bounded by their square."""
@@ -261,14 +266,15 @@ class _Grid:
     # -- obstacles and costs
     def add_land(self, net: int, land: Land) -> None:
         """Block the nodes too close to a land for every other net."""
-        c, g = self.land_clear + land.half, self.g
+        clear = self.land_clear + land.keep
+        c, g = clear + land.half, self.g
         i1, i2 = max(0, math.floor((land.x - c - self.x0) / g)), min(self.nx, math.ceil((land.x + c - self.x0) / g) + 1)
         j1, j2 = max(0, math.floor((land.y - c - self.y0) / g)), min(self.ny, math.ceil((land.y + c - self.y0) / g) + 1)
         if i1 >= i2 or j1 >= j2:
             self.zones.setdefault(net, [])
             return
         gx, gy = np.meshgrid(self.x0 + g * np.arange(i1, i2), self.y0 + g * np.arange(j1, j2))
-        jj, ii = np.nonzero(land.distance(gx, gy) < self.land_clear)
+        jj, ii = np.nonzero(land.distance(gx, gy) < clear)
         nodes = (jj + j1) * self.nx + ii + i1
         self.static[nodes] += 1
         self.zones.setdefault(net, []).append(nodes)

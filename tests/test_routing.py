@@ -418,3 +418,21 @@ def test_manifest_lists_each_net(template_build):
     assert len(nets) == 100 and all(n["length"] > 0 for n in nets)
     assert data["routing"]["total_length"] == pytest.approx(sum(n["length"] for n in nets), rel=1e-6)
     assert "RDL" in data["features"] and [m["mask"] for m in data["masks"]][:4] == ["PAD", "PASV", "INS1", "RDL"]
+
+
+def test_manhattan_ring_builds_drc_clean_with_lines_clear_of_other_nets_solder(tmp_path, read_gds):
+    # the 48-pad ring as a whole build: a line passing another net's bump keeps the RDL space from that bump's
+    # solder (250 um ball, 257.9 um reflowed) and not only from its 221 um land, or RDL.CONNECT would see
+    # two pads joined through the ball
+    pads, balls = _ring_to_grid()
+    recipe = _recipe(tmp_path, [(f"P{k:02d}", x, y, f"N{k:02d}") for k, (x, y) in enumerate(pads)],
+                     [(f"B{k:02d}", x, y, f"N{k:02d}") for k, (x, y) in enumerate(balls)],
+                     name="ring", routing={"style": "manhattan"}, size=4160)
+    res = build(recipe, tmp_path / "out")
+    assert res.drc.clean, [r.id for r in res.drc.rules if r.status == "fail"]
+    assert res.manifest["routing"]["routed"] == 48
+    gds = read_gds(res.files["gds"])
+    lines = gds.region("RDL").merged()
+    solder = gds.region("REFLOW").merged()
+    # every reflowed bump touches exactly one RDL net: its own
+    assert all(lines.interacting(kdb.Region(p)).count() == 1 for p in solder.each())
