@@ -239,6 +239,9 @@ class _Grid:
         self.zones: dict[int, list[np.ndarray]] = {}
         self.paths: dict[int, list[int]] = {}
         self.marks: dict[int, np.ndarray] = {}
+        self._best: list[float] | None = None  # A* work lists (see _astar)
+        self._way: list[int] = []
+        self._closed = bytearray()
         self.land_clear = rules.space + reach + g / SQRT2
         # a line's zone: discs round its nodes, widened so that they cover the segments between the nodes
         line_clear = rules.space + 2 * reach + g / SQRT2
@@ -249,6 +252,9 @@ class _Grid:
         self.moves = {d: [(d2, DIRECTIONS[d2][0], DIRECTIONS[d2][1], DIRECTIONS[d2][0] + DIRECTIONS[d2][1] * self.nx,
                            g * math.hypot(*DIRECTIONS[d2]) + self.turns[(d2 - d) % 8])
                           for d2 in self.dirs if (d2 - d) % 8 in self.turns] for d in self.dirs}
+        # straightening: node offset -> direction (unique only on a grid at least 3 wide), and step lengths
+        self.stepdir = {di + dj * self.nx: d for d, (di, dj) in enumerate(DIRECTIONS)} if self.nx >= 3 else {}
+        self.steplen = [g * math.hypot(*dd) for dd in DIRECTIONS]
 
     # -- coordinates
     def node(self, x: float, y: float) -> int | None:
@@ -394,62 +400,109 @@ class _Grid:
         """A* inside box over the nodes (each keeps the direction it is cheapest reached in): length, bends,
         present and history costs."""
         nx, g = self.nx, self.g
-        i1, j1, i2, j2 = box
-        cost = memoryview(self.cost)
-        turns, moves = self.turns, self.moves
         finish: dict[int, list[tuple[int, float, list[int]]]] = {}
         for node, d, length, nodes in goals:
             finish.setdefault(node, []).append(((d + 4) % 8, length, nodes))
         bj, bi = divmod(goals[0][3][0], nx)
         diag = 2.0 if self.manhattan else SQRT2
         scale = GREED * g
-
-        def h(i: int, j: int) -> float:
-            dx, dy = abs(bi - i), abs(bj - j)
-            return scale * (dx + dy + (diag - 2.0) * (dx if dx < dy else dy))
-
+        slope = diag - 2.0  # the estimate h = scale * (dx + dy + slope * min(dx, dy)) is written out inline
+        inf = math.inf
         heap: list = []
-        best: dict[int, float] = {}
-        way: dict[int, int] = {}
+        # per-node cheapest cost, direction and done flag: whole-grid lists kept between searches (a list lookup
+        # is much cheaper than a numpy or dict one); every node touched is in parent or first and is reset below
+        if self._best is None:
+            size = len(self.cost)
+            self._best, self._way, self._closed = [inf] * size, [0] * size, bytearray(size)
+        best, way, closed = self._best, self._way, self._closed
         parent: dict[int, int] = {}
         first: dict[int, list[int]] = {}
+        try:
+            return self._astar_loop(starts, finish, box, heap, best, way, closed, parent, first, bi, bj, slope, scale)
+        finally:
+            for n in parent:
+                best[n] = inf
+                closed[n] = 0
+            for n in first:
+                best[n] = inf
+                closed[n] = 0
+
+    def _astar_loop(self, starts: list, finish: dict, box: tuple[int, int, int, int], heap: list, best: list,
+                    way: list, closed: bytearray, parent: dict[int, int], first: dict[int, list[int]],
+                    bi: int, bj: int, slope: float, scale: float) -> list[int] | None:
+        nx = self.nx
+        i1, j1, i2, j2 = box
+        cost = memoryview(self.cost)
+        turns, moves = self.turns, self.moves
+        i2m, j2m = i2 - 1, j2 - 1
+        heappush, heappop = heapq.heappush, heapq.heappop
         for node, d, length, nodes in starts:
             j, i = divmod(node, nx)
             if not (i1 <= i < i2 and j1 <= j < j2):
                 continue
             c = length + cost[node]
-            if c < best.get(node, math.inf):
+            if c < best[node]:
                 best[node], way[node], first[node] = c, d, nodes
-                hh = h(i, j)
-                heapq.heappush(heap, (c + hh, hh, node))
-        closed: set[int] = set()
+                dx, dy = abs(bi - i), abs(bj - j)
+                hh = scale * (dx + dy + slope * (dx if dx < dy else dy))
+                heappush(heap, (c + hh, hh, node))
         ends: dict[int, tuple[int, list[int]]] = {}
         while heap:
-            _, hh, node = heapq.heappop(heap)
+            _, hh, node = heappop(heap)
             if node < 0:
                 last, tail = ends[node]
                 return self._unwind(last, parent, first, tail)
-            if node in closed:
+            if closed[node]:
                 continue
-            closed.add(node)
+            closed[node] = 1
             c, d = best[node], way[node]
             j, i = divmod(node, nx)
-            for gd, length, nodes in finish.get(node, ()):
-                turn = turns.get((gd - d) % 8)
-                if turn is not None:
-                    end = -1 - len(ends)
-                    ends[end] = (node, nodes)
-                    heapq.heappush(heap, (c + turn + length, 0.0, end))
+            if node in finish:
+                for gd, length, nodes in finish[node]:
+                    turn = turns.get((gd - d) % 8)
+                    if turn is not None:
+                        end = -1 - len(ends)
+                        ends[end] = (node, nodes)
+                        heappush(heap, (c + turn + length, 0.0, end))
+            if i1 < i < i2m and j1 < j < j2m:
+                # inside the box with all eight neighbours: no bounds to check
+                for d2, di, dj, dn, step in moves[d]:
+                    n2 = node + dn
+                    c2 = c + step + cost[n2]
+                    if c2 < best[n2]:
+                        best[n2] = c2
+                        way[n2] = d2
+                        parent[n2] = node
+                        dx = bi - i - di
+                        if dx < 0:
+                            dx = -dx
+                        dy = bj - j - dj
+                        if dy < 0:
+                            dy = -dy
+                        h2 = scale * (dx + dy + slope * (dx if dx < dy else dy))
+                        heappush(heap, (c2 + h2, h2, n2))
+                continue
             for d2, di, dj, dn, step in moves[d]:
-                i3, j3 = i + di, j + dj
-                if not (i1 <= i3 < i2 and j1 <= j3 < j2):
+                i3 = i + di
+                if i3 < i1 or i3 >= i2:
+                    continue
+                j3 = j + dj
+                if j3 < j1 or j3 >= j2:
                     continue
                 n2 = node + dn
                 c2 = c + step + cost[n2]
-                if c2 < best.get(n2, math.inf):
-                    best[n2], way[n2], parent[n2] = c2, d2, node
-                    h2 = h(i3, j3)
-                    heapq.heappush(heap, (c2 + h2, h2, n2))
+                if c2 < best[n2]:
+                    best[n2] = c2
+                    way[n2] = d2
+                    parent[n2] = node
+                    dx = bi - i3
+                    if dx < 0:
+                        dx = -dx
+                    dy = bj - j3
+                    if dy < 0:
+                        dy = -dy
+                    h2 = scale * (dx + dy + slope * (dx if dx < dy else dy))
+                    heappush(heap, (c2 + h2, h2, n2))
         return None
 
     @staticmethod
@@ -492,6 +545,9 @@ class _Grid:
 
     def _step(self, a: int, b: int) -> int:
         """Direction of the step between two neighbouring nodes."""
+        d = self.stepdir.get(b - a)
+        if d is not None and -1 <= b % self.nx - a % self.nx <= 1:  # no wrap round a row end: a true neighbour
+            return d
         ja, ia = divmod(a, self.nx)
         jb, ib = divmod(b, self.nx)
         return DIRECTIONS.index((ib - ia, jb - ja))
@@ -533,15 +589,27 @@ class _Grid:
         si, sj = (ib > ia) - (ib < ia), (jb > ja) - (jb < ja)
         return [(ja + t * sj) * self.nx + ia + t * si for t in range(n + 1)]
 
+    def _steps(self, way: list[int]) -> list[int]:
+        """Directions of the steps of a node run (as _step on each pair, the common case inline)."""
+        stepdir, nx, out = self.stepdir, self.nx, []
+        for p, q in zip(way, way[1:], strict=False):
+            d = stepdir.get(q - p)
+            if d is None or not -1 <= q % nx - p % nx <= 1:
+                d = self._step(p, q)
+            out.append(d)
+        return out
+
     def _turns_ok(self, way: list[int]) -> bool:
-        steps = [self._step(p, q) for p, q in zip(way, way[1:], strict=False) if p != q]
-        return all((s2 - s1) % 8 in self.turns for s1, s2 in zip(steps, steps[1:], strict=False))
+        steps = self._steps([p for p, q in zip(way, way[1:], strict=False) if p != q] + way[-1:])
+        turns = self.turns
+        return all((s2 - s1) % 8 in turns for s1, s2 in zip(steps, steps[1:], strict=False))
 
     def _cost(self, way: list[int]) -> float:
         """Length plus bend penalties of a node run."""
-        steps = [self._step(p, q) for p, q in zip(way, way[1:], strict=False)]
-        length = sum(self.g * math.hypot(*DIRECTIONS[s]) for s in steps)
-        return length + sum(self.turns.get((s2 - s1) % 8, math.inf) for s1, s2 in zip(steps, steps[1:], strict=False))
+        steps = self._steps(way)
+        steplen, turns = self.steplen, self.turns.get
+        length = sum(steplen[s] for s in steps)
+        return length + sum(turns((s2 - s1) % 8, math.inf) for s1, s2 in zip(steps, steps[1:], strict=False))
 
     def _free(self, piece: list[int], own: np.ndarray, from_pad: bool, to_bump: bool) -> bool:
         """No node of the piece in another net's land zone or line zone, and in its own lands' zones only on a
