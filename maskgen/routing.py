@@ -38,6 +38,10 @@ import numpy as np
 SQRT2 = math.sqrt(2.0)
 ROUNDS = 40
 """Most rounds of negotiated congestion before the nets whose lines are still too close are refused."""
+STALL = 12
+"""Rounds without fewer nets in conflict after which negotiation stops (the conflict is topological: lines of
+one layer that must cross). On the 16 seeded cases of tests/test_routing.py it halves the time (108 s -> 51 s)
+with the same outcome for every case; 8 rounds already lost two routable ones."""
 PRESENT = 30.0
 """Cost (in grid pitches) of each other line too close to a node, in the first round ..."""
 PRESENT_GROWTH = 1.6
@@ -160,6 +164,7 @@ def route(nets: Sequence[Net], rules: Rules, rounds: int = ROUNDS) -> list[Route
     order = [i for i in order if i in ends]
     present = PRESENT
     again = order
+    best, since = len(order) + 1, 0
     for _ in range(max(1, rounds)):
         grid.set_costs(present)
         for i in again:
@@ -172,6 +177,9 @@ def route(nets: Sequence[Net], rules: Rules, rounds: int = ROUNDS) -> list[Route
             grid.add_line(i, path)
         again = [i for i in order if i in ends and grid.too_close(i)]
         if not again:
+            break
+        best, since = (len(again), 0) if len(again) < best else (best, since + 1)
+        if since >= STALL:
             break
         grid.add_history(again)
         present *= PRESENT_GROWTH
