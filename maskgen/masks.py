@@ -112,9 +112,9 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
                  "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
         if oasis:
             entry["oasis_file"] = f"{entry['level']:02d}_{entry['mask']}.oas"
-            _write_chrome(chrome, dbu, f"{name}_{entry['mask']}", out_dir / entry["oasis_file"])
         path = out_dir / entry["file"]
-        _write_chrome(chrome, dbu, f"{name}_{entry['mask']}", path)
+        _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
+                      [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
         written.append(MaskFile(path, entry))
     rows = [m.entry for m in written]
     write_json(out_dir / "mask_list.json", {"recipe": name, "process": result.design.process.name, "masks": rows})
@@ -148,11 +148,11 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     tp.output("o", out, cell.cell_index(), layer)
     tp.queue("_output(o, (_tile & _frame) - f)")
     tp.execute("dark-field mask")
-    return kdb.Region(cell.shapes(layer))
+    return kdb.Region(cell.shapes(layer))     # the tiles' polygons as written, in tile order
 
 
-def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, path: Path) -> None:
-    """One mask layout with the chrome on 1/0, written atomically without timestamps."""
+def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Path]) -> None:
+    """One mask layout with the chrome on 1/0, written atomically without timestamps to each path (GDS/OASIS)."""
     out = kdb.Layout()
     out.dbu = dbu
     cell = out.create_cell(cell_name)
@@ -164,7 +164,8 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, path: Path) ->
         opts.gds2_write_timestamps = False
         opts.gds2_max_vertex_count = 4000   # keeps every GDSII record under 32 kB
         out.write(str(tmp), opts)
-    atomic(path, write)
+    for path in paths:
+        atomic(path, write)
 
 
 def _csv(rows: list[dict]) -> str:
