@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from maskgen.errors import InputError
+from maskgen.errors import InputError, check_choices
 
 app = typer.Typer(
     name="maskgen",
@@ -220,9 +220,7 @@ def render(
     from maskgen.pictures import render_command
     from maskgen.pictures.render import VIEWS
 
-    for v in view or []:
-        if v not in VIEWS:
-            raise InputError(None, "--view", v, f"allowed: {', '.join(VIEWS)}")
+    check_choices(view or [], VIEWS, "--view")
     the_pdk = load_pdk(pdk) if pdk else None
     written = render_command(layout, out / layout.stem, views=view, width=width, height=height, pdk=the_pdk)
     for path in written:
@@ -272,9 +270,7 @@ def xsection(
     from maskgen.pictures import xsection_command
     from maskgen.pictures.xsection import FORMATS
 
-    for f in fmt or []:
-        if f not in FORMATS:
-            raise InputError(None, "--format", f, f"allowed: {', '.join(FORMATS)}")
+    check_choices(fmt or [], FORMATS, "--format")
     written = xsection_command(_recipe_path(recipe), out, cut=_parse_cut(cut), exaggeration=exaggeration,
                                fmt=tuple(fmt) if fmt else ("svg", "png"), layout=layout, pdk=pdk)
     frames = [p for p in written if p.suffix in (".svg", ".png")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,13 @@ class InputError(Exception):
         elif self.value is not None:
             parts.append(_short(self.value))
         return ": ".join(parts + [self.allowed])
+
+
+def check_choices(values: Iterable[Any], allowed: Sequence[Any], key: str, file: str | Path | None = None) -> None:
+    """An InputError naming the first of values that is not one of allowed."""
+    for v in values:
+        if v not in allowed:
+            raise InputError(file, key, v, f"allowed: {', '.join(map(str, allowed))}")
 
 
 def _short(value: Any, limit: int = 80) -> str:

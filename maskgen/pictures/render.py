@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from maskgen.errors import InputError
+from maskgen.errors import InputError, check_choices
 from maskgen.output import atomic, lyp_text
 from maskgen.pdk import Pdk, load_pdk
 
@@ -222,9 +222,7 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
     ly = read_layout(layout)
     the_pdk = _pdk_for(layout, pdk)
     wanted = list(views) if views else default_views(ly, the_pdk)
-    for v in wanted:
-        if v not in VIEWS:
-            raise InputError(None, "views", v, f"allowed: {', '.join(VIEWS)}")
+    check_choices(wanted, VIEWS, "views")
     site = bump_site(ly)
     top = ly.top_cell().cell_index()
     cells: dict[str, int] = {}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from maskgen.design import Design, ResolvedStep
-from maskgen.errors import InputError
+from maskgen.errors import InputError, check_choices
 from maskgen.output import atomic, write_text
 from maskgen.physics import solder as solder_model
 from maskgen.pictures.render import bump_site, read_layout
@@ -1142,9 +1142,9 @@ def xsection_command(recipe: Path, out: Path, cut=None, exaggeration: float = 1.
         The files written: frames in step order, then index.html.
     """
     formats = tuple(dict.fromkeys(fmt))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InputError(None, "fmt", bad[0] if bad else list(fmt), f"allowed: {', '.join(FORMATS)}")
+    check_choices(formats, FORMATS, "fmt")
+    if not formats:
+        raise InputError(None, "fmt", list(fmt), f"allowed: {', '.join(FORMATS)}")
     if not isinstance(exaggeration, (int, float)) or not 0 < exaggeration <= MAX_EXAGGERATION:
         raise InputError(None, "exaggeration", exaggeration, f"a vertical scale factor > 0 and <= "
                          f"{MAX_EXAGGERATION:g}")
