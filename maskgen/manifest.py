@@ -11,7 +11,7 @@ from maskgen import __version__
 from maskgen.design import Design
 from maskgen.die import DieLayout
 from maskgen.pdk import layer_table
-from maskgen.physics.mechanics import bump_mechanics
+from maskgen.physics.mechanics import bump_mechanics, bump_motions
 
 SITE_LIST_LIMIT = 20_000
 """Bump sites are listed one by one up to this count (a wafer lists its die's sites once)."""
@@ -70,22 +70,17 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
 
 
 def _bump_list(die: DieLayout, mech: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Every bump site by name (and net), with 004's per-bump motion, rounded like the rest of the manifest.
-
-    The motion is the formula of `bump_mechanics` evaluated for all sites at once (numpy): DNP = hypot(x, y),
-    delta = dCTE x 1e-6 x dT x DNP, F = k x delta x 1e-3 mN.
-    """
+    """Every bump site by name (and net), with 004's per-bump motion, rounded like the rest of the manifest."""
     rows = [{"name": s.name, "x": _round(s.x), "y": _round(s.y), **({"net": s.net} if s.net else {})}
             for s in die.sites]
     if not mech or not rows:
         return rows
-    corner = _bump_motion(mech, 0.0, 0.0)         # validates the figures once, as bump_mechanics does
     xy = np.array([(s.x, s.y) for s in die.sites], dtype=float)
-    dnp = np.hypot(xy[:, 0], xy[:, 1])
-    delta = (mech["cte_board"] - mech["cte_chip"]) * 1e-6 * mech["delta_t"] * dnp
-    columns = {"dnp": dnp, "displacement": delta}
-    if "force_mN" in corner:
-        columns["force_mN"] = mech["stiffness"] * delta * 1e-6 * 1e3
+    m = bump_motions(mech["stiffness"] or 0.0, xy[:, 0], xy[:, 1], mech["cte_board"], mech["cte_chip"],
+                     mech["delta_t"])
+    columns = {"dnp": m["dnp"], "displacement": m["displacement"]}
+    if mech["stiffness"]:
+        columns["force_mN"] = m["force_mn"]
     for key, values in columns.items():
         for row, v in zip(rows, values.tolist(), strict=True):
             row[key] = round(v, 4)

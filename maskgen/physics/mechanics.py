@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 
 def _finite(name: str, value: float) -> float:
     """Return value as float, or raise ValueError naming the argument unless it is finite."""
@@ -95,3 +97,12 @@ def bump_mechanics(stiffness: float | Sequence[float], x: float, y: float, cte_b
     delta = thermal_displacement(cte_board, cte_chip, delta_t, distance)
     force = restoring_force(k, delta)
     return BumpMechanics(stiffness=k, dnp=distance, displacement=delta, force_n=force, force_mn=force * 1e3)
+
+
+def bump_motions(stiffness: float, xs: np.ndarray, ys: np.ndarray, cte_board: float, cte_chip: float,
+                 delta_t: float) -> dict[str, np.ndarray]:
+    """`bump_mechanics` for many bumps at once: DNP and displacement (um) and restoring force (mN) per bump."""
+    k = bump_mechanics(stiffness, 0.0, 0.0, cte_board, cte_chip, delta_t).stiffness    # validates the figures
+    dnp = np.hypot(xs, ys)
+    delta = thermal_displacement(cte_board, cte_chip, delta_t, 1.0) * dnp      # linear in DNP: the same floats
+    return {"dnp": dnp, "displacement": delta, "force_mn": k * delta * 1e-6 * 1e3}

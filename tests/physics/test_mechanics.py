@@ -107,3 +107,21 @@ def test_bad_input_names_the_argument(call, name):
 def test_bad_input_message_shows_the_value():
     with pytest.raises(ValueError, match=r"width must be > 0, got -20\.0"):
         mechanics.cantilever_stiffness(117.0, -20.0, 5.0, 200.0)
+
+
+def test_bump_motions_is_bump_mechanics_for_many_bumps():
+    import numpy as np
+    xs = np.array([0.0, 250.0, -2250.0, 1750.5, 3.0e4])
+    ys = np.array([0.0, -250.0, -2250.0, 0.0, -1.0e4])
+    m = mechanics.bump_motions(0.67, xs, ys, 18.0, 2.6, 165.0)
+    for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
+        one = mechanics.bump_mechanics(0.67, x, y, 18.0, 2.6, 165.0)
+        assert m["dnp"][i] == pytest.approx(one.dnp, rel=1e-15)
+        assert m["displacement"][i] == pytest.approx(one.displacement, rel=1e-15)
+        assert m["force_mn"][i] == pytest.approx(one.force_mn, rel=1e-15)
+    # the corner bump of the cantilever template, by hand: DNP 2250*sqrt(2) = 3181.98 um,
+    # delta = (18 - 2.6) 1e-6 x 165 x 3181.98 = 8.0854 um, F = 0.67 N/m x 8.0854 um = 5.4172e-3 mN
+    assert m["displacement"][2] == pytest.approx(8.0854, abs=1e-4)
+    assert m["force_mn"][2] == pytest.approx(5.4172e-3, abs=1e-7)
+    with pytest.raises(ValueError, match="cte_board"):
+        mechanics.bump_motions(0.67, xs, ys, -1.0, 2.6, 165.0)
