@@ -21,8 +21,8 @@ def _argb(hex_colour: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def built_out(tmp_path_factory, built):
-    """Session builds of the templates (no DRC) live in one folder; render reads their .lyp."""
+def built_out(built):
+    """The GDS of the session's build of a template (no DRC); render reads the .lyp beside it."""
     return lambda name: built(name).files["gds"]
 
 
