@@ -48,6 +48,8 @@ class Rule(_Strict):
     claims: list[str]
     source: str
     params: dict[str, float] = {}
+    layers: list[str] = []
+    """Canonical layers the rule reads; a layer its process draws and the layout lacks fails the rule."""
 
 
 class RuleDeck(_Strict):
@@ -105,6 +107,14 @@ class Step(_Strict):
     films: list[str] = []
     when: list[str] = []
     solder_index: int | None = None
+    draws: list[str] = []
+    """Reference layers that show what the step makes (BUMP for a ball dropped, paste printed, post plated)."""
+
+    @property
+    def layers(self) -> list[str]:
+        """Canonical layers this step draws: its mask, its film's opening layer and its reference layers."""
+        found = [n for n in (self.mask, self.layer) if n is not None] + list(self.draws)
+        return list(dict.fromkeys(found))
 
 
 class Process(_Strict):
@@ -119,6 +129,14 @@ class Process(_Strict):
     def active_steps(self, present: set[str]) -> list[Step]:
         """The steps whose `when` conditions (layers drawn, recipe features) are all present."""
         return [s for s in self.steps if all(w in present for w in s.when)]
+
+    def layers(self) -> list[str]:
+        """Every canonical layer some step of the process can draw, in step order."""
+        return list(dict.fromkeys(n for s in self.steps for n in s.layers))
+
+    def unconditional_layers(self) -> list[str]:
+        """Layers drawn by steps without a `when` condition: every layout of this process has them."""
+        return list(dict.fromkeys(n for s in self.steps if not s.when for n in s.layers))
 
 
 class Pdk(BaseModel):
@@ -228,6 +246,11 @@ def _load(path: Path) -> Pdk:
                              f"layer/datatype already used by {numbers[key]}")
         numbers[key] = name
     deck = validate(RuleDeck, read_yaml(path / "rules.yaml"), path / "rules.yaml")
+    for i, rule in enumerate(deck.rules):
+        for name in rule.layers:
+            if name not in layers:
+                raise InputError(path / "rules.yaml", f"rules[{i}].layers", name,
+                                 f"unknown layer; known: {', '.join(layers)}")
     materials = validate(MaterialTable, read_yaml(path / "materials.yaml"), path / "materials.yaml")
     processes: dict[str, Process] = {}
     for file in sorted((path / "processes").glob("*.yaml")):
@@ -245,6 +268,9 @@ def _check_process(proc: Process, file: Path, layers: dict[str, Layer], table: M
             value = getattr(step, key)
             if value is not None and value not in layers:
                 raise InputError(file, f"steps[{i}].{key}", value, "unknown layer")
+        for value in step.draws:
+            if value not in layers:
+                raise InputError(file, f"steps[{i}].draws", value, "unknown layer")
         for key in ("material", "resist"):
             value = getattr(step, key)
             if value is not None and value not in table.materials:

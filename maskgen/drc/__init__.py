@@ -7,12 +7,14 @@
 Layers are read hierarchically (deep mode) so arrays of identical dies cost
 like one die; `flat=True` reads them flat (same answers). Rule values come from
 the PDK's rules.yaml; process-level rules read the build manifest beside the
-layout (`X.gds` -> `X.json`) or the process named by the caller.
+layout (`X.gds` -> `X.json`), the process named by the caller, or the process and
+embodiment inferred from the layers drawn. A layer the process draws and the
+layout lacks fails the rules that read it; violations are one marker per fault.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,10 @@ import klayout.db as kdb
 
 from maskgen.drc.checks import Markers
 from maskgen.drc.context import ProcessContext, process_context
-from maskgen.drc.deck import RULES, NotApplicable, Run
-from maskgen.drc.layers import DEFAULT_MAX_BYTES, LayoutLayers, read_layout
+from maskgen.drc.deck import RULES, MissingLayers, NotApplicable, Run
+from maskgen.drc.inference import resolve
+from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
+from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
 from maskgen.drc.report import write_reports
 from maskgen.drc.result import DrcResult, RuleResult, Violation
 from maskgen.pdk import Pdk, Rule
@@ -44,12 +48,17 @@ def run_drc(
     max_markers: int = MAX_MARKERS,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> DrcResult:
-    """Check a GDSII/OASIS layout against the PDK's claim-derived rules (pads, UBM, stairs, cantilever 004)."""
+    """Check a GDSII/OASIS layout against the PDK's claim-derived rules (pads, UBM, stairs, cantilever 004).
+
+    The process comes from the manifest, `process`, or the layers drawn; a layout that is no layout of
+    that process (a mask file, the wrong process) is an InputError, not a clean result.
+    """
     layout = Path(layout)
     context = process_context(pdk, layout, process, manifest)
     if progress:
         progress(f"reading {layout}")
     layers = read_layout(layout, pdk, flat=flat, max_bytes=max_bytes)
+    context = resolve(context, layers, pdk)
     run = Run(layers=layers, pdk=pdk, process=context)
     results: list[RuleResult] = []
     violations: list[Violation] = []
@@ -62,7 +71,8 @@ def run_drc(
     order = {r.id: i for i, r in enumerate(pdk.deck.rules)}
     violations.sort(key=lambda v: (order[v.rule], v.bbox, v.message, str(v.shape)))
     return DrcResult(layout=str(layout), pdk=pdk.name, process=context.family, top_cell=layers.top.name,
-                     dbu=layers.dbu, rules=results, violations=violations)
+                     dbu=layers.dbu, rules=results, violations=violations, process_source=context.source,
+                     notes=list(context.notes), max_markers=max_markers)
 
 
 def drc_exit_code(result: DrcResult) -> int:
@@ -70,67 +80,78 @@ def drc_exit_code(result: DrcResult) -> int:
     return 0 if result.clean else 1
 
 
+EMBODIMENT_RULES = ("SAC.UNDER_BUMP", "SUSP.RELEASE", "SUSP.ANCHOR", "SUSP.ARMS")
+"""Rules whose layers depend on the 004 embodiment: their results say what was inferred."""
+
+
 def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Violation]]:
-    """Run one rule: its result line and its violations (at most max_markers listed)."""
+    """Run one rule: its result line and its violations (at most max_markers listed).
+
+    A layer the rule needs that the process draws and the layout lacks is a violation of the rule
+    (a marker on the die naming the layer and the step), not a reason to skip it.
+    """
     base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value}
+    note = None
+    if rule.id in EMBODIMENT_RULES and run.process.inferred is not None:
+        note = run.process.notes[-1]
     fn = RULES.get(rule.id)
     if fn is None:
         return RuleResult(**base, status="n/a", reason="no check is implemented for this rule id"), []
     try:
         markers = fn(run, rule)
+    except MissingLayers as missing:
+        markers = missing.markers
     except NotApplicable as why:
         return RuleResult(**base, status="n/a", reason=str(why)), []
     count = 0
     found: list[Violation] = []
     for m in markers:
-        listed, n = _violations(rule.id, m, run.layers, max_markers - len(found))
+        listed, n = _violations(rule.id, m, run, max_markers - len(found))
         found += listed
         count += n
     if count == 0:
-        return RuleResult(**base, status="pass"), []
-    reason = f"first {len(found)} of {count} markers listed" if len(found) < count else None
-    return RuleResult(**base, status="fail", count=count, reason=reason), found
+        return RuleResult(**base, status="pass", reason=note), []
+    reason = f"first {len(found)} of {count} markers listed (marker limit {max_markers})" \
+        if len(found) < count else note
+    return RuleResult(**base, status="fail", count=count, listed=len(found), reason=reason), found
 
 
-def _violations(rule_id: str, markers: Markers, layers: LayoutLayers, limit: int) -> tuple[list[Violation], int]:
-    """One check's markers as violations in um (top-cell coordinates), at most `limit`, and their count.
+def _violations(rule_id: str, markers: Markers, run: Run, limit: int) -> tuple[list[Violation], int]:
+    """One check's markers as violations in um (top-cell coordinates), at most `limit`, and their true count.
 
-    Marker polygons are merged flat first: deep mode cuts polygons at cell boundaries
-    and into pieces of few vertices, so this gives a hierarchical layout and its flat
-    copy the same markers.
+    Region markers are merged flat first: deep mode cuts polygons at cell boundaries and into pieces
+    of few vertices, so a hierarchical layout and its flat copy give the same markers. Edge pairs are
+    merged into one marker per fault (`maskgen.drc.markers`).
     """
+    layers = run.layers
     dbu = layers.dbu
+    limit = max(limit, 0)
     if markers.shapes is None:
-        box = layers.top.dbbox()
+        box = run.extent_box()
         listed = [Violation(rule_id, markers.message, _box(box), kdb.DPolygon(box))] if limit > 0 else []
         return listed, 1
     shapes = markers.shapes
-    count = shapes.count()
-    listed: Iterable[kdb.Polygon | kdb.EdgePair] = shapes.each()
-    if count <= max(limit, 0):
-        if isinstance(shapes, kdb.Region):
-            flat = kdb.Region()
-            for polygon in shapes.each():
-                flat.insert(kdb.Polygon(polygon))
-            listed = list(flat.merged().each())
-        else:  # the same edge pair may come from several cell contexts, or once per direction
-            unique = {_edge_pair_key(pair): pair for pair in shapes.each()}
-            listed = [unique[k] for k in sorted(unique)]
-        count = len(listed)
+    if isinstance(shapes, kdb.Region):
+        polygons = merged_flat(shapes)
+        out = [Violation(rule_id, markers.message, _box(p.bbox().to_dtype(dbu)), p.to_dtype(dbu))
+               for p in polygons[:limit]]
+        return out, len(polygons)
+    faults = group(shapes, markers.per, markers.first, markers.second) if markers.per and markers.first else None
+    if faults is None:
+        unique = {pair_key(pair): pair for pair in shapes.each()} if shapes.count() <= GROUP_LIMIT else None
+        if unique is None:
+            return [], shapes.count()
+        faults = [Fault(unique[k], unique[k].distance(), ()) for k in sorted(unique)]
     out = []
-    for shape in listed:
-        if len(out) >= limit:
-            break
+    for fault in faults[:limit]:
         message = markers.message
-        if markers.measure and isinstance(shape, kdb.EdgePair):
-            message = f"{message} (measured {_um(shape.distance(), dbu):g} um)"
+        if markers.describe is not None:
+            message = markers.describe(fault, dbu)
+        elif markers.measure:
+            message = f"{message} (measured {_um(fault.distance, dbu):g} um)"
+        shape = fault.pair
         out.append(Violation(rule_id, message, _box(shape.bbox().to_dtype(dbu)), shape.to_dtype(dbu)))
-    return out, count
-
-
-def _edge_pair_key(pair: kdb.EdgePair) -> tuple[tuple[int, int, int, int], ...]:
-    edges = (pair.first, pair.second)
-    return tuple(sorted((e.p1.x, e.p1.y, e.p2.x, e.p2.y) for e in edges))
+    return out, len(faults)
 
 
 def _um(value: int, dbu: float) -> float:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import klayout.db as kdb
 
+from maskgen.drc.markers import Describe
 from maskgen.geometry import circle_vertex_count
 
 Shapes = kdb.Region | kdb.EdgePairs
@@ -42,13 +44,20 @@ class Length:
 class Markers:
     """Violations found by one check: the shapes or edge pairs, and what is wrong with them.
 
-    `shapes` None means a process-level finding, reported on the top cell.
-    `measure` asks the reporter to append each edge pair's measured distance.
+    `shapes` None means a process-level finding, reported on the die (or top cell).
+    `measure` asks the reporter to append each marker's measured distance.
+    `per` merges edge pairs into one marker per fault (see `maskgen.drc.markers`): per shape owning
+    the "first" or "second" edge, or per "pair" of shapes; `first` / `second` are the regions checked.
+    `describe` words a merged fault itself (e.g. the pitch of two bumps).
     """
 
     message: str
     shapes: Shapes | None
     measure: bool = False
+    per: Literal["first", "second", "pair"] | None = None
+    first: kdb.Region | None = None
+    second: kdb.Region | None = None
+    describe: Describe | None = None
 
 
 def disk(radius: int, chord_error: int) -> kdb.Polygon:
@@ -78,7 +87,7 @@ def enclosed(outer: kdb.Region, inner: kdb.Region, d: Length, outer_name: str, i
     """`outer` encloses every `inner` shape by at least d; inner shapes not inside an outer one are flagged."""
     inside = inner.inside(outer)
     found = [Markers(f"{outer_name} encloses {inner_name} by less than {d}",
-                     outer.enclosing_check(inside, d.dbu), measure=True)]
+                     outer.enclosing_check(inside, d.dbu), measure=True, per="second", first=outer, second=inside)]
     if orphans:
         found.append(Markers(f"{inner_name} is not inside {outer_name}", inner.not_inside(outer)))
     else:
@@ -90,13 +99,15 @@ def enclosed(outer: kdb.Region, inner: kdb.Region, d: Length, outer_name: str, i
 def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
     """Every shape is at least d wide."""
     narrow = region.width_check(d.dbu, False, kdb.Metrics.Projection)
-    return _keep([Markers(f"{what} narrower than {d}", narrow, measure=True)])
+    return _keep([Markers(f"{what} narrower than {d}", narrow, measure=True, per="first", first=region)])
 
 
-def min_space(region: kdb.Region, d: Length, what: str, between_shapes_only: bool = False) -> list[Markers]:
+def min_space(region: kdb.Region, d: Length, what: str, between_shapes_only: bool = False,
+              describe: Describe | None = None) -> list[Markers]:
     """Shapes keep at least d apart (with between_shapes_only, notches inside one shape are not checked)."""
     found = region.isolated_check(d.dbu) if between_shapes_only else region.space_check(d.dbu)
-    return _keep([Markers(f"{what} closer than {d}", found, measure=True)])
+    return _keep([Markers(f"{what} closer than {d}", found, measure=True, per="pair", first=region,
+                          describe=describe)])
 
 
 def off_grid(region: kdb.Region, grid: int, grid_um: float, layer: str) -> list[Markers]:
@@ -260,7 +271,8 @@ def bump_space(bumps: kdb.Region, d: Length, what: str) -> list[Markers]:
     """Bumps keep at least d apart; overlapping bumps bridge."""
     return _keep([
         Markers(f"{what} overlap (bridging)", bumps.merged(False, 2)),
-        Markers(f"{what} closer than {d} (bridging risk)", bumps.isolated_check(d.dbu), measure=True),
+        Markers(f"{what} closer than {d} (bridging risk)", bumps.isolated_check(d.dbu), measure=True, per="pair",
+                first=bumps),
     ])
 
 

@@ -3,7 +3,9 @@
 `maskgen build` writes `<name>.json` beside `<name>.gds`; it tells the DRC which
 process family made the layout, which materials fill the process roles, which
 features are on (e.g. "SAC", "release") and how many support beams (111) each
-bump type declares. Without it the process-level rules are not applicable.
+bump type declares. Without it, the process is the one named by `--process` or
+inferred from the layers drawn, and the embodiment is read off the drawing
+(`maskgen.drc.inference`).
 """
 
 from __future__ import annotations
@@ -57,34 +59,75 @@ class RoleMaterial:
 
 @dataclass(frozen=True)
 class ProcessContext:
-    """What the DRC knows about the process behind a layout."""
+    """What the DRC knows about the process behind a layout.
+
+    `source` says where the process came from ("manifest", "--process" or "layers drawn"); `inferred`
+    holds the embodiment features read off the drawing when no manifest tells them (see
+    `maskgen.drc.inference`), with `notes` saying what was inferred and why.
+    """
 
     family: str | None = None
     process: Process | None = None
     manifest: Manifest | None = None
     manifest_path: Path | None = None
     features: frozenset[str] = field(default_factory=frozenset)
+    source: str | None = None
+    inferred: frozenset[str] | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def has_manifest(self) -> bool:
         """True when a build manifest was found or given."""
         return self.manifest is not None
 
+    @property
+    def features_known(self) -> bool:
+        """True when the recipe features (lower-case `when` keys) are known: from a manifest or inferred."""
+        return self.has_manifest or self.inferred is not None
+
+    def feature(self, name: str) -> bool:
+        """True when a feature (a layer drawn by the build, or an option such as `release`) is on."""
+        return name in self.features or (self.inferred is not None and name in self.inferred)
+
+    def _holds(self, condition: str, drawn: set[str]) -> bool | None:
+        """Whether a step's `when` condition holds: True, False, or None when it cannot be known."""
+        if condition.isupper():
+            return condition in drawn or self.feature(condition)
+        if self.has_manifest:
+            return condition in self.features
+        return self.feature(condition) if self.inferred is not None else None
+
     def active_steps(self, layers_present: Iterable[str]) -> list[Step]:
         """Process steps whose `when` conditions hold: layers drawn in the layout, manifest features.
 
-        Without a manifest the recipe features (lower-case conditions) are unknown:
-        every feature variant is taken as possible so all its materials are checked.
+        Conditions that cannot be known (a recipe option, no manifest, nothing inferred) are taken as
+        possible, so all the materials of every variant are checked.
         """
         if self.process is None:
             return []
-        present = set(layers_present) | set(self.features)
-        steps = []
+        drawn = set(layers_present)
+        return [s for s in self.process.steps if all(self._holds(w, drawn) is not False for w in s.when)]
+
+    def required_layers(self, layers_present: Iterable[str], pdk_layers: Iterable[str]) -> dict[str, str]:
+        """Layers the layout must draw, each with the step (or manifest entry) that draws it.
+
+        A step counts when every `when` condition surely holds; a manifest's upper-case features are
+        the layers its build drew.
+        """
+        if self.process is None:
+            return {}
+        drawn = set(layers_present)
+        required: dict[str, str] = {}
         for step in self.process.steps:
-            needed = [w for w in step.when if self.has_manifest or not w.islower()]
-            if all(w in present for w in needed):
-                steps.append(step)
-        return steps
+            if all(self._holds(w, drawn) is True for w in step.when):
+                for name in step.layers:
+                    required.setdefault(name, f"step '{step.name}'")
+        if self.manifest is not None:
+            known = set(pdk_layers)
+            for name in sorted(self.features):
+                if name in known:
+                    required.setdefault(name, "the build manifest (drawn by maskgen build)")
+        return required
 
     def role_materials(self, layers_present: Iterable[str]) -> list[RoleMaterial]:
         """Materials of the active steps by role, the manifest's role->material choices winning."""
@@ -170,5 +213,6 @@ def process_context(
     family = process if process is not None else (found.process if found else None)
     proc = pdk.process(family, where, "process") if family is not None else None
     features = frozenset(found.features) if found else frozenset()
+    source = "--process" if process is not None else ("manifest" if found else None)
     return ProcessContext(family=family, process=proc, manifest=found, manifest_path=where,
-                          features=features)
+                          features=features, source=source)

@@ -16,8 +16,9 @@ import klayout.db as kdb
 from maskgen.drc import checks
 from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
+from maskgen.drc.inference import foreign_layers
 from maskgen.drc.layers import LayoutLayers
-from maskgen.pdk import Pdk, Rule, claimed_for
+from maskgen.pdk import Pdk, Process, Rule, claimed_for
 
 STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
 SOLDER_MASK_LAYERS = ("SM1", "SM2", "SM3")
@@ -25,6 +26,14 @@ SOLDER_MASK_LAYERS = ("SM1", "SM2", "SM3")
 
 class NotApplicable(Exception):
     """A rule that does not apply to this layout or process; the message is the reason."""
+
+
+class MissingLayers(Exception):
+    """A rule that needs layers the process draws and the layout lacks: the findings, one per layer."""
+
+    def __init__(self, markers: list[Markers]) -> None:
+        super().__init__("; ".join(m.message for m in markers))
+        self.markers = markers
 
 
 @dataclass
@@ -36,10 +45,38 @@ class Run:
     process: ProcessContext
 
     def need(self, *names: str) -> None:
-        """Raise NotApplicable naming the canonical layers that are absent from the layout."""
-        missing = [n for n in names if not self.layers.has(n)]
-        if missing:
-            raise NotApplicable(f"no {', '.join(missing)} shapes in the layout")
+        """Stop the rule when layers are absent: NotApplicable if the process does not draw one of them here,
+        else MissingLayers (the process draws them all, and the layout lacks some)."""
+        required = self.required()
+        unused = [n for n in names if not self.layers.has(n) and n not in required]
+        if unused:
+            family = self.process.family
+            raise NotApplicable(f"no {', '.join(unused)} shapes in the layout, and process {family} "
+                                f"does not draw {'them' if len(unused) > 1 else 'it'} here")
+        findings = self.missing_layers(list(names))
+        if findings:
+            raise MissingLayers(findings)
+
+    def required(self) -> dict[str, str]:
+        """Layers the process (and embodiment) draws, each with the step that draws it."""
+        return self.process.required_layers(self.layers.present(), self.pdk.layers)
+
+    def missing_layers(self, names: list[str]) -> list[Markers]:
+        """A die-level finding for each of `names` that the process draws and the layout lacks."""
+        required = self.required()
+        found = []
+        for name in names:
+            if name in required and not self.layers.has(name):
+                spec = self.pdk.layers[name]
+                found.append(Markers(f"layer {name} ({spec.layer}/{spec.datatype}, {spec.description}) is missing: "
+                                     f"process {self.process.family} draws it in {required[name]}", None))
+        return found
+
+    def extent_box(self) -> kdb.DBox:
+        """Where a layout-level finding is marked: the die boundary (DIE), else the top cell's box, in um."""
+        if self.layers.has("DIE"):
+            return self.layer("DIE").bbox().to_dtype(self.layers.dbu)
+        return self.layers.top.dbbox()
 
     def need_process(self) -> ProcessContext:
         """Raise NotApplicable when no process is known (no manifest, no --process)."""
@@ -76,6 +113,19 @@ def checks_rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
     return register
 
 
+# ----------------------------------------------------------------------------- the process's layers
+@checks_rule("PROCESS.LAYERS")
+def _process_layers(run: Run, rule: Rule) -> list[Markers]:
+    ctx = run.need_process()
+    found = run.missing_layers(list(run.required()))
+    for name in foreign_layers(run.pdk, ctx.process, run.layers.present()):
+        spec = run.pdk.layers[name]
+        found.append(Markers(f"layer {name} ({spec.layer}/{spec.datatype}) is drawn but no step of process "
+                             f"{ctx.family} draws it (wrong process, or a layer of another process)",
+                             run.layer(name)))
+    return found
+
+
 # ----------------------------------------------------------------------------- pad, passivation, UBM
 @checks_rule("PASV.IN_PAD")
 def _pasv_in_pad(run: Run, rule: Rule) -> list[Markers]:
@@ -106,6 +156,10 @@ def _ubm_island(run: Run, rule: Rule) -> list[Markers]:
 
 # ----------------------------------------------------------------------------- nested openings
 def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
+    """The opening layers of a stack that are drawn; MissingLayers if the process draws one that is not."""
+    findings = run.missing_layers(list(names))
+    if findings:
+        raise MissingLayers(findings)
     present = [n for n in names if run.layers.has(n)]
     if len(present) < 2:
         found = ", ".join(present) or "none"
@@ -159,24 +213,32 @@ def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- balls
 @checks_rule("BALL.OPENING")
 def _ball_opening(run: Run, rule: Rule) -> list[Markers]:
-    family = run.process.family
-    if run.layers.has("POLY"):
-        opening, name = "POLY", "polymer opening"
-    elif run.layers.has("PR1") and (family == "flux_fill" or (family is None and not run.layers.has("PR2"))):
-        opening, name = "PR1", "flux-filled resist opening"
-    else:
-        raise NotApplicable("no ball-receiving openings (POLY, or PR1 of flux_fill) in the layout")
-    run.need("BUMP")
+    ctx = run.need_process()
+    opening = receiving_opening(ctx.process)
+    if opening is None:
+        raise NotApplicable(f"process {ctx.family} places no ball into a developed opening")
+    run.need(opening, "UBM", "BUMP")
+    flux = any(step.action == "flux" for step in ctx.process.steps)
+    name = "flux-filled resist opening" if flux else ("polymer opening" if opening == "POLY" else f"{opening} opening")
     return checks.ball_opening(run.layer(opening), run.layer("UBM"), run.layer("BUMP"), run.length(rule), name)
+
+
+def receiving_opening(process: Process) -> str | None:
+    """The opening a ball is dropped into: the film developed last before the process's drop step (001, 003)."""
+    developed: str | None = None
+    for step in process.steps:
+        if step.action == "develop" and step.films:
+            developed = step.films[0]
+        elif step.action == "drop":
+            return developed
+    return None
 
 
 # ----------------------------------------------------------------------------- cantilever (004)
 @checks_rule("SAC.UNDER_BUMP")
 def _sac_under_bump(run: Run, rule: Rule) -> list[Markers]:
-    required = "SAC" in run.process.features
-    if not required:
-        run.need("SAC")
-    run.need("BUMP")
+    required = run.process.feature("SAC")
+    run.need("SAC", "BUMP")
     return checks.sac_under_bump(run.layer("SAC"), run.layer("BUMP"), run.length(rule), required)
 
 
@@ -184,10 +246,10 @@ def _sac_under_bump(run: Run, rule: Rule) -> list[Markers]:
 def _susp_release(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.process
     run.need("SAC")
-    if ctx.has_manifest and "release" not in ctx.features:
-        raise NotApplicable("release step 12G not active (the manifest features have no 'release')")
+    if ctx.features_known and not ctx.feature("release"):
+        raise NotApplicable("release step 12G not active (the embodiment has no 'release')")
     windows = run.layer("INS1").overlapping(run.layer("SAC"))
-    if not ctx.has_manifest and windows.is_empty():
+    if not ctx.features_known and windows.is_empty():
         raise NotApplicable("no etch windows 160 (INS1 openings over SAC) and no manifest: no release step")
     return checks.release_reach(run.layer("SAC"), windows, run.length(rule), run.chord_error)
 

@@ -21,12 +21,19 @@ class RuleResult:
     value: float | None
     status: Status
     count: int = 0
+    listed: int = 0
     reason: str | None = None
 
+    @property
+    def capped(self) -> bool:
+        """True when fewer markers are listed than were found (the marker limit was hit)."""
+        return self.listed < self.count
+
     def to_dict(self) -> dict[str, Any]:
-        """The rule as the JSON report writes it."""
+        """The rule as the JSON report writes it: `count` is the true total, `listed` the markers written."""
         return {"id": self.id, "claims": list(self.claims), "description": self.description,
-                "value": self.value, "status": self.status, "count": self.count, "reason": self.reason}
+                "value": self.value, "status": self.status, "count": self.count, "listed": self.listed,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,29 @@ class DrcResult:
     dbu: float
     rules: list[RuleResult]
     violations: list[Violation]
+    process_source: str | None = None
+    notes: list[str] = field(default_factory=list)
+    max_markers: int = 0
+
+    @property
+    def total(self) -> int:
+        """Violations found over all rules (the true total, also beyond the marker limit)."""
+        return sum(r.count for r in self.rules)
+
+    @property
+    def capped(self) -> list[RuleResult]:
+        """Rules whose markers were cut at the marker limit."""
+        return [r for r in self.rules if r.capped]
+
+    def verdict(self) -> str:
+        """One line: clean, or the true violation count, with the marker limit stated when it was hit."""
+        if self.clean:
+            return "clean: 0 violations"
+        line = f"violations: {self.total} in {sum(1 for r in self.rules if r.status == 'fail')} rule(s)"
+        if self.capped:
+            line += (f"; {len(self.violations)} markers listed (limit {self.max_markers} per rule, hit by "
+                     f"{', '.join(r.id for r in self.capped)})")
+        return line
 
     @property
     def clean(self) -> bool:
@@ -78,6 +108,10 @@ class DrcResult:
             "layout": self.layout,
             "pdk": self.pdk,
             "process": self.process,
+            "process_source": self.process_source,
+            "notes": list(self.notes),
+            "total": self.total,
+            "listed": len(self.violations),
             "top_cell": self.top_cell,
             "rules": [r.to_dict() for r in self.rules],
             "violations": [v.to_dict() for v in self.violations],

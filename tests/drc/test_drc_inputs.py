@@ -1,4 +1,4 @@
-"""Bad layout files are one-line InputErrors; rules whose layers are absent are reported not applicable."""
+"""Bad layout files are one-line InputErrors; layers a process draws and the layout lacks are violations."""
 
 from __future__ import annotations
 
@@ -70,20 +70,31 @@ def test_oasis_with_sibling_manifest(drawing, tmp_path, pdk, kit):
     assert result.rule("MATERIAL.CLAIMED").status == "fail"
 
 
-def test_absent_layers_are_not_applicable_with_reason(drawing, check, kit, pdk):
-    kit.pad_stack(drawing, 0, ubm=None)
-    result = check(drawing)
+def test_layers_the_process_draws_and_the_layout_lacks_fail(drawing, check, kit, pdk):
+    """A ball-drop layout without its UBM: every rule that reads UBM fails with a die marker naming layer and step."""
+    for x in (0, kit.TWIN):
+        kit.ball_site(drawing, x, ubm=None)
+    drawing.die()
+    result = check(drawing, process="ball_drop")
     assert [r.id for r in result.rules] == list(pdk.rules)  # every rule reported, none skipped silently
-    status = {r.id: (r.status, r.reason) for r in result.rules}
-    assert status["PASV.IN_PAD"] == ("pass", None)
-    assert status["PASV.WIDTH"] == ("pass", None)
-    assert status["GRID"] == ("pass", None)
-    assert status["UBM.COVERS_PASV"] == ("n/a", "no UBM shapes in the layout")
-    assert status["DIE.EDGE"] == ("n/a", "no DIE shapes in the layout")
-    assert status["SUSP.ARMS"] == ("n/a", "no SAC, BUMP, RDL shapes in the layout")
-    assert status["BUMP.SPACE"] == ("n/a", "no REFLOW or BUMP shapes in the layout")
-    assert "STAIR.NEST" in status and "PR1/PR2/PR3/PR4" in status["STAIR.NEST"][1]
-    for rule_id in ("STAIR.SENSITIVITY", "MATERIAL.CLAIMED"):
-        assert status[rule_id][0] == "n/a" and "no process" in status[rule_id][1]
-    assert all(r.status in ("pass", "n/a") for r in result.rules)
-    assert result.clean
+    status = {r.id: r.status for r in result.rules}
+    for rule_id in ("PROCESS.LAYERS", "UBM.COVERS_PASV", "UBM.ISLAND", "BALL.OPENING", "BUMP.PITCH"):
+        assert status[rule_id] == "fail", rule_id
+        [marker] = result.violations_of(rule_id)
+        assert marker.bbox == (-500.0, -500.0, 1500.0, 500.0)  # the die
+        assert marker.message == ("layer UBM (3/0, under-bump metallurgy: patterned island or plating area) is "
+                                  "missing: process ball_drop draws it in step 'pattern UBM to residual islands'")
+    assert status["PASV.IN_PAD"] == status["PASV.WIDTH"] == status["GRID"] == "pass"
+    reasons = {r.id: r.reason for r in result.rules if r.status == "n/a"}
+    # n/a only where the process does not use the rule
+    assert set(reasons) == {"STAIR.NEST", "STAIR.SENSITIVITY", "SM.NEST", "SAC.UNDER_BUMP", "SUSP.RELEASE",
+                            "SUSP.ANCHOR", "SUSP.ARMS", "RDL.CONNECT", "RDL.WIDTH", "RDL.SPACE", "RDL.ENCLOSES_UBM"}
+    assert reasons["SUSP.ARMS"] == "no SAC, RDL shapes in the layout, and process ball_drop does not draw them here"
+    assert not result.clean
+
+
+def test_layout_that_tells_no_process_is_input_error(drawing, check, kit):
+    """PAD and PASV only, no manifest, no --process: no process fits, one line, not "clean"."""
+    kit.pad_stack(drawing, 0, ubm=None)
+    with pytest.raises(InputError, match=r"do not tell the process: no process fits: ball_drop lacks UBM, POLY;"):
+        check(drawing)

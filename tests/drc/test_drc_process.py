@@ -93,20 +93,23 @@ def test_manifest_given_as_dict(drawing, pdk, tmp_path, kit):
     assert result.rule("MATERIAL.CLAIMED").status == "fail"
 
 
-def test_process_rules_not_applicable_without_process(drawing, check, kit):
+def test_process_inferred_from_the_layers_without_manifest(drawing, check, kit):
+    """No manifest, no --process: a stair of PR1/PR2 under EXPOSE is a stair_bump layout, and the report says so."""
     _stair(kit, drawing)
     result = check(drawing)
-    assert result.process is None
-    for rule_id in ("STAIR.SENSITIVITY", "MATERIAL.CLAIMED"):
-        rule = result.rule(rule_id)
-        assert rule.status == "n/a" and "no process" in rule.reason
+    assert (result.process, result.process_source) == ("stair_bump", "layers drawn")
+    assert result.notes == ["process stair_bump inferred from the layers drawn (PAD, PASV, UBM, EXPOSE, PR1, PR2, "
+                            "BUMP); no manifest, no --process"]
+    for rule_id in ("STAIR.SENSITIVITY", "MATERIAL.CLAIMED"):  # checked with the process's default materials
+        assert result.rule(rule_id).status == "pass"
 
 
 def test_sibling_drc_report_is_not_a_manifest(drawing, pdk, tmp_path, kit):
     _stair(kit, drawing)
     path = drawing.write(tmp_path / "t.gds")
     path.with_suffix(".json").write_text(json.dumps({"clean": True, "rules": [], "violations": []}))
-    assert run_drc(path, pdk).process is None
+    result = run_drc(path, pdk)
+    assert (result.process, result.process_source) == ("stair_bump", "layers drawn")
 
 
 def test_malformed_manifest_is_input_error(drawing, pdk, tmp_path, kit):
