@@ -141,8 +141,12 @@ def drc(
     for r in result.rules:
         mark = {"pass": "ok  ", "fail": "FAIL", "n/a": "n/a "}.get(r.status, r.status)
         extra = f" ({r.count})" if r.status == "fail" else (f" - {r.reason}" if r.status == "n/a" else "")
+        if r.capped:
+            extra += f" - first {r.listed} listed (marker limit)"
         typer.echo(f"{mark} {r.id}{extra}")
-    typer.echo(f"{'clean' if result.clean else 'violations'}: {len(result.violations)} marker(s)")
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(result.verdict())
     for kind, path in (("lyrdb", report), ("json", json_path), ("junit", junit)):
         if path:
             typer.echo(f"{kind:6s} {path}")

@@ -39,8 +39,7 @@ def summary_table(result: Any) -> str:
                     f"{w['die_count']} dies in {w['rows']} rows, {w['bump_count']:,} bumps")
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
-        count = len(result.drc.violations)
-        rows.append("DRC: clean" if not fails else f"DRC: {count} violation(s) in {', '.join(fails)}")
+        rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")
     return "\n".join(rows)
 
 

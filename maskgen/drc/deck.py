@@ -8,6 +8,7 @@ converted once to database units.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
 from maskgen.drc.inference import foreign_layers
 from maskgen.drc.layers import LayoutLayers
+from maskgen.drc.markers import Fault
 from maskgen.pdk import Pdk, Process, Rule, claimed_for
 
 STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
@@ -317,10 +319,21 @@ def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
     factor = rule.params.get("ubm_factor", 1.0)
     widest = _widest(run.layer("UBM")) * run.layers.dbu
     base = run.length(rule)
-    space = run.length(rule, base.um + (factor - 1.0) * widest)
+    pitch = base.um + factor * widest
+    space = run.length(rule, pitch - widest)
     what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
             f"i.e. space below {space})")
-    return checks.min_space(run.layer("UBM"), space, what, between_shapes_only=True)
+
+    def describe(fault: Fault, dbu: float) -> str:
+        a, b = fault.owners if len(fault.owners) == 2 else (None, None)
+        gap = round(fault.distance * dbu, 6)
+        if a is None or b is None:
+            return f"{what} (measured {gap:g} um)"
+        ca, cb = a.bbox().center(), b.bbox().center()
+        measured = round(math.hypot(ca.x - cb.x, ca.y - cb.y) * dbu, 3)
+        return (f"UBM islands at {measured:g} um pitch, {gap:g} um apart: the rule asks a pitch of {base} + "
+                f"{factor:g} x {widest:g} um UBM = {pitch:g} um ({space} apart)")
+    return checks.min_space(run.layer("UBM"), space, what, between_shapes_only=True, describe=describe)
 
 
 def _widest(region: kdb.Region) -> int:

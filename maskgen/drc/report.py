@@ -50,7 +50,8 @@ def marker_database(result: DrcResult) -> rdb.ReportDatabase:
     """The violations as a KLayout report database: one category per rule id, items in um on the top cell."""
     name = Path(result.layout).name  # not the folder: the same layout gives the same bytes wherever it is built
     db = rdb.ReportDatabase("maskgen DRC")
-    db.description = f"maskgen DRC of {name} (PDK {result.pdk}, process {result.process or 'none'})"
+    db.description = (f"maskgen DRC of {name} (PDK {result.pdk}, process {result.process or 'none'} from "
+                      f"{result.process_source or 'nowhere'}): {result.verdict()}")
     db.generator = "maskgen drc"
     db.original_file = name
     db.top_cell_name = result.top_cell
@@ -61,6 +62,8 @@ def marker_database(result: DrcResult) -> rdb.ReportDatabase:
         text = _category_text(r.description, r.claims, r.value)
         if r.status == "n/a":
             text += f" -- not applicable: {r.reason}"
+        elif r.capped:
+            text += f" -- {r.count} violations, first {r.listed} listed (marker limit)"
         cat.description = text
         categories[r.id] = cat
     for v in result.violations:
@@ -90,7 +93,10 @@ def junit_xml(result: DrcResult) -> bytes:
             found = result.violations_of(r.id)
             lines = [f"{v.message} at [{', '.join(f'{c:g}' for c in v.bbox)}] um" for v in found[:FIRST_LOCATIONS]]
             if r.count > len(lines):
-                lines.append(f"... and {r.count - len(lines)} more")
+                more = f"... and {r.count - len(lines)} more"
+                if r.capped:
+                    more += f" ({r.listed} listed in the marker database: marker limit)"
+                lines.append(more)
             failure = ET.SubElement(case, "failure", type="drc",
                                     message=f"{r.count} violation{'s' if r.count != 1 else ''} of {r.id}: "
                                             f"{r.description} [{', '.join(r.claims)}]")

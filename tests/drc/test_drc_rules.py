@@ -367,8 +367,9 @@ def test_bump_pitch(drawing, check, kit):
     kit.stair_site(d, kit.TWIN + 250)
     d.die(-500, -500, kit.TWIN + 750, 500)
     result = check(d)
-    found = kit.fired(result, "BUMP.PITCH", 60, 140)
-    assert all("measured 80 um" in v.message and "106 um" in v.message for v in found)
+    [found] = kit.fired(result, "BUMP.PITCH", 60, 140)  # one marker for the one pair of islands
+    assert found.message == ("UBM islands at 200 um pitch, 80 um apart: the rule asks a pitch of 70 um + "
+                             "1.3 x 120 um UBM = 226 um (106 um apart)")
     kit.only_failing(result, "BUMP.PITCH")
 
 
