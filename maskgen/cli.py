@@ -153,6 +153,34 @@ def drc(
     raise typer.Exit(drc_exit_code(result))
 
 
+@app.command()
+@guarded
+def deck(
+    pdk: PdkOpt = None,
+    process: Annotated[str | None, typer.Option("--process", help="One process (default: a deck per process).")]
+    = None,
+    out: OutOpt = Path("out"),
+) -> None:
+    """Write KLayout DRC decks (.drc and .lydrc, Ruby DSL) generated from the PDK's rules, one per process.
+
+    The geometric rules run in KLayout without maskgen; rules that need nets, the build manifest or
+    materials are listed in the deck's header as checked by maskgen only.
+
+    Examples:
+      maskgen deck --out decks
+      maskgen deck --process cantilever_wlcsp --out decks
+      klayout -b -r decks/cantilever_wlcsp.drc -rd input=chip.gds -rd report=chip.lyrdb
+    """
+    from maskgen.drc.lydrc import write_decks
+    from maskgen.pdk import load_pdk
+
+    the_pdk = load_pdk(pdk or "default")
+    if process is not None:
+        the_pdk.process(process, None, "--process")
+    for path in write_decks(the_pdk, out / "decks" if out == Path("out") else out, process):
+        typer.echo(f"deck   {path}")
+
+
 def _sibling_manifest(layout: Path) -> dict | None:
     """The build manifest beside a layout (X.gds -> X.json), if any."""
     import json as _json

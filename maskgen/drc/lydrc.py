@@ -1,0 +1,436 @@
+"""`maskgen deck`: a KLayout DRC deck (Ruby DSL, `.drc` and `.lydrc`) generated from the PDK's rules.yaml.
+
+A foundry, an OSAT or a mask shop re-runs the geometric rules in KLayout without maskgen:
+
+    klayout -b -r cantilever_wlcsp.drc -rd input=X.gds -rd report=X.lyrdb
+
+One deck per process. Rule ids, values, parameters, claims and descriptions are read from the rules
+data, layer numbers from layers.yaml and the layers each step draws from the process file; the Ruby
+below only says how each kind of check is done, with the same region operations as
+`maskgen.drc.checks`. Rules the DSL cannot express from the layout alone (nets, the declared number
+of support beams, materials) are listed in the deck's header as checked by maskgen only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from maskgen.drc.deck import receiving_opening
+from maskgen.drc.inference import EMBODIMENTS, identifying_layers
+from maskgen.pdk import Pdk, Process, Rule
+
+MASKGEN_ONLY = {
+    "STAIR.SENSITIVITY": "resist photosensitivity is a material figure, not geometry",
+    "MATERIAL.CLAIMED": "materials are not in the layout",
+    "SUSP.ARMS": "the declared number of support beams 111 comes from the build manifest",
+    "RDL.CONNECT": "nets: which pad each bump reaches through RDL",
+}
+"""Rules of the default PDK that only maskgen checks, and why."""
+
+Template = Callable[[Rule, Process, Pdk], str]
+TEMPLATES: dict[str, Template] = {}
+
+
+def template(rule_id: str) -> Callable[[Template], Template]:
+    """Register the Ruby of one rule id."""
+    def register(fn: Template) -> Template:
+        TEMPLATES[rule_id] = fn
+        return fn
+    return register
+
+
+def _q(text: str) -> str:
+    """A Ruby string literal."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _layers(names: list[str]) -> str:
+    return "[" + ", ".join(_q(n) for n in names) + "]"
+
+
+# ----------------------------------------------------------------------------- the rules
+@template("PROCESS.LAYERS")
+def _process_layers(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  $required.each do |name, step|
+    next if drawn?(name)
+    out_die({_q(rule.id)}, "layer #{{name}} is missing: process {process.name} draws it in #{{step}}")
+  end
+  $foreign.each do |name|
+    next unless drawn?(name)
+    out({_q(rule.id)}, L[name], "layer #{{name}} is drawn but no step of process {process.name} draws it")
+  end"""
+
+
+@template("PASV.IN_PAD")
+def _pasv_in_pad(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["PAD", "PASV"])
+    enclosed({_q(rule.id)}, L["PAD"], L["PASV"], um({rule.value!r}), true, "pad", "passivation opening")
+  end"""
+
+
+@template("PASV.WIDTH")
+def _pasv_width(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["PASV"])
+    out({_q(rule.id)}, L["PASV"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
+        "passivation opening narrower than {rule.value:g} um")
+  end"""
+
+
+@template("UBM.COVERS_PASV")
+def _ubm_covers_pasv(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["UBM", "PASV"])
+    enclosed({_q(rule.id)}, L["UBM"], L["PASV"], um({rule.value!r}), false, "UBM", "passivation opening")
+    unless drawn?("RDL")
+      out({_q(rule.id)}, L["PASV"].not_overlapping(L["UBM"]), "no UBM covers the passivation opening")
+    end
+  end"""
+
+
+@template("UBM.ISLAND")
+def _ubm_island(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["UBM", "PASV"])
+    empty = L["UBM"].not_overlapping(L["PASV"])
+    empty = empty.not_overlapping(L["RDL"]) if drawn?("RDL")
+    out({_q(rule.id)}, empty, "UBM island covers no passivation opening")
+    out({_q(rule.id)}, L["UBM"].overlapping(L["PASV"], 2), "UBM island covers two or more passivation openings")
+  end"""
+
+
+def _stack(rule: Rule, names: list[str], offset: float | None) -> str:
+    aligned = ""
+    if offset is not None:
+        aligned = f"""
+      aligned({_q(rule.id)}, L[lower], L[upper], um({offset!r}), lower, upper)"""
+    step = f"[um({rule.value!r}), 1].max" if offset is not None else f"um({rule.value!r})"
+    return f"""  stack = stack_of({_q(rule.id)}, {_layers(names)})
+  if stack
+    stack.each_cons(2) do |lower, upper|
+      nested({_q(rule.id)}, L[lower], L[upper], {step}, lower, upper){aligned}
+    end
+  end"""
+
+
+@template("STAIR.NEST")
+def _stair_nest(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return _stack(rule, ["PR1", "PR2", "PR3", "PR4"], None)
+
+
+@template("SM.NEST")
+def _sm_nest(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return _stack(rule, ["SM1", "SM2", "SM3"], rule.params.get("max_offset"))
+
+
+@template("BALL.OPENING")
+def _ball_opening(rule: Rule, process: Process, pdk: Pdk) -> str:
+    opening = receiving_opening(process)
+    if opening is None:
+        return f"  # {rule.id}: process {process.name} places no ball into a developed opening (not applicable)"
+    name = "flux-filled resist opening" if any(s.action == "flux" for s in process.steps) else \
+        ("polymer opening" if opening == "POLY" else f"{opening} opening")
+    o = f'L["{opening}"]'
+    return f"""  if need({_q(rule.id)}, ["{opening}", "UBM", "BUMP"])
+    out({_q(rule.id)}, {o}.not_overlapping(L["UBM"]), "{name} exposes no UBM")
+    out({_q(rule.id)}, {o}.not_overlapping(L["BUMP"]), "{name} receives no ball")
+    out({_q(rule.id)}, L["BUMP"].not_overlapping({o}), "ball lies in no {name}")
+    enclosed({_q(rule.id)}, {o}, L["BUMP"], um({rule.value!r}), false, "{name}", "ball footprint")
+  end"""
+
+
+@template("SAC.UNDER_BUMP")
+def _sac_under_bump(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["SAC", "BUMP"])
+    enclosed({_q(rule.id)}, L["SAC"], L["BUMP"], um({rule.value!r}), false, "sacrificial layer 140", "bump 120")
+    if feature?("SAC")
+      out({_q(rule.id)}, L["BUMP"].not_overlapping(L["SAC"]), "no sacrificial layer 140 under bump 120")
+    end
+  end"""
+
+
+@template("SUSP.RELEASE")
+def _susp_release(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["SAC"]) && feature?("release")
+    sources = L["INS1"].overlapping(L["SAC"]) & L["SAC"]
+    grown = sources.minkowski_sum(disk(um({rule.value!r}))) + sources
+    unless (L["SAC"] - grown).is_empty?
+      out({_q(rule.id)}, L["SAC"] - grown.merged,
+          "sacrificial layer 140 farther than {rule.value:g} um from every etch window 160")
+    end
+  end"""
+
+
+@template("SUSP.ANCHOR")
+def _susp_anchor(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["SAC"])
+    extent_region = drawn?("DIE") ? L["DIE"] : RBA::Region::new(top_box)
+    out({_q(rule.id)}, (extent_region - L["INS1"]).inside(L["SAC"]),
+        "suspended portion 102 of insulating layer 100 is not joined to an anchored joint portion 101")
+  end"""
+
+
+@template("RDL.WIDTH")
+def _rdl_width(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["RDL"])
+    out({_q(rule.id)}, L["RDL"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
+        "RDL narrower than {rule.value:g} um")
+  end"""
+
+
+@template("RDL.SPACE")
+def _rdl_space(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["RDL"])
+    out({_q(rule.id)}, L["RDL"].space_check(um({rule.value!r})), "RDL shapes closer than {rule.value:g} um")
+  end"""
+
+
+@template("RDL.ENCLOSES_UBM")
+def _rdl_encloses_ubm(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["RDL", "UBM"])
+    on_rdl = L["UBM"].overlapping(L["RDL"])
+    enclosed({_q(rule.id)}, L["RDL"], on_rdl, um({rule.value!r}), true, "RDL land", "UBM") unless on_rdl.is_empty?
+  end"""
+
+
+@template("BUMP.SPACE")
+def _bump_space(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  bumps = drawn?("REFLOW") ? L["REFLOW"] : (drawn?("BUMP") ? L["BUMP"] : nil)
+  if bumps
+    out({_q(rule.id)}, bumps.merged(false, 2), "bumps overlap (bridging)")
+    out({_q(rule.id)}, bumps.isolated_check(um({rule.value!r})), "bumps closer than {rule.value:g} um (bridging risk)")
+  end"""
+
+
+@template("BUMP.PITCH")
+def _bump_pitch(rule: Rule, process: Process, pdk: Pdk) -> str:
+    factor = rule.params.get("ubm_factor", 1.0)
+    return f"""  if need({_q(rule.id)}, ["UBM"])
+    widest = L["UBM"].merged.each.collect {{ |p| [p.bbox.width, p.bbox.height].max }}.max * $dbu
+    space = um({rule.value!r} + {factor - 1.0!r} * widest)
+    out({_q(rule.id)}, L["UBM"].isolated_check(space),
+        "UBM islands: pitch below {rule.value:g} um + {factor:g} x UBM width #{{widest.round(3)}} um")
+  end"""
+
+
+@template("DIE.EDGE")
+def _die_edge(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  if need({_q(rule.id)}, ["PAD", "DIE"])
+    d = um({rule.value!r})
+    zone = d > 0 ? L["DIE"].sized(-(d - 1)) : L["DIE"]
+    bad = centres(L["PAD"]).not_inside(zone)
+    out({_q(rule.id)}, L["PAD"].interacting(bad), "pad centre closer than {rule.value:g} um to the die edge")
+  end"""
+
+
+@template("GRID")
+def _grid(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  grid = um({rule.value!r})
+  if grid > 1
+    layers.each do |info|
+      raw = input(info.layer, info.datatype).data.dup
+      raw.merged_semantics = false
+      vertices = raw.grid_check(grid, grid)
+      out({_q(rule.id)}, raw.interacting(vertices.polygons(1)),
+          "shape with vertices off the {rule.value:g} um grid on layer #{{info.layer}}/#{{info.datatype}}") \\
+        unless vertices.is_empty?
+    end
+  end"""
+
+
+# ----------------------------------------------------------------------------- the deck
+PRELUDE = r'''
+source($input) if $input
+report($report_title, $report)
+deep
+
+$dbu = dbu
+def um(value)
+  (value / $dbu).round
+end
+
+def wrap(obj)
+  DRC::DRCLayer::new(self, obj)
+end
+
+def out(rule, obj, message)
+  wrap(obj).output(rule, message) unless obj.is_empty?
+end
+
+def top_box
+  drawn?("DIE") ? L["DIE"].bbox : extent.data.bbox
+end
+
+def out_die(rule, message)
+  out(rule, RBA::Region::new(top_box), message)
+end
+
+def drawn?(name)
+  !L[name].is_empty?
+end
+
+def feature?(name)
+  $features.include?(name)
+end
+
+def holds?(condition)
+  condition =~ /\A[A-Z]/ ? (drawn?(condition) || feature?(condition)) : feature?(condition)
+end
+
+def disk(radius)
+  return RBA::Polygon::new(RBA::Box::new(0, 0, 0, 0)) if radius <= 0
+  chord = [um($chord_error), 1].max.to_f
+  n = chord >= radius ? 8 : [8, 8 * (Math::PI / Math.acos(1.0 - chord / radius)).ceil.fdiv(8).ceil].max
+  points = (0...n).collect { |i| RBA::Point::new((radius * Math.cos(2 * Math::PI * i / n)).truncate,
+                                                  (radius * Math.sin(2 * Math::PI * i / n)).truncate) }
+  RBA::Polygon::new(points)
+end
+
+def centres(region)
+  region.extent_refs(0.5, 0.5, 0.5, 0.5, 1, 1)
+end
+
+# A rule needs layers: skipped when the process does not draw one of them here, a die marker per
+# layer the process draws and the layout lacks (as maskgen's Run.need).
+def need(rule, names)
+  return false if names.any? { |n| !drawn?(n) && !$required.key?(n) }
+  missing = names.select { |n| !drawn?(n) }
+  missing.each { |n| out_die(rule, "layer #{n} is missing: process #{$process} draws it in #{$required[n]}") }
+  missing.empty?
+end
+
+def stack_of(rule, names)
+  missing = names.select { |n| !drawn?(n) && $required.key?(n) }
+  missing.each { |n| out_die(rule, "layer #{n} is missing: process #{$process} draws it in #{$required[n]}") }
+  return nil unless missing.empty?
+  present = names.select { |n| drawn?(n) }
+  present.size >= 2 ? present : nil
+end
+
+def enclosed(rule, outer, inner, d, orphans, outer_name, inner_name)
+  out(rule, outer.enclosing_check(inner.inside(outer), d), "#{outer_name} encloses #{inner_name} by less than the rule")
+  if orphans
+    out(rule, inner.not_inside(outer), "#{inner_name} is not inside #{outer_name}")
+  else
+    out(rule, inner.overlapping(outer).not_inside(outer), "#{inner_name} lies only partly inside #{outer_name}")
+  end
+end
+
+def nested(rule, lower, upper, d, lower_name, upper_name)
+  enclosed(rule, upper, lower, d, true, "#{upper_name} opening", "#{lower_name} opening")
+  out(rule, upper.not_overlapping(lower), "#{upper_name} opening has no #{lower_name} opening below it")
+end
+
+def aligned(rule, lower, upper, max_offset, lower_name, upper_name)
+  inner = lower.inside(upper)
+  zone = centres(upper).minkowski_sum(disk(max_offset)).merged
+  bad = centres(inner).not_inside(zone)
+  out(rule, inner.interacting(bad), "#{lower_name} opening is off-centre in the #{upper_name} opening")
+end
+'''
+
+EMBODIMENT_RUBY = {
+    "cantilever_wlcsp": r'''
+# 004 embodiment from the drawing (as maskgen.drc.inference): etch windows 160 mean a released portion
+windows = L["INS1"].not_interacting(L["PAD"])
+insulators = drawn?("INS2") ? ["two_insulators"] : ["one_insulator"]
+if !windows.is_empty?
+  $features = ["SAC", "release"] + insulators
+elsif drawn?("INS2")
+  $features = insulators
+elsif drawn?("SAC") || drawn?("ELASTIC")
+  $features = ["ELASTIC", "SAC"].select { |n| drawn?(n) } + insulators
+else
+  $features = ["SAC", "release"] + insulators
+end
+''',
+}
+"""The embodiment inference in Ruby, for the processes whose recipe options decide which layers exist."""
+
+
+def deck_text(pdk: Pdk, process: Process) -> str:
+    """The Ruby DSL deck of one process: header, layers, what the process draws, one block per rule."""
+    if process.name in EMBODIMENTS and process.name not in EMBODIMENT_RUBY:
+        raise ValueError(f"no Ruby embodiment inference for process {process.name}")
+    checked = [r for r in pdk.deck.rules if r.id in TEMPLATES]
+    only = [r for r in pdk.deck.rules if r.id not in TEMPLATES]
+    lines = [
+        f"# maskgen DRC deck: PDK {pdk.name}, process {process.name} (seed {process.seed}: {process.title})",
+        "# Generated by `maskgen deck` from rules.yaml, layers.yaml and processes/*.yaml; do not edit by hand.",
+        f"# Run: klayout -b -r {process.name}.drc -rd input=LAYOUT.gds -rd report=LAYOUT.lyrdb",
+        "#",
+        "# Rules in this deck (id, value in um, claims):",
+    ]
+    for r in checked:
+        value = "-" if r.value is None else f"{r.value:g}"
+        lines.append(f"#   {r.id:18s} {value:>7s}  {r.description} [{', '.join(r.claims) or r.source}]")
+    lines.append("# Checked by maskgen only (run `maskgen drc`):")
+    for r in only:
+        why = MASKGEN_ONLY.get(r.id, "no KLayout DSL template for this rule")
+        lines.append(f"#   {r.id:18s} {why} [{', '.join(r.claims) or r.source}]")
+    lines.append("# Without a build manifest the embodiment (004) is inferred from the drawing, as `maskgen drc` does.")
+    lines.append("")
+    lines.append(f"$report_title = {_q(f'maskgen deck {pdk.name}/{process.name}')}")
+    lines.append(f"$process = {_q(process.name)}")
+    lines.append(f"$chord_error = {pdk.deck.chord_error!r}")
+    lines.append(PRELUDE)
+    lines.append("L = {}")
+    for name, spec in pdk.layers.items():
+        lines.append(f"L[{_q(name)}] = input({spec.layer}, {spec.datatype}).data  # {spec.description}")
+    own = identifying_layers(pdk, process)
+    lines.append("")
+    lines.append(f"own = {_layers(own)}")
+    lines.append('if own.none? { |n| drawn?(n) }')
+    lines.append(f'  raise "the layout draws none of the layers of process {process.name} (#{{own.join(", ")}})"')
+    lines.append("end")
+    lines.append("$features = []")
+    lines.append(EMBODIMENT_RUBY.get(process.name, ""))
+    lines.append("# the layers each step of the process draws, and when (processes/*.yaml)")
+    lines.append("steps = [")
+    for step in process.steps:
+        if step.layers:
+            lines.append(f"  [{_q(step.name)}, {_layers(step.layers)}, {_layers(step.when)}],")
+    lines.append("]")
+    lines.append("$required = {}")
+    lines.append("steps.each do |name, names, conditions|")
+    lines.append("  names.each { |n| $required[n] ||= \"step '#{name}'\" } if conditions.all? { |c| holds?(c) }")
+    lines.append("end")
+    foreign = [n for n in pdk.layers if n in {m for p in pdk.processes.values() for m in p.layers()}
+               and n not in process.layers()]
+    lines.append(f"$foreign = {_layers(foreign)}")
+    for r in checked:
+        lines.append("")
+        lines.append(f"# {r.id}: {r.description} ({'-' if r.value is None else f'{r.value:g} um'}) "
+                     f"[{', '.join(r.claims) or r.source}]")
+        lines.append("begin")
+        lines.append(TEMPLATES[r.id](r, process, pdk))
+        lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def lydrc_text(deck: str, name: str) -> str:
+    """The deck wrapped as a KLayout macro (.lydrc) for KLayout's macro editor and DRC menu."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<klayout-macro>\n'
+        f" <description>maskgen DRC: {escape(name)}</description>\n <version/>\n <category>drc</category>\n"
+        " <prolog/>\n <epilog/>\n <doc/>\n <autorun>false</autorun>\n <autorun-early>false</autorun-early>\n"
+        " <shortcut/>\n <show-in-menu>true</show-in-menu>\n <group-name>drc_scripts</group-name>\n"
+        " <menu-path>tools_menu.drc.end</menu-path>\n <interpreter>dsl</interpreter>\n"
+        " <dsl-interpreter-name>drc-dsl-xml</dsl-interpreter-name>\n"
+        f" <text>{escape(deck)}</text>\n</klayout-macro>\n"
+    )
+
+
+def write_decks(pdk: Pdk, out: Path, process: str | None = None) -> list[Path]:
+    """Write `<process>.drc` and `<process>.lydrc` for one process (or every process) into `out`."""
+    from maskgen.drc.report import _atomic
+
+    names = [process] if process else list(pdk.processes)
+    written = []
+    for name in names:
+        proc = pdk.process(name, None, "--process")
+        text = deck_text(pdk, proc)
+        for path, body in ((out / f"{name}.drc", text), (out / f"{name}.lydrc", lydrc_text(text, name))):
+            _atomic(path, lambda tmp, body=body: tmp.write_text(body, encoding="utf-8"))
+            written.append(path)
+    return written
