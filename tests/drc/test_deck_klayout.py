@@ -1,0 +1,216 @@
+"""The generated KLayout deck, run by KLayout itself in batch mode, agrees with `maskgen drc` (issue 11).
+
+Needs the desktop KLayout (`klayout -b` runs the Ruby DSL; the PyPI module cannot): `.ci/run`
+installs Debian's package and sets MASKGEN_REQUIRE_KLAYOUT=1, so in CI these tests never skip.
+Each case is checked as drawn, with the whole drawing in a sub-cell placed rotated by 90 degrees and
+mirrored, and as a 1 x 2 array of that sub-cell: both tools must fail the same rules at the same places.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import gdstk
+import klayout.db as kdb
+import klayout.rdb as rdb
+import pytest
+
+from maskgen.build import build
+from maskgen.drc import run_drc
+from maskgen.drc.lydrc import TEMPLATES as DECK_RULES
+from maskgen.drc.lydrc import write_decks
+
+KLAYOUT = shutil.which("klayout")
+if KLAYOUT is None and os.environ.get("MASKGEN_REQUIRE_KLAYOUT") == "1":
+    raise RuntimeError("MASKGEN_REQUIRE_KLAYOUT=1 but no klayout executable on PATH (apt-get install klayout)")
+pytestmark = pytest.mark.skipif(KLAYOUT is None, reason="desktop KLayout (klayout -b) is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+TOLERANCE = 150.0
+"""um: a deck marker (a raw edge pair) lies this close to maskgen's one marker of the same fault (the fault's
+closest pair); defect and twin sites are 1000 um apart, so a marker at the wrong site is never near."""
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory, pdk) -> Path:
+    """Every process's deck, written by `maskgen deck` once."""
+    out = tmp_path_factory.mktemp("decks")
+    write_decks(pdk, out)
+    return out
+
+
+def run_deck(deck: Path, layout_file: Path) -> dict[str, list[kdb.DBox]]:
+    """Run a deck in KLayout batch mode: rule id -> marker boxes (um) in the top cell."""
+    report = layout_file.with_suffix(".deck.lyrdb")
+    proc = subprocess.run([KLAYOUT, "-b", "-r", str(deck), "-rd", f"input={layout_file}", "-rd", f"report={report}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    db = rdb.ReportDatabase("")
+    db.load(str(report))
+    layout = kdb.Layout()
+    layout.read(str(layout_file))
+    found: dict[str, list[kdb.DBox]] = {}
+    for item in db.each_item():
+        name = db.category_by_id(item.category_id()).name()
+        placements = _to_top(db, item.cell_id(), layout)
+        for value in item.each_value():
+            if value.is_polygon():
+                box = value.polygon().bbox()
+            elif value.is_edge_pair():
+                box = value.edge_pair().bbox()
+            elif value.is_box():
+                box = value.box()
+            elif value.is_edge():
+                box = value.edge().bbox()
+            else:
+                continue
+            found.setdefault(name, []).extend(box.transformed(t) for t in placements)
+    return found
+
+
+def _to_top(db: rdb.ReportDatabase, cell_id: int, layout: kdb.Layout) -> list[kdb.DCplxTrans]:
+    """Every placement of a marker database cell in the top cell (deep-mode markers sit in sub-cells, and the
+    database records one example context; the layout has them all, array members included)."""
+    name = db.cell_by_id(cell_id).name()
+    top = layout.top_cell()
+    if name == top.name:
+        return [kdb.DCplxTrans()]
+    target = layout.cell(name).cell_index()
+    it = top.begin_instances_rec()
+    it.targets = [target]
+    found = []
+    while not it.at_end():
+        if it.inst_cell().cell_index() == target:
+            found.append(it.dtrans() * it.inst_dtrans())
+        it.next()
+    return found
+
+
+def agree(result, deck_markers: dict[str, list[kdb.DBox]]) -> None:
+    """Both tools fail the same deck rules, and each marker of one lies at a marker of the other."""
+    ours = {}
+    for v in result.violations:
+        if v.rule in DECK_RULES:
+            ours.setdefault(v.rule, []).append(kdb.DBox(*v.bbox))
+    assert sorted(ours) == sorted(deck_markers), (sorted(ours), sorted(deck_markers))
+
+    def near(box: kdb.DBox, others: list[kdb.DBox]) -> bool:
+        grown = box.enlarged(TOLERANCE, TOLERANCE)
+        return any(grown.overlaps(o) or grown.touches(o) for o in others)
+    for rule, boxes in ours.items():
+        theirs = deck_markers[rule]
+        assert all(near(b, theirs) for b in boxes), (rule, "maskgen marker with no deck marker", boxes, theirs)
+        assert all(near(b, boxes) for b in theirs), (rule, "deck marker with no maskgen marker", theirs, boxes)
+
+
+# ----------------------------------------------------------------------------- every template
+TEMPLATE_NAMES = sorted(p.stem for p in (ROOT / "templates").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_template_clean_in_both(name, decks, tmp_path, pdk):
+    res = build(ROOT / "templates" / f"{name}.yaml", tmp_path)
+    assert res.drc.clean
+    deck = decks / f"{res.design.process.name}.drc"
+    assert run_deck(deck, res.files["gds"]) == {}
+
+
+def test_missing_layer_found_by_both(decks, tmp_path, pdk):
+    """The cantilever template without its sacrificial layer 140, checked without its manifest."""
+    res = build(ROOT / "templates" / "cantilever_wlcsp.yaml", tmp_path, run_drc=False)
+    ly = kdb.Layout()
+    ly.read(str(res.files["gds"]))
+    ly.delete_layer(ly.find_layer(*pdk.gds("SAC")))
+    nosac = tmp_path / "nosac.gds"
+    ly.write(str(nosac))
+    result = run_drc(nosac, pdk, process="cantilever_wlcsp")
+    deck = run_deck(decks / "cantilever_wlcsp.drc", nosac)
+    assert {"SAC.UNDER_BUMP", "SUSP.RELEASE", "PROCESS.LAYERS"} <= set(deck)
+    agree(result, deck)
+
+
+# ----------------------------------------------------------------------------- seeded defects
+def _stairs(kit, d, x, **kw):
+    kit.stair_site(d, x, **kw)
+
+
+CASES = {
+    # rule: (process, defect drawer(kit, d, x), clean twin drawer) -- just failing against just passing
+    "PASV.IN_PAD": ("stair_bump", lambda k, d, x: k.stair_site(d, x, pasv_shift=12.505),
+                    lambda k, d, x: k.stair_site(d, x, pasv_shift=12.5)),
+    "PASV.WIDTH": ("stair_bump", lambda k, d, x: k.stair_site(d, x, pasv=39.99),
+                   lambda k, d, x: k.stair_site(d, x, pasv=40)),
+    "UBM.COVERS_PASV": ("stair_bump", lambda k, d, x: k.stair_site(d, x, ubm=79.99),
+                        lambda k, d, x: k.stair_site(d, x, ubm=80)),
+    "STAIR.NEST": ("stair_bump", lambda k, d, x: k.stair_site(d, x, prs=(70, 73.99, 90)),
+                   lambda k, d, x: k.stair_site(d, x, prs=(70, 74, 90))),
+    "SM.NEST": ("two_step_ball", lambda k, d, x: k.sm_site(d, x, openings=(80, 89.99, 104)),
+                lambda k, d, x: k.sm_site(d, x, openings=(80, 90, 104))),
+    "BALL.OPENING": ("ball_drop", lambda k, d, x: k.ball_site(d, x, opening=89.99),
+                     lambda k, d, x: k.ball_site(d, x, opening=90)),
+    "SAC.UNDER_BUMP": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, sac=None),
+                       lambda k, d, x: k.cantilever_site(d, x)),
+    "SUSP.RELEASE": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, windows=("top",)),
+                     lambda k, d, x: k.cantilever_site(d, x)),
+    "SUSP.ANCHOR": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, ring=True),
+                    lambda k, d, x: k.cantilever_site(d, x)),
+    "RDL.WIDTH": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, line_width=9.99),
+                  lambda k, d, x: k.cantilever_site(d, x, line_width=10)),
+    "RDL.SPACE": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, stray_rdl=True),
+                  lambda k, d, x: k.cantilever_site(d, x)),
+    "RDL.ENCLOSES_UBM": ("cantilever_wlcsp", lambda k, d, x: k.cantilever_site(d, x, ubm=100.01),
+                         lambda k, d, x: k.cantilever_site(d, x, ubm=100)),
+    "BUMP.SPACE": ("stair_bump", lambda k, d, x: (k.stair_site(d, x, reflow=220), k.stair_site(d, x + 250, reflow=220)),
+                   lambda k, d, x: (k.stair_site(d, x), k.stair_site(d, x + 250))),
+    "BUMP.PITCH": ("stair_bump", lambda k, d, x: (k.stair_site(d, x), k.stair_site(d, x + 225.99)),
+                   lambda k, d, x: (k.stair_site(d, x), k.stair_site(d, x + 226))),
+    "DIE.EDGE": ("stair_bump", lambda k, d, x: k.stair_site(d, x - 410.005),
+                 lambda k, d, x: k.stair_site(d, x)),
+}
+
+
+def _placed(kit, pdk, case: str, variant: str, path: Path) -> Path:
+    """The defect at x = 0 and its twin at x = TWIN, drawn as is, in a rotated-mirrored sub-cell, or arrayed."""
+    process, defect, twin = CASES[case]
+    d = kit.Drawing(pdk)
+    cell = d.top if variant == "drawn" else d.cell("SITES")
+    sub = kit.Drawing(pdk)
+    sub.lib, sub.top = d.lib, cell
+    defect(kit, sub, 0.0)
+    twin(kit, sub, kit.TWIN)
+    sub.die(-500, -500, kit.TWIN + 750, 500)
+    if variant == "rotated":
+        d.top.add(gdstk.Reference(cell, (0, 0), rotation=1.5707963267948966, x_reflection=True))
+    elif variant == "arrayed":
+        d.top.add(gdstk.Reference(cell, (0, 0), columns=1, rows=2, spacing=(0, 1500)))
+    return d.write(path)
+
+
+@pytest.mark.parametrize("variant", ["drawn", "rotated", "arrayed"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_seeded_defect_same_verdict(case, variant, decks, kit, pdk, tmp_path):
+    process = CASES[case][0]
+    path = _placed(kit, pdk, case, variant, tmp_path / f"{case}_{variant}.gds")
+    result = run_drc(path, pdk, process=process)
+    assert result.rule(case).status == "fail", (case, result.rule(case))
+    deck = run_deck(decks / f"{process}.drc", path)
+    assert case in deck
+    agree(result, deck)
+
+
+def test_grid_off_by_one_nanometre(decks, kit, pdk, tmp_path):
+    """A LABEL rectangle 1 nm off the 5 nm grid: GRID in both, at the rectangle."""
+    d = kit.Drawing(pdk)
+    kit.stair_site(d, 0)
+    kit.stair_site(d, kit.TWIN)
+    d.die()
+    number, datatype = pdk.gds("LABEL")
+    d.top.add(gdstk.rectangle((0.001, 200), (20.001, 220), layer=number, datatype=datatype))
+    path = d.write(tmp_path / "grid.gds")
+    result = run_drc(path, pdk, process="stair_bump")
+    deck = run_deck(decks / "stair_bump.drc", path)
+    assert set(deck) == {"GRID"}
+    agree(result, deck)
