@@ -197,6 +197,9 @@ def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("STAIR.SENSITIVITY")
 def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
+    findings = run.missing_layers(list(STAIR_LAYERS))
+    if findings:  # a resist the process coats is not drawn: the stair cannot be judged
+        raise MissingLayers(findings)
     chosen = ctx.manifest.materials if ctx.manifest else {}
     resists = []
     for step in ctx.active_steps(run.layers.present()):
@@ -247,7 +250,7 @@ def _sac_under_bump(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("SUSP.RELEASE")
 def _susp_release(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.process
-    run.need("SAC")
+    run.need("SAC", "INS1")
     if ctx.features_known and not ctx.feature("release"):
         raise NotApplicable("release step 12G not active (the embodiment has no 'release')")
     windows = run.layer("INS1").overlapping(run.layer("SAC"))
@@ -258,7 +261,7 @@ def _susp_release(run: Run, rule: Rule) -> list[Markers]:
 
 @checks_rule("SUSP.ANCHOR")
 def _susp_anchor(run: Run, rule: Rule) -> list[Markers]:
-    run.need("SAC")
+    run.need("SAC", "INS1")
     die = run.layers.has("DIE")
     extent = run.layer("DIE") if die else run.layers.top_box_region()
     return checks.anchored(extent, run.layer("INS1"), run.layer("SAC"), extent_is_box=not die)
@@ -273,7 +276,7 @@ def _susp_arms(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- RDL
 @checks_rule("RDL.CONNECT")
 def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL", "PAD")
+    run.need("RDL", "PAD", "BUMP")
     contacts = run.layer("PAD")
     for name in ("PASV", "INS1", "INS2"):
         if run.layers.has(name):
@@ -306,6 +309,9 @@ def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- bumps, die, grid
 @checks_rule("BUMP.SPACE")
 def _bump_space(run: Run, rule: Rule) -> list[Markers]:
+    findings = run.missing_layers(["REFLOW", "BUMP"])
+    if findings:
+        raise MissingLayers(findings)
     if run.layers.has("REFLOW"):
         return checks.bump_space(run.layer("REFLOW"), run.length(rule), "predicted reflowed bumps")
     if run.layers.has("BUMP"):

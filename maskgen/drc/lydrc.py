@@ -151,7 +151,7 @@ def _sac_under_bump(rule: Rule, process: Process, pdk: Pdk) -> str:
 
 @template("SUSP.RELEASE")
 def _susp_release(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["SAC"]) && feature?("release")
+    return f"""  if need({_q(rule.id)}, ["SAC", "INS1"]) && feature?("release")
     sources = L["INS1"].overlapping(L["SAC"]) & L["SAC"]
     grown = sources.minkowski_sum(disk(um({rule.value!r}))) + sources
     unless (L["SAC"] - grown).is_empty?
@@ -163,7 +163,7 @@ def _susp_release(rule: Rule, process: Process, pdk: Pdk) -> str:
 
 @template("SUSP.ANCHOR")
 def _susp_anchor(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["SAC"])
+    return f"""  if need({_q(rule.id)}, ["SAC", "INS1"])
     extent_region = drawn?("DIE") ? L["DIE"] : RBA::Region::new(top_box)
     out({_q(rule.id)}, (extent_region - L["INS1"]).inside(L["SAC"]),
         "suspended portion 102 of insulating layer 100 is not joined to an anchored joint portion 101")
@@ -196,7 +196,7 @@ def _rdl_encloses_ubm(rule: Rule, process: Process, pdk: Pdk) -> str:
 @template("BUMP.SPACE")
 def _bump_space(rule: Rule, process: Process, pdk: Pdk) -> str:
     return f"""  bumps = drawn?("REFLOW") ? L["REFLOW"] : (drawn?("BUMP") ? L["BUMP"] : nil)
-  if bumps
+  if complete?({_q(rule.id)}, ["REFLOW", "BUMP"]) && bumps
     out({_q(rule.id)}, bumps.merged(false, 2), "bumps overlap (bridging)")
     out({_q(rule.id)}, bumps.isolated_check(um({rule.value!r})), "bumps closer than {rule.value:g} um (bridging risk)")
   end"""
@@ -294,15 +294,18 @@ end
 # layer the process draws and the layout lacks (as maskgen's Run.need).
 def need(rule, names)
   return false if names.any? { |n| !drawn?(n) && !$required.key?(n) }
-  missing = names.select { |n| !drawn?(n) }
+  complete?(rule, names)
+end
+
+# a die marker for each of the layers that the process draws and the layout lacks; true when none is missing
+def complete?(rule, names)
+  missing = names.select { |n| !drawn?(n) && $required.key?(n) }
   missing.each { |n| out_die(rule, "layer #{n} is missing: process #{$process} draws it in #{$required[n]}") }
   missing.empty?
 end
 
 def stack_of(rule, names)
-  missing = names.select { |n| !drawn?(n) && $required.key?(n) }
-  missing.each { |n| out_die(rule, "layer #{n} is missing: process #{$process} draws it in #{$required[n]}") }
-  return nil unless missing.empty?
+  return nil unless complete?(rule, names)
   present = names.select { |n| drawn?(n) }
   present.size >= 2 ? present : nil
 end

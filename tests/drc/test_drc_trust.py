@@ -210,3 +210,48 @@ def test_round_land_short_enclosure_is_one_marker_per_ubm(pdk, tmp_path):
     measured = float(found.message.split("measured ")[1].split(" ")[0])
     assert abs(measured - 5 * math.cos(math.pi / 64)) < 0.01  # the 64-gons' edges: 5 cos(pi/64) apart, snapped
     assert [r.id for r in result.rules if r.status == "fail"] == ["RDL.ENCLOSES_UBM"], result.violations
+
+
+# ----------------------------------------------------------------------------- every rule with its layer missing
+RULE_TEMPLATE = {
+    "PASV.IN_PAD": "ball_drop", "PASV.WIDTH": "ball_drop", "UBM.COVERS_PASV": "ball_drop", "UBM.ISLAND": "ball_drop",
+    "STAIR.NEST": "stair_bump", "STAIR.SENSITIVITY": "stair_bump", "SM.NEST": "two_step_ball",
+    "BALL.OPENING": "ball_drop", "SAC.UNDER_BUMP": "cantilever_wlcsp", "SUSP.RELEASE": "cantilever_wlcsp",
+    "SUSP.ANCHOR": "cantilever_wlcsp", "SUSP.ARMS": "cantilever_wlcsp", "RDL.CONNECT": "cantilever_wlcsp",
+    "RDL.WIDTH": "cantilever_wlcsp", "RDL.SPACE": "cantilever_wlcsp", "RDL.ENCLOSES_UBM": "cantilever_wlcsp",
+    "BUMP.SPACE": "ball_drop", "BUMP.PITCH": "ball_drop", "DIE.EDGE": "ball_drop",
+}
+"""A shipped template whose process uses each rule that reads layers."""
+
+
+def _layer_cases():
+    from maskgen.pdk import load_pdk
+    pdk = load_pdk()
+    for rule in pdk.deck.rules:
+        for layer in rule.layers:
+            if rule.id in RULE_TEMPLATE and layer in pdk.process(RULE_TEMPLATE[rule.id]).layers() + ["DIE", "REFLOW"]:
+                yield rule.id, layer
+
+
+def test_every_rule_that_reads_layers_has_a_template():
+    from maskgen.pdk import load_pdk
+    assert {r.id for r in load_pdk().deck.rules if r.layers} == set(RULE_TEMPLATE)
+
+
+@pytest.mark.parametrize(("rule_id", "layer"), sorted(set(_layer_cases())))
+def test_rule_fails_when_its_layer_is_missing(rule_id, layer, built, pdk, tmp_path):
+    """Delete one layer the rule reads from a clean build (manifest kept): the rule fails naming it, never n/a."""
+    res = built(RULE_TEMPLATE[rule_id])
+    gds = without(res.files["gds"], tmp_path / "cut.gds", pdk, layer)
+    gds.with_suffix(".json").write_text(json.dumps(res.manifest), encoding="utf-8")
+    if layer not in res.manifest["features"] and layer not in {s["mask"] for s in res.manifest["steps"]}:
+        pytest.skip(f"{RULE_TEMPLATE[rule_id]} does not draw {layer}")
+    try:
+        result = run_drc(gds, pdk)
+    except InputError as err:  # the layer is all that sets the process apart (POLY of ball drop): bad input
+        assert f"draws none of its layers {layer} " in err.line()
+        return
+    rule = result.rule(rule_id)
+    assert rule.status == "fail", rule
+    assert any(v.message.startswith(f"layer {layer} (") and "is missing" in v.message
+               for v in result.violations_of(rule_id))
