@@ -130,11 +130,12 @@ def _cantilever_embodiment(layers: LayoutLayers) -> tuple[set[str], str]:
     if "INS2" in drawn:
         return insulators, "embodiment inferred from the drawing (no manifest): 6, second insulating layer 104 drawn"
     if "SAC" in drawn or "ELASTIC" in drawn:
-        kept = [n for n, label in (("ELASTIC", "elastic layer 150"), ("SAC", "sacrificial layer 140"))
-                if n in drawn]
+        labels = {"ELASTIC": "elastic layer 150", "SAC": "sacrificial layer 140"}
+        kept = [n for n in labels if n in drawn]
         which = {("SAC",): "3", ("ELASTIC", "SAC"): "4", ("ELASTIC",): "5"}[tuple(sorted(kept))]
         return set(kept) | insulators, (f"embodiment inferred from the drawing (no manifest): {which}, "
-                                        f"{' and '.join(kept)} kept under the bump, no etch windows 160")
+                                        f"{' and '.join(labels[n] for n in kept)} under the bump, "
+                                        "no etch windows 160")
     return {"SAC", "release"} | insulators, ("embodiment inferred from the drawing (no manifest): 1, since no etch "
                                              "windows 160, elastic layer 150 or insulating layer 104 are drawn; "
                                              "sacrificial layer 140 required under each bump")

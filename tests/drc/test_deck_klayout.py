@@ -214,3 +214,11 @@ def test_grid_off_by_one_nanometre(decks, kit, pdk, tmp_path):
     deck = run_deck(decks / "stair_bump.drc", path)
     assert set(deck) == {"GRID"}
     agree(result, deck)
+
+
+def test_lydrc_macro_gives_the_same_markers(decks, kit, tmp_path, pdk):
+    """The .lydrc (KLayout's macro form, for its DRC menu) runs in batch mode with the .drc's results."""
+    sites = _placed(kit, pdk, "RDL.WIDTH", "drawn", tmp_path / "sites.gds")
+    macro = run_deck(decks / "cantilever_wlcsp.lydrc", sites)
+    assert "RDL.WIDTH" in macro
+    assert macro == run_deck(decks / "cantilever_wlcsp.drc", sites)
