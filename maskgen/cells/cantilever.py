@@ -309,8 +309,10 @@ def etch_windows(b: Builder, spec: Cantilever, plan: CantileverPlan, windows: Se
         windows: window polygons from `release_windows`.
     """
     inner, outer = plan.slot_radii(spec)
-    name = b.name("etch_windows", inner, outer, spec.sacrificial_diameter, spec.line_width, *spec.pad_offset,
-                  spec.support_beams.width, plan.beam_radius, *plan.beam_angles)
+    # named by the snapped window outlines themselves: every input that shapes them (land, clearance,
+    # slots, arms) is in the name, so two specs share the cell only when their windows are the same
+    snapped = b"".join(np.round(np.asarray(w, dtype=float) / b.grid).astype(np.int64).tobytes() for w in windows)
+    name = b.name("etch_windows", inner, outer, hashlib.sha1(snapped).hexdigest()[:10])
 
     def draw(c: gdstk.Cell) -> None:
         for w in windows:

@@ -352,3 +352,21 @@ def test_headless_render_of_embodiment_2(tmp_path, pdk):
     pixels = view.get_pixels(100, 100)
     colours = {pixels.pixel(x, y) for x in range(0, 100, 5) for y in range(0, 100, 5)}
     assert len(colours) > 4, "the picture shows the layers, not a blank canvas"
+
+
+def test_specs_with_other_windows_get_their_own_etch_window_cell(pdk):
+    """Land +10 and clearance -5 move etch windows 160: each spec keeps its own windows (they shared one cell)."""
+    b = Builder(pdk)
+    one = cantilever_bump(b, STACK, make_spec(2), BALL, REFLOW)
+    two = cantilever_bump(b, STACK, make_spec(2, land_diameter=190, clearance=5), BALL, REFLOW)
+
+    def windows(bump: gdstk.Cell) -> gdstk.Cell:
+        [cell] = [c for c in bump.dependencies(True) if c.name.startswith("etch_windows")]
+        return cell
+    a, c = windows(one), windows(two)
+    assert a is not c and a.name != c.name
+    ins1 = pdk.gds("INS1")
+    area = [sum(p.area() for p in w.polygons if (p.layer, p.datatype) == ins1) for w in (a, c)]
+    assert area[0] != pytest.approx(area[1], rel=1e-3)  # the windows themselves differ, not only the name
+    again = cantilever_bump(Builder(pdk), STACK, make_spec(2, land_diameter=190, clearance=5), BALL, REFLOW)
+    assert windows(again).name == c.name  # the same spec still gives the same (stable) name
