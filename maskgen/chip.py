@@ -11,6 +11,7 @@ from pathlib import Path
 import klayout.db as kdb
 
 from maskgen.errors import InputError
+from maskgen.limits import flat_shape_count
 from maskgen.sites import Site
 
 
@@ -40,6 +41,11 @@ def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key:
     li = ly.find_layer(lnum, dnum)
     if li is None:
         raise InputError(path, f"{key}.layer", layer, "the chip layout has no shapes on this layer")
+    shapes = flat_shape_count(ly, top, li)
+    if shapes > 4 * max_pads:
+        raise InputError(path, f"{key}.max_pads", max_pads,
+                         f"the chip's pad layer {layer} holds {shapes:,} shapes (seen flat, counted before reading "
+                         f"them), over 4 x the limit; raise {key}.max_pads (or use --max-sites) to accept it")
     pads = kdb.Region(top.begin_shapes_rec(li)).merged()
     count = pads.count()
     if count == 0:

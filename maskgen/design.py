@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maskgen import fanout
+from maskgen import fanout, limits
 from maskgen.errors import InputError
 from maskgen.pdk import Pdk, Process, Step, claimed_for
 from maskgen.physics import litho, mechanics, solder
@@ -64,7 +64,9 @@ class Design:
 
 
 def derive(recipe: Recipe, pdk: Pdk, file: Path) -> Design:
-    """Check the recipe against the PDK and compute the bump figures."""
+    """Check the recipe against the PDK and compute the bump figures (sizes by arithmetic before any site)."""
+    limits.check_files(recipe, file)
+    limits.check_wafer(recipe, file)
     process = pdk.process(recipe.process, file)
     features = _features(recipe)
     materials = _materials(recipe, pdk, process, features, file)
@@ -72,8 +74,20 @@ def derive(recipe: Recipe, pdk: Pdk, file: Path) -> Design:
     _check_stack(recipe, pdk, file)
     bump = _bump_figures(recipe, pdk, file, steps)
     _check_pitch(recipe, pdk, file, bump)
+    limits.check_map_fit(recipe, file, pdk.rule_value("DIE.EDGE"), bump.reflow_width, recipe_pad_offset(recipe),
+                         recipe.die.pads is not None)
+    limits.check_site_limit(recipe, file)
     return Design(recipe=recipe, file=file, pdk=pdk, process=process, features=features,
                   materials=materials, steps=steps, bump=bump)
+
+
+def recipe_pad_offset(recipe: Recipe) -> tuple[float, float]:
+    """Where pad 91 sits relative to its bump (RDL families), else under it."""
+    if recipe.cantilever is not None:
+        return recipe.cantilever.pad_offset
+    if recipe.two_step is not None and recipe.two_step.rdl is not None:
+        return recipe.two_step.rdl.pad_offset
+    return (0.0, 0.0)
 
 
 # ----------------------------------------------------------------------------- process

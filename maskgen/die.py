@@ -14,7 +14,7 @@ from maskgen.cells import common
 from maskgen.cells.base import Builder
 from maskgen.cells.bumps import bump_cell
 from maskgen.cells.rdl import pad_via_land, routed_lines
-from maskgen.design import Design
+from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
 from maskgen.fanout import FanOut, figures, plan
 from maskgen.sites import Array, Site, arrays, pad_sites, runs, sites
@@ -38,12 +38,7 @@ class DieLayout:
 
 def pad_offset(design: Design) -> tuple[float, float]:
     """Where pad 91 sits relative to its bump (RDL families), else under it."""
-    r = design.recipe
-    if r.cantilever is not None:
-        return r.cantilever.pad_offset
-    if r.two_step is not None and r.two_step.rdl is not None:
-        return r.two_step.rdl.pad_offset
-    return (0.0, 0.0)
+    return recipe_pad_offset(design.recipe)
 
 
 def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = None) -> None:

@@ -18,13 +18,14 @@ class InputError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        """The error as one line: `file: key = value: allowed`."""
+        """The error as one line: `file: key = value: allowed` (`file: key: allowed` without a value)."""
         parts = []
         if self.file:
             parts.append(self.file)
-        if self.key:
-            shown = _short(self.value)
-            parts.append(f"{self.key} = {shown}")
+        if self.key and self.value is None:
+            parts.append(self.key)
+        elif self.key:
+            parts.append(f"{self.key} = {_short(self.value)}")
         elif self.value is not None:
             parts.append(_short(self.value))
         return ": ".join(parts + [self.allowed])

@@ -95,6 +95,8 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     via = rt.via if rt.via is not None else recipe.bump.passivation_opening
     if via > pad:
         raise InputError(file, "die.routing.via", via, f"the via must lie on the pad: at most the pad width {pad:g}")
+    from maskgen.limits import check_routing_grid
+    check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space)
     return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad)
 
 

@@ -5,15 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
 
-Um = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-"""A strictly positive length in micrometres."""
+MAX_UM = 300_000.0
+"""Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
 
-UmXY = tuple[Um, Um]
+MAX_SITES = 100_000
+"""Default limit of bump sites on a die and pads of a chip (max_bumps / max_pads, --max-sites raises it)."""
+
+MAX_DIES = 100_000
+"""Default limit of dies on a wafer (wafer.max_dies raises it)."""
+
+MAX_GRID_CELLS = 4_000_000
+"""Default limit of routing-grid nodes of a fan-out die (die.routing.max_grid_cells, --max-grid-cells)."""
+
+Um = Annotated[float, Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
+"""A strictly positive length in micrometres, at most a 300 mm wafer."""
+
+Coord = Annotated[float, Field(ge=-MAX_UM, le=MAX_UM, allow_inf_nan=False)]
+"""A signed coordinate or offset in micrometres."""
+
+
+def _both(value: object) -> object:
+    """One number for an [x, y] pair means the same for both."""
+    return (value, value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+UmXY = Annotated[tuple[Um, Um], BeforeValidator(_both)]
+"""An [x, y] pair of lengths in um; one number is taken for both."""
+
+Count = Annotated[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]], BeforeValidator(_both)]
+"""[columns, rows] of a bump map; one number is taken for both."""
 
 
 class _Strict(BaseModel):
@@ -26,8 +51,9 @@ class GridMap(_Strict):
 
     kind: Literal["grid"]
     pitch: UmXY
-    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]]
+    count: Count
     depopulate: list[tuple[int, int]] = []
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
     @model_validator(mode="after")
     def _sites_exist(self) -> GridMap:
@@ -44,7 +70,8 @@ class StaggeredMap(_Strict):
 
     kind: Literal["staggered"]
     pitch: UmXY
-    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]]
+    count: Count
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 class RingMap(_Strict):
@@ -52,8 +79,9 @@ class RingMap(_Strict):
 
     kind: Literal["ring"]
     pitch: Um
-    count: tuple[Annotated[int, Field(ge=2)], Annotated[int, Field(ge=2)]]
+    count: Annotated[tuple[Annotated[int, Field(ge=2)], Annotated[int, Field(ge=2)]], BeforeValidator(_both)]
     rings: Annotated[int, Field(ge=1)] = 1
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 class CsvMap(_Strict):
@@ -61,7 +89,7 @@ class CsvMap(_Strict):
 
     kind: Literal["csv"]
     file: str
-    max_bumps: Annotated[int, Field(ge=1)] = 100_000
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 class GdsMap(_Strict):
@@ -71,7 +99,7 @@ class GdsMap(_Strict):
     file: str
     layer: str = Field(pattern=r"^\d+/\d+$")
     cell: str | None = None
-    max_pads: Annotated[int, Field(ge=1)] = 100_000
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap, Field(discriminator="kind")]
@@ -83,7 +111,7 @@ class CsvPads(_Strict):
 
     kind: Literal["csv"]
     file: str
-    max_pads: Annotated[int, Field(ge=1)] = 100_000
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 class GdsPads(_Strict):
@@ -95,7 +123,7 @@ class GdsPads(_Strict):
     layer: str = Field(pattern=r"^\d+/\d+$")
     label_layer: str | None = Field(default=None, pattern=r"^\d+/\d+$")
     cell: str | None = None
-    max_pads: Annotated[int, Field(ge=1)] = 100_000
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
 PadList = Annotated[CsvPads | GdsPads, Field(discriminator="kind")]
@@ -110,6 +138,7 @@ class Routing(_Strict):
     line_space: Um | None = None
     land_diameter: Um | None = None
     via: Um | None = None
+    max_grid_cells: Annotated[int, Field(ge=1)] = MAX_GRID_CELLS
 
     @field_validator("style", mode="before")
     @classmethod
@@ -206,7 +235,7 @@ class BallDrop(_Strict):
 class RdlRoute(_Strict):
     """Optional RDL from the chip's bond pad to the UBM land (002:c13, c17)."""
 
-    pad_offset: tuple[float, float]
+    pad_offset: tuple[Coord, Coord]
     line_width: Um
     land_diameter: Um
     via: Um
@@ -246,7 +275,7 @@ class Cantilever(_Strict):
     """004: bump 120 on suspended portion 102, fed by metal line 110 from pad 91."""
 
     embodiment: Annotated[int, Field(ge=1, le=6)]
-    pad_offset: tuple[float, float]
+    pad_offset: tuple[Coord, Coord]
     line_width: Um
     land_diameter: Um
     protection_opening: Um
@@ -265,15 +294,16 @@ class Wafer(_Strict):
     diameter: Literal[100, 150, 200, 300] = Field(description="wafer diameter, mm")
     edge_exclusion: Annotated[float, Field(ge=0, le=20)] = 3.0
     orientation: Literal["notch", "flat"] = "notch"
-    scribe: Annotated[float, Field(ge=0)] = 100.0
+    scribe: Annotated[float, Field(ge=0, le=MAX_UM)] = 100.0
     die_step: UmXY | None = None
     partial_dies: Literal["exclude", "include"] = "exclude"
+    max_dies: Annotated[int, Field(ge=1)] = MAX_DIES
 
 
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
     description: str = ""
     pdk: str = "default"
     process: str
