@@ -133,7 +133,8 @@ def _materials(recipe: Recipe, pdk: Pdk, process: Process, features: set[str], f
     claimed = claimed_for(pdk, process.name)
     for role, name in resolved.items():
         key = _material_key(recipe, role)
-        pdk.material(name, file, key)
+        default = pdk.materials.materials.get(roles[role])
+        pdk.material(name, file, key, "solder" if default is not None and default.kind == "solder" else None)
         family_role = role.rstrip("_0123456789") if role[-1].isdigit() else role
         allowed = claimed.get(family_role)
         if allowed and name not in allowed.allowed:

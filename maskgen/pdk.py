@@ -177,13 +177,23 @@ class Pdk(BaseModel):
                              f"unknown layer; known: {', '.join(self.layers)}") from None
         return spec.layer, spec.datatype
 
-    def material(self, name: str, file: str | Path | None = None, key: str = "material") -> Material:
-        """A material by name; unknown names are an input error listing the known ones."""
-        try:
-            return self.materials.materials[name]
-        except KeyError:
+    def material(self, name: str, file: str | Path | None = None, key: str = "material",
+                 kind: str | None = None) -> Material:
+        """A material by name; unknown names are an input error listing the known ones (of `kind` when given:
+        an unknown solder alloy lists the alloys)."""
+        table = self.materials.materials
+        found = table.get(name) if isinstance(name, str) else None
+        if found is not None and (kind != "solder" or found.kind == "solder"):
+            return found
+        if kind is None:
             raise InputError(file or self.path / "materials.yaml", key, name,
-                             f"unknown material; known: {', '.join(self.materials.materials)}") from None
+                             f"unknown material; known: {', '.join(table)}")
+        same = [n for n, m in table.items() if m.kind == kind]
+        what = "solder alloy" if kind == "solder" else f"{kind} material"
+        why = f"is a {found.kind}, not a {what}" if found is not None else f"unknown {what}"
+        raise InputError(file or self.path / "materials.yaml", key, name,
+                         f"{why}; {'alloys' if kind == 'solder' else 'known ' + kind + ' materials'}: "
+                         f"{', '.join(same)}")
 
     def process(self, name: str, file: str | Path | None = None, key: str = "process") -> Process:
         """A process by name; unknown names list the processes of this PDK."""
