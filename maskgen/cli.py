@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,19 +16,60 @@ from maskgen.errors import InputError, check_choices
 app = typer.Typer(
     name="maskgen",
     help="Photomask layouts, claim-derived DRC and pictures for wafer-bumping and WLCSP processes.",
-    no_args_is_help=True,
+    no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (default: out/).")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 PdkOpt = Annotated[str | None, typer.Option("--pdk", help="PDK name or path to a PDK folder.")]
 MaxSitesOpt = Annotated[int | None, typer.Option(
     "--max-sites", min=1, help="Accept CSV ball maps and chip pad layers with up to this many sites "
     "(default: the recipe's max_bumps/max_pads, 100,000).")]
 RecipeArg = Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")]
+
+
+def _click_help(doc: str | None) -> str:
+    """A command docstring as help text: prose paragraphs rewrapped, example blocks kept line by line."""
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    return "\n\n".join(f"\b\n{p}" if p.lstrip().startswith("Example") else p for p in paragraphs)
+
+
+def command(name: str | None = None) -> Callable[[F], F]:
+    """Register a CLI command whose help comes from its docstring (see _click_help)."""
+    def register(fn: F) -> F:
+        text = _click_help(fn.__doc__)
+        return app.command(name, help=text, short_help=text.split("\n\n")[0].replace("\n", " "))(fn)
+    return register
+
+
+def _version(value: bool) -> None:
+    """--version: print the version of maskgen and its engines, exit 0."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+        import klayout.db as kdb
+        try:
+            mine = version("maskgen")
+        except PackageNotFoundError:
+            from maskgen import __version__ as mine
+        typer.echo(f"maskgen {mine} (klayout {kdb.__version__}, gdstk {version('gdstk')}, "
+                   f"python {sys.version.split()[0]})")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Photomask layouts, claim-derived DRC and pictures for wafer-bumping and WLCSP processes."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 def _err(line: str) -> None:
@@ -78,7 +120,7 @@ def _progress() -> Callable[[str], None]:
     return lambda msg: console.print(f"[dim]... {msg}[/dim]")
 
 
-@app.command()
+@command()
 @guarded
 def build(
     recipe: RecipeArg = None,
@@ -108,7 +150,7 @@ def build(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 @guarded
 def drc(
     layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file.")],
@@ -128,6 +170,7 @@ def drc(
       maskgen drc chip.oas --process cantilever_wlcsp --json drc.json --junit drc.xml --report drc.lyrdb
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
+    from maskgen.drc.context import beside
     from maskgen.pdk import load_pdk
 
     manifest = _sibling_manifest(layout)
@@ -136,7 +179,7 @@ def drc(
     if process is not None:
         the_pdk.process(process, None, "--process")
     result = run_drc(layout, the_pdk, process=process, manifest=None, flat=flat, progress=_progress())
-    report = report or layout.with_suffix(".drc.lyrdb")
+    report = report or beside(layout, ".drc.lyrdb")
     write_reports(result, lyrdb=report, json_path=json_path, junit=junit)
     for r in result.rules:
         mark = {"pass": "ok  ", "fail": "FAIL", "n/a": "n/a "}.get(r.status, r.status)
@@ -182,21 +225,16 @@ def deck(
 
 
 def _sibling_manifest(layout: Path) -> dict | None:
-    """The build manifest beside a layout (X.gds -> X.json), if any."""
-    import json as _json
+    """The build manifest beside a layout (X.gds / X.gds.gz -> X.json, drc/context.py's one rule), if any."""
+    from maskgen.drc.context import manifest_path_for, read_manifest
     if not layout.is_file():
         raise InputError(layout, None, None, "layout file not found")
-    side = layout.with_suffix(".json")
-    if not side.is_file():
-        return None
-    try:
-        data = _json.loads(side.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(side, None, None, f"manifest is not valid JSON: {exc}") from None
-    return data if isinstance(data, dict) and "process" in data else None
+    side = manifest_path_for(layout)
+    found = read_manifest(side) if side.is_file() else None
+    return found.model_dump() if found is not None else None
 
 
-@app.command()
+@command()
 @guarded
 def masks(
     recipe: RecipeArg = None,
@@ -228,7 +266,7 @@ def masks(
         typer.echo(f"list   {folder / 'mask_list.json'}")
 
 
-@app.command()
+@command()
 @guarded
 def render(
     layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file (a build's <name>.gds or any layout).")],
@@ -273,7 +311,7 @@ def _parse_cut(text: str | None) -> tuple[float, float, float, float] | None:
     return values  # type: ignore[return-value]
 
 
-@app.command()
+@command()
 @guarded
 def xsection(
     recipe: RecipeArg = None,
@@ -310,7 +348,7 @@ def xsection(
     typer.echo(f"html   {written[-1]}")
 
 
-@app.command("view")
+@command("view")
 @guarded
 def view_(
     layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file.")],
@@ -332,7 +370,7 @@ def view_(
         typer.echo(f"opened: {line}")
 
 
-@app.command("list")
+@command("list")
 @guarded
 def list_(
     pdk: PdkOpt = None,

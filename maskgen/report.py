@@ -71,7 +71,8 @@ CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever")
 
 
 def cell_catalogue() -> list[tuple[str, str]]:
-    """(module.function, first docstring line) of every public function in maskgen.cells that returns a cell."""
+    """(module.function, first docstring sentence(s) up to the first blank line, on one line) of every public
+    function in maskgen.cells that returns a cell."""
     import importlib
     import inspect
 
@@ -83,5 +84,6 @@ def cell_catalogue() -> list[tuple[str, str]]:
                 continue
             if str(inspect.signature(fn).return_annotation).replace("'", "") != "gdstk.Cell":
                 continue
-            out.append((f"{name}.{fname}", (fn.__doc__ or "").strip().splitlines()[0]))
+            summary = inspect.cleandoc(fn.__doc__ or "").split("\n\n")[0]
+            out.append((f"{name}.{fname}", " ".join(summary.split())))
     return out

@@ -167,13 +167,23 @@ def claim_role(family: str, role: str, pdk: Pdk) -> str | None:
     return base if base in claimed else None
 
 
-def manifest_path_for(layout: Path) -> Path:
-    """The manifest that `maskgen build` writes beside a layout: X.gds / X.oas -> X.json."""
+LAYOUT_SUFFIXES = (".gds.gz", ".oas.gz", ".gdsii.gz", ".gds2.gz", ".gds", ".gds2", ".gdsii", ".oas")
+"""Layout file endings that `beside` strips to find a layout's name (the longest first)."""
+
+
+def beside(layout: Path, suffix: str) -> Path:
+    """The file `maskgen build` writes beside a layout with another ending: X.gds / X.gds.gz / X.oas + ".json"
+    -> X.json. The one rule for the manifest, .lyp and .lyrdb beside a layout."""
     name = layout.name
-    for suffix in (".gds.gz", ".oas.gz", ".gds", ".gds2", ".oas", ".gdsii"):
-        if name.lower().endswith(suffix):
-            return layout.with_name(name[: -len(suffix)] + ".json")
-    return layout.with_suffix(".json")
+    for ending in LAYOUT_SUFFIXES:
+        if name.lower().endswith(ending) and len(name) > len(ending):
+            return layout.with_name(name[: -len(ending)] + suffix)
+    return layout.with_suffix(suffix)
+
+
+def manifest_path_for(layout: Path) -> Path:
+    """The manifest that `maskgen build` writes beside a layout: X.gds / X.gds.gz / X.oas -> X.json."""
+    return beside(layout, ".json")
 
 
 def read_manifest(path: Path) -> Manifest | None:

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from maskgen.drc.context import beside
 from maskgen.errors import InputError, check_choices
 from maskgen.output import atomic, lyp_text
 from maskgen.pdk import Pdk, load_pdk
@@ -55,6 +56,13 @@ def check_layout_file(path: Path) -> None:
         raise InputError(path, None, None, "layout file not found")
     with path.open("rb") as fh:
         head = fh.read(len(_OASIS_MAGIC))
+    if head.startswith(b"\x1f\x8b"):  # gzipped (X.gds.gz): KLayout reads it; look at the layout inside
+        import gzip
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(len(_OASIS_MAGIC))
+        except (OSError, EOFError):
+            head = b""
     if not (head.startswith(_GDS_MAGIC) or head.startswith(_OASIS_MAGIC)):
         raise InputError(path, None, None, "not a GDSII or OASIS layout (unrecognised header)")
 
@@ -105,7 +113,7 @@ def _pdk_for(layout_path: Path, pdk: Pdk | None) -> Pdk:
     """The PDK given, else the one the sibling manifest names, else the default PDK."""
     if pdk is not None:
         return pdk
-    manifest = layout_path.with_suffix(".json")
+    manifest = beside(layout_path, ".json")
     if manifest.is_file():
         try:
             name = json.loads(manifest.read_text(encoding="utf-8")).get("pdk")
@@ -238,7 +246,7 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
                 raise InputError(layout, "views", v, "no cell is placed more than once: no bump cell to show")
             cells[v] = site.bump_cell
     name = layout.stem
-    lyp = layout.with_suffix(".lyp")
+    lyp = beside(layout, ".lyp")
     written = []
     with tempfile.TemporaryDirectory(prefix="maskgen-render-") as tmp:
         if not lyp.is_file():

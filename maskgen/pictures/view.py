@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from maskgen.drc.context import beside
 from maskgen.pictures.render import check_layout_file
 
 
@@ -17,23 +18,26 @@ def klayout_executable() -> str | None:
 
 def marker_database(layout: Path) -> Path | None:
     """The DRC markers beside a layout: `<name>.lyrdb` from a build, else `<name>.drc.lyrdb` from `maskgen drc`."""
-    for candidate in (layout.with_suffix(".lyrdb"), layout.with_suffix(".drc.lyrdb")):
+    for candidate in (beside(layout, ".lyrdb"), beside(layout, ".drc.lyrdb")):
         if candidate.is_file():
             return candidate
     return None
 
 
 def view_args(layout: Path, program: str = "klayout") -> list[str]:
-    """The KLayout command line: the layout, with `-l <name>.lyp` and `-m <markers>` when they exist."""
+    """The KLayout command line: `-l <name>.lyp` (when it exists), the layout, then `-m <markers>` (when they
+    exist): KLayout loads a marker database into the view of the layout before it (`-m` first would open the
+    markers in a tab of their own, empty, in KLayout 0.28 and 0.30)."""
     layout = Path(layout)
     args = [program]
-    lyp = layout.with_suffix(".lyp")
+    lyp = beside(layout, ".lyp")
     if lyp.is_file():
         args += ["-l", str(lyp)]
+    args.append(str(layout))
     markers = marker_database(layout)
     if markers is not None:
         args += ["-m", str(markers)]
-    return [*args, str(layout)]
+    return args
 
 
 def view_command(layout: Path) -> str:

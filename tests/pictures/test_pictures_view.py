@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,9 @@ def test_without_klayout_the_command_names_layout_lyp_and_markers(built, monkeyp
     if made:
         markers.write_text("<report-database/>\n")
     try:
-        assert shlex.split(view_command(gds))[3:5] == ["-m", str(markers)]
+        # the markers follow the layout: KLayout loads -m into the view of the layout before it
+        assert shlex.split(view_command(gds)) == ["klayout", "-l", str(gds.with_suffix(".lyp")), str(gds),
+                                                 "-m", str(markers)]
     finally:
         if made:
             markers.unlink()
@@ -52,3 +55,58 @@ def test_missing_or_broken_layout_is_an_input_error(tmp_path):
     bad.write_bytes(b"hello")
     with pytest.raises(InputError, match="not a GDSII or OASIS"):
         view_command(bad)
+
+
+def _fake_klayout(tmp_path, version: str):
+    """A `klayout` on PATH that answers -v like KLayout `version` and records the argv of any other call."""
+    record = tmp_path / "argv.txt"
+    fake = tmp_path / "klayout"
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = "-v" ]; then echo "KLayout {version}"; exit 0; fi\n'
+                    f'for a in "$@"; do echo "$a"; done > {record}.tmp && mv {record}.tmp {record}\n')
+    fake.chmod(0o755)
+    return fake, record
+
+
+@pytest.mark.parametrize("version", ["0.28.17", "0.30.12"])
+def test_view_opens_the_markers_on_the_layout(cli, built, monkeypatch, tmp_path, version):
+    """`maskgen view` starts KLayout with -m after the layout (0.28 / 0.30 put markers given first into an empty
+    extra tab); checked with a fake klayout recording its argv."""
+    import shutil
+    res = built("default")
+    mine = tmp_path / "build"
+    mine.mkdir()
+    gds = Path(shutil.copy(res.files["gds"], mine))
+    shutil.copy(res.files["lyp"], mine)
+    lyrdb = mine / "default.lyrdb"
+    lyrdb.write_text("<?xml version='1.0' encoding='utf-8'?>\n<report-database/>\n")
+    fake, record = _fake_klayout(tmp_path, version)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    code, out, err = cli("view", gds)
+    assert code == 0, err
+    for _ in range(250):
+        if record.exists():
+            break
+        time.sleep(0.02)
+    argv = record.read_text().splitlines()
+    assert argv == ["-l", str(gds.with_suffix(".lyp")), str(gds), "-m", str(lyrdb)]
+    assert argv.index("-m") > argv.index(str(gds))
+    assert f"opened: {fake}" in out
+
+
+def test_view_finds_lyp_and_markers_beside_a_gzipped_layout(tmp_path, monkeypatch):
+    """X.gds.gz has X.lyp and X.lyrdb beside it, by the same rule as the manifest (X.json)."""
+    import gzip
+
+    import gdstk
+    lib = gdstk.Library()
+    lib.new_cell("TOP").add(gdstk.rectangle((0, 0), (10, 10)))
+    plain = tmp_path / "x.gds"
+    lib.write_gds(str(plain))
+    packed = tmp_path / "x.gds.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    (tmp_path / "x.lyp").write_text("<layer-properties/>\n")
+    (tmp_path / "x.lyrdb").write_text("<report-database/>\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert shlex.split(view_command(packed)) == ["klayout", "-l", str(tmp_path / "x.lyp"), str(packed),
+                                                "-m", str(tmp_path / "x.lyrdb")]
