@@ -50,6 +50,7 @@ def _version(value: bool) -> None:
     """--version: print the version of maskgen and its engines, exit 0."""
     if value:
         from importlib.metadata import PackageNotFoundError, version
+
         import klayout.db as kdb
         try:
             mine = version("maskgen")
