@@ -2,7 +2,8 @@
 
 The pictures use the build's layer properties (`<name>.lyp` beside the layout, else generated from the PDK),
 so they look like the layout does in KLayout. Rendering is headless (`klayout.lay.LayoutView`), on KLayout's
-dark background, for which the `.lyp` colours (white die frame, pale reflow outline) are chosen.
+dark background; the `.lyp` colours read on KLayout's white background as well (layers.yaml keeps every colour
+at contrast >= 2.5 against both).
 """
 
 from __future__ import annotations
