@@ -152,6 +152,10 @@ class Cut:
     def describe(self) -> str:
         return (f"cut ({self.start[0]:g}, {self.start[1]:g}) - ({self.end[0]:g}, {self.end[1]:g}) um")
 
+    def as_option(self) -> str:
+        """The cut as --cut takes it: x1,y1,x2,y2."""
+        return ",".join(f"{v:g}" for v in (*self.start, *self.end))
+
     def axis_label(self) -> str:
         if self.axis in ("x", "y"):
             return f"{self.axis} along the cut (um)"
@@ -710,13 +714,33 @@ def _check_cut(cut, file: Path) -> Cut:
     return Cut.of((pts[0], pts[1]), (pts[2], pts[3]))
 
 
+def check_cut_on_die(design: Design, cut: Cut) -> None:
+    """A given cut stays within one die size of the die centre (beyond it there is nothing to section), before
+    any layout is read."""
+    w, h = design.recipe.die.size
+    for x, y in (cut.start, cut.end):
+        if abs(x) > w or abs(y) > h:
+            raise InputError(design.file, "cut", cut.as_option(),
+                             f"the point ({x:g}, {y:g}) um lies far off the die: the die spans x {-w / 2:g}.."
+                             f"{w / 2:g} um, y {-h / 2:g}..{h / 2:g} um from its centre (a cut may reach at most "
+                             f"one die size, {w:g} x {h:g} um, from it)")
+
+
 def simulate(design: Design, layout, cut: Cut | None = None) -> Section:
     """Run the design's steps along the cut through a layout (a klayout.db.Layout of this design's build)."""
     site = bump_site(layout)
     cell = site.die_cell if site else layout.top_cell().cell_index()
+    given = cut is not None
     cut = cut or default_cut(layout, design)
+    if given:
+        check_cut_on_die(design, cut)
     intervals = cut_intervals(layout, cell, cut, design.pdk)
     bumps = bumps_on_cut(layout, cell, cut, design.pdk)
+    if given and not bumps:
+        w, h = design.recipe.die.size
+        first = f"; the first bump is at ({site.origin[0]:g}, {site.origin[1]:g}) um" if site else ""
+        raise InputError(design.file, "cut", cut.as_option(), f"the cut crosses no bump; the die spans x "
+                         f"{-w / 2:g}..{w / 2:g} um, y {-h / 2:g}..{h / 2:g} um from its centre{first}")
     emu = _Emulator(design, cut, intervals, bumps)
     frames = [emu.run(rs) for rs in design.steps]
     return Section(design=design, cut=cut, intervals=intervals, bumps=bumps, frames=frames)
@@ -737,6 +761,8 @@ def section(recipe: Path, cut=None, layout: Path | None = None, pdk: str | None 
     if not recipe.is_file():
         raise InputError(recipe, None, None, "recipe file not found")
     the_cut = _check_cut(cut, recipe) if cut is not None else None
+    if the_cut is not None:
+        check_cut_on_die(prepare(recipe, pdk), the_cut)
     if layout is not None:
         design = prepare(recipe, pdk)
         ly = read_layout(Path(layout))
