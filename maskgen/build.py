@@ -42,11 +42,26 @@ def raise_site_limits(recipe: Recipe, max_sites: int) -> Recipe:
     return recipe.model_copy(update={"die": die.model_copy(update=update)}) if update else recipe
 
 
-def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int | None = None) -> Design:
+def raise_grid_limit(recipe: Recipe, max_grid_cells: int) -> Recipe:
+    """The recipe accepting a fan-out routing grid of up to max_grid_cells nodes (the CLI's --max-grid-cells)."""
+    die = recipe.die
+    if die.pads is None:
+        return recipe
+    routing = die.fan_out
+    if routing.max_grid_cells >= max_grid_cells:
+        return recipe
+    routing = routing.model_copy(update={"max_grid_cells": max_grid_cells})
+    return recipe.model_copy(update={"die": die.model_copy(update={"routing": routing})})
+
+
+def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int | None = None,
+            max_grid_cells: int | None = None) -> Design:
     """Load and validate a recipe and its PDK into a design (nothing is written)."""
     recipe = load_recipe(recipe_path)
     if max_sites is not None:
         recipe = raise_site_limits(recipe, max_sites)
+    if max_grid_cells is not None:
+        recipe = raise_grid_limit(recipe, max_grid_cells)
     try:
         pdk = load_pdk(pdk_override or recipe.pdk)
     except InputError as exc:
@@ -59,10 +74,10 @@ def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int |
 
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
           run_drc: bool = True, progress: Callable[[str], None] | None = None,
-          max_sites: int | None = None) -> BuildResult:
+          max_sites: int | None = None, max_grid_cells: int | None = None) -> BuildResult:
     """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb."""
     say = progress or (lambda _msg: None)
-    design = prepare(recipe_path, pdk_override, max_sites)
+    design = prepare(recipe_path, pdk_override, max_sites, max_grid_cells)
     name = design.recipe.name
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)

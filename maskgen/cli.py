@@ -29,6 +29,9 @@ PdkOpt = Annotated[str | None, typer.Option("--pdk", help="PDK name or path to a
 MaxSitesOpt = Annotated[int | None, typer.Option(
     "--max-sites", min=1, help="Accept CSV ball maps and chip pad layers with up to this many sites "
     "(default: the recipe's max_bumps/max_pads, 100,000).")]
+MaxGridOpt = Annotated[int | None, typer.Option(
+    "--max-grid-cells", min=1, help="Accept a fan-out routing grid of up to this many nodes "
+    "(default: the recipe's die.routing.max_grid_cells, 4,000,000).")]
 RecipeArg = Annotated[Path | None, typer.Argument(help="Recipe YAML or template name; default: the default template.")]
 
 
@@ -131,6 +134,7 @@ def build(
     no_drc: Annotated[bool, typer.Option("--no-drc", help="Skip the DRC run at the end.")] = False,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Exit 0 even if DRC finds violations.")] = False,
     max_sites: MaxSitesOpt = None,
+    max_grid_cells: MaxGridOpt = None,
 ) -> None:
     """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON and DRC markers.
 
@@ -143,7 +147,7 @@ def build(
     from maskgen.report import summary_table
 
     result = do_build(_recipe_path(recipe), out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(),
-                      max_sites=max_sites)
+                      max_sites=max_sites, max_grid_cells=max_grid_cells)
     typer.echo(summary_table(result))
     for kind, path in result.files.items():
         typer.echo(f"{kind:6s} {path}")

@@ -164,6 +164,16 @@ def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str
     """Read a ball map (or pad list) CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
     if not path.is_file():
         raise InputError(path, None, None, f"{what} file not found")
+    try:
+        return _read_csv_rows(path, max_bumps, what, item, limit)
+    except csv.Error as exc:
+        raise InputError(path, None, None, f"malformed {what} CSV: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, f"{what} is not a UTF-8 text CSV file") from None
+
+
+def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str) -> list[Site]:
+    """The rows of a ball map / pad list CSV, the size limit checked row by row while reading."""
     out: list[Site] = []
     names: set[str] = set()
     with path.open(newline="", encoding="utf-8") as fh:
