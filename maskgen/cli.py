@@ -90,6 +90,10 @@ def guarded(fn: F) -> F:
         except InputError as exc:
             _err(exc.line())
             raise typer.Exit(2) from None
+        except OSError as exc:  # the disk or the file system refused (permission, full disk, name too long)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _err(f"{where}{exc.strerror or exc}"[:300])
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             _err("interrupted; no output was left half-written")
             raise typer.Exit(130) from None

@@ -86,6 +86,14 @@ def input_error_from(
     if kind == "union_tag_invalid":
         return InputError(path, _key(prefix, [*names, str(ctx.get("discriminator", "kind")).strip("'")]),
                           ctx.get("tag"), f"allowed: {_tags(ctx)}")
+    if kind == "union_tag_not_found" and isinstance(value, dict):
+        members = _models_in(_annotation_at(model, raw_loc)) if model else []
+        known = list(dict.fromkeys(f for m in members for f in m.model_fields))
+        unknown = [k for k in value if k not in known]
+        if unknown and known:
+            close = difflib.get_close_matches(str(unknown[0]), known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"allowed keys: {', '.join(known)}"
+            return InputError(path, _key(prefix, [*names, str(unknown[0])]), None, f"unknown key; {hint}")
     if kind == "union_tag_not_found":
         return InputError(path, _key(prefix, [*names, str(ctx.get("discriminator", "kind")).strip("'")]),
                           None, "required key is missing (it says which kind of map this is)")
@@ -203,6 +211,22 @@ def _user_loc(model: type[BaseModel], loc: list[Any]) -> tuple[list[str], Any]:
             names.append(part)
             current = None
     return names, current
+
+
+def _annotation_at(model: type[BaseModel], loc: list[Any]) -> Any:
+    """The annotation of the field at loc (tags skipped)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or _is_tag(part):
+            continue
+        cls = _model_of(current, str(part))
+        if cls is not None and part in cls.model_fields:
+            current = cls.model_fields[part].annotation
+        elif _tag_model(current, str(part)) is not None:
+            current = _tag_model(current, str(part))
+        else:
+            return None
+    return current
 
 
 def _tag_model(annotation: Any, tag: str) -> type[BaseModel] | None:

@@ -216,6 +216,9 @@ def _check_stack(recipe: Recipe, pdk: Pdk, file: Path) -> None:
             _need(file, f"two_step.openings[{i}]", ops[i], ops[i - 1] + 2 * (step + tol),
                   f"SM{i + 1} must enclose SM{i} ({ops[i - 1]:g}) by SM.NEST {step:g} a side (002:c1, c15, c20)")
         if recipe.two_step.rdl:
+            if tuple(recipe.two_step.rdl.pad_offset) == (0.0, 0.0):
+                raise InputError(file, "two_step.rdl.pad_offset", [0, 0], "the pad is under the bump, so there "
+                                 "is nothing to redistribute: move the pad or leave out two_step.rdl")
             _check_rdl(file, "two_step.rdl", recipe.two_step.rdl.line_width, recipe.two_step.rdl.land_diameter,
                        st.ubm_diameter, pdk)
     if recipe.cantilever:
@@ -231,6 +234,11 @@ def _check_stack(recipe: Recipe, pdk: Pdk, file: Path) -> None:
         if cv.protection_opening >= st.ubm_diameter:
             raise InputError(file, "cantilever.protection_opening", cv.protection_opening,
                              f"must be smaller than the UBM ({st.ubm_diameter:g} um) that covers it")
+        from maskgen.cells.cantilever import cantilever_error, cantilever_plan, check_rules
+        try:
+            check_rules(pdk, st, cv, cantilever_plan(st, cv), ball)
+        except ValueError as exc:
+            raise cantilever_error(file, exc) from None
 
 
 def _check_rdl(file: Path, key: str, width: float, land: float, ubm: float, pdk: Pdk) -> None:

@@ -37,7 +37,11 @@ def check_files(recipe: Recipe, file: Path) -> None:
         if name is None:
             continue
         resolved = Path(name) if Path(name).is_absolute() else base / name
-        if not resolved.is_file():
+        try:
+            found = resolved.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
+            raise InputError(file, f"{key}.file", name, "not a usable file name (too long, or a NUL byte)") from None
+        if not found:
             what = "chip layout" if getattr(part, "kind", "") == "gds" else "CSV file"
             raise InputError(file, f"{key}.file", name, f"{what} not found at {resolved.resolve()} (a relative "
                              "path is taken from the recipe's folder)")

@@ -221,6 +221,12 @@ def pdk_names() -> list[str]:
 def resolve_pdk_path(name_or_path: str) -> Path:
     """A PDK name (shipped) or a path to a PDK folder of the user's own."""
     candidate = Path(name_or_path)
+    try:
+        candidate.is_dir()
+        (data_root() / "pdk" / name_or_path).exists()
+    except (OSError, ValueError):  # a name too long for a path, or with a NUL byte
+        raise InputError(None, "pdk", name_or_path, f"unknown PDK; known: {', '.join(pdk_names())} "
+                         "or a path to a PDK folder") from None
     if candidate.is_dir() and (candidate / "layers.yaml").is_file():
         return candidate.resolve()
     shipped = data_root() / "pdk" / name_or_path

@@ -23,8 +23,11 @@ def bump_cell(b: Builder, design: Design, land: float | None = None) -> gdstk.Ce
     parts: list[gdstk.Cell] = []
     kind = r.process
     if r.cantilever is not None:
-        from maskgen.cells.cantilever import cantilever_bump
-        return cantilever_bump(b, st, r.cantilever, r.solder.ball_diameter, fig.reflow_width)
+        from maskgen.cells.cantilever import cantilever_bump, cantilever_error
+        try:
+            return cantilever_bump(b, st, r.cantilever, r.solder.ball_diameter, fig.reflow_width)
+        except ValueError as exc:
+            raise cantilever_error(design.file, exc) from None
     extra: list[gdstk.Polygon] = []
     pad_at = (0.0, 0.0)
     if r.two_step is not None and r.two_step.rdl is not None:

@@ -29,6 +29,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import gdstk
@@ -37,6 +38,7 @@ import numpy as np
 from maskgen.cells import common
 from maskgen.cells.base import Builder
 from maskgen.cells.rdl import rdl_line, route_points
+from maskgen.errors import InputError
 from maskgen.geometry import circle_points, circle_vertex_count
 from maskgen.pdk import Pdk
 from maskgen.recipe import BumpStack, Cantilever
@@ -202,6 +204,21 @@ def beam_angles(line_angle: float, count: int) -> tuple[int, ...]:
     if count > len(candidates) - 1:
         raise ValueError(f"cantilever: at most {len(candidates) - 1} support beams 111 fit around the land")
     return max(itertools.combinations(candidates, count), key=score)
+
+
+_KEYS = ("support_beams.width", "support_beams.overhang", "support_beams", "pad_offset", "line_width",
+         "land_diameter", "protection_opening", "sacrificial_diameter", "elastic_diameter", "slot_width",
+         "clearance", "embodiment")
+"""Keys of the cantilever block, most specific first, as a geometry message names them."""
+
+
+def cantilever_error(file: Path, exc: ValueError) -> InputError:
+    """A cantilever geometry that cannot be drawn as one input error naming the cantilever key it is about."""
+    text = str(exc)
+    key = next((k for k in _KEYS if k in text or k.replace("_", " ") in text), None)
+    if key is None and "beams" in text:
+        key = "support_beams.count"
+    return InputError(file, f"cantilever.{key}" if key else "cantilever", None, text)
 
 
 def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diameter: float, reflow_width: float,
