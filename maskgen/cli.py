@@ -205,7 +205,7 @@ def drc(
     raise typer.Exit(drc_exit_code(result))
 
 
-@app.command()
+@command()
 @guarded
 def deck(
     pdk: PdkOpt = None,

@@ -270,7 +270,7 @@ def test_bare_maskgen_prints_help_and_exits_0():
     assert res.stdout.startswith("Usage: ") and "build" in res.stdout and "--version" in res.stdout
 
 
-@pytest.mark.parametrize("command", ["build", "drc", "masks", "render", "xsection", "view", "list"])
+@pytest.mark.parametrize("command", ["build", "drc", "masks", "render", "xsection", "view", "list", "deck"])
 def test_help_has_no_type_placeholders_for_flags_nor_double_defaults(cli, command):
     code, out, _ = cli(command, "--help")
     assert code == 0
