@@ -111,6 +111,8 @@ def input_error_from(
         return InputError(path, key, value, words + unit)
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    if isinstance(value, dict):  # a check across a block's keys: the message names them, the block is not echoed
+        value = None
     return InputError(path, key, value, msg)
 
 

@@ -165,14 +165,15 @@ def test_at_least_300_mutations_from_every_template():
 
 
 def _named(line: str, path, how: str, data) -> bool:
-    """The error line names the mutated key (the misspelt one for a misspelling), or, for a value the schema
-    accepts but the design refuses, another key of the recipe that the value conflicts with."""
+    """The error line names the mutated key (the misspelt one for a misspelling); for a deleted optional key,
+    the key or block whose check now fails may be named instead (stair: `fill: plate needs plated_height`;
+    two_step.rdl gone: `materials.rdl` has no RDL step to fill)."""
     key = _dotted(path)
     if how == "misspell":
         return _dotted((*path[:-1], _misspell(path[-1]))) in line
     if key in line:
         return True
-    if how == "wrong_type":
+    if how != "delete":
         return False
     recipe_keys = {_dotted(p) for p, _ in _paths(data)} | {"die.bump_map.max_bumps", "wafer.max_dies",
                                                            "die.routing.max_grid_cells", "die.bump_map.file"}
