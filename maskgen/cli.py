@@ -27,8 +27,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder.")]
 PdkOpt = Annotated[str | None, typer.Option("--pdk", help="PDK name or path to a PDK folder.")]
 MaxSitesOpt = Annotated[int | None, typer.Option(
-    "--max-sites", min=1, help="Accept CSV ball maps and chip pad layers with up to this many sites "
-    "(default: the recipe's max_bumps/max_pads, 100,000).")]
+    "--max-sites", min=1, help="Accept bump maps (grid, staggered, ring, CSV) and chip pad layers with up to "
+    "this many sites (default: the recipe's max_bumps/max_pads, 100,000).")]
 MaxGridOpt = Annotated[int | None, typer.Option(
     "--max-grid-cells", min=1, help="Accept a fan-out routing grid of up to this many nodes "
     "(default: the recipe's die.routing.max_grid_cells, 4,000,000).")]
