@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import time
 from pathlib import Path
 
@@ -110,3 +111,34 @@ def test_view_finds_lyp_and_markers_beside_a_gzipped_layout(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert shlex.split(view_command(packed)) == ["klayout", "-l", str(tmp_path / "x.lyp"), str(packed),
                                                 "-m", str(tmp_path / "x.lyrdb")]
+
+
+PROBE = """
+import pya
+mw = pya.Application.instance().main_window()
+for i in range(mw.views()):
+    v = mw.view(i)
+    print("view", v.cellviews(), v.num_rdbs())
+"""
+
+
+@pytest.mark.skipif(shutil.which("klayout") is None, reason="needs the KLayout program (CI installs it)")
+def test_installed_klayout_opens_the_markers_on_the_layout_view(tmp_path):
+    """The command `maskgen view` builds, run by the installed KLayout (hidden views, offscreen): one view
+    holding the layout and the marker database. The old order (-m before the layout) gave two views, the
+    markers in one without a layout (measured with KLayout 0.28.5)."""
+    import subprocess
+
+    from maskgen.build import build
+    from maskgen.pictures.view import view_args
+    res = build(Path(__file__).resolve().parents[2] / "templates" / "default.yaml", tmp_path)
+    gds = res.files["gds"]
+    args = view_args(gds, shutil.which("klayout"))
+    assert args[1:] == ["-l", str(gds.with_suffix(".lyp")), str(gds), "-m", str(res.files["lyrdb"])]
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    out = subprocess.run([args[0], "-z", "-nc", "-rx", *args[1:], "-r", str(probe)], capture_output=True,
+                         text=True, timeout=120, env=env)
+    views = [line.split()[1:] for line in out.stdout.splitlines() if line.startswith("view ")]
+    assert views == [["1", "1"]], out.stdout + out.stderr
