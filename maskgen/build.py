@@ -89,8 +89,13 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         say("stepping dies onto the wafer")
         w = build_wafer(b, design.recipe.wafer, die.cell, design.recipe.die.size, name, design.file)
         extra["wafer"] = {"cell": w.cell.name, "diameter_mm": design.recipe.wafer.diameter,
-                          "die_step": list(w.step), "die_count": w.die_count, "rows": len(w.rows),
-                          "bump_count": w.die_count * die.bump_count}
+                          "die_step": list(w.step), "die_count": w.die_count, "rows": len({y for _, y, _ in w.rows}),
+                          "arrays": len(w.rows),
+                          "bump_count": w.die_count * die.bump_count, "die_grid_offset": list(w.offset),
+                          "whole_dies": sum(s.whole for s in w.sites),
+                          "partial_dies": design.recipe.wafer.partial_dies}
+        if w.count_at_zero is not None:
+            extra["wafer"]["die_count_centred"] = w.count_at_zero
     out_dir = out / name
     files = {"gds": out_dir / f"{name}.gds", "lyp": out_dir / f"{name}.lyp", "json": out_dir / f"{name}.json"}
     if oasis:

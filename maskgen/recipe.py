@@ -298,6 +298,17 @@ class Wafer(_Strict):
     die_step: UmXY | None = None
     partial_dies: Literal["exclude", "include"] = "exclude"
     max_dies: Annotated[int, Field(ge=1)] = MAX_DIES
+    die_grid_offset: tuple[float, float] | Literal["auto"] = Field(
+        default=(0.0, 0.0), description="um shift of the die grid from the wafer centre, or auto (most whole dies)")
+    bad_dies: str | None = Field(default=None, description="file of known bad dies (column,row) to skip in ball "
+                                                           "placement (CSV or SINF)")
+
+    @field_validator("die_grid_offset")
+    @classmethod
+    def _offset_finite(cls, value: object) -> object:
+        if isinstance(value, tuple) and not all(abs(v) < 1e6 for v in value):
+            raise ValueError("die_grid_offset must be [x, y] in um within +-1e6, or auto")
+        return value
 
 
 class Recipe(_Strict):

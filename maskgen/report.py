@@ -37,6 +37,10 @@ def summary_table(result: Any) -> str:
         rows.append(f"wafer: {w['diameter_mm']} mm, {r['edge_exclusion']:g} mm edge exclusion, {r['orientation']}, "
                     f"die step {w['die_step'][0]:g} x {w['die_step'][1]:g} um, {r['partial_dies']} partial dies: "
                     f"{w['die_count']} dies in {w['rows']} rows, {w['bump_count']:,} bumps")
+        if "die_count_centred" in w:
+            ox, oy = w["die_grid_offset"]
+            rows.append(f"die_grid_offset auto: {w['die_count_centred']} dies with the grid centred -> "
+                        f"{w['die_count']} dies at offset [{ox:g}, {oy:g}] um")
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
         rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")

@@ -1,29 +1,54 @@
-"""A wafer: die sites inside the edge exclusion, placed row by row as array references, and its outline."""
+"""A wafer: die sites inside the edge exclusion (circle, notch and flat), placed as array references, and its outline.
+
+The usable area is the wafer outline (circle less the notch or the primary flat) eroded by the edge exclusion,
+so the exclusion follows the flat and the notch as well as the round edge. A die site is whole when its die
+rectangle lies inside the usable area; the test is done in database units on the very polygon that is written
+to the WAFER layer, so placement and the WAFER.EXCLUSION rule of the DRC see the same boundary.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gdstk
+import klayout.db as kdb
 import numpy as np
 
 from maskgen.cells.base import Builder
 from maskgen.errors import InputError
-from maskgen.geometry import circle_points
+from maskgen.geometry import circle_points, snap
 from maskgen.recipe import Wafer
 
 NOTCH_DEPTH = 1000.0   # um, SEMI notch depth about 1 mm
 FLAT_LENGTH = {100: 32_500.0, 150: 57_500.0, 200: 57_500.0, 300: 57_500.0}  # um, SEMI primary flat
+MIN_RING = 1.0         # um: with no edge exclusion the WAFER ring is still drawn this wide (dies keep 1 um off)
+DBU = 0.001            # um, the layouts' database unit
+GRID = 0.005           # um, the manufacturing grid the outline is snapped to
+AUTO_STEPS = 8         # die_grid_offset: auto tries AUTO_STEPS x AUTO_STEPS offsets over one die step
+
+
+@dataclass
+class DieSite:
+    """One die site of the wafer map: its column/row index, centre (um) and whether it is whole."""
+
+    col: int
+    row: int
+    x: float
+    y: float
+    whole: bool = True
 
 
 @dataclass
 class WaferLayout:
-    """The wafer cell, the die step and the rows of dies placed."""
+    """The wafer cell, the die step, the rows of dies placed and the wafer map."""
 
     cell: gdstk.Cell
     step: tuple[float, float]
-    rows: list[tuple[float, float, int]]   # (x of first die, y, dies in the row)
+    rows: list[tuple[float, float, int]]   # runs of dies: (x of first die, y, dies in the run)
+    offset: tuple[float, float] = (0.0, 0.0)
+    count_at_zero: int | None = None       # whole dies with the grid centred, when the offset was chosen (auto)
+    sites: list[DieSite] = field(default_factory=list)
 
     @property
     def die_count(self) -> int:
@@ -31,46 +56,146 @@ class WaferLayout:
         return sum(n for _, _, n in self.rows)
 
 
-def die_rows(wafer: Wafer, die_size: tuple[float, float],
-             file: object = None) -> tuple[tuple[float, float], list[tuple[float, float, int]]]:
-    """Rows of dies inside the usable radius: whole dies only ("exclude") or any die touching it ("include")."""
+def wafer_edge(wafer: Wafer) -> np.ndarray:
+    """The wafer outline (um): the circle less the notch or the primary flat, snapped to the grid."""
+    r = wafer.diameter * 500.0
+    edge = gdstk.Polygon(circle_points(2 * r, 1.0))
+    if wafer.orientation == "notch":
+        cut = gdstk.Polygon([(-NOTCH_DEPTH, -r - 10), (NOTCH_DEPTH, -r - 10), (0, -r + NOTCH_DEPTH)])
+    else:
+        cut = gdstk.rectangle((-r - 10, -r - 10), (r + 10, flat_y(wafer)))
+    (outline,) = gdstk.boolean(edge, cut, "not", precision=DBU)
+    return snap(outline.points, GRID)
+
+
+def flat_y(wafer: Wafer) -> float:
+    """y of the primary flat (um, wafer centre at 0): -sqrt(r^2 - (L/2)^2)."""
+    r = wafer.diameter * 500.0
+    return -math.sqrt(r**2 - (FLAT_LENGTH[wafer.diameter] / 2) ** 2)
+
+
+def usable_area(wafer: Wafer) -> np.ndarray:
+    """The area whole dies must stay in (um): the outline eroded by the edge exclusion (at least MIN_RING)."""
+    inset = max(wafer.edge_exclusion * 1000.0, MIN_RING)
+    (inner,) = gdstk.offset(gdstk.Polygon(wafer_edge(wafer)), -inset, join="round", tolerance=1.0, precision=DBU)
+    return snap(inner.points, GRID)
+
+
+def _kpoly(points: np.ndarray) -> kdb.Polygon:
+    """um points as a klayout polygon in database units."""
+    return kdb.Polygon([kdb.Point(round(x / DBU), round(y / DBU)) for x, y in points])
+
+
+def die_step(wafer: Wafer, die_size: tuple[float, float], file: object = None) -> tuple[float, float]:
+    """The die step: wafer.die_step, else die size plus scribe (checked to hold the die)."""
     sx, sy = wafer.die_step or (die_size[0] + wafer.scribe, die_size[1] + wafer.scribe)
     if sx < die_size[0] or sy < die_size[1]:
         raise InputError(file, "wafer.die_step", [sx, sy], f"must be at least the die size {list(die_size)}")
-    radius = wafer.diameter * 500.0 - wafer.edge_exclusion * 1000.0
-    w, h = die_size
-    whole = wafer.partial_dies == "exclude"
-    rows = []
-    ny = int(radius // sy) + 1
-    for j in range(-ny, ny + 1):
-        y = j * sy
-        y_test = abs(y) + h / 2 if whole else max(0.0, abs(y) - h / 2)
-        if y_test >= radius:
-            continue
-        half = math.sqrt(radius**2 - y_test**2)
-        limit = half - w / 2 if whole else half + w / 2 - 1e-6
-        if limit < 0:
-            continue
-        n = int(limit // sx)
-        rows.append((-n * sx, y, 2 * n + 1))
-    return (sx, sy), rows
+    return sx, sy
+
+
+def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, float],
+            offset: tuple[float, float], usable: kdb.Region) -> list[DieSite]:
+    """Die sites placed at this grid offset: whole dies inside the usable area; with partial_dies: include also
+    the dies that overlap it (marked not whole).
+
+    Sites far from the boundary are decided with circle arithmetic; only those near the usable boundary (within
+    a few um of the circle, near the flat or the notch) are tested against the usable polygon with klayout.
+    """
+    r = wafer.diameter * 500.0
+    inset = max(wafer.edge_exclusion * 1000.0, MIN_RING)
+    ru = r - inset                                     # usable polygon lies between ru - 1 (chords) and ru
+    (sx, sy), (w, h) = step, die_size
+    nx, ny = int((r + w) // sx) + 2, int((r + h) // sy) + 2
+    ii, jj = np.meshgrid(np.arange(-nx, nx + 1), np.arange(-ny, ny + 1))
+    ii, jj = ii.ravel(), jj.ravel()
+    x, y = offset[0] + ii * sx, offset[1] + jj * sy
+    far = np.hypot(np.abs(x) + w / 2, np.abs(y) + h / 2)          # farthest corner from the centre
+    near = np.hypot(np.maximum(np.abs(x) - w / 2, 0), np.maximum(np.abs(y) - h / 2, 0))  # nearest point
+    margin = 3.0                                                   # um: chords (1) + grid rounding + offset tolerance
+    sure_in = far <= ru - 1.0 - margin
+    if wafer.orientation == "flat":
+        sure_in &= y - h / 2 >= flat_y(wafer) + inset + margin
+    else:
+        reach = NOTCH_DEPTH + inset + margin
+        sure_in &= ~((np.abs(x) - w / 2 < reach) & (y - h / 2 < -r + reach))
+    sure_out = (far > ru + margin) if wafer.partial_dies == "exclude" else (near > ru + margin)
+    whole = sure_in.copy()
+    partial = np.zeros_like(whole)
+    doubt = np.flatnonzero(~sure_in & ~sure_out)
+    if doubt.size:
+        boxes = kdb.Region()
+        boxes.merged_semantics = False
+        index = {}
+        for k in doubt:
+            box = kdb.Box(round((x[k] - w / 2) / DBU), round((y[k] - h / 2) / DBU),
+                          round((x[k] + w / 2) / DBU), round((y[k] + h / 2) / DBU))
+            boxes.insert(box)
+            index[(box.left, box.bottom)] = k
+        for p in boxes.inside(usable).each():
+            whole[index[_corner(p)]] = True
+        if wafer.partial_dies == "include":
+            for p in boxes.overlapping(usable).each():
+                k = index[_corner(p)]
+                partial[k] = not whole[k]
+    keep = np.flatnonzero(whole | partial)
+    return [DieSite(int(ii[k]), int(jj[k]), float(x[k]), float(y[k]), bool(whole[k])) for k in keep]
+
+
+def _corner(p: kdb.Polygon) -> tuple[int, int]:
+    """Lower-left corner of a polygon's bounding box (dbu)."""
+    box = p.bbox()
+    return box.left, box.bottom
+
+
+def die_sites(wafer: Wafer, die_size: tuple[float, float], file: object = None
+              ) -> tuple[tuple[float, float], tuple[float, float], list[DieSite], int | None]:
+    """Die step, grid offset, the placed die sites and (for die_grid_offset: auto) the count with no offset."""
+    step = die_step(wafer, die_size, file)
+    usable = kdb.Region(_kpoly(usable_area(wafer)))
+    if wafer.die_grid_offset != "auto":
+        offset = (float(wafer.die_grid_offset[0]), float(wafer.die_grid_offset[1]))
+        return step, offset, _placed(wafer, die_size, step, offset, usable), None
+    zero = _placed(wafer, die_size, step, (0.0, 0.0), usable)
+    best, best_offset = zero, (0.0, 0.0)
+    for a in range(AUTO_STEPS):
+        for c in range(AUTO_STEPS):
+            if a == c == 0:
+                continue
+            off = (float(snap(np.array(a * step[0] / AUTO_STEPS), GRID)),
+                   float(snap(np.array(c * step[1] / AUTO_STEPS), GRID)))
+            placed = _placed(wafer, die_size, step, off, usable)
+            if len(placed) > len(best):
+                best, best_offset = placed, off
+    return step, best_offset, best, len(zero)
+
+
+def _runs(sites: list[DieSite]) -> list[tuple[float, float, int]]:
+    """Sites grouped into runs of neighbouring columns in one row: (x of first die, y, dies in the run)."""
+    runs: list[tuple[float, float, int]] = []
+    last: tuple[int, int] | None = None
+    for s in sorted(sites, key=lambda s: (s.row, s.col)):
+        if last is not None and last == (s.row, s.col - 1):
+            x, y, n = runs[-1]
+            runs[-1] = (x, y, n + 1)
+        else:
+            runs.append((s.x, s.y, 1))
+        last = (s.row, s.col)
+    return runs
+
+
+def die_rows(wafer: Wafer, die_size: tuple[float, float],
+             file: object = None) -> tuple[tuple[float, float], list[tuple[float, float, int]]]:
+    """Runs of dies inside the usable area: whole dies only ("exclude") or any die overlapping it ("include")."""
+    step, _, sites, _ = die_sites(wafer, die_size, file)
+    return step, _runs(sites)
 
 
 def wafer_outline(b: Builder, wafer: Wafer) -> gdstk.Cell:
-    """WAFER reference layer: the wafer edge with notch or flat, and the edge-exclusion ring."""
-    r = wafer.diameter * 500.0
-
+    """WAFER reference layer: the wafer edge with notch or flat, less the usable area (the edge-exclusion ring)."""
     def draw(c: gdstk.Cell) -> None:
-        edge = gdstk.Polygon(circle_points(2 * r, 1.0))
-        if wafer.orientation == "notch":
-            cut = gdstk.Polygon([(-NOTCH_DEPTH, -r - 10), (NOTCH_DEPTH, -r - 10), (0, -r + NOTCH_DEPTH)])
-        else:
-            half = FLAT_LENGTH[wafer.diameter] / 2
-            depth = r - math.sqrt(r**2 - half**2)
-            cut = gdstk.rectangle((-r - 10, -r - 10), (r + 10, -r + depth))
-        outline = gdstk.boolean(edge, cut, "not")
-        inner = gdstk.Polygon(circle_points(2 * (r - wafer.edge_exclusion * 1000.0), 1.0))
-        ring = gdstk.boolean(outline, inner, "not")
+        ring = gdstk.boolean(gdstk.Polygon(wafer_edge(wafer)), gdstk.Polygon(usable_area(wafer)), "not",
+                             precision=DBU)
         for p in ring:
             c.add(b.polygon(np.asarray(p.points), "WAFER"))
     return b.cell(b.name("wafer_outline", wafer.diameter, wafer.edge_exclusion, wafer.orientation), draw)
@@ -78,8 +203,9 @@ def wafer_outline(b: Builder, wafer: Wafer) -> gdstk.Cell:
 
 def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float, float], name: str,
                 file: object = None) -> WaferLayout:
-    """The wafer top cell: one array reference per row of dies, plus the outline."""
-    step, rows = die_rows(wafer, die_size, file)
+    """The wafer top cell: one array reference per run of neighbouring dies in a row, plus the outline."""
+    step, offset, sites, at_zero = die_sites(wafer, die_size, file)
+    rows = _runs(sites)
     cell = gdstk.Cell(f"{name}_wafer")
     cell.add(b.ref(wafer_outline(b, wafer)))
     for x, y, n in rows:
@@ -88,4 +214,4 @@ def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float
         else:
             cell.add(b.ref(die, (x, y), columns=n, rows=1, spacing=(step[0], step[1])))
     b.lib.add(cell)
-    return WaferLayout(cell=cell, step=step, rows=rows)
+    return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)

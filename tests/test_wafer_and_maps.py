@@ -110,12 +110,14 @@ def test_staggered_and_ring_maps(tmp_path, read_gds):
 def test_300mm_wafer_template(tmp_path, read_gds):
     res = build(TEMPLATES / "wafer_300mm.yaml", tmp_path)
     w = res.manifest["wafer"]
-    assert w["die_count"] == 597 and w["bump_count"] == 597 * 361
+    # 597 whole dies in the 147 mm circle, less the centre die of the bottom row (y -146.4 mm), which the
+    # 1 mm notch plus 3 mm exclusion (to y -146.0 mm) cuts
+    assert w["die_count"] == 596 and w["bump_count"] == 596 * 361
     gds = read_gds(res.files["gds"])
     assert gds.top.name == "wafer_300mm_wafer"
     # dies are placed row by row: one array reference per row, not one reference per die
-    assert gds.top.child_instances() == w["rows"] + 1
-    assert gds.region("DIE").count() == 597
+    assert gds.top.child_instances() == w["arrays"] + 1
+    assert gds.region("DIE").count() == 596
     # every die lies inside the edge exclusion ring (radius 147 mm)
     r = 147_000 / gds.dbu
     for p in gds.region("DIE").each():
@@ -138,4 +140,48 @@ def test_build_reports_the_die_count(cli, tmp_path):
     code, out, err = cli("build", "wafer_300mm", "--out", tmp_path, "--no-drc")
     assert code == 0, err
     assert ("wafer: 300 mm, 3 mm edge exclusion, notch, die step 10100 x 10100 um, exclude partial dies: "
-            "597 dies in 29 rows, 215,517 bumps") in out
+            "596 dies in 28 rows, 215,156 bumps") in out
+
+
+def _flat_200(tmp_path, **wafer):
+    data = yaml.safe_load((TEMPLATES / "wafer_200mm_flat.yaml").read_text())
+    data["wafer"].update(wafer)
+    path = tmp_path / "flat.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_flat_wafer_keeps_dies_off_the_flat(tmp_path, read_gds):
+    """Issue 12: 245 dies with the bottom one at y -95.9..-85.9 mm below the flat (-95.78 mm); now every die
+    keeps the 3 mm exclusion from the flat and the edge, read back from the GDS."""
+    res = build(_flat_200(tmp_path, die_grid_offset=[0, 0]), tmp_path)
+    gds = read_gds(res.files["gds"])
+    dies = [p.bbox() for p in gds.region("DIE").each()]
+    assert len(dies) == res.manifest["wafer"]["die_count"] == 244
+    flat = -math.sqrt(100_000**2 - 28_750**2)
+    assert min(b.bottom for b in dies) * gds.dbu >= flat + 3000
+    # the lowest row now sits one step up: row -8 at y -80.8 mm, dies -85.8..-75.8 mm (step 10.1 mm)
+    assert round(min(b.bottom for b in dies) * gds.dbu, 3) == -85_800
+    for b in dies:
+        for x, y in ((b.left, b.bottom), (b.right, b.top), (b.left, b.top), (b.right, b.bottom)):
+            assert math.hypot(x, y) * gds.dbu <= 97_000
+    assert res.drc.clean and res.drc.rule("WAFER.EXCLUSION").status == "pass"
+
+
+def test_die_grid_offset_auto_keeps_more_whole_dies(cli, tmp_path, read_gds):
+    code, out, err = cli("build", "wafer_200mm_flat", "--out", tmp_path)
+    assert code == 0, err
+    assert "die_grid_offset auto: 244 dies with the grid centred -> 256 dies at offset [3787.5, 5050] um" in out
+    gds = read_gds(tmp_path / "wafer_200mm_flat" / "wafer_200mm_flat.gds")
+    dies = [p.bbox() for p in gds.region("DIE").each()]
+    assert len(dies) == 256
+    centres = {(round(b.center().x * gds.dbu, 3), round(b.center().y * gds.dbu, 3)) for b in dies}
+    # every centre on the shifted grid: offset + k x 10.1 mm
+    assert all(((x - 3787.5) / 10_100).is_integer() and ((y - 5050) / 10_100).is_integer() for x, y in centres)
+    flat = -math.sqrt(100_000**2 - 28_750**2)
+    assert min(b.bottom for b in dies) * gds.dbu >= flat + 3000
+
+
+def test_die_grid_offset_is_checked(cli, tmp_path):
+    code, _, err = cli("build", _flat_200(tmp_path, die_grid_offset="middle"), "--out", tmp_path / "o")
+    assert code == 2 and "die_grid_offset" in err and len(err.strip().splitlines()) == 1

@@ -385,3 +385,27 @@ def _material_claimed(run: Run, rule: Rule) -> list[Markers]:
         choices.append((choice.role, choice.material, role, entry.allowed if entry else None,
                         entry.claim if entry else None, choice.material in run.pdk.materials.materials))
     return checks.claimed_materials(choices)
+
+
+# ----------------------------------------------------------------------------- wafer
+@checks_rule("WAFER.EXCLUSION")
+def _wafer_exclusion(run: Run, rule: Rule) -> list[Markers]:
+    """Every die (DIE) lies inside the wafer's usable area: the hole of the WAFER edge-exclusion ring, which follows
+    the round edge, the notch and the flat."""
+    run.need("WAFER", "DIE")
+    ctx = run.process
+    placed = getattr(ctx.manifest, "wafer", None) if ctx.manifest is not None else None
+    if isinstance(placed, dict) and placed.get("partial_dies") == "include":
+        raise NotApplicable("the recipe places partial dies on purpose (wafer.partial_dies: include)")
+    ring = run.layer("WAFER")
+    usable = ring.holes()
+    where = "inside the edge-exclusion ring (WAFER)"
+    if usable.is_empty():
+        usable, where = ring.hulls(), "on the wafer (WAFER outline; no edge-exclusion ring drawn)"
+    dies = run.layer("DIE").dup()
+    dies.merged_semantics = False
+    crossing = dies.not_inside(usable)
+    if crossing.is_empty():
+        return []
+    return [Markers(f"die is not whole {where}: it crosses the edge exclusion at the round edge, notch or flat "
+                    f"({crossing.count()} dies)", crossing)]
