@@ -128,6 +128,14 @@ def _progress() -> Callable[[str], None]:
     return lambda msg: console.print(f"[dim]... {msg}[/dim]")
 
 
+def _cd_text(entry: dict) -> str:
+    """A mask list entry's critical dimension for the terminal: value, kind and where."""
+    if entry["critical_dimension"] is None:
+        return "    -    (nothing drawn)"
+    x, y = entry["cd_at"]
+    return f"{entry['critical_dimension']:8.3f} um {entry['cd_kind']} at ({x:g}, {y:g})"
+
+
 @command()
 @guarded
 def build(
@@ -267,7 +275,7 @@ def masks(
     for m in written:
         e = m.entry
         typer.echo(f"L{e['level']:<2d} {e['mask']:7s} {e['gds'][0]}/{e['gds'][1]:<3d} {e['polarity']:5s} "
-                   f"{e['field']:11s} CD {e['critical_dimension']:8.3f} um  {e['step']}")
+                   f"{e['field']:11s} CD {_cd_text(e)}  {e['step']}")
     if written:
         folder = written[0].path.parent
         typer.echo(f"masks  {folder}")

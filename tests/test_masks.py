@@ -104,8 +104,8 @@ def test_mask_list_csv_and_json(default_masks):
     assert [r["mask"] for r in rows] == ["PAD", "PASV", "UBM", "POLY"]
     poly = rows[-1]
     assert poly["gds_layer"] == "40/0" and poly["polarity"] == "dark" and poly["tone"] == "negative"
-    # critical dimension of the POLY mask: the 280 um opening (minus chord and grid rounding)
-    assert float(poly["critical_dimension_um"]) == pytest.approx(280, abs=0.2)
+    # critical dimension of the POLY mask: 280 um openings at 400 um pitch leave 120 um of chrome between them
+    assert float(poly["critical_dimension_um"]) == 120.0 and poly["cd_kind"] == "space between openings"
     data = json.loads((folder / "mask_list.json").read_text())
     assert data["process"] == "ball_drop" and len(data["masks"]) == 4
 
