@@ -28,6 +28,7 @@ class BuildResult:
     files: dict[str, Path] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     drc: Any = None
+    wafer: Any = None
 
 
 def raise_site_limits(recipe: Recipe, max_sites: int) -> Recipe:
@@ -110,6 +111,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     write_lyp(design.pdk, files["lyp"])
     write_json(files["json"], data)
     result = BuildResult(design=design, die=die, out_dir=out_dir, files=files, manifest=data)
+    if design.recipe.wafer is not None:
+        result.wafer = w
     if run_drc:
         from maskgen.drc import run_drc as drc
         from maskgen.drc import write_reports

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import gdstk
@@ -20,6 +20,18 @@ import klayout.db as kdb
 from maskgen.build import BuildResult, build
 from maskgen.critical import critical_dimension
 from maskgen.output import atomic, write_json, write_text
+from maskgen.plates import (
+    INCH,
+    check_reticle,
+    plate_inch,
+    plate_layout,
+    plate_marks,
+    reticle_layout,
+    reticle_marks,
+    shot_map,
+    site_box,
+)
+from maskgen.recipe import MaskSet
 
 CHROME = (1, 0)
 FIELD_MARGIN = 1000.0       # um of mask field around the die for marks and label
@@ -109,6 +121,12 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     name = result.design.recipe.name
     out_dir = result.out_dir / "masks"
     written: list[MaskFile] = []
+    fmt = result.design.recipe.masks or MaskSet()
+    if set(fmt.format) - {"die"}:
+        wafer = result.design.recipe.wafer
+        plate_inch(fmt, wafer, result.design.file)
+        if fmt.reticle is not None and "reticle" in fmt.format:
+            check_reticle(fmt.reticle, result.wafer.step, result.design.file)
     for entry in result.manifest["masks"]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
@@ -125,9 +143,24 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if oasis:
             entry["oasis_file"] = f"{entry['level']:02d}_{entry['mask']}.oas"
         path = out_dir / entry["file"]
-        _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
-                      [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
+        if "die" in fmt.format:
+            _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
+                          [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
+        if set(fmt.format) - {"die"}:
+            entry = {**entry, **_plates(result, fmt, top, li, entry, label, oasis, out_dir)}
+            if "die" not in fmt.format:
+                path = out_dir / entry.get("plate_file", entry.get("reticle_file"))
+                entry["file"] = path.name
+                entry.pop("oasis_file", None)
         written.append(MaskFile(path, entry))
+    if fmt.reticle is not None and "reticle" in fmt.format:
+        shots = shot_map(result.wafer.sites, fmt.reticle, result.wafer.step, result.wafer.offset)
+        write_json(out_dir / "shot_map.json", {"recipe": name, "dies_per_field": list(fmt.reticle.dies),
+                                                "reduction": fmt.reticle.reduction,
+                                                "shots": [asdict(s) for s in shots]})
+        write_text(out_dir / "shot_map.csv", "shot,col,row,x_um,y_um,dies,full\n" + "".join(
+            f"{s.index},{s.col},{s.row},{s.x:g},{s.y:g},{s.dies},{'full' if s.full else 'partial'}\n"
+            for s in shots))
     rows = [m.entry for m in written]
     write_json(out_dir / "mask_list.json", {"recipe": name, "process": result.design.process.name, "masks": rows})
     write_text(out_dir / "mask_list.csv", _csv(rows))
@@ -161,6 +194,46 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     tp.queue("_output(o, (_tile & _frame) - f)")
     tp.execute("dark-field mask")
     return kdb.Region(cell.shapes(layer))     # the tiles' polygons as written, in tile order
+
+
+def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, entry: dict, label: str,
+            oasis: bool, out_dir: Path) -> dict:
+    """Write the wafer plate and/or reticle of one mask; their file names for the mask list."""
+    dbu = die.layout().dbu
+    wafer, placed = result.design.recipe.wafer, result.wafer
+    dark = entry["polarity"] == "clear"
+    drawn = die.begin_shapes_rec(li) if li is not None else None
+    site = _chrome(drawn, kdb.Region(), site_box(placed.step, dbu), dbu, clear_field=not dark)
+    stem = f"{entry['level']:02d}_{entry['mask']}"
+    name = f"{result.design.recipe.name}_{entry['mask']}"
+    mask_id = f"{fmt.mask_id or result.design.recipe.name}-{entry['level']:02d}{entry['mask']}"
+    files: dict = {"mask_id": mask_id, "mirror": fmt.mirror}
+    if "wafer" in fmt.format:
+        inch = plate_inch(fmt, wafer, result.design.file)
+        marks = plate_marks(entry["level"], wafer, inch * INCH, f"{label} {inch}in 1X", mask_id)
+        ly = plate_layout(site, dark, placed.rows, placed.step, inch * INCH, marks, name, fmt.mirror, dbu, CHROME)
+        files.update(plate_file=f"{stem}_plate.gds", plate_inch=inch, plate_sites=placed.die_count)
+        _write_layout(ly, [out_dir / files["plate_file"], *([out_dir / f"{stem}_plate.oas"] if oasis else [])])
+    if "reticle" in fmt.format:
+        spec = fmt.reticle
+        ly = reticle_layout(site, dark, spec, placed.step, reticle_marks(placed.step, spec), name, fmt.mirror,
+                            dbu, CHROME)
+        files.update(reticle_file=f"{stem}_reticle.gds", reticle_dies=list(spec.dies),
+                     reduction=spec.reduction)
+        _write_layout(ly, [out_dir / files["reticle_file"], *([out_dir / f"{stem}_reticle.oas"] if oasis else [])])
+    return files
+
+
+def _write_layout(out: kdb.Layout, paths: list[Path]) -> None:
+    """Write a mask layout atomically without timestamps to each path (GDSII or OASIS by suffix)."""
+    def write(tmp: Path) -> None:
+        opts = kdb.SaveLayoutOptions()
+        opts.set_format_from_filename(str(tmp))
+        opts.gds2_write_timestamps = False
+        opts.gds2_max_vertex_count = 4000
+        out.write(str(tmp), opts)
+    for path in paths:
+        atomic(path, write)
 
 
 def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Path]) -> None:

@@ -311,6 +311,41 @@ class Wafer(_Strict):
         return value
 
 
+class ReticleSpec(_Strict):
+    """A stepper reticle: dies per field (columns, rows), reduction, and the tool's largest field on the wafer."""
+
+    dies: tuple[Annotated[int, Field(ge=1, le=50)], Annotated[int, Field(ge=1, le=50)]] = (1, 1)
+    reduction: Literal[1, 4, 5] = 1
+    max_field: tuple[Annotated[float, Field(gt=0, le=300)], Annotated[float, Field(gt=0, le=300)]] = Field(
+        description="the stepper's largest exposure field on the wafer, mm")
+
+
+PLATE_INCH = (5, 6, 7, 9, 14)
+"""Square mask plate sizes (inch): 5, 6, 7, 9 for 100-200 mm wafers, 14 for 300 mm aligners."""
+
+
+class MaskSet(_Strict):
+    """How `maskgen masks` writes each mask: die field, full-wafer 1x plate and/or stepper reticle."""
+
+    format: list[Literal["die", "wafer", "reticle"]] = Field(default=["die"], min_length=1)
+    plate: Literal[5, 6, 7, 9, 14, "auto"] = "auto"
+    mirror: bool = False
+    mask_id: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]*$", max_length=32)
+    reticle: ReticleSpec | None = None
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _reticle_given(self) -> MaskSet:
+        if "reticle" in self.format and self.reticle is None:
+            raise ValueError("format reticle needs a 'reticle:' block {dies: [n, m], reduction: 1|4|5, "
+                             "max_field: [w, h] mm}")
+        return self
+
+
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
@@ -329,6 +364,7 @@ class Recipe(_Strict):
     flux_fill: FluxFill | None = None
     cantilever: Cantilever | None = None
     wafer: Wafer | None = None
+    masks: MaskSet | None = None
 
 
 FAMILY_BLOCK = {
@@ -352,6 +388,9 @@ def load_recipe(path: Path) -> Recipe:
                          f"unknown process family; known: {', '.join(FAMILY_BLOCK)}")
     if getattr(recipe, block) is None:
         raise InputError(path, block, None, f"process {recipe.process} needs a '{block}:' block")
+    if recipe.wafer is None and recipe.masks is not None and set(recipe.masks.format) - {"die"}:
+        raise InputError(path, "masks.format", recipe.masks.format, "wafer and reticle plates need a 'wafer:' "
+                         "block (diameter, edge exclusion, orientation)")
     for other in FAMILY_BLOCK.values():
         if other != block and getattr(recipe, other) is not None:
             raise InputError(path, other, "...", f"block belongs to another process; "
