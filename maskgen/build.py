@@ -12,10 +12,11 @@ from maskgen.design import Design, derive
 from maskgen.die import DieLayout, build_die
 from maskgen.errors import InputError
 from maskgen.manifest import manifest
-from maskgen.output import write_json, write_layout, write_lyp
+from maskgen.output import write_json, write_layout, write_lyp, write_text
 from maskgen.pdk import load_pdk
 from maskgen.recipe import Recipe, load_recipe
-from maskgen.wafer import build_wafer
+from maskgen.wafer import build_wafer, mark_bad_dies
+from maskgen.wafermap import e142_xml, read_bad_dies, sinf_text, wafer_map
 
 
 @dataclass
@@ -97,12 +98,22 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
                           "partial_dies": design.recipe.wafer.partial_dies}
         if w.count_at_zero is not None:
             extra["wafer"]["die_count_centred"] = w.count_at_zero
+        wafer_spec = design.recipe.wafer
+        bad = read_bad_dies(design.file.parent / wafer_spec.bad_dies, design.file) if wafer_spec.bad_dies else None
+        wmap = wafer_map(wafer_spec, design.recipe.die.size, w.step, w.offset, w.sites, bad, design.file)
+        mark_bad_dies(b, w.cell, wmap, design.recipe.die.size)
+        extra["wafer"]["map"] = {"e142": f"{name}_map.xml", "sinf": f"{name}.sinf",
+                                 **{k: wmap.count(k) for k in ("whole", "partial", "excluded", "bad")},
+                                 "columns": wmap.cols, "rows": wmap.rows, "lower_left": list(wmap.origin)}
+        extra["wafer"]["balls_placed"] = (w.die_count - wmap.count("bad")) * die.bump_count
     out_dir = out / name
     files = {"gds": out_dir / f"{name}.gds", "lyp": out_dir / f"{name}.lyp", "json": out_dir / f"{name}.json"}
     if oasis:
         files["oas"] = out_dir / f"{name}.oas"
     if run_drc:
         files["lyrdb"] = out_dir / f"{name}.lyrdb"
+    if design.recipe.wafer is not None:
+        files["e142"], files["sinf"] = out_dir / f"{name}_map.xml", out_dir / f"{name}.sinf"
     data = manifest(design, die, {k: p.name for k, p in files.items()}, extra)
     say("writing layout")
     write_layout(b.lib, files["gds"])
@@ -110,6 +121,9 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         write_layout(b.lib, files["oas"])
     write_lyp(design.pdk, files["lyp"])
     write_json(files["json"], data)
+    if design.recipe.wafer is not None:
+        write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))
+        write_text(files["sinf"], sinf_text(wmap, design.recipe.wafer, name))
     result = BuildResult(design=design, die=die, out_dir=out_dir, files=files, manifest=data)
     if design.recipe.wafer is not None:
         result.wafer = w

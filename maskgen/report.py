@@ -37,6 +37,11 @@ def summary_table(result: Any) -> str:
         rows.append(f"wafer: {w['diameter_mm']} mm, {r['edge_exclusion']:g} mm edge exclusion, {r['orientation']}, "
                     f"die step {w['die_step'][0]:g} x {w['die_step'][1]:g} um, {r['partial_dies']} partial dies: "
                     f"{w['die_count']} dies in {w['rows']} rows, {w['bump_count']:,} bumps")
+        if "map" in w:
+            mp = w["map"]
+            rows.append(f"wafer map: {mp['whole']} whole, {mp['partial']} partial, {mp['excluded']} excluded, "
+                        f"{mp['bad']} known bad (no balls), {w['balls_placed']:,} balls placed: "
+                        f"{mp['e142']} (SEMI E142), {mp['sinf']} (SINF)")
         if "die_count_centred" in w:
             ox, oy = w["die_grid_offset"]
             rows.append(f"die_grid_offset auto: {w['die_count_centred']} dies with the grid centred -> "

@@ -215,3 +215,18 @@ def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float
             cell.add(b.ref(die, (x, y), columns=n, rows=1, spacing=(step[0], step[1])))
     b.lib.add(cell)
     return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)
+
+
+def mark_bad_dies(b: Builder, cell: gdstk.Cell, wmap: object, die_size: tuple[float, float]) -> None:
+    """An X on the LABEL layer over every known bad die of the wafer map (ball placement skips them)."""
+    bad = [d for d in wmap.dies if d.status == "bad"]
+    if not bad:
+        return
+    w, h, t = die_size[0] / 2, die_size[1] / 2, min(die_size) / 50
+
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.polygon([(-w, -h), (-w + t, -h), (w, h - t), (w, h), (w - t, h), (-w, -h + t)], "LABEL"))
+        c.add(b.polygon([(-w, h), (-w, h - t), (w - t, -h), (w, -h), (w, -h + t), (-w + t, h)], "LABEL"))
+    mark = b.cell(b.name("bad_die_mark", *die_size), draw)
+    for d in bad:
+        cell.add(b.ref(mark, (d.x, d.y)))
