@@ -18,6 +18,8 @@ without the `wafer:` block, written into the work folder):
                and its .lyrdb
   masks        maskgen masks: the build (no DRC) plus every mask of the process (7 for 004) in
                mask-shop polarity with marks, labels and mask list, each one die field
+  plates       maskgen masks with masks: {format: wafer}: every mask of the process as a full-wafer
+               1x plate (14 inch) of the whole wafer map (issue 12), hierarchical, with the mask list
   drc wafer    maskgen drc on the wafer GDSII (deep mode, all rules, .lyrdb)
   drc die      maskgen drc on the one-die GDSII
   die build    maskgen build --no-drc of the one die
@@ -53,6 +55,7 @@ MB = 1024 * 1024
 BUILD_MAX_S = 2.0
 BUILD_MAX_FLOOR = 5.0
 PEAK_MAX_MB = 500.0
+PLATES_MAX_S = 10.0
 DRC_MAX_RATIO = 1.1   # issue 11: the whole-wafer DRC stays within 1.1x of one die's
 
 
@@ -147,6 +150,16 @@ def maskgen_cli(timing_key: str, work: Path, imports: str, *args: str | Path) ->
             f"maskgen.cli:main+{imports}", *map(str, args)]
 
 
+def plate_recipe(work: Path) -> tuple[Path, str]:
+    """The benchmark recipe writing full-wafer plates of every mask (written into the work folder)."""
+    data = yaml.safe_load(RECIPE.read_text(encoding="utf-8"))
+    data["name"] = "plates_cantilever_300mm"
+    data["masks"] = {"format": ["wafer"], "plate": "auto"}
+    path = work / "plates_cantilever_300mm.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path, data["name"]
+
+
 def die_recipe(work: Path) -> tuple[Path, str]:
     """The benchmark recipe without its wafer: one die (written into the work folder)."""
     data = yaml.safe_load(RECIPE.read_text(encoding="utf-8"))
@@ -204,6 +217,9 @@ def verdicts(jobs: dict[str, Job]) -> dict[str, Verdict]:
     out["build+drc"] = Verdict(f"<= {BUILD_MAX_S:g} s, <= {PEAK_MAX_MB:g} MB", f"({wall / floor:.1f}x floor)",
                                wall <= BUILD_MAX_S and peak <= PEAK_MAX_MB)
     out["masks"] = Verdict(f"<= {PEAK_MAX_MB:g} MB", "", jobs["masks"].median("peak_mb") <= PEAK_MAX_MB)
+    j = jobs["plates"]
+    out["plates"] = Verdict(f"< {PLATES_MAX_S:g} s, < {PEAK_MAX_MB:g} MB", "",
+                            j.median("wall_s") < PLATES_MAX_S and j.median("peak_mb") < PEAK_MAX_MB)
     die, wafer = jobs["drc die"], jobs["drc wafer"]
     ratio = wafer.median("wall_s") / die.median("wall_s")
     out["drc die"] = Verdict("reference")
@@ -279,6 +295,7 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     die_yaml, die_name = die_recipe(work)
+    plate_yaml, plate_name = plate_recipe(work)
     wafer_name = yaml.safe_load(RECIPE.read_text(encoding="utf-8"))["name"]
     wafer_gds = work / "build" / wafer_name / f"{wafer_name}.gds"
     die_gds = work / "die" / die_name / f"{die_name}.gds"
@@ -300,6 +317,9 @@ def main() -> int:
         Job("masks", "maskgen masks (7 masks)",
             maskgen_cli("masks", work, "maskgen.masks", "masks", RECIPE, "--out", work / "masks"),
             "the build (no DRC) plus every mask of the process, one die field each, and the mask list"),
+        Job("plates", "maskgen masks (7 full-wafer plates)",
+            maskgen_cli("plates", work, "maskgen.masks", "masks", plate_yaml, "--out", work / "plates"),
+            "the build (no DRC) plus every mask as a full-wafer 1x plate of all whole dies, and the mask list"),
         Job("die build", "maskgen build --no-drc (die)",
             maskgen_cli("die build", work, BUILD_IMPORTS, "build", die_yaml, "--out", work / "die", "--no-drc"),
             "one 10 x 10 mm die, 2,500 bumps, whole process"),
@@ -328,7 +348,8 @@ def main() -> int:
     facts = {"recipe": str(RECIPE.relative_to(ROOT)), "dies": wafer["die_count"],
              "bumps_per_die": manifest["bump_count"], "bumps": wafer["bump_count"],
              "wafer_gds_bytes": wafer_gds.stat().st_size, "die_gds_bytes": die_gds.stat().st_size,
-             "masks": [m["mask"] for m in manifest["masks"]]}
+             "masks": [m["mask"] for m in manifest["masks"]],
+             "plate_gds_bytes": sum(f.stat().st_size for f in (work / "plates" / plate_name / "masks").glob("*.gds"))}
     floor_info = by_key["floor"].samples[-1].inproc
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     vers = versions(gf_version)
@@ -345,6 +366,8 @@ def main() -> int:
         print(f"  {j.label}: {j.includes}")
     print(f"  floor bump cell: {floor_info.get('bump_polygons')} polygons, {floor_info.get('bump_vertices')} vertices; "
           f"wafer GDSII {facts['wafer_gds_bytes'] / 1e3:.0f} kB (maskgen)")
+    print(f"full-wafer plates: {len(facts['masks'])} masks x {facts['dies']} die sites, "
+          f"{facts['plate_gds_bytes'] / 1e6:.1f} MB of GDSII in all")
     drc_in_build = by_key["build+drc"].median("wall_s") - by_key["build"].median("wall_s")
     print(f"  DRC inside maskgen build (wafer): {drc_in_build:.2f} s (build with DRC minus build --no-drc)")
     if py is None:
