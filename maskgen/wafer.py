@@ -2,8 +2,8 @@
 
 The usable area is the wafer outline (circle less the notch or the primary flat) eroded by the edge exclusion,
 so the exclusion follows the flat and the notch as well as the round edge. A die site is whole when its die
-rectangle lies inside the usable area; the test is done in database units on the very polygon that is written
-to the WAFER layer, so placement and the WAFER.EXCLUSION rule of the DRC see the same boundary.
+rectangle lies inside the usable area; the test is done on the very (grid-snapped) polygon that is written to
+the WAFER layer, so placement and the WAFER.EXCLUSION rule of the DRC see the same boundary.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 
 import gdstk
-import klayout.db as kdb
 import numpy as np
 
 from maskgen.cells.base import Builder
@@ -81,11 +80,6 @@ def usable_area(wafer: Wafer) -> np.ndarray:
     return snap(inner.points, GRID)
 
 
-def _kpoly(points: np.ndarray) -> kdb.Polygon:
-    """um points as a klayout polygon in database units."""
-    return kdb.Polygon([kdb.Point(round(x / DBU), round(y / DBU)) for x, y in points])
-
-
 def die_step(wafer: Wafer, die_size: tuple[float, float], file: object = None) -> tuple[float, float]:
     """The die step: wafer.die_step, else die size plus scribe (checked to hold the die)."""
     sx, sy = wafer.die_step or (die_size[0] + wafer.scribe, die_size[1] + wafer.scribe)
@@ -95,12 +89,13 @@ def die_step(wafer: Wafer, die_size: tuple[float, float], file: object = None) -
 
 
 def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, float],
-            offset: tuple[float, float], usable: kdb.Region) -> list[DieSite]:
+            offset: tuple[float, float], usable: np.ndarray) -> list[DieSite]:
     """Die sites placed at this grid offset: whole dies inside the usable area; with partial_dies: include also
     the dies that overlap it (marked not whole).
 
     Sites far from the boundary are decided with circle arithmetic; only those near the usable boundary (within
-    a few um of the circle, near the flat or the notch) are tested against the usable polygon with klayout.
+    a few um of the circle, near the flat or the notch) are tested against the usable polygon: every corner
+    inside it and none of its vertices inside the die.
     """
     r = wafer.diameter * 500.0
     inset = max(wafer.edge_exclusion * 1000.0, MIN_RING)
@@ -124,35 +119,31 @@ def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, floa
     partial = np.zeros_like(whole)
     doubt = np.flatnonzero(~sure_in & ~sure_out)
     if doubt.size:
-        boxes = kdb.Region()
-        boxes.merged_semantics = False
-        index = {}
-        for k in doubt:
-            box = kdb.Box(round((x[k] - w / 2) / DBU), round((y[k] - h / 2) / DBU),
-                          round((x[k] + w / 2) / DBU), round((y[k] + h / 2) / DBU))
-            boxes.insert(box)
-            index[(box.left, box.bottom)] = k
-        for p in boxes.inside(usable).each():
-            whole[index[_corner(p)]] = True
-        if wafer.partial_dies == "include":
-            for p in boxes.overlapping(usable).each():
-                k = index[_corner(p)]
-                partial[k] = not whole[k]
+        poly = gdstk.Polygon(usable)
+        xs, ys = x[doubt], y[doubt]
+        # corners 1 nm outside the die: a die touching the boundary counts as crossing it
+        e = 0.001
+        corners = np.stack([np.column_stack((xs + dx * (w / 2 + e), ys + dy * (h / 2 + e)))
+                            for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))], axis=1)
+        inside = np.array(gdstk.inside(corners.reshape(-1, 2), [poly]), dtype=bool).reshape(-1, 4)
+        # a vertex of the usable outline within the die (the notch) also makes it cross
+        vx, vy = usable[:, 0], usable[:, 1]
+        for n, k in enumerate(doubt):
+            if inside[n].all():
+                hit = (np.abs(vx - x[k]) < w / 2 + e) & (np.abs(vy - y[k]) < h / 2 + e)
+                whole[k] = not hit.any()
+            if wafer.partial_dies == "include" and not whole[k]:
+                rect = gdstk.rectangle((x[k] - w / 2, y[k] - h / 2), (x[k] + w / 2, y[k] + h / 2))
+                partial[k] = any(p.area() > 0 for p in gdstk.boolean(rect, poly, "and", precision=DBU))
     keep = np.flatnonzero(whole | partial)
     return [DieSite(int(ii[k]), int(jj[k]), float(x[k]), float(y[k]), bool(whole[k])) for k in keep]
-
-
-def _corner(p: kdb.Polygon) -> tuple[int, int]:
-    """Lower-left corner of a polygon's bounding box (dbu)."""
-    box = p.bbox()
-    return box.left, box.bottom
 
 
 def die_sites(wafer: Wafer, die_size: tuple[float, float], file: object = None
               ) -> tuple[tuple[float, float], tuple[float, float], list[DieSite], int | None]:
     """Die step, grid offset, the placed die sites and (for die_grid_offset: auto) the count with no offset."""
     step = die_step(wafer, die_size, file)
-    usable = kdb.Region(_kpoly(usable_area(wafer)))
+    usable = usable_area(wafer)
     if wafer.die_grid_offset != "auto":
         offset = (float(wafer.die_grid_offset[0]), float(wafer.die_grid_offset[1]))
         return step, offset, _placed(wafer, die_size, step, offset, usable), None
