@@ -17,6 +17,7 @@ def _wafer_with_dies(pdk, path, wafer, centres, die=10_000.0):
     top.add(b.ref(wafer_outline(b, wafer)))
     d = gdstk.Cell("DIE10")
     d.add(b.polygon([(-die / 2, -die / 2), (die / 2, -die / 2), (die / 2, die / 2), (-die / 2, die / 2)], "DIE"))
+    d.add(b.polygon([(-50, -50), (50, -50), (50, 50), (-50, 50)], "POLY"))   # a layer of the process
     b.lib.add(d, top)
     for x, y in centres:
         top.add(b.ref(d, (x, y)))
@@ -30,7 +31,7 @@ def test_die_below_the_flat_fails(pdk, tmp_path):
     wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat")
     assert round(flat_y(wafer)) == -95_778  # -sqrt(100 mm^2 - 28.75 mm^2)
     path = _wafer_with_dies(pdk, tmp_path / "flat.gds", wafer, [(0, 0), (0, -90_900), (10_100, -80_800)])
-    res = run_drc(path, pdk)
+    res = run_drc(path, pdk, process="ball_drop")
     rule = res.rule("WAFER.EXCLUSION")
     assert rule.status == "fail" and rule.count == 1
     (v,) = [v for v in res.violations if v.rule == "WAFER.EXCLUSION"]
@@ -43,14 +44,14 @@ def test_dies_inside_the_exclusion_pass(pdk, tmp_path):
     # bottom edge 4.5 um above the flat's exclusion line (flat + 3 mm = -92,778.1 um)
     y = flat_y(wafer) + 3000 + 5000 + 4.5
     path = _wafer_with_dies(pdk, tmp_path / "ok.gds", wafer, [(0, round(y, 3)), (0, 0)])
-    assert run_drc(path, pdk).rule("WAFER.EXCLUSION").status == "pass"
+    assert run_drc(path, pdk, process="ball_drop").rule("WAFER.EXCLUSION").status == "pass"
 
 
 def test_die_in_the_notch_exclusion_fails(pdk, tmp_path):
     wafer = Wafer(diameter=300, edge_exclusion=3, orientation="notch")
     # bottom edge at -146.4 mm: inside the 147 mm circle, but the notch (1 mm deep) plus 3 mm reaches -146.0 mm
     path = _wafer_with_dies(pdk, tmp_path / "notch.gds", wafer, [(0, -141_400), (20_000, -141_400 + 10_100)])
-    rule = run_drc(path, pdk).rule("WAFER.EXCLUSION")
+    rule = run_drc(path, pdk, process="ball_drop").rule("WAFER.EXCLUSION")
     assert rule.status == "fail" and rule.count == 1
 
 
@@ -58,5 +59,6 @@ def test_not_applicable_without_a_wafer(pdk, tmp_path):
     b = Builder(pdk, "t")
     top = b.lib.new_cell("TOP")
     top.add(b.polygon([(0, 0), (100, 0), (100, 100), (0, 100)], "DIE"))
+    top.add(b.polygon([(40, 40), (60, 40), (60, 60), (40, 60)], "POLY"))
     b.lib.write_gds(str(tmp_path / "die.gds"))
-    assert run_drc(tmp_path / "die.gds", pdk).rule("WAFER.EXCLUSION").status != "fail"
+    assert run_drc(tmp_path / "die.gds", pdk, process="ball_drop").rule("WAFER.EXCLUSION").status != "fail"
