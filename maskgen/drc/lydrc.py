@@ -238,6 +238,19 @@ def _grid(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
+@template("WAFER.EXCLUSION")
+def _wafer_exclusion(rule: Rule, process: Process, pdk: Pdk) -> str:
+    return f"""  # a recipe with wafer.partial_dies: include places partial dies on purpose; maskgen drc reads that
+  # from the build manifest, this deck flags them
+  if need({_q(rule.id)}, ["WAFER", "DIE"])
+    usable = L["WAFER"].holes
+    usable = L["WAFER"].hulls if usable.is_empty?
+    dies = L["DIE"].dup
+    dies.merged_semantics = false
+    out({_q(rule.id)}, dies.not_inside(usable), "die is not whole inside the edge exclusion (round edge, notch, flat)")
+  end"""
+
+
 # ----------------------------------------------------------------------------- the deck
 PRELUDE = r'''
 source($input) if $input

@@ -222,3 +222,19 @@ def test_lydrc_macro_gives_the_same_markers(decks, kit, tmp_path, pdk):
     macro = run_deck(decks / "cantilever_wlcsp.lydrc", sites)
     assert "RDL.WIDTH" in macro
     assert macro == run_deck(decks / "cantilever_wlcsp.drc", sites)
+
+
+def test_die_across_the_flat_exclusion_in_both(decks, tmp_path, pdk):
+    """WAFER.EXCLUSION: a 200 mm flat wafer with one die below the flat's 3 mm exclusion."""
+    from test_drc_wafer import _wafer_with_dies
+
+    from maskgen.recipe import Wafer
+
+    wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat")
+    path = _wafer_with_dies(pdk, tmp_path / "flat.gds", wafer, [(0, 0), (0, -90_900), (10_100, -80_800)])
+    result = run_drc(path, pdk, process="ball_drop")
+    deck = run_deck(decks / "ball_drop.drc", path)
+    assert "WAFER.EXCLUSION" in deck
+    ours = {k: v for k, v in deck.items() if k == "WAFER.EXCLUSION"}
+    theirs = [kdb.DBox(*v.bbox) for v in result.violations_of("WAFER.EXCLUSION")]
+    assert ours["WAFER.EXCLUSION"] == theirs == [kdb.DBox(-5000, -95_900, 5000, -85_900)]
