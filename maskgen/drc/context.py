@@ -127,6 +127,8 @@ class ProcessContext:
             for name in sorted(self.features):
                 if name in known:
                     required.setdefault(name, "the build manifest (drawn by maskgen build)")
+            if getattr(self.manifest, "wafer", None) and "WAFER" in known:
+                required.setdefault("WAFER", "the build manifest's wafer (outline and edge exclusion)")
         return required
 
     def role_materials(self, layers_present: Iterable[str]) -> list[RoleMaterial]:

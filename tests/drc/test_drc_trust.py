@@ -219,17 +219,22 @@ RULE_TEMPLATE = {
     "BALL.OPENING": "ball_drop", "SAC.UNDER_BUMP": "cantilever_wlcsp", "SUSP.RELEASE": "cantilever_wlcsp",
     "SUSP.ANCHOR": "cantilever_wlcsp", "SUSP.ARMS": "cantilever_wlcsp", "RDL.CONNECT": "cantilever_wlcsp",
     "RDL.WIDTH": "cantilever_wlcsp", "RDL.SPACE": "cantilever_wlcsp", "RDL.ENCLOSES_UBM": "cantilever_wlcsp",
-    "BUMP.SPACE": "ball_drop", "BUMP.PITCH": "ball_drop", "DIE.EDGE": "ball_drop",
+    "BUMP.SPACE": "ball_drop", "BUMP.PITCH": "ball_drop", "DIE.EDGE": "ball_drop", "WAFER.EXCLUSION": "wafer_300mm",
 }
 """A shipped template whose process uses each rule that reads layers."""
 
 
 def _layer_cases():
+    import yaml
+
     from maskgen.pdk import load_pdk
     pdk = load_pdk()
     for rule in pdk.deck.rules:
+        if rule.id not in RULE_TEMPLATE:
+            continue
+        process = yaml.safe_load((TEMPLATES / f"{RULE_TEMPLATE[rule.id]}.yaml").read_text())["process"]
         for layer in rule.layers:
-            if rule.id in RULE_TEMPLATE and layer in pdk.process(RULE_TEMPLATE[rule.id]).layers() + ["DIE", "REFLOW"]:
+            if layer in pdk.process(process).layers() + ["DIE", "REFLOW", "WAFER"]:
                 yield rule.id, layer
 
 
@@ -244,7 +249,9 @@ def test_rule_fails_when_its_layer_is_missing(rule_id, layer, built, pdk, tmp_pa
     res = built(RULE_TEMPLATE[rule_id])
     gds = without(res.files["gds"], tmp_path / "cut.gds", pdk, layer)
     gds.with_suffix(".json").write_text(json.dumps(res.manifest), encoding="utf-8")
-    if layer not in res.manifest["features"] and layer not in {s["mask"] for s in res.manifest["steps"]}:
+    drawn = set(res.manifest["features"]) | {s["mask"] for s in res.manifest["steps"]} | \
+        ({"WAFER"} if res.manifest.get("wafer") else set())
+    if layer not in drawn:
         pytest.skip(f"{RULE_TEMPLATE[rule_id]} does not draw {layer}")
     try:
         result = run_drc(gds, pdk)
