@@ -17,6 +17,7 @@ from maskgen.cells.rdl import pad_via_land, routed_lines
 from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
 from maskgen.fanout import FanOut, figures, plan
+from maskgen.jedec import a1_mark_points
 from maskgen.sites import Array, Site, arrays, pad_sites, runs, sites
 
 
@@ -68,7 +69,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     """The die cell named after the recipe: boundary plus bump arrays."""
     r = design.recipe
     base = design.file.parent
-    bump_sites = sites(r.die.bump_map, base)
+    bump_sites = sites(r.die.bump_map, base, r.die.naming)
     figs = figures(r, design.pdk, design.file)
     fan = None
     if figs is None:
@@ -84,6 +85,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
     _place(b, cell, bump, placed)
+    _names(b, cell, design, bump_sites)
     if fan is not None:
         st = r.bump
         pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
@@ -92,6 +94,21 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=bump, arrays=placed, sites=bump_sites, fanout=fan)
+
+
+def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site]) -> None:
+    """The A1 mark in the die corner nearest ball A1 and each bump's name as a text label (LABEL layer)."""
+    r = design.recipe
+    naming = r.die.naming
+    if naming.a1_mark > 0:
+        if 2 * naming.a1_mark > min(r.die.size):
+            raise InputError(design.file, "die.naming.a1_mark", naming.a1_mark,
+                             f"the A1 mark must fit in the die corner: at most half the smaller die side "
+                             f"({min(r.die.size) / 2:g} um)")
+        cell.add(b.polygon(a1_mark_points(r.die.size, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
+    if naming.labels:
+        for s in bump_sites:
+            b.label(cell, s.name, (s.x, s.y))
 
 
 def _place(b: Builder, cell: gdstk.Cell, child: gdstk.Cell, placed: list[Array]) -> None:

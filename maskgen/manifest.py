@@ -10,6 +10,7 @@ import numpy as np
 from maskgen import __version__
 from maskgen.design import Design
 from maskgen.die import DieLayout
+from maskgen.jedec import layout_corner
 from maskgen.pdk import layer_table
 from maskgen.physics.mechanics import bump_mechanics, bump_motions
 
@@ -49,7 +50,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "layers": [row for row in layer_table(design.pdk) if row["name"] in used],
         "masks": mask_list(design),
         "die": {"name": die.cell.name, "size": list(r.die.size), "bump_cell": die.bump.name,
-                "arrays": len(die.arrays)},
+                "arrays": len(die.arrays), "naming": naming(design, die)},
         "bump_count": die.bump_count,
         "bump_types": [fig],
         "outputs": outputs,
@@ -69,10 +70,21 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     return data
 
 
+def naming(design: Design, die: DieLayout) -> dict[str, Any]:
+    """JEDEC naming of the die: A1 corner and view, the A1 mark, the label layer and where ball A1 is."""
+    n = design.recipe.die.naming
+    a1 = next((s for s in die.sites if s.ball == "A1"), None)
+    right, top = layout_corner(n.a1_corner, n.view)
+    return {"a1_corner": n.a1_corner, "view": n.view,
+            "a1_corner_in_layout": f"{'top' if top else 'bottom'}-{'right' if right else 'left'}",
+            "a1_mark": n.a1_mark, "labels": "LABEL" if n.labels else None,
+            "a1": {"name": a1.name, "x": a1.x, "y": a1.y} if a1 else None}
+
+
 def _bump_list(die: DieLayout, mech: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Every bump site by name (and net), with 004's per-bump motion, rounded like the rest of the manifest."""
-    rows = [{"name": s.name, "x": _round(s.x), "y": _round(s.y), **({"net": s.net} if s.net else {})}
-            for s in die.sites]
+    rows = [{"name": s.name, **({"ball": s.ball} if s.ball else {}), "x": _round(s.x), "y": _round(s.y),
+             **({"net": s.net} if s.net else {})} for s in die.sites]
     if not mech or not rows:
         return rows
     xy = np.array([(s.x, s.y) for s in die.sites], dtype=float)

@@ -146,6 +146,17 @@ class Routing(_Strict):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class Naming(_Strict):
+    """JEDEC ball names of the die's bumps: the corner ball A1 sits in as seen from `view` (bump side or top
+    side), the A1 mark (a triangle with legs of a1_mark um in that die corner, 0 for none) and the bump names
+    as text labels on the LABEL layer."""
+
+    a1_corner: Literal["bottom-left", "bottom-right", "top-left", "top-right"] = "bottom-left"
+    view: Literal["bump", "top"] = "bump"
+    a1_mark: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 100.0
+    labels: bool = True
+
+
 class Die(_Strict):
     """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
 
@@ -153,6 +164,7 @@ class Die(_Strict):
     bump_map: BumpMap
     pads: PadList | None = None
     routing: Routing | None = None
+    naming: Naming = Naming()
 
     @model_validator(mode="after")
     def _routing_needs_pads(self) -> Die:

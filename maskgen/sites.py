@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
-from maskgen.recipe import BumpMap, CsvMap, CsvPads, GdsMap, GridMap, PadList, RingMap, StaggeredMap
-
-ROW_LETTERS = "ABCDEFGHJKLMNPRTUVWY"  # JEDEC ball-grid rows skip I, O, Q, S, X, Z
+from maskgen.jedec import Lattice, ball_names
+from maskgen.recipe import BumpMap, CsvMap, CsvPads, GdsMap, GridMap, Naming, PadList, RingMap, StaggeredMap
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,8 @@ class Site:
     x: float
     y: float
     net: str | None = None
-
-
-def row_name(row: int) -> str:
-    """JEDEC-style row name: A..Y, then AA, AB, ..."""
-    n = len(ROW_LETTERS)
-    name = ""
-    row += 1
-    while row > 0:
-        row, rem = divmod(row - 1, n)
-        name = ROW_LETTERS[rem] + name
-    return name
+    ball: str | None = None
+    """JEDEC ball name of the site (row letters, column number) from the die's naming."""
 
 
 def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
@@ -131,26 +121,50 @@ def _ring_arrays(m: RingMap) -> list[Array]:
     return out
 
 
-def sites(bump_map: BumpMap, base: Path | None = None) -> list[Site]:
-    """Every bump site with its name (grid names like A1; CSV names as given)."""
+def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Site]:
+    """Every bump site with its name and JEDEC ball name (generated maps are named by ball; CSV names as given)."""
+    naming = naming or Naming()
     if isinstance(bump_map, CsvMap):
-        return read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+        found = read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+        return _with_balls(found, naming, keep_names=True)
     if isinstance(bump_map, GdsMap):
         from maskgen.chip import read_pad_sites
-        return read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+        found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+        return _with_balls(found, naming, keep_names=False)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         holes = set(map(tuple, bump_map.depopulate))
         x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
-        return [Site(f"{row_name(r)}{c + 1}", x0 + c * px, y0 + r * py)
-                for r in range(ny) for c in range(nx) if (c, r) not in holes]
-    out = []
+        found = [Site("", x0 + c * px, y0 + r * py) for r in range(ny) for c in range(nx) if (c, r) not in holes]
+        return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+    found = []
     for a in arrays(bump_map, base):
         for r in range(a.rows):
             for c in range(a.columns):
-                out.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
-    out.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
-    return [Site(f"B{i + 1}", s.x, s.y) for i, s in enumerate(out)]
+                found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
+    found.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
+    return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+
+
+def lattice(bump_map: BumpMap) -> Lattice | None:
+    """The ball grid of a regular map (staggered maps on a half-pitch grid in x); None for free maps."""
+    if isinstance(bump_map, GridMap):
+        return Lattice.centred(bump_map.pitch, bump_map.count)
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        return Lattice(-(nx - 1) * px / 2 - px / 4, -(ny - 1) * py / 2, px / 2, py, 2 * nx, ny)
+    if isinstance(bump_map, RingMap):
+        return Lattice.centred((bump_map.pitch, bump_map.pitch), bump_map.count)
+    return None
+
+
+def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Lattice | None = None) -> list[Site]:
+    """The sites with their JEDEC ball names (and named by them unless their own names are kept)."""
+    if not found:
+        return found
+    xy = np.array([(s.x, s.y) for s in found], dtype=float)
+    balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
+    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b) for s, b in zip(found, balls, strict=True)]
 
 
 def _resolve(file: str, base: Path | None) -> Path:
