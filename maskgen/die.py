@@ -81,7 +81,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"),
                    max(design.bump.footprint_diameter, design.bump.reflow_width))
         bump = bump_cell(b, design, land=figs.land_diameter)
-    placed = arrays(r.die.bump_map, base)
+    placed = arrays(r.die.bump_map, base, r.die.naming)
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
     _place(b, cell, bump, placed)

@@ -102,7 +102,54 @@ class GdsMap(_Strict):
     max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
-BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap, Field(discriminator="kind")]
+class TableMap(_Strict):
+    """A JEDEC ball-map table as datasheets give it: rows of letters, columns of numbers, a net name per ball or
+    `-` for a depopulated one; inline (`rows: {A: "VDD GND - IO1", B: [...]}`) or from a text/CSV `file`
+    (a header line of column numbers, then one line per row letter). Balls sit on a grid of `pitch` centred
+    on the die (or on `offset`), ball A1 in the corner die.naming gives."""
+
+    kind: Literal["table"]
+    pitch: Um | UmXY
+    rows: dict[str, str | list[str]] | None = None
+    file: str | None = None
+    offset: tuple[float, float] = (0.0, 0.0)
+
+    @field_validator("rows")
+    @classmethod
+    def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+        if rows is not None:
+            from maskgen.balltable import parse_rows, split_entries
+            parse_rows({k: split_entries(v) for k, v in rows.items()})
+        return rows
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableMap:
+        if (self.rows is None) == (self.file is None):
+            raise ValueError("give exactly one of rows (the table inline) or file (a ball-map table file)")
+        return self
+
+    @property
+    def pitch_xy(self) -> tuple[float, float]:
+        """The pitch in x and y (um)."""
+        return (self.pitch, self.pitch) if isinstance(self.pitch, (int, float)) else self.pitch
+
+
+class DefMap(_Strict):
+    """Bump sites from the chip design hand-off (DEF): the placed bump instances of COMPONENTS (only those of
+    the `macro` names, when given) or the placed PINS, each with its net from NETS / SPECIALNETS. With `lef`,
+    a component's centre is its placement plus half its macro's SIZE; without, its placement point. Positions
+    are taken from the DIEAREA centre."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "components"
+    macro: str | list[str] | None = None
+    max_bumps: Annotated[int, Field(ge=1)] = 100_000
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
+                    Field(discriminator="kind")]
 
 
 # ----------------------------------------------------------------------------- chip pads and RDL fan-out

@@ -11,7 +11,19 @@ import numpy as np
 
 from maskgen.errors import InputError
 from maskgen.jedec import Lattice, ball_names
-from maskgen.recipe import BumpMap, CsvMap, CsvPads, GdsMap, GridMap, Naming, PadList, RingMap, StaggeredMap
+from maskgen.recipe import (
+    BumpMap,
+    CsvMap,
+    CsvPads,
+    DefMap,
+    GdsMap,
+    GridMap,
+    Naming,
+    PadList,
+    RingMap,
+    StaggeredMap,
+    TableMap,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ class Site:
     """JEDEC ball name of the site (row letters, column number) from the die's naming."""
 
 
-def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
+def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
     """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites)."""
     if isinstance(bump_map, GridMap):
         return _grid_arrays(bump_map)
@@ -57,7 +69,7 @@ def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
         return out
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
-    return runs(sites(bump_map, base))
+    return runs(sites(bump_map, base, naming))
 
 
 def runs(site_list: list[Site], tol: float = 1e-3) -> list[Array]:
@@ -131,6 +143,16 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.chip import read_pad_sites
         found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
         return _with_balls(found, naming, keep_names=False)
+    if isinstance(bump_map, TableMap):
+        from maskgen.balltable import table_balls
+        return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
+    if isinstance(bump_map, DefMap):
+        from maskgen.defmap import read_def_bumps
+        macros = {bump_map.macro} if isinstance(bump_map.macro, str) else bump_map.macro
+        found_def = read_def_bumps(_resolve(bump_map.file, base), bump_map.source,
+                                   set(macros) if macros is not None else None,
+                                   _resolve(bump_map.lef, base) if bump_map.lef else None, bump_map.max_bumps)
+        return _with_balls([Site(b.name, b.x, b.y, b.net) for b in found_def], naming, keep_names=True)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         holes = set(map(tuple, bump_map.depopulate))
