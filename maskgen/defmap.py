@@ -13,7 +13,6 @@ in every error.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,17 +41,17 @@ class _Tokens:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        clean = _COMMENT.sub(lambda m: " " * len(m.group()), text)
-        found = [(m.group(), m.start()) for m in _TOKEN.finditer(clean)]
-        self.words = [w for w, _ in found]
-        self.starts = [s for _, s in found]
-        self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self.text = text
+        self.clean = _COMMENT.sub(lambda m: " " * len(m.group()), text)
+        self.words = _TOKEN.findall(self.clean)
         self.i = 0
 
     def line(self, index: int) -> int:
-        """1-based line number of token index."""
-        pos = self.starts[min(index, len(self.starts) - 1)] if self.starts else 0
-        return bisect.bisect_right(self.newlines, pos) + 1
+        """1-based line number of token index (found again only when an error needs it)."""
+        for k, m in enumerate(_TOKEN.finditer(self.clean)):
+            if k == index:
+                return self.text.count("\n", 0, m.start()) + 1
+        return self.text.count("\n") + 1
 
     def error(self, message: str, index: int | None = None) -> InputError:
         """An InputError at a token (default: the current one)."""
@@ -101,14 +100,16 @@ class _Tokens:
             if word != "-":
                 raise self.error(f"expected '-' starting a {section} statement or END {section}", self.i - 1)
             start = self.i
-            while True:
-                if self.at_end():
-                    raise self.error(f"statement of {section} not closed by ';' before the end of the file", start)
-                if self.words[self.i] == ";":
-                    break
-                self.i += 1
-            out.append((start, self.words[start:self.i]))
-            self.i += 1
+            try:
+                end = self.words.index(";", start)
+            except ValueError:
+                raise self.error(f"statement of {section} not closed by ';' before the end of the file",
+                                 start) from None
+            statement = self.words[start:end]
+            if section in statement and "END" in statement:
+                raise self.error(f"statement of {section} not closed by ';' before END {section}", start)
+            out.append((start, statement))
+            self.i = end + 1
         if int(declared) != len(out):
             raise self.error(f"{section} declares {int(declared)} statements, the section holds {len(out)}", count_at)
         return out

@@ -18,7 +18,7 @@ from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
 from maskgen.fanout import FanOut, figures, plan
 from maskgen.jedec import a1_mark_points
-from maskgen.sites import Array, Site, arrays, pad_sites, runs, sites
+from maskgen.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
 
 
 @dataclass
@@ -81,7 +81,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"),
                    max(design.bump.footprint_diameter, design.bump.reflow_width))
         bump = bump_cell(b, design, land=figs.land_diameter)
-    placed = arrays(r.die.bump_map, base, r.die.naming)
+    placed = arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map) else runs(bump_sites)
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
     _place(b, cell, bump, placed)
