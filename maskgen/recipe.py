@@ -173,7 +173,19 @@ class GdsPads(_Strict):
     max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
-PadList = Annotated[CsvPads | GdsPads, Field(discriminator="kind")]
+class DefPads(_Strict):
+    """The chip's pads from its DEF: placed COMPONENTS (of `macro`, when given) or PINS, with their nets (as for
+    `die.bump_map: {kind: def}`)."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "pins"
+    macro: str | list[str] | None = None
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+PadList = Annotated[CsvPads | GdsPads | DefPads, Field(discriminator="kind")]
 
 
 class Routing(_Strict):

@@ -16,6 +16,7 @@ from maskgen.recipe import (
     CsvMap,
     CsvPads,
     DefMap,
+    DefPads,
     GdsMap,
     GridMap,
     Naming,
@@ -147,11 +148,7 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
     if isinstance(bump_map, DefMap):
-        from maskgen.defmap import read_def_bumps
-        macros = {bump_map.macro} if isinstance(bump_map.macro, str) else bump_map.macro
-        found_def = read_def_bumps(_resolve(bump_map.file, base), bump_map.source,
-                                   set(macros) if macros is not None else None,
-                                   _resolve(bump_map.lef, base) if bump_map.lef else None, bump_map.max_bumps)
+        found_def = _def_bumps(bump_map, base, bump_map.max_bumps, "die.bump_map.max_bumps")
         return _with_balls([Site(b.name, b.x, b.y, b.net) for b in found_def], naming, keep_names=True)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
@@ -187,6 +184,14 @@ def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Latti
     xy = np.array([(s.x, s.y) for s in found], dtype=float)
     balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
     return [Site(s.name if keep_names else b, s.x, s.y, s.net, b) for s, b in zip(found, balls, strict=True)]
+
+
+def _def_bumps(source: DefMap | DefPads, base: Path | None, limit: int, key: str) -> list:
+    """The placed components or pins of a DEF map or pad list, with their nets."""
+    from maskgen.defmap import read_def_bumps
+    macros = {source.macro} if isinstance(source.macro, str) else source.macro
+    return read_def_bumps(_resolve(source.file, base), source.source, set(macros) if macros is not None else None,
+                          _resolve(source.lef, base) if source.lef else None, limit, key)
 
 
 def _resolve(file: str, base: Path | None) -> Path:
@@ -243,6 +248,8 @@ def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
     """The chip's pads of a fan-out die: CSV rows or the pad layer (and net labels) of the chip layout."""
     if isinstance(pads, CsvPads):
         return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
+    if isinstance(pads, DefPads):
+        return [Site(b.name, b.x, b.y, b.net) for b in _def_bumps(pads, base, pads.max_pads, "die.pads.max_pads")]
     from maskgen.chip import read_pad_sites
     return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
                           label_layer=pads.label_layer)

@@ -169,3 +169,30 @@ def test_def_size_limit_and_missing_files(cli, tmp_path):
                              ({"kind": "def", "file": "chip.def", "macro": "PAD"}, "macros in COMPONENTS: BUMP80")):
         code, _, err = cli("build", _recipe(tmp_path, bump_map), "--out", tmp_path / "out2")
         assert code == 2 and needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_fanout_pads_from_def_pins_route_like_the_csv(tmp_path):
+    """fanout_csv with its 100 pads as DEF PINS (80 um square ports, nets): the same layout as its reference."""
+    import csv
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
+    from regression import REFERENCE, compare
+
+    pins = []
+    for row in csv.DictReader((TEMPLATES / "fanout_csv_pads.csv").open()):
+        x, y = round((float(row["x"]) + 2500) * 1000), round((float(row["y"]) + 2500) * 1000)
+        pins.append(f"- {row['name']} + NET {row['net']} + DIRECTION INOUT\n"
+                    f"  + LAYER PAD ( -40000 -40000 ) ( 40000 40000 ) + FIXED ( {x} {y} ) N ;")
+    (tmp_path / "pads.def").write_text("\n".join(["VERSION 5.8 ;", "DESIGN chip ;", "UNITS DISTANCE MICRONS 1000 ;",
+                                                  "DIEAREA ( 0 0 ) ( 5000000 5000000 ) ;", f"PINS {len(pins)} ;",
+                                                  *pins, "END PINS", "END DESIGN", ""]))
+    shutil.copy(TEMPLATES / "fanout_csv_bumps.csv", tmp_path)
+    data = yaml.safe_load((TEMPLATES / "fanout_csv.yaml").read_text())
+    data["die"]["pads"] = {"kind": "def", "file": "pads.def"}
+    (tmp_path / "fanout_csv.yaml").write_text(yaml.safe_dump(data))
+    res = build(tmp_path / "fanout_csv.yaml", tmp_path / "out")
+    assert res.drc.clean
+    assert res.manifest["routing"]["nets"][0]["pad"] == "PAD001"
+    assert compare(res.files["gds"], REFERENCE / "fanout_csv.gds") == []
