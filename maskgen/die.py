@@ -6,10 +6,11 @@ which differ from pad to pad, as polygons in the die cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gdstk
 
+from maskgen.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
 from maskgen.cells import common
 from maskgen.cells.base import Builder
 from maskgen.cells.bumps import bump_cell
@@ -22,6 +23,22 @@ from maskgen.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
 
 
 @dataclass
+class PlacedKind:
+    """One bump type as placed on the die: its design, bump cell, arrays and sites."""
+
+    name: str
+    design: Design
+    cell: gdstk.Cell
+    arrays: list[Array]
+    sites: list[Site]
+
+    @property
+    def count(self) -> int:
+        """Bumps of this type."""
+        return sum(a.count for a in self.arrays)
+
+
+@dataclass
 class DieLayout:
     """The die cell and what was placed in it."""
 
@@ -30,6 +47,7 @@ class DieLayout:
     arrays: list[Array]
     sites: list[Site]
     fanout: FanOut | None = None
+    kinds: list[PlacedKind] = field(default_factory=list)
 
     @property
     def bump_count(self) -> int:
@@ -66,25 +84,36 @@ def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = 
 
 
 def build_die(b: Builder, design: Design) -> DieLayout:
-    """The die cell named after the recipe: boundary plus bump arrays."""
+    """The die cell named after the recipe: boundary plus bump arrays (one bump cell per bump type)."""
     r = design.recipe
     base = design.file.parent
     bump_sites = sites(r.die.bump_map, base, r.die.naming)
+    kinds = bump_kinds(design, bump_sites)
     figs = figures(r, design.pdk, design.file)
     fan = None
-    if figs is None:
-        check_fit(design, bump_sites)
-        bump = bump_cell(b, design)
-    else:
-        pads = pad_sites(r.die.pads, base)
-        check_fit(design, bump_sites, pads)
-        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"),
-                   max(design.bump.footprint_diameter, design.bump.reflow_width))
-        bump = bump_cell(b, design, land=figs.land_diameter)
-    placed = arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map) else runs(bump_sites)
+    land = None
+    pads = pad_sites(r.die.pads, base) if figs is not None else None
+    for kind in kinds:
+        check_fit(kind.design, kind.sites, pads)
+    if len(kinds) > 1:
+        check_spacing(design, kinds)
+    if figs is not None:
+        keep = max(max(k.design.bump.footprint_diameter, k.design.bump.reflow_width) for k in kinds)
+        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep)
+        land = figs.land_diameter
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
-    _place(b, cell, bump, placed)
+    placed_kinds = []
+    for kind in kinds:
+        if not kind.sites:
+            continue
+        if len(kinds) == 1:
+            placed = arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map) else runs(bump_sites)
+        else:
+            placed = runs(kind.sites)
+        bump = bump_cell(b, kind.design, land=land)
+        _place(b, cell, bump, placed)
+        placed_kinds.append(PlacedKind(kind.name, kind.design, bump, placed, kind.sites))
     _names(b, cell, design, bump_sites)
     if fan is not None:
         st = r.bump
@@ -93,7 +122,17 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         _place(b, cell, pad, runs(fan.pads))
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
-    return DieLayout(cell=cell, bump=bump, arrays=placed, sites=bump_sites, fanout=fan)
+    return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
+                     sites=bump_sites, fanout=fan, kinds=placed_kinds)
+
+
+def bump_kinds(design: Design, bump_sites: list[Site]) -> list[BumpKind]:
+    """The die's bump types with their sites: one `base` type unless the recipe has bump_types."""
+    if not design.recipe.bump_types:
+        return [BumpKind(BASE, design, bump_sites)]
+    owner = assign(design, bump_sites)
+    return [BumpKind(name, d, [s for s, o in zip(bump_sites, owner, strict=True) if o == name])
+            for name, d in type_designs(design)]
 
 
 def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site]) -> None:

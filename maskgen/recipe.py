@@ -417,6 +417,25 @@ class MaskSet(_Strict):
         return self
 
 
+class BumpType(_Strict):
+    """One more bump type on the die: its own bump stack, solder and process-family block (each, when given,
+    replaces the recipe's), and the sites it takes: JEDEC `balls`, sites on `nets`, sites whose centre lies
+    in `region` [x1, y1, x2, y2] (um), `rings` of a ring map (0 = outermost), or the CSV's `type` column."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bump: BumpStack | None = None
+    solder: Solder | None = None
+    stair: Stair | None = None
+    ball_drop: BallDrop | None = None
+    two_step: TwoStep | None = None
+    flux_fill: FluxFill | None = None
+    cantilever: Cantilever | None = None
+    balls: list[str] = []
+    nets: list[str] = []
+    region: tuple[float, float, float, float] | None = None
+    rings: list[Annotated[int, Field(ge=0)]] = []
+
+
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
@@ -436,6 +455,7 @@ class Recipe(_Strict):
     cantilever: Cantilever | None = None
     wafer: Wafer | None = None
     masks: MaskSet | None = None
+    bump_types: list[BumpType] = []
 
 
 FAMILY_BLOCK = {
@@ -466,4 +486,13 @@ def load_recipe(path: Path) -> Recipe:
         if other != block and getattr(recipe, other) is not None:
             raise InputError(path, other, "...", f"block belongs to another process; "
                              f"process {recipe.process} takes '{block}:'")
+        for i, t in enumerate(recipe.bump_types):
+            if other != block and getattr(t, other) is not None:
+                raise InputError(path, f"bump_types.{i}.{other}", "...", f"block belongs to another process; "
+                                 f"process {recipe.process} takes '{block}:'")
+    names = ["base", *(t.name for t in recipe.bump_types)]
+    for i, t in enumerate(recipe.bump_types):
+        if names.count(t.name) > 1:
+            raise InputError(path, f"bump_types.{i}.name", t.name, "bump type names must be unique and not 'base' "
+                             "(the recipe's own bump)")
     return recipe

@@ -54,6 +54,8 @@ class Site:
     net: str | None = None
     ball: str | None = None
     """JEDEC ball name of the site (row letters, column number) from the die's naming."""
+    bump_type: str | None = None
+    """The bump type a CSV's fifth column gives the site (recipe bump_types), if any."""
 
 
 def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
@@ -183,7 +185,8 @@ def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Latti
         return found
     xy = np.array([(s.x, s.y) for s in found], dtype=float)
     balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
-    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b) for s, b in zip(found, balls, strict=True)]
+    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type)
+            for s, b in zip(found, balls, strict=True)]
 
 
 def _def_bumps(source: DefMap | DefPads, base: Path | None, limit: int, key: str) -> list:
@@ -202,7 +205,7 @@ def _resolve(file: str, base: Path | None) -> Path:
 
 def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
                    limit: str = "die.bump_map.max_bumps") -> list[Site]:
-    """Read a ball map (or pad list) CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
+    """Read a ball map (or pad list) CSV `name,x,y[,net[,type]]` (um, die centre origin); a header row is allowed."""
     if not path.is_file():
         raise InputError(path, None, None, f"{what} file not found")
     try:
@@ -223,8 +226,8 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
                 continue
             if lineno == 1 and row[0].strip().lower() == "name":
                 continue
-            if len(row) not in (3, 4):
-                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net]")
+            if len(row) not in (3, 4, 5):
+                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
             name = row[0].strip()
             try:
                 x, y = float(row[1]), float(row[2])
@@ -235,7 +238,9 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
             if name in names:
                 raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
             names.add(name)
-            out.append(Site(name, x, y, row[3].strip() if len(row) == 4 else None))
+            net = row[3].strip() if len(row) >= 4 else ""
+            kind = row[4].strip() if len(row) == 5 else ""
+            out.append(Site(name, x, y, net or None, bump_type=kind or None))
             if len(out) > max_bumps:
                 raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
                                  f"limit; raise {limit} (or use --max-sites) to accept it")
