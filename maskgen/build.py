@@ -57,9 +57,10 @@ def raise_grid_limit(recipe: Recipe, max_grid_cells: int) -> Recipe:
 
 
 def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int | None = None,
-            max_grid_cells: int | None = None) -> Design:
-    """Load and validate a recipe and its PDK into a design (nothing is written)."""
-    recipe = load_recipe(recipe_path)
+            max_grid_cells: int | None = None, recipe: Recipe | None = None) -> Design:
+    """Load and validate a recipe (or take one already read from recipe_path) and its PDK into a design
+    (nothing is written)."""
+    recipe = recipe or load_recipe(recipe_path)
     if max_sites is not None:
         recipe = raise_site_limits(recipe, max_sites)
     if max_grid_cells is not None:
@@ -76,10 +77,12 @@ def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int |
 
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
           run_drc: bool = True, progress: Callable[[str], None] | None = None,
-          max_sites: int | None = None, max_grid_cells: int | None = None) -> BuildResult:
-    """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb."""
+          max_sites: int | None = None, max_grid_cells: int | None = None,
+          recipe: Recipe | None = None) -> BuildResult:
+    """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb (recipe: one
+    already read from recipe_path, e.g. a sweep point; its files resolve beside recipe_path)."""
     say = progress or (lambda _msg: None)
-    design = prepare(recipe_path, pdk_override, max_sites, max_grid_cells)
+    design = prepare(recipe_path, pdk_override, max_sites, max_grid_cells, recipe)
     name = design.recipe.name
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)

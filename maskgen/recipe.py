@@ -456,6 +456,8 @@ class Recipe(_Strict):
     wafer: Wafer | None = None
     masks: MaskSet | None = None
     bump_types: list[BumpType] = []
+    sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
+    """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is built as a die."""
 
 
 FAMILY_BLOCK = {
@@ -472,6 +474,11 @@ def load_recipe(path: Path) -> Recipe:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, None, None, "a recipe must be a YAML mapping of keys to values")
+    return recipe_from_data(data, path)
+
+
+def recipe_from_data(data: dict, path: Path) -> Recipe:
+    """Validate recipe data read from path (structure, types, the process family's block)."""
     recipe = validate(Recipe, data, path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:
