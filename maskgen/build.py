@@ -117,12 +117,20 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         files["lyrdb"] = out_dir / f"{name}.lyrdb"
     if design.recipe.wafer is not None:
         files["e142"], files["sinf"] = out_dir / f"{name}_map.xml", out_dir / f"{name}.sinf"
+    if die.structures is not None:
+        for kind, suffix in (("board_gds", "_board.gds"), ("board_lands_gbr", "_board_lands.gbr"),
+                             ("board_traces_gbr", "_board_traces.gbr")):
+            files[kind] = out_dir / f"{name}{suffix}"
     data = manifest(design, die, {k: p.name for k, p in files.items()}, extra)
     say("writing layout")
     write_layout(b.lib, files["gds"])
     if oasis:
         write_layout(b.lib, files["oas"])
     write_lyp(design.pdk, files["lyp"])
+    if die.structures is not None:
+        from maskgen.teststructures import write_board
+        say("writing the board-side layout (GDSII, Gerber)")
+        write_board(b, name, die.structures, out_dir)
     write_json(files["json"], data)
     if design.recipe.wafer is not None:
         write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))

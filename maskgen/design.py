@@ -106,7 +106,7 @@ def _features(recipe: Recipe) -> set[str]:
             f |= {"RDL", "INS1"}
     if recipe.flux_fill:
         f |= {"PR1"}
-    if recipe.die.pads is not None:
+    if recipe.die.pads is not None or recipe.die.test_structures is not None:
         f |= {"RDL", "INS1"}
     if recipe.cantilever:
         from maskgen.cells.cantilever import cantilever_features

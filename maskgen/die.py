@@ -7,6 +7,7 @@ which differ from pad to pad, as polygons in the die cell.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import gdstk
 
@@ -48,6 +49,8 @@ class DieLayout:
     sites: list[Site]
     fanout: FanOut | None = None
     kinds: list[PlacedKind] = field(default_factory=list)
+    structures: Any = None
+    """The daisy chains and Kelvin structures (maskgen.teststructures.Plan) of a test vehicle, if any."""
 
     @property
     def bump_count(self) -> int:
@@ -114,6 +117,13 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         bump = bump_cell(b, kind.design, land=land)
         _place(b, cell, bump, placed)
         placed_kinds.append(PlacedKind(kind.name, kind.design, bump, placed, kind.sites))
+    structures = None
+    if r.die.test_structures is not None:
+        from maskgen.teststructures import chain_land, die_links
+        from maskgen.teststructures import plan as plan_structures
+        structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
+        _place(b, cell, chain_land(b, structures.via, structures.land), runs(structures.sites))
+        cell.add(*die_links(b, structures))
     _names(b, cell, design, bump_sites)
     if fan is not None:
         st = r.bump
@@ -123,7 +133,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
-                     sites=bump_sites, fanout=fan, kinds=placed_kinds)
+                     sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures)
 
 
 def bump_kinds(design: Design, bump_sites: list[Site]) -> list[BumpKind]:

@@ -66,6 +66,9 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         data["bumps"] = []                         # filled below, already rounded: keeps the key order
     if die.fanout is not None:
         data["routing"] = die.fanout.summary()
+    if die.structures is not None:
+        from maskgen.teststructures import summary
+        data["test_structures"] = summary(design, die.structures, r.solder.alloy)
     if extra:
         data.update(extra)
     data = _round(data)

@@ -216,6 +216,34 @@ class Naming(_Strict):
     labels: bool = True
 
 
+class DaisyChain(_Strict):
+    """A daisy chain through every bump (or those in `region` [x1, y1, x2, y2] um), row by row in a serpentine:
+    die-side RDL links join bumps 1-2, 3-4, ...; board-side traces join 2-3, 4-5, ..., so the chain runs in
+    series from the probe pad at its first bump to the one at its last (um widths)."""
+
+    name: str = Field(default="DC1", pattern=r"^[A-Za-z0-9_.-]+$")
+    region: tuple[float, float, float, float] | None = None
+    link_width: Um = 50.0
+    board_land: Um | None = None
+    board_trace: Um = 40.0
+    probe_pad: Um = 100.0
+
+
+class Kelvin(_Strict):
+    """A Kelvin (4-wire) structure on two neighbouring bumps of the outer column: a die-side RDL link joins
+    them; on the board each of their lands has a force and a sense trace to its own probe pad."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bumps: tuple[str, str]
+
+
+class TestStructures(_Strict):
+    """Daisy chain and Kelvin structures of a test vehicle, with the matching board-side layout."""
+
+    daisy_chain: DaisyChain | None = None
+    kelvin: list[Kelvin] = []
+
+
 class Die(_Strict):
     """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
 
@@ -224,6 +252,7 @@ class Die(_Strict):
     pads: PadList | None = None
     routing: Routing | None = None
     naming: Naming = Naming()
+    test_structures: TestStructures | None = None
 
     @model_validator(mode="after")
     def _routing_needs_pads(self) -> Die:
