@@ -106,24 +106,34 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         land = figs.land_diameter
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))
+    structures = None
+    chained: set[str] = set()
+    if r.die.test_structures is not None:
+        from maskgen.teststructures import die_links
+        from maskgen.teststructures import plan as plan_structures
+        structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
+        chained = {s.name for s in structures.sites}
+        cell.add(*die_links(b, structures))
     placed_kinds = []
     for kind in kinds:
         if not kind.sites:
             continue
-        if len(kinds) == 1:
-            placed = arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map) else runs(bump_sites)
-        else:
-            placed = runs(kind.sites)
         bump = bump_cell(b, kind.design, land=land)
-        _place(b, cell, bump, placed)
-        placed_kinds.append(PlacedKind(kind.name, kind.design, bump, placed, kind.sites))
-    structures = None
-    if r.die.test_structures is not None:
-        from maskgen.teststructures import chain_land, die_links
-        from maskgen.teststructures import plan as plan_structures
-        structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
-        _place(b, cell, chain_land(b, structures.via, structures.land), runs(structures.sites))
-        cell.add(*die_links(b, structures))
+        if chained:
+            from maskgen.teststructures import chain_land, chained_bump
+            linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
+            groups = [(linked, runs([s for s in kind.sites if s.name in chained])),
+                      (bump, runs([s for s in kind.sites if s.name not in chained]))]
+        elif len(kinds) == 1:
+            groups = [(bump, arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map)
+                       else runs(bump_sites))]
+        else:
+            groups = [(bump, runs(kind.sites))]
+        groups = [(c, placed) for c, placed in groups if placed]
+        for c, placed in groups:
+            _place(b, cell, c, placed)
+        placed_kinds.append(PlacedKind(kind.name, kind.design, groups[0][0], [a for _, p in groups for a in p],
+                                       kind.sites))
     _names(b, cell, design, bump_sites)
     if fan is not None:
         st = r.bump
