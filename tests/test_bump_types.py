@@ -4,6 +4,8 @@ types with each bump's own reflowed outline (hand-worked below)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -112,3 +114,15 @@ def test_unknown_type_in_the_csv(cli, tmp_path):
                                          **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}),
                        "--out", tmp_path / "out")
     assert code == 2 and "'huge'" in err and "known: base, power" in err
+
+
+def test_mask_critical_dimension_is_the_smallest_type(cli, tmp_path):
+    """PAD 240 / 285 um and POLY 280 / 330 um: each mask's CD is the smaller type's feature, not their union."""
+    recipe = _variant(tmp_path, "cd", [{**POWER, "balls": ["A1"]}])
+    code, out, err = cli("masks", recipe, "--out", tmp_path / "out")
+    assert code == 0, out + err
+    listed = json.loads((tmp_path / "out" / "cd" / "masks" / "mask_list.json").read_text())["masks"]
+    rows = {m["mask"]: m for m in listed}
+    assert rows["PAD"]["critical_dimension"] == pytest.approx(240, abs=0.01)
+    assert rows["POLY"]["critical_dimension"] == pytest.approx(280, abs=0.2)
+    assert rows["UBM"]["critical_dimension"] == pytest.approx(215, abs=0.2)
