@@ -103,6 +103,25 @@ def test_board_layout_gds_and_gerber(vehicle, pdk):
     assert len(re.findall(r"D03\*", traces_gbr)) == 10 and "TestPad" in traces_gbr
 
 
+def test_gerber_reads_back_with_gerbonara(vehicle, pdk):
+    """An independent Gerber reader sees the GDS board: the same 100 lands (mm), 57 lines, 10 probe pads."""
+    from gerbonara import GerberFile
+
+    ly = kdb.Layout()
+    ly.read(str(vehicle.files["board_gds"]))
+    gds_lands = sorted((round(p.bbox().center().x * ly.dbu), round(p.bbox().center().y * ly.dbu))
+                       for p in _layer(ly, pdk, "BOARD_LAND").each())
+    lands = GerberFile.open(vehicle.files["board_lands_gbr"])
+    flashes = [o for o in lands.objects if type(o).__name__ == "Flash"]
+    assert sorted((round(o.x * 1000), round(o.y * 1000)) for o in flashes) == gds_lands
+    assert {round(o.aperture.diameter * 1000) for o in flashes} == {260}
+    traces = GerberFile.open(vehicle.files["board_traces_gbr"])
+    kinds = [type(o).__name__ for o in traces.objects]
+    assert kinds.count("Line") == 47 + 2 + 8 and kinds.count("Flash") == 10
+    widths = {round(o.aperture.diameter * 1000) for o in traces.objects if type(o).__name__ == "Line"}
+    assert widths == {40}
+
+
 def test_same_recipe_same_board_bytes(vehicle, tmp_path):
     again = build(TEMPLATES / "test_vehicle.yaml", tmp_path, run_drc=False)
     for kind in ("board_gds", "board_lands_gbr", "board_traces_gbr", "gds"):
