@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gdstk
+import numpy as np
 
 from maskgen.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
 from maskgen.cells import common
@@ -19,6 +20,7 @@ from maskgen.cells.rdl import pad_via_land, routed_lines
 from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
 from maskgen.fanout import FanOut, figures, plan
+from maskgen.geometry import snap
 from maskgen.jedec import a1_mark_points
 from maskgen.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
 
@@ -165,9 +167,11 @@ def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site])
                              f"the A1 mark must fit in the die corner: at most half the smaller die side "
                              f"({min(r.die.size) / 2:g} um)")
         cell.add(b.polygon(a1_mark_points(r.die.size, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
-    if naming.labels:
-        for s in bump_sites:
-            b.label(cell, s.name, (s.x, s.y))
+    if naming.labels and bump_sites:
+        lay, dt = design.pdk.gds("LABEL")
+        at = snap(np.array([(s.x, s.y) for s in bump_sites], dtype=float), b.grid).tolist()
+        cell.add(*[gdstk.Label(s.name, (x, y), layer=lay, texttype=dt) for s, (x, y) in zip(bump_sites, at,
+                                                                                           strict=True)])
 
 
 def _place(b: Builder, cell: gdstk.Cell, child: gdstk.Cell, placed: list[Array]) -> None:

@@ -277,15 +277,17 @@ def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
 
 
 def nearest_distance(points: np.ndarray) -> float | None:
-    """Smallest distance between two of the points (sorted sweep in x)."""
+    """Smallest distance between two of the points: sorted in x, every k-th neighbour compared at once (numpy)
+    until no pair k apart is closer in x than the best distance found."""
     if len(points) < 2:
         return None
-    order = np.argsort(points[:, 0], kind="stable")
-    p = points[order]
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    p = np.asarray(points, dtype=float)[order]
     best = math.inf
-    for i in range(len(p)):
-        j = i + 1
-        while j < len(p) and p[j, 0] - p[i, 0] < best:
-            best = min(best, math.hypot(*(p[j] - p[i])))
-            j += 1
+    for k in range(1, len(p)):
+        dx = p[k:, 0] - p[:-k, 0]
+        near = dx < best
+        if not near.any():
+            break
+        best = min(best, float(np.hypot(dx[near], p[k:, 1][near] - p[:-k, 1][near]).min()))
     return best
