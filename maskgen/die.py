@@ -122,7 +122,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
             continue
         bump = bump_cell(b, kind.design, land=land)
         if chained:
-            from maskgen.teststructures import chain_land, chained_bump
+            from maskgen.cells.chain import chain_land, chained_bump
             linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
             groups = [(linked, runs([s for s in kind.sites if s.name in chained])),
                       (bump, runs([s for s in kind.sites if s.name not in chained]))]

@@ -76,7 +76,7 @@ def listing(pdk_name: str) -> str:
     return "\n".join(out)
 
 
-CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever")
+CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever", "chain")
 """The modules of maskgen.cells whose public cell builders `maskgen list` shows."""
 
 
