@@ -110,34 +110,43 @@ def check_spacing(design: Design, kinds: list[BumpKind]) -> None:
             owner.append(n)
     if len(pts) < 2:
         return
-    xy = np.array(pts)
-    w = np.array(width)
-    order = np.argsort(xy[:, 0], kind="stable")
-    xs, ys, ws, who = xy[order, 0].tolist(), xy[order, 1].tolist(), w[order].tolist(), np.array(owner)[order].tolist()
-    wmax = max(ws)
-    n = len(xs)
-    pitch = [math.inf] * len(kinds)
-    margin = [math.inf] * len(kinds)
-    worst: list[tuple[int, int] | None] = [None] * len(kinds)
-    near = [math.inf] * n
-    tight = [math.inf] * n
-    for i in range(n):
-        for step in (1, -1):
-            j = i + step
-            while 0 <= j < n:
-                dx = abs(xs[j] - xs[i])
-                if dx > near[i] and dx - (ws[i] + wmax) / 2 > tight[i]:
-                    break
-                d = math.hypot(dx, ys[j] - ys[i])
-                near[i] = min(near[i], d)
-                m = d - (ws[i] + ws[j]) / 2
-                if m < tight[i]:
-                    tight[i] = m
-                    if m < margin[who[i]]:
-                        margin[who[i]] = m
-                        worst[who[i]] = (i, j)
-                j += step
-        pitch[who[i]] = min(pitch[who[i]], near[i])
+    xy = np.array(pts, dtype=float)
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    x, y = xy[order, 0], xy[order, 1]
+    w = np.array(width, dtype=float)[order]
+    who = np.array(owner)[order]
+    wmax = float(w.max())
+    n = len(x)
+    near = np.full(n, math.inf)              # distance to the nearest neighbour
+    tight = np.full(n, math.inf)             # smallest distance minus half of both reflowed widths
+    partner = np.full(n, -1)
+    index = np.arange(n)
+    for k in range(1, n):
+        dx = x[k:] - x[:-k]
+        reach = np.maximum(near, tight + (w + wmax) / 2)     # farther than this in x cannot improve a point
+        live = (dx <= reach[:-k]) | (dx <= reach[k:])
+        if not live.any():
+            break
+        i, j = index[:-k][live], index[k:][live]
+        d = np.hypot(dx[live], y[j] - y[i])
+        m = d - (w[i] + w[j]) / 2
+        for a, b in ((i, j), (j, i)):
+            near[a] = np.minimum(near[a], d)
+            better = m < tight[a]
+            tight[a[better]] = m[better]
+            partner[a[better]] = b[better]
+    pitch, margin, worst = [], [], []
+    for t in range(len(kinds)):
+        mine = np.flatnonzero(who == t)
+        if len(mine) == 0:
+            pitch.append(math.inf)
+            margin.append(math.inf)
+            worst.append(None)
+            continue
+        a = int(mine[np.argmin(tight[mine])])
+        pitch.append(float(near[mine].min()))
+        margin.append(float(tight[a]))
+        worst.append((a, int(partner[a])))
     space = design.pdk.rule_value("BUMP.SPACE")
     sites_sorted = [s for kind in kinds for s in kind.sites]
     sites_sorted = [sites_sorted[k] for k in order.tolist()]
@@ -148,7 +157,7 @@ def check_spacing(design: Design, kinds: list[BumpKind]) -> None:
         if worst[t] is not None and margin[t] < space:
             a, b = worst[t]
             sa, sb = sites_sorted[a], sites_sorted[b]
-            other = kinds[who[b]]
+            other = kinds[int(who[b])]
             raise InputError(design.file, "bump_types", f"{kind.name} next to {other.name}",
                              f"reflowed bumps would bridge: {sa.name} ({kind.name}, {kind.design.bump.reflow_width:.1f}"
                              f" um wide) and {sb.name} ({other.name}, {other.design.bump.reflow_width:.1f} um) "

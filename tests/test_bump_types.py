@@ -126,3 +126,36 @@ def test_mask_critical_dimension_is_the_smallest_type(cli, tmp_path):
     assert rows["PAD"]["critical_dimension"] == pytest.approx(240, abs=0.01)
     assert rows["POLY"]["critical_dimension"] == pytest.approx(280, abs=0.2)
     assert rows["UBM"]["critical_dimension"] == pytest.approx(215, abs=0.2)
+
+
+def test_spacing_figures_against_brute_force():
+    """Nearest pitch and tightest margin of each type on a random two-type map equal a brute-force search."""
+    import math
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from maskgen.bumptypes import BumpKind, check_spacing
+    from maskgen.sites import Site
+
+    rng = np.random.default_rng(3)
+    pts = np.round(rng.uniform(-5000, 5000, size=(300, 2)), 3)
+    widths = {0: 20.0, 1: 35.0}
+    kinds = []
+    for t in (0, 1):
+        fig = SimpleNamespace(reflow_width=widths[t], min_pitch=0.0, bridging_margin=0.0)
+        sites = [Site(f"S{t}_{i}", float(x), float(y)) for i, (x, y) in enumerate(pts[t::2])]
+        kinds.append(BumpKind(f"t{t}", SimpleNamespace(bump=fig), sites))
+    design = SimpleNamespace(pdk=SimpleNamespace(rule_value=lambda _rule: -1e9), file=None)   # never refuse
+    check_spacing(design, kinds)
+    everyone = [(s, widths[t]) for t, k in enumerate(kinds) for s in k.sites]
+    for t, kind in enumerate(kinds):
+        pitch = margin = math.inf
+        for s, ws in ((s, widths[t]) for s in kind.sites):
+            for o, wo in everyone:
+                if o is s:
+                    continue
+                d = math.hypot(s.x - o.x, s.y - o.y)
+                pitch, margin = min(pitch, d), min(margin, d - (ws + wo) / 2)
+        assert kind.design.bump.min_pitch == pytest.approx(pitch, abs=1e-9)
+        assert kind.design.bump.bridging_margin == pytest.approx(margin, abs=1e-9)
