@@ -41,7 +41,7 @@ def type_designs(design: Design) -> list[tuple[str, Design]]:
             d = derive(recipe, design.pdk, design.file, check_pitch=False)
         except InputError as exc:
             key = exc.key if exc.key is None or exc.key.startswith(("die.", "materials")) else \
-                f"bump_types.{i}.{exc.key}"
+                f"bump_types[{i}].{exc.key}"
             raise InputError(exc.file, key, exc.value, f"bump type {t.name}: {exc.allowed}") from None
         d.bump.name = t.name
         out.append((t.name, d))
@@ -58,9 +58,9 @@ def assign(design: Design, bump_sites: list[Site]) -> list[str]:
     for i, t in enumerate(types):
         missing = [b for b in t.balls if b not in names]
         if missing:
-            raise InputError(design.file, f"bump_types.{i}.balls", missing[0], "no bump of that name on the map")
+            raise InputError(design.file, f"bump_types[{i}].balls", missing[0], "no bump of that name on the map")
         if t.rings and ring_of is None:
-            raise InputError(design.file, f"bump_types.{i}.rings", t.rings, "rings select sites of a ring map "
+            raise InputError(design.file, f"bump_types[{i}].rings", t.rings, "rings select sites of a ring map "
                              "(die.bump_map: {kind: ring}) only")
     out = []
     for k, s in enumerate(bump_sites):

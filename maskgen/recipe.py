@@ -524,11 +524,11 @@ def recipe_from_data(data: dict, path: Path) -> Recipe:
                              f"process {recipe.process} takes '{block}:'")
         for i, t in enumerate(recipe.bump_types):
             if other != block and getattr(t, other) is not None:
-                raise InputError(path, f"bump_types.{i}.{other}", "...", f"block belongs to another process; "
+                raise InputError(path, f"bump_types[{i}].{other}", "...", f"block belongs to another process; "
                                  f"process {recipe.process} takes '{block}:'")
     names = ["base", *(t.name for t in recipe.bump_types)]
     for i, t in enumerate(recipe.bump_types):
         if names.count(t.name) > 1:
-            raise InputError(path, f"bump_types.{i}.name", t.name, "bump type names must be unique and not 'base' "
+            raise InputError(path, f"bump_types[{i}].name", t.name, "bump type names must be unique and not 'base' "
                              "(the recipe's own bump)")
     return recipe

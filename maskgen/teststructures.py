@@ -105,11 +105,11 @@ def plan(design: Design, bump_sites: list[Site], ubm: float) -> Plan:
         pair = []
         for name in k.bumps:
             if name not in by_name:
-                raise InputError(file, f"die.test_structures.kelvin.{i}.bumps", name, "no bump of that name")
+                raise InputError(file, f"die.test_structures.kelvin[{i}].bumps", name, "no bump of that name")
             pair.append(by_name[name])
         a, b = pair
         if a.name in used or b.name in used or a.name == b.name:
-            raise InputError(file, f"die.test_structures.kelvin.{i}.bumps", list(k.bumps),
+            raise InputError(file, f"die.test_structures.kelvin[{i}].bumps", list(k.bumps),
                              "two different bumps, each in one Kelvin structure only")
         used |= {a.name, b.name}
         out.kelvin.append((k.name, a, b))

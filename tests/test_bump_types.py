@@ -97,10 +97,10 @@ def test_types_by_net_from_a_csv_column_and_by_ring(tmp_path, read_gds):
 
 
 @pytest.mark.parametrize("types,changes,needle", [
-    ([{**POWER, "balls": ["Z9"]}], {}, "bump_types.0.balls = 'Z9': no bump of that name"),
+    ([{**POWER, "balls": ["Z9"]}], {}, "bump_types[0].balls = 'Z9': no bump of that name"),
     ([{**POWER, "rings": [0]}], {}, "rings select sites of a ring map"),
     ([{**POWER, "name": "base"}], {}, "bump type names must be unique"),
-    ([{**POWER, "flux_fill": {"resist_opening": 300}}], {}, "bump_types.0.flux_fill"),
+    ([{**POWER, "flux_fill": {"resist_opening": 300}}], {}, "bump_types[0].flux_fill"),
     ([{**POWER, "bump": {**POWER["bump"], "ubm_diameter": 200}}], {}, "bump type power"),
 ])
 def test_bad_bump_types(cli, tmp_path, types, changes, needle):
