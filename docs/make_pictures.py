@@ -38,15 +38,17 @@ def make(family: str, exaggeration: float) -> list[Path]:
 
 
 def make_layouts() -> list[Path]:
-    """The 300 mm wafer and the fan-out die rendered whole: docs/wafer_300mm_wafer.png, docs/fanout_csv_die.png."""
+    """The 300 mm wafer, the fan-out die and the test vehicle (die and board side) rendered whole."""
     from maskgen.build import build
     from maskgen.pictures import render_command
 
     written = []
     with tempfile.TemporaryDirectory(prefix="maskgen-docs-") as tmp:
-        for template, view in (("wafer_300mm", "wafer"), ("fanout_csv", "die")):
+        for template, view in (("wafer_300mm", "wafer"), ("fanout_csv", "die"), ("test_vehicle", "die")):
             result = build(TEMPLATES / f"{template}.yaml", Path(tmp), run_drc=False)
             written += render_command(result.files["gds"], DOCS, views=[view], width=800, height=800)
+            if "board_gds" in result.files:        # the test vehicle's board side: docs/test_vehicle_board_die.png
+                written += render_command(result.files["board_gds"], DOCS, views=["die"], width=800, height=800)
     return written
 
 

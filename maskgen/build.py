@@ -57,9 +57,10 @@ def raise_grid_limit(recipe: Recipe, max_grid_cells: int) -> Recipe:
 
 
 def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int | None = None,
-            max_grid_cells: int | None = None) -> Design:
-    """Load and validate a recipe and its PDK into a design (nothing is written)."""
-    recipe = load_recipe(recipe_path)
+            max_grid_cells: int | None = None, recipe: Recipe | None = None) -> Design:
+    """Load and validate a recipe (or take one already read from recipe_path) and its PDK into a design
+    (nothing is written)."""
+    recipe = recipe or load_recipe(recipe_path)
     if max_sites is not None:
         recipe = raise_site_limits(recipe, max_sites)
     if max_grid_cells is not None:
@@ -76,10 +77,12 @@ def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int |
 
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
           run_drc: bool = True, progress: Callable[[str], None] | None = None,
-          max_sites: int | None = None, max_grid_cells: int | None = None) -> BuildResult:
-    """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb."""
+          max_sites: int | None = None, max_grid_cells: int | None = None,
+          recipe: Recipe | None = None) -> BuildResult:
+    """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb (recipe: one
+    already read from recipe_path, e.g. a sweep point; its files resolve beside recipe_path)."""
     say = progress or (lambda _msg: None)
-    design = prepare(recipe_path, pdk_override, max_sites, max_grid_cells)
+    design = prepare(recipe_path, pdk_override, max_sites, max_grid_cells, recipe)
     name = design.recipe.name
     say(f"building {name} ({design.process.name})")
     b = Builder(design.pdk, name)
@@ -114,12 +117,20 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         files["lyrdb"] = out_dir / f"{name}.lyrdb"
     if design.recipe.wafer is not None:
         files["e142"], files["sinf"] = out_dir / f"{name}_map.xml", out_dir / f"{name}.sinf"
+    if die.structures is not None:
+        for kind, suffix in (("board_gds", "_board.gds"), ("board_lands_gbr", "_board_lands.gbr"),
+                             ("board_traces_gbr", "_board_traces.gbr")):
+            files[kind] = out_dir / f"{name}{suffix}"
     data = manifest(design, die, {k: p.name for k, p in files.items()}, extra)
     say("writing layout")
     write_layout(b.lib, files["gds"])
     if oasis:
         write_layout(b.lib, files["oas"])
     write_lyp(design.pdk, files["lyp"])
+    if die.structures is not None:
+        from maskgen.teststructures import write_board
+        say("writing the board-side layout (GDSII, Gerber)")
+        write_board(b, name, die.structures, out_dir)
     write_json(files["json"], data)
     if design.recipe.wafer is not None:
         write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))

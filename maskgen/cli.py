@@ -154,17 +154,40 @@ def build(
       maskgen build                               # the default template
       maskgen build templates/cantilever_wlcsp.yaml --oasis
       maskgen build my_recipe.yaml --pdk ./my_pdk --out build/
+      maskgen build sweep_ubm_ball                # a DOE sweep: every point, and out/<name>/sweep.csv
     """
     from maskgen.build import build as do_build
     from maskgen.report import summary_table
 
-    result = do_build(_recipe_path(recipe), out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(),
-                      max_sites=max_sites, max_grid_cells=max_grid_cells)
+    path = _recipe_path(recipe)
+    _check_sweep(path)
+    result = do_build(path, out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(), max_sites=max_sites,
+                      max_grid_cells=max_grid_cells)
     typer.echo(summary_table(result))
-    for kind, path in result.files.items():
-        typer.echo(f"{kind:6s} {path}")
-    if result.drc is not None and not result.drc.clean and not allow_dirty:
+    for kind, file in result.files.items():
+        typer.echo(f"{kind:6s} {file}")
+    dirty = result.drc is not None and not result.drc.clean
+    if result.design.recipe.sweep:
+        from maskgen.sweep import run_sweep
+        swept = run_sweep(path, out, pdk, run_drc=not no_drc, progress=_progress(), max_sites=max_sites)
+        typer.echo(f"sweep: {len(swept.rows)} points, {len(swept.rows) - swept.refused} built, "
+                   f"{swept.refused} refused, {swept.dirty} DRC dirty")
+        for row in swept.rows:
+            typer.echo(f"  {row['point']}: {row['verdict']}{' - ' + row['reason'] if row['reason'] else ''}")
+        for kind, file in swept.files.items():
+            typer.echo(f"{kind:6s} {file}")
+        dirty = dirty or swept.dirty > 0
+    if dirty and not allow_dirty:
         raise typer.Exit(1)
+
+
+def _check_sweep(path: Path) -> None:
+    """A recipe's sweep keys and point count, checked before anything is built."""
+    from maskgen.recipe import load_recipe
+    recipe = load_recipe(path)
+    if recipe.sweep:
+        from maskgen.sweep import sweep_points
+        sweep_points(recipe, path)
 
 
 @command()

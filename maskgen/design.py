@@ -63,8 +63,9 @@ class Design:
     bump: BumpFigures
 
 
-def derive(recipe: Recipe, pdk: Pdk, file: Path) -> Design:
-    """Check the recipe against the PDK and compute the bump figures (sizes by arithmetic before any site)."""
+def derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool = True) -> Design:
+    """Check the recipe against the PDK and compute the bump figures (sizes by arithmetic before any site; with
+    several bump types the bridging check runs between neighbours when the die is built, maskgen.bumptypes)."""
     limits.check_files(recipe, file)
     limits.check_wafer(recipe, file)
     process = pdk.process(recipe.process, file)
@@ -73,7 +74,8 @@ def derive(recipe: Recipe, pdk: Pdk, file: Path) -> Design:
     steps = _resolve_steps(recipe, process, features, materials)
     _check_stack(recipe, pdk, file)
     bump = _bump_figures(recipe, pdk, file, steps)
-    _check_pitch(recipe, pdk, file, bump)
+    if check_pitch and not recipe.bump_types:
+        _check_pitch(recipe, pdk, file, bump)
     limits.check_map_fit(recipe, file, pdk.rule_value("DIE.EDGE"), bump.reflow_width, recipe_pad_offset(recipe),
                          recipe.die.pads is not None)
     limits.check_site_limit(recipe, file)
@@ -104,7 +106,7 @@ def _features(recipe: Recipe) -> set[str]:
             f |= {"RDL", "INS1"}
     if recipe.flux_fill:
         f |= {"PR1"}
-    if recipe.die.pads is not None:
+    if recipe.die.pads is not None or recipe.die.test_structures is not None:
         f |= {"RDL", "INS1"}
     if recipe.cantilever:
         from maskgen.cells.cantilever import cantilever_features

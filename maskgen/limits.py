@@ -30,20 +30,25 @@ def pair(values: object) -> list[float] | float:
 
 
 def check_files(recipe: Recipe, file: Path) -> None:
-    """Every CSV / chip layout the recipe names exists; a missing one names the recipe key and the resolved path."""
+    """Every CSV, chip layout, DEF / LEF or ball-map table the recipe names exists; a missing one names the recipe
+    key and the resolved path."""
     base = file.parent
-    for key, part in (("die.bump_map", recipe.die.bump_map), ("die.pads", recipe.die.pads)):
-        name = getattr(part, "file", None)
+    named = [(f"{key}.{field}", part, getattr(part, field, None))
+             for key, part in (("die.bump_map", recipe.die.bump_map), ("die.pads", recipe.die.pads))
+             for field in ("file", "lef")]
+    for key, part, name in named:
         if name is None:
             continue
         resolved = Path(name) if Path(name).is_absolute() else base / name
         try:
             found = resolved.is_file()
         except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
-            raise InputError(file, f"{key}.file", name, "not a usable file name (too long, or a NUL byte)") from None
+            raise InputError(file, key, name, "not a usable file name (too long, or a NUL byte)") from None
         if not found:
-            what = "chip layout" if getattr(part, "kind", "") == "gds" else "CSV file"
-            raise InputError(file, f"{key}.file", name, f"{what} not found at {resolved.resolve()} (a relative "
+            kind = "lef" if key.endswith(".lef") else getattr(part, "kind", "")
+            what = {"gds": "chip layout", "def": "DEF file", "lef": "LEF file",
+                    "table": "ball-map table file"}.get(kind, "CSV file")
+            raise InputError(file, key, name, f"{what} not found at {resolved.resolve()} (a relative "
                              "path is taken from the recipe's folder)")
 
 

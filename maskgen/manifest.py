@@ -10,6 +10,7 @@ import numpy as np
 from maskgen import __version__
 from maskgen.design import Design
 from maskgen.die import DieLayout
+from maskgen.jedec import layout_corner
 from maskgen.pdk import layer_table
 from maskgen.physics.mechanics import bump_mechanics, bump_motions
 
@@ -32,8 +33,15 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     """Everything a user or the DRC needs to know about a build, deterministic."""
     r = design.recipe
     used = {n for n in design.features if n in design.pdk.layers}
-    fig = asdict(design.bump)
-    fig["count"] = die.bump_count
+    kinds = die.kinds
+    figs = []
+    for k in kinds:
+        fig = asdict(k.design.bump)
+        fig["count"] = k.count
+        mech = k.design.bump.mechanics
+        if mech:
+            fig["mechanics"] = {**mech, **_worst_bump(mech, k.sites)}
+        figs.append(fig)
     data: dict[str, Any] = {
         "maskgen": __version__,
         "name": r.name,
@@ -49,41 +57,59 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "layers": [row for row in layer_table(design.pdk) if row["name"] in used],
         "masks": mask_list(design),
         "die": {"name": die.cell.name, "size": list(r.die.size), "bump_cell": die.bump.name,
-                "arrays": len(die.arrays)},
+                "arrays": len(die.arrays), "naming": naming(design, die)},
         "bump_count": die.bump_count,
-        "bump_types": [fig],
+        "bump_types": figs,
         "outputs": outputs,
     }
-    mech = design.bump.mechanics
-    if mech:
-        fig["mechanics"] = {**mech, **_worst_bump(mech, die)}
     if die.bump_count <= SITE_LIST_LIMIT:
         data["bumps"] = []                         # filled below, already rounded: keeps the key order
     if die.fanout is not None:
         data["routing"] = die.fanout.summary()
+    if die.structures is not None:
+        from maskgen.teststructures import summary
+        data["test_structures"] = summary(design, die.structures, r.solder.alloy)
     if extra:
         data.update(extra)
     data = _round(data)
     if "bumps" in data:
-        data["bumps"] = _bump_list(die, mech)
+        data["bumps"] = _bump_list(die)
     return data
 
 
-def _bump_list(die: DieLayout, mech: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Every bump site by name (and net), with 004's per-bump motion, rounded like the rest of the manifest."""
-    rows = [{"name": s.name, "x": _round(s.x), "y": _round(s.y), **({"net": s.net} if s.net else {})}
+def naming(design: Design, die: DieLayout) -> dict[str, Any]:
+    """JEDEC naming of the die: A1 corner and view, the A1 mark, the label layer and where ball A1 is."""
+    n = design.recipe.die.naming
+    a1 = next((s for s in die.sites if s.ball == "A1"), None)
+    right, top = layout_corner(n.a1_corner, n.view)
+    return {"a1_corner": n.a1_corner, "view": n.view,
+            "a1_corner_in_layout": f"{'top' if top else 'bottom'}-{'right' if right else 'left'}",
+            "a1_mark": n.a1_mark, "labels": "LABEL" if n.labels else None,
+            "a1": {"name": a1.name, "x": a1.x, "y": a1.y} if a1 else None}
+
+
+def _bump_list(die: DieLayout) -> list[dict[str, Any]]:
+    """Every bump site by name (ball, net and, with several types, its type), with 004's per-bump motion from
+    its type's stiffness, rounded like the rest of the manifest."""
+    owner = {id(s): k for k in die.kinds for s in k.sites}
+    typed = len(die.kinds) > 1
+    rows = [{"name": s.name, **({"ball": s.ball} if s.ball else {}), "x": _round(s.x), "y": _round(s.y),
+             **({"net": s.net} if s.net else {}), **({"type": owner[id(s)].name} if typed else {})}
             for s in die.sites]
-    if not mech or not rows:
-        return rows
-    xy = np.array([(s.x, s.y) for s in die.sites], dtype=float)
-    m = bump_motions(mech["stiffness"] or 0.0, xy[:, 0], xy[:, 1], mech["cte_board"], mech["cte_chip"],
-                     mech["delta_t"])
-    columns = {"dnp": m["dnp"], "displacement": m["displacement"]}
-    if mech["stiffness"]:
-        columns["force_mN"] = m["force_mn"]
-    for key, values in columns.items():
-        for row, v in zip(rows, values.tolist(), strict=True):
-            row[key] = round(v, 4)
+    for kind in die.kinds:
+        mech = kind.design.bump.mechanics
+        if not mech or not kind.sites:
+            continue
+        mine = [i for i, s in enumerate(die.sites) if owner[id(s)] is kind] if typed else range(len(rows))
+        xy = np.array([(s.x, s.y) for s in kind.sites], dtype=float)
+        m = bump_motions(mech["stiffness"] or 0.0, xy[:, 0], xy[:, 1], mech["cte_board"], mech["cte_chip"],
+                         mech["delta_t"])
+        columns = {"dnp": m["dnp"], "displacement": m["displacement"]}
+        if mech["stiffness"]:
+            columns["force_mN"] = m["force_mn"]
+        for key, values in columns.items():
+            for i, v in zip(mine, values.tolist(), strict=True):
+                rows[i][key] = round(v, 4)
     return rows
 
 
@@ -96,9 +122,9 @@ def _bump_motion(mech: dict[str, Any], x: float, y: float) -> dict[str, Any]:
     return out
 
 
-def _worst_bump(mech: dict[str, Any], die: DieLayout) -> dict[str, Any]:
+def _worst_bump(mech: dict[str, Any], bump_sites: list) -> dict[str, Any]:
     """The bump farthest from the die centre (the corner bump) and its motion."""
-    worst = max(die.sites, key=lambda s: (s.x * s.x + s.y * s.y, s.name))
+    worst = max(bump_sites, key=lambda s: (s.x * s.x + s.y * s.y, s.name))
     return {"worst_bump": worst.name, **{f"worst_{k}": v for k, v in _bump_motion(mech, worst.x, worst.y).items()}}
 
 

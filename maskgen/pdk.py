@@ -150,6 +150,8 @@ class Pdk(BaseModel):
     deck: RuleDeck
     materials: MaterialTable
     processes: dict[str, Process]
+    electrical: dict = {}
+    """Sheet and bump resistances for test-structure predictions (electrical.yaml, optional)."""
 
     @property
     def grid(self) -> float:
@@ -273,8 +275,11 @@ def _load(path: Path) -> Pdk:
         proc = validate(Process, read_yaml(file), file)
         _check_process(proc, file, layers, materials)
         processes[proc.name] = proc
+    electrical = read_yaml(path / "electrical.yaml") if (path / "electrical.yaml").is_file() else {}
+    if not isinstance(electrical, dict):
+        raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
-               processes=processes)
+               processes=processes, electrical=electrical)
 
 
 def _check_process(proc: Process, file: Path, layers: dict[str, Layer], table: MaterialTable) -> None:

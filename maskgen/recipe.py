@@ -102,7 +102,54 @@ class GdsMap(_Strict):
     max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
-BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap, Field(discriminator="kind")]
+class TableMap(_Strict):
+    """A JEDEC ball-map table as datasheets give it: rows of letters, columns of numbers, a net name per ball or
+    `-` for a depopulated one; inline (`rows: {A: "VDD GND - IO1", B: [...]}`) or from a text/CSV `file`
+    (a header line of column numbers, then one line per row letter). Balls sit on a grid of `pitch` centred
+    on the die (or on `offset`), ball A1 in the corner die.naming gives."""
+
+    kind: Literal["table"]
+    pitch: Um | UmXY
+    rows: dict[str, str | list[str]] | None = None
+    file: str | None = None
+    offset: tuple[float, float] = (0.0, 0.0)
+
+    @field_validator("rows")
+    @classmethod
+    def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+        if rows is not None:
+            from maskgen.balltable import parse_rows, split_entries
+            parse_rows({k: split_entries(v) for k, v in rows.items()})
+        return rows
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableMap:
+        if (self.rows is None) == (self.file is None):
+            raise ValueError("give exactly one of rows (the table inline) or file (a ball-map table file)")
+        return self
+
+    @property
+    def pitch_xy(self) -> tuple[float, float]:
+        """The pitch in x and y (um)."""
+        return (self.pitch, self.pitch) if isinstance(self.pitch, (int, float)) else self.pitch
+
+
+class DefMap(_Strict):
+    """Bump sites from the chip design hand-off (DEF): the placed bump instances of COMPONENTS (only those of
+    the `macro` names, when given) or the placed PINS, each with its net from NETS / SPECIALNETS. With `lef`,
+    a component's centre is its placement plus half its macro's SIZE; without, its placement point. Positions
+    are taken from the DIEAREA centre."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "components"
+    macro: str | list[str] | None = None
+    max_bumps: Annotated[int, Field(ge=1)] = 100_000
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
+                    Field(discriminator="kind")]
 
 
 # ----------------------------------------------------------------------------- chip pads and RDL fan-out
@@ -126,7 +173,19 @@ class GdsPads(_Strict):
     max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
-PadList = Annotated[CsvPads | GdsPads, Field(discriminator="kind")]
+class DefPads(_Strict):
+    """The chip's pads from its DEF: placed COMPONENTS (of `macro`, when given) or PINS, with their nets (as for
+    `die.bump_map: {kind: def}`)."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "pins"
+    macro: str | list[str] | None = None
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+PadList = Annotated[CsvPads | GdsPads | DefPads, Field(discriminator="kind")]
 
 
 class Routing(_Strict):
@@ -146,6 +205,45 @@ class Routing(_Strict):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class Naming(_Strict):
+    """JEDEC ball names of the die's bumps: the corner ball A1 sits in as seen from `view` (bump side or top
+    side), the A1 mark (a triangle with legs of a1_mark um in that die corner, 0 for none) and the bump names
+    as text labels on the LABEL layer."""
+
+    a1_corner: Literal["bottom-left", "bottom-right", "top-left", "top-right"] = "bottom-left"
+    view: Literal["bump", "top"] = "bump"
+    a1_mark: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 100.0
+    labels: bool = True
+
+
+class DaisyChain(_Strict):
+    """A daisy chain through every bump (or those in `region` [x1, y1, x2, y2] um), row by row in a serpentine:
+    die-side RDL links join bumps 1-2, 3-4, ...; board-side traces join 2-3, 4-5, ..., so the chain runs in
+    series from the probe pad at its first bump to the one at its last (um widths)."""
+
+    name: str = Field(default="DC1", pattern=r"^[A-Za-z0-9_.-]+$")
+    region: tuple[float, float, float, float] | None = None
+    link_width: Um = 50.0
+    board_land: Um | None = None
+    board_trace: Um = 40.0
+    probe_pad: Um = 100.0
+
+
+class Kelvin(_Strict):
+    """A Kelvin (4-wire) structure on two neighbouring bumps of the outer column: a die-side RDL link joins
+    them; on the board each of their lands has a force and a sense trace to its own probe pad."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bumps: tuple[str, str]
+
+
+class TestStructures(_Strict):
+    """Daisy chain and Kelvin structures of a test vehicle, with the matching board-side layout."""
+
+    daisy_chain: DaisyChain | None = None
+    kelvin: list[Kelvin] = []
+
+
 class Die(_Strict):
     """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
 
@@ -153,6 +251,8 @@ class Die(_Strict):
     bump_map: BumpMap
     pads: PadList | None = None
     routing: Routing | None = None
+    naming: Naming = Naming()
+    test_structures: TestStructures | None = None
 
     @model_validator(mode="after")
     def _routing_needs_pads(self) -> Die:
@@ -346,6 +446,25 @@ class MaskSet(_Strict):
         return self
 
 
+class BumpType(_Strict):
+    """One more bump type on the die: its own bump stack, solder and process-family block (each, when given,
+    replaces the recipe's), and the sites it takes: JEDEC `balls`, sites on `nets`, sites whose centre lies
+    in `region` [x1, y1, x2, y2] (um), `rings` of a ring map (0 = outermost), or the CSV's `type` column."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bump: BumpStack | None = None
+    solder: Solder | None = None
+    stair: Stair | None = None
+    ball_drop: BallDrop | None = None
+    two_step: TwoStep | None = None
+    flux_fill: FluxFill | None = None
+    cantilever: Cantilever | None = None
+    balls: list[str] = []
+    nets: list[str] = []
+    region: tuple[float, float, float, float] | None = None
+    rings: list[Annotated[int, Field(ge=0)]] = []
+
+
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
@@ -365,6 +484,9 @@ class Recipe(_Strict):
     cantilever: Cantilever | None = None
     wafer: Wafer | None = None
     masks: MaskSet | None = None
+    bump_types: list[BumpType] = []
+    sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
+    """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is built as a die."""
 
 
 FAMILY_BLOCK = {
@@ -381,6 +503,11 @@ def load_recipe(path: Path) -> Recipe:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, None, None, "a recipe must be a YAML mapping of keys to values")
+    return recipe_from_data(data, path)
+
+
+def recipe_from_data(data: dict, path: Path) -> Recipe:
+    """Validate recipe data read from path (structure, types, the process family's block)."""
     recipe = validate(Recipe, data, path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:
@@ -395,4 +522,13 @@ def load_recipe(path: Path) -> Recipe:
         if other != block and getattr(recipe, other) is not None:
             raise InputError(path, other, "...", f"block belongs to another process; "
                              f"process {recipe.process} takes '{block}:'")
+        for i, t in enumerate(recipe.bump_types):
+            if other != block and getattr(t, other) is not None:
+                raise InputError(path, f"bump_types[{i}].{other}", "...", f"block belongs to another process; "
+                                 f"process {recipe.process} takes '{block}:'")
+    names = ["base", *(t.name for t in recipe.bump_types)]
+    for i, t in enumerate(recipe.bump_types):
+        if names.count(t.name) > 1:
+            raise InputError(path, f"bump_types[{i}].name", t.name, "bump type names must be unique and not 'base' "
+                             "(the recipe's own bump)")
     return recipe

@@ -16,9 +16,10 @@ def summary_table(result: Any) -> str:
         f"{m['bump_count']} bumps in {m['die']['arrays']} array(s)",
         f"{'bump type':28s} {'count':>7s} {'volume um3':>12s} {'height um':>10s} {'width um':>9s} "
         f"{'pitch um':>9s} {'margin um':>10s}",
-        f"{fig['name']:28s} {fig['count']:7d} {fig['solder_volume']:12.0f} {fig['reflow_height']:10.1f} "
-        f"{fig['reflow_width']:9.1f} {fig['min_pitch']:9.1f} {fig['bridging_margin']:10.1f}",
     ]
+    for t in m["bump_types"]:
+        rows.append(f"{t['name']:28s} {t['count']:7d} {t['solder_volume']:12.0f} {t['reflow_height']:10.1f} "
+                    f"{t['reflow_width']:9.1f} {t['min_pitch']:9.1f} {t['bridging_margin']:10.1f}")
     if fig.get("stair"):
         s = fig["stair"]
         ops = ", ".join(f"{o:.2f}" for o in s["openings"])
@@ -75,7 +76,7 @@ def listing(pdk_name: str) -> str:
     return "\n".join(out)
 
 
-CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever")
+CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever", "chain")
 """The modules of maskgen.cells whose public cell builders `maskgen list` shows."""
 
 

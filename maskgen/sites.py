@@ -10,9 +10,21 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
-from maskgen.recipe import BumpMap, CsvMap, CsvPads, GdsMap, GridMap, PadList, RingMap, StaggeredMap
-
-ROW_LETTERS = "ABCDEFGHJKLMNPRTUVWY"  # JEDEC ball-grid rows skip I, O, Q, S, X, Z
+from maskgen.jedec import Lattice, ball_names
+from maskgen.recipe import (
+    BumpMap,
+    CsvMap,
+    CsvPads,
+    DefMap,
+    DefPads,
+    GdsMap,
+    GridMap,
+    Naming,
+    PadList,
+    RingMap,
+    StaggeredMap,
+    TableMap,
+)
 
 
 @dataclass(frozen=True)
@@ -40,20 +52,13 @@ class Site:
     x: float
     y: float
     net: str | None = None
+    ball: str | None = None
+    """JEDEC ball name of the site (row letters, column number) from the die's naming."""
+    bump_type: str | None = None
+    """The bump type a CSV's fifth column gives the site (recipe bump_types), if any."""
 
 
-def row_name(row: int) -> str:
-    """JEDEC-style row name: A..Y, then AA, AB, ..."""
-    n = len(ROW_LETTERS)
-    name = ""
-    row += 1
-    while row > 0:
-        row, rem = divmod(row - 1, n)
-        name = ROW_LETTERS[rem] + name
-    return name
-
-
-def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
+def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
     """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites)."""
     if isinstance(bump_map, GridMap):
         return _grid_arrays(bump_map)
@@ -67,7 +72,7 @@ def arrays(bump_map: BumpMap, base: Path | None = None) -> list[Array]:
         return out
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
-    return runs(sites(bump_map, base))
+    return runs(sites(bump_map, base, naming))
 
 
 def runs(site_list: list[Site], tol: float = 1e-3) -> list[Array]:
@@ -131,26 +136,65 @@ def _ring_arrays(m: RingMap) -> list[Array]:
     return out
 
 
-def sites(bump_map: BumpMap, base: Path | None = None) -> list[Site]:
-    """Every bump site with its name (grid names like A1; CSV names as given)."""
+def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Site]:
+    """Every bump site with its name and JEDEC ball name (generated maps are named by ball; CSV names as given)."""
+    naming = naming or Naming()
     if isinstance(bump_map, CsvMap):
-        return read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+        found = read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+        return _with_balls(found, naming, keep_names=True)
     if isinstance(bump_map, GdsMap):
         from maskgen.chip import read_pad_sites
-        return read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+        found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+        return _with_balls(found, naming, keep_names=False)
+    if isinstance(bump_map, TableMap):
+        from maskgen.balltable import table_balls
+        return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
+    if isinstance(bump_map, DefMap):
+        found_def = _def_bumps(bump_map, base, bump_map.max_bumps, "die.bump_map.max_bumps")
+        return _with_balls([Site(b.name, b.x, b.y, b.net) for b in found_def], naming, keep_names=True)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         holes = set(map(tuple, bump_map.depopulate))
         x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
-        return [Site(f"{row_name(r)}{c + 1}", x0 + c * px, y0 + r * py)
-                for r in range(ny) for c in range(nx) if (c, r) not in holes]
-    out = []
+        found = [Site("", x0 + c * px, y0 + r * py) for r in range(ny) for c in range(nx) if (c, r) not in holes]
+        return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+    found = []
     for a in arrays(bump_map, base):
         for r in range(a.rows):
             for c in range(a.columns):
-                out.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
-    out.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
-    return [Site(f"B{i + 1}", s.x, s.y) for i, s in enumerate(out)]
+                found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
+    found.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
+    return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+
+
+def lattice(bump_map: BumpMap) -> Lattice | None:
+    """The ball grid of a regular map (staggered maps on a half-pitch grid in x); None for free maps."""
+    if isinstance(bump_map, GridMap):
+        return Lattice.centred(bump_map.pitch, bump_map.count)
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        return Lattice(-(nx - 1) * px / 2 - px / 4, -(ny - 1) * py / 2, px / 2, py, 2 * nx, ny)
+    if isinstance(bump_map, RingMap):
+        return Lattice.centred((bump_map.pitch, bump_map.pitch), bump_map.count)
+    return None
+
+
+def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Lattice | None = None) -> list[Site]:
+    """The sites with their JEDEC ball names (and named by them unless their own names are kept)."""
+    if not found:
+        return found
+    xy = np.array([(s.x, s.y) for s in found], dtype=float)
+    balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
+    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type)
+            for s, b in zip(found, balls, strict=True)]
+
+
+def _def_bumps(source: DefMap | DefPads, base: Path | None, limit: int, key: str) -> list:
+    """The placed components or pins of a DEF map or pad list, with their nets."""
+    from maskgen.defmap import read_def_bumps
+    macros = {source.macro} if isinstance(source.macro, str) else source.macro
+    return read_def_bumps(_resolve(source.file, base), source.source, set(macros) if macros is not None else None,
+                          _resolve(source.lef, base) if source.lef else None, limit, key)
 
 
 def _resolve(file: str, base: Path | None) -> Path:
@@ -161,7 +205,7 @@ def _resolve(file: str, base: Path | None) -> Path:
 
 def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
                    limit: str = "die.bump_map.max_bumps") -> list[Site]:
-    """Read a ball map (or pad list) CSV `name,x,y[,net]` (um, die centre origin); a header row is allowed."""
+    """Read a ball map (or pad list) CSV `name,x,y[,net[,type]]` (um, die centre origin); a header row is allowed."""
     if not path.is_file():
         raise InputError(path, None, None, f"{what} file not found")
     try:
@@ -182,8 +226,8 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
                 continue
             if lineno == 1 and row[0].strip().lower() == "name":
                 continue
-            if len(row) not in (3, 4):
-                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net]")
+            if len(row) not in (3, 4, 5):
+                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
             name = row[0].strip()
             try:
                 x, y = float(row[1]), float(row[2])
@@ -194,7 +238,9 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
             if name in names:
                 raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
             names.add(name)
-            out.append(Site(name, x, y, row[3].strip() if len(row) == 4 else None))
+            net = row[3].strip() if len(row) >= 4 else ""
+            kind = row[4].strip() if len(row) == 5 else ""
+            out.append(Site(name, x, y, net or None, bump_type=kind or None))
             if len(out) > max_bumps:
                 raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
                                  f"limit; raise {limit} (or use --max-sites) to accept it")
@@ -207,6 +253,8 @@ def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
     """The chip's pads of a fan-out die: CSV rows or the pad layer (and net labels) of the chip layout."""
     if isinstance(pads, CsvPads):
         return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
+    if isinstance(pads, DefPads):
+        return [Site(b.name, b.x, b.y, b.net) for b in _def_bumps(pads, base, pads.max_pads, "die.pads.max_pads")]
     from maskgen.chip import read_pad_sites
     return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
                           label_layer=pads.label_layer)
@@ -229,15 +277,17 @@ def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
 
 
 def nearest_distance(points: np.ndarray) -> float | None:
-    """Smallest distance between two of the points (sorted sweep in x)."""
+    """Smallest distance between two of the points: sorted in x, every k-th neighbour compared at once (numpy)
+    until no pair k apart is closer in x than the best distance found."""
     if len(points) < 2:
         return None
-    order = np.argsort(points[:, 0], kind="stable")
-    p = points[order]
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    p = np.asarray(points, dtype=float)[order]
     best = math.inf
-    for i in range(len(p)):
-        j = i + 1
-        while j < len(p) and p[j, 0] - p[i, 0] < best:
-            best = min(best, math.hypot(*(p[j] - p[i])))
-            j += 1
+    for k in range(1, len(p)):
+        dx = p[k:, 0] - p[:-k, 0]
+        near = dx < best
+        if not near.any():
+            break
+        best = min(best, float(np.hypot(dx[near], p[k:, 1][near] - p[:-k, 1][near]).min()))
     return best

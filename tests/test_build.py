@@ -34,7 +34,7 @@ def test_layer_numbers_come_from_layers_yaml(default_build, pdk):
     ly = kdb.Layout()
     ly.read(str(default_build.files["gds"]))
     found = {(info.layer, info.datatype) for info in (ly.get_info(i) for i in ly.layer_indexes())}
-    expected = {pdk.gds(n) for n in ("PAD", "PASV", "UBM", "BUMP", "REFLOW", "POLY", "DIE")}
+    expected = {pdk.gds(n) for n in ("PAD", "PASV", "UBM", "BUMP", "REFLOW", "POLY", "DIE", "LABEL")}
     assert found == expected
 
 

@@ -185,3 +185,17 @@ def test_die_grid_offset_auto_keeps_more_whole_dies(cli, tmp_path, read_gds):
 def test_die_grid_offset_is_checked(cli, tmp_path):
     code, _, err = cli("build", _flat_200(tmp_path, die_grid_offset="middle"), "--out", tmp_path / "o")
     assert code == 2 and "die_grid_offset" in err and len(err.strip().splitlines()) == 1
+
+
+def test_nearest_distance_against_brute_force():
+    import numpy as np
+
+    from maskgen.sites import nearest_distance
+    rng = np.random.default_rng(7)
+    for n in (2, 3, 10, 200):
+        pts = np.round(rng.uniform(-1000, 1000, size=(n, 2)), 3)
+        pts[n // 2] = pts[0] + (0.0, 5.0) if n > 2 else pts[n // 2]       # a column pair: same x
+        brute = min(math.dist(a, b) for i, a in enumerate(pts) for b in pts[i + 1:])
+        assert nearest_distance(pts) == pytest.approx(brute, abs=1e-9)
+    grid = np.array([(x, y) for x in range(0, 4000, 400) for y in range(0, 4000, 400)], dtype=float)
+    assert nearest_distance(grid) == 400

@@ -56,6 +56,7 @@ class Builder:
         return gdstk.Reference(cell, (float(ox), float(oy)), **array)
 
     def label(self, cell: gdstk.Cell, text: str, at: tuple[float, float], layer: str = "LABEL") -> None:
-        """A text label on a reference layer."""
+        """A text label on a reference layer, its origin snapped to the manufacturing grid."""
         lay, dt = self.pdk.gds(layer)
-        cell.add(gdstk.Label(text, at, layer=lay, texttype=dt))
+        x, y = snap(np.array(at, dtype=float), self.grid)
+        cell.add(gdstk.Label(text, (float(x), float(y)), layer=lay, texttype=dt))

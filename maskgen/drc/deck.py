@@ -282,7 +282,34 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
         if run.layers.has(name):
             contacts = contacts & run.layer(name)
     nets = (run.layer("RDL") + run.layer("UBM") + run.layer("BUMP")).merged()
-    return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
+    links = _declared_links(run)
+    if links is None:
+        return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
+    # a daisy-chain or Kelvin link joins two bumps (and their pads) on purpose: its net must join exactly two
+    chained = nets.interacting(links)
+    bumps = run.layer("BUMP")
+    return checks.rdl_connect(nets.not_interacting(links), contacts, bumps.not_interacting(chained)) + [
+        m for m in (checks.Markers("test-structure link net joins more than its two bumps",
+                                   chained.interacting(bumps, 3)),
+                    checks.Markers("test-structure link net reaches fewer than two bumps",
+                                   chained.interacting(bumps, 1, 1) + chained.not_interacting(bumps)))
+        if not m.shapes.is_empty()]
+
+
+def _declared_links(run: Run) -> kdb.Region | None:
+    """The midpoints of the die-side test-structure links the build manifest declares (None: no links)."""
+    manifest = run.process.manifest
+    declared = ((manifest.model_extra or {}).get("test_structures") or {}) if manifest is not None else {}
+    links = declared.get("die_links") if isinstance(declared, dict) else None
+    if not links:
+        return None
+    dbu = run.layers.dbu
+    boxes = []
+    for link in links:
+        x = round((link["from"][0] + link["to"][0]) / 2 / dbu)
+        y = round((link["from"][1] + link["to"][1]) / 2 / dbu)
+        boxes.append(kdb.Box(x - 1, y - 1, x + 1, y + 1))
+    return run.layers.boxes_region(boxes)
 
 
 @checks_rule("RDL.WIDTH")

@@ -91,6 +91,14 @@ class LayoutLayers:
             self._nothing = self._region_of_box(None)
         return self._nothing
 
+    def boxes_region(self, boxes: list[kdb.Box]) -> kdb.Region:
+        """A helper layer in the top cell holding the boxes (dbu), read like the others."""
+        li = self.layout.insert_layer(kdb.LayerInfo())
+        self.helper_layers.add(li)
+        for box in boxes:
+            self.top.shapes(li).insert(box)
+        return self._read(li)
+
     def _region_of_box(self, box: kdb.Box | None) -> kdb.Region:
         """A helper layer in the top cell holding one box (or nothing), read like the others."""
         li = self.layout.insert_layer(kdb.LayerInfo())

@@ -1,0 +1,185 @@
+"""DOE sweeps (recipe `sweep:`): one die per combination of the swept values, each checked, and a sweep table.
+
+    sweep:
+      bump.ubm_diameter: [180, 215, 230]
+      solder.ball_diameter: [250, 300]
+
+Every combination (full factorial, in the order the keys are given) is the recipe with those values, named
+from them (`<name>-ubm_diameter215-ball_diameter250`) and built into `out/<name>/sweep/<point>/` with DRC.
+A point the recipe checks refuse (e.g. a UBM smaller than its passivation opening) is a row with its one-line
+reason; it does not stop the others. `out/<name>/sweep.csv` and `sweep.json` list every point: parameters,
+predicted reflow height and width, bridging margin, stiffness (004), DRC verdict.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maskgen.datafile import read_yaml
+from maskgen.errors import InputError
+from maskgen.geometry import fmt_um
+from maskgen.output import write_json, write_text
+from maskgen.recipe import Recipe, recipe_from_data
+
+MAX_POINTS = 1000
+"""Largest number of sweep points."""
+
+
+@dataclass
+class SweepResult:
+    """The rows of the sweep table and the files written."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> int:
+        """Points the recipe checks refused."""
+        return sum(1 for r in self.rows if r["verdict"] == "invalid")
+
+    @property
+    def dirty(self) -> int:
+        """Built points with DRC violations."""
+        return sum(1 for r in self.rows if r["verdict"] == "dirty")
+
+
+def sweep_points(recipe: Recipe, path: Path) -> list[dict[str, float]]:
+    """Every combination of the swept values, each as {dotted key: value}; keys checked against the recipe."""
+    sweep = recipe.sweep or {}
+    echo = recipe.model_dump(mode="json")
+    for key, values in sweep.items():
+        node: Any = echo
+        for part in key.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise InputError(path, f"sweep.{key}", values, "not a key of this recipe (dotted path, e.g. "
+                                 "bump.ubm_diameter or solder.ball_diameter)")
+        if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
+            raise InputError(path, f"sweep.{key}", values, f"sweeps numbers; the recipe's value is {node!r}")
+        if not values:
+            raise InputError(path, f"sweep.{key}", values, "give at least one value")
+    count = 1
+    for values in sweep.values():
+        count *= len(values)
+    if count > MAX_POINTS:
+        raise InputError(path, "sweep", f"{count} points", f"at most {MAX_POINTS} points")
+    keys = list(sweep)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(sweep[k] for k in keys))]
+
+
+def point_name(base: str, point: dict[str, float]) -> str:
+    """A die name from its parameters: <base>-ubm_diameter215-ball_diameter250."""
+    last = [k.split(".")[-1] for k in point]
+    parts = []
+    for key, value in point.items():
+        label = key.split(".")[-1] if last.count(key.split(".")[-1]) == 1 else key.replace(".", "_")
+        parts.append(f"{label}{fmt_um(float(value))}")
+    return "-".join([base, *parts])
+
+
+def point_data(data: dict[str, Any], point: dict[str, float], name: str) -> dict[str, Any]:
+    """The recipe data of one point: the swept keys set, the name from the parameters, no sweep."""
+    out = copy.deepcopy(data)
+    out.pop("sweep", None)
+    out["name"] = name
+    for key, value in point.items():
+        node: Any = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if isinstance(node, list):
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, {})
+        leaf = parts[-1]
+        number: float | int = int(value) if float(value).is_integer() else value
+        if isinstance(node, list):
+            node[int(leaf)] = number
+        else:
+            node[leaf] = number
+    return out
+
+
+def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run_drc: bool = True,
+              progress: Callable[[str], None] | None = None, max_sites: int | None = None) -> SweepResult:
+    """Build every sweep point of a recipe and write out/<name>/sweep.csv and sweep.json."""
+    from maskgen.build import build
+
+    say = progress or (lambda _msg: None)
+    data = read_yaml(recipe_path)
+    base = recipe_from_data(data, recipe_path)
+    points = sweep_points(base, recipe_path)
+    result = SweepResult()
+    folder = out / base.name / "sweep"
+    for i, point in enumerate(points, start=1):
+        name = point_name(base.name, point)
+        say(f"sweep point {i}/{len(points)}: {name}")
+        row: dict[str, Any] = {"point": name, **{k: v for k, v in point.items()}}
+        try:
+            recipe = recipe_from_data(point_data(data, point, name), recipe_path)
+            res = build(recipe_path, folder, pdk_override, run_drc=run_drc, max_sites=max_sites, recipe=recipe)
+        except InputError as exc:
+            row.update(_blank(), verdict="invalid", reason=_reason(exc))
+            result.rows.append(row)
+            continue
+        row.update(_figures(res.manifest))
+        if res.drc is None:
+            row.update(verdict="built", reason="")
+        elif res.drc.clean:
+            row.update(verdict="clean", reason="")
+        else:
+            failing = [f"{r.id} x {r.count}" for r in res.drc.rules if r.count]
+            row.update(verdict="dirty", reason="DRC: " + ", ".join(failing))
+        row["gds"] = str(res.files["gds"].relative_to(out / base.name))
+        result.rows.append(row)
+    json_path, csv_path = out / base.name / "sweep.json", out / base.name / "sweep.csv"
+    write_json(json_path, {"recipe": base.name, "recipe_file": recipe_path.name,
+                           "parameters": list(base.sweep or {}), "points": result.rows})
+    write_text(csv_path, _csv(result.rows, list(base.sweep or {})))
+    result.files = {"sweep_json": json_path, "sweep_csv": csv_path}
+    return result
+
+
+FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness")
+
+
+def _blank() -> dict[str, Any]:
+    """Figures of a point that was not built."""
+    return {k: None for k in FIGURES}
+
+
+def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A built point's predicted figures: the base bump type's reflowed shape, the tightest bridging margin of
+    any type, the 004 stiffness (N/m) when there is one."""
+    types = manifest["bump_types"]
+    fig = types[0]
+    mech = fig.get("mechanics") or {}
+    return {"reflow_height": round(fig["reflow_height"], 3), "reflow_width": round(fig["reflow_width"], 3),
+            "min_pitch": round(fig["min_pitch"], 3),
+            "bridging_margin": round(min(t["bridging_margin"] for t in types), 3),
+            "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None}
+
+
+def _reason(exc: InputError) -> str:
+    """An error as one line without the file name (the table names the point)."""
+    return f"{exc.key} = {exc.value!r}: {exc.allowed}" if exc.key else exc.allowed
+
+
+def _csv(rows: list[dict[str, Any]], parameters: list[str]) -> str:
+    """The sweep table as CSV: point, parameters, figures, verdict, reason, gds."""
+    columns = ["point", *parameters, *FIGURES, "verdict", "reason", "gds"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return buf.getvalue()

@@ -1,0 +1,161 @@
+"""Several bump types on one die (recipe bump_types): one cell per type, sites chosen by ball, region, net,
+ring or CSV column, figures per type in the manifest, and the bridging check between neighbours of different
+types with each bump's own reflowed outline (hand-worked below)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from maskgen.build import build
+from maskgen.pdk import data_root
+
+TEMPLATES = data_root() / "templates"
+POWER = {"name": "power", "bump": {"pad": {"width": 285, "shape": "octagon"}, "passivation_opening": 225,
+                                   "ubm_diameter": 260},
+         "solder": {"alloy": "SAC305", "ball_diameter": 300}, "ball_drop": {"polymer_opening": 330}}
+
+
+def _variant(tmp_path, name, types, **changes):
+    data = yaml.safe_load((TEMPLATES / "test_vehicle.yaml").read_text())
+    data["name"] = name
+    data["bump_types"] = types
+    data["die"].pop("test_structures")           # bump types alone (test_test_structures.py covers the chain)
+    for role in ("insulator", "rdl"):
+        data["materials"].pop(role)
+    for key, value in changes.items():
+        node = data
+        keys = key.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _diameters(gds, layer):
+    """Centre (um) -> bounding-box width (um) of each shape on a layer."""
+    return {(round(p.bbox().center().x * gds.dbu, 3), round(p.bbox().center().y * gds.dbu, 3)):
+            round(p.bbox().width() * gds.dbu, 1) for p in gds.region(layer).each()}
+
+
+def test_test_vehicle_two_bump_types(tmp_path, read_gds):
+    res = build(TEMPLATES / "test_vehicle.yaml", tmp_path)
+    assert res.drc.clean
+    types = {t["name"]: t for t in res.manifest["bump_types"]}
+    assert {n: t["count"] for n, t in types.items()} == {"ball_drop_bump": 97, "power": 3}
+    gds = read_gds(res.files["gds"])
+    balls = _diameters(gds, "BUMP")
+    ubm = _diameters(gds, "UBM")
+    power_at = {(1800.0, 1800.0), (1800.0, -1800.0), (-200.0, -200.0)}     # A1, K1 (A1 top-left seen from the top)
+    assert len(balls) == 100
+    assert {xy for xy, d in balls.items() if d > 275} == power_at
+    assert {round(d) for xy, d in balls.items() if xy in power_at} == {300}
+    assert {round(d) for xy, d in balls.items() if xy not in power_at} == {250}
+    assert {round(d) for xy, d in ubm.items() if xy in power_at} == {260}
+    # every type is one cell: two bump cells referenced by the die
+    bump_cells = {gds.layout.cell(i.cell_index).name for i in gds.top.each_inst()}
+    assert len({n for n in bump_cells if "_bump_" in n}) == 2
+    rows = {b["name"]: b["type"] for b in res.manifest["bumps"]}
+    assert rows["A1"] == rows["K1"] == "power" and rows["B2"] == "base"
+    # bridging margins, by hand: base-base 400 - 260.9 = 139.1; power-base 400 - (313.6 + 260.9) / 2 = 112.7
+    wb, wp = types["ball_drop_bump"]["reflow_width"], types["power"]["reflow_width"]
+    assert types["power"]["bridging_margin"] == pytest.approx(400 - (wp + wb) / 2, abs=1e-3)
+    assert types["ball_drop_bump"]["bridging_margin"] == pytest.approx(400 - (wp + wb) / 2, abs=1e-3)
+    assert types["power"]["min_pitch"] == 400
+
+
+def test_bridging_between_types_uses_both_outlines(cli, tmp_path):
+    """At 330 um pitch base bumps keep 330 - 260.9 = 69 um (> BUMP.SPACE 50) but a power bump and its base
+    neighbour only 330 - 287.3 = 42.7 um: refused, naming both bumps."""
+    ok = _variant(tmp_path, "tight_ok", [], **{"die.bump_map.pitch": [330, 330]})
+    code, _, err = cli("build", ok, "--out", tmp_path / "out", "--no-drc")
+    assert code == 0, err
+    bad = _variant(tmp_path, "tight", [{**POWER, "balls": ["E5"]}], **{"die.bump_map.pitch": [330, 330]})
+    code, _, err = cli("build", bad, "--out", tmp_path / "out")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "E5 (power, 313.6 um" in err and "260.9 um" in err and "330.0 um apart, leaving 42.7 um" in err
+    assert "BUMP.SPACE needs 50 um" in err
+    assert not (tmp_path / "out" / "tight").exists()
+
+
+def test_types_by_net_from_a_csv_column_and_by_ring(tmp_path, read_gds):
+    rows = ["name,x,y,net,type", "P1,-800,0,VDD,power", "S1,0,0,IO1,", "S2,800,0,GND,", "S3,0,800,IO2,base"]
+    (tmp_path / "balls.csv").write_text("\n".join(rows) + "\n")
+    res = build(_variant(tmp_path, "bynet", [{**POWER, "nets": ["GND"]}],
+                         **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}), tmp_path)
+    assert {b["name"]: b["type"] for b in res.manifest["bumps"]} == {"P1": "power", "S1": "base", "S2": "power",
+                                                                     "S3": "base"}
+    ring = build(_variant(tmp_path, "rings", [{**POWER, "rings": [1]}],
+                          **{"die.bump_map": {"kind": "ring", "pitch": 800, "count": [6, 6], "rings": 2}}), tmp_path)
+    counts = {t["name"]: t["count"] for t in ring.manifest["bump_types"]}
+    assert counts == {"ball_drop_bump": 20, "power": 12}          # outer ring 4 x 5, inner ring 4 x 3
+    assert ring.drc.clean
+
+
+@pytest.mark.parametrize("types,changes,needle", [
+    ([{**POWER, "balls": ["Z9"]}], {}, "bump_types[0].balls = 'Z9': no bump of that name"),
+    ([{**POWER, "rings": [0]}], {}, "rings select sites of a ring map"),
+    ([{**POWER, "name": "base"}], {}, "bump type names must be unique"),
+    ([{**POWER, "flux_fill": {"resist_opening": 300}}], {}, "bump_types[0].flux_fill"),
+    ([{**POWER, "bump": {**POWER["bump"], "ubm_diameter": 200}}], {}, "bump type power"),
+])
+def test_bad_bump_types(cli, tmp_path, types, changes, needle):
+    code, _, err = cli("build", _variant(tmp_path, "badtypes", types, **changes), "--out", tmp_path / "out")
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_unknown_type_in_the_csv(cli, tmp_path):
+    (tmp_path / "balls.csv").write_text("name,x,y,net,type\nP1,0,0,VDD,huge\n")
+    code, _, err = cli("build", _variant(tmp_path, "csvtype", [POWER],
+                                         **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}),
+                       "--out", tmp_path / "out")
+    assert code == 2 and "'huge'" in err and "known: base, power" in err
+
+
+def test_mask_critical_dimension_is_the_smallest_type(cli, tmp_path):
+    """PAD 240 / 285 um and POLY 280 / 330 um: each mask's CD is the smaller type's feature, not their union."""
+    recipe = _variant(tmp_path, "cd", [{**POWER, "balls": ["A1"]}])
+    code, out, err = cli("masks", recipe, "--out", tmp_path / "out")
+    assert code == 0, out + err
+    listed = json.loads((tmp_path / "out" / "cd" / "masks" / "mask_list.json").read_text())["masks"]
+    rows = {m["mask"]: m for m in listed}
+    assert rows["PAD"]["critical_dimension"] == pytest.approx(240, abs=0.01)
+    assert rows["POLY"]["critical_dimension"] == pytest.approx(280, abs=0.2)
+    assert rows["UBM"]["critical_dimension"] == pytest.approx(215, abs=0.2)
+
+
+def test_spacing_figures_against_brute_force():
+    """Nearest pitch and tightest margin of each type on a random two-type map equal a brute-force search."""
+    import math
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from maskgen.bumptypes import BumpKind, check_spacing
+    from maskgen.sites import Site
+
+    rng = np.random.default_rng(3)
+    pts = np.round(rng.uniform(-5000, 5000, size=(300, 2)), 3)
+    widths = {0: 20.0, 1: 35.0}
+    kinds = []
+    for t in (0, 1):
+        fig = SimpleNamespace(reflow_width=widths[t], min_pitch=0.0, bridging_margin=0.0)
+        sites = [Site(f"S{t}_{i}", float(x), float(y)) for i, (x, y) in enumerate(pts[t::2])]
+        kinds.append(BumpKind(f"t{t}", SimpleNamespace(bump=fig), sites))
+    design = SimpleNamespace(pdk=SimpleNamespace(rule_value=lambda _rule: -1e9), file=None)   # never refuse
+    check_spacing(design, kinds)
+    everyone = [(s, widths[t]) for t, k in enumerate(kinds) for s in k.sites]
+    for t, kind in enumerate(kinds):
+        pitch = margin = math.inf
+        for s, ws in ((s, widths[t]) for s in kind.sites):
+            for o, wo in everyone:
+                if o is s:
+                    continue
+                d = math.hypot(s.x - o.x, s.y - o.y)
+                pitch, margin = min(pitch, d), min(margin, d - (ws + wo) / 2)
+        assert kind.design.bump.min_pitch == pytest.approx(pitch, abs=1e-9)
+        assert kind.design.bump.bridging_margin == pytest.approx(margin, abs=1e-9)
