@@ -116,16 +116,22 @@ def test_unknown_type_in_the_csv(cli, tmp_path):
     assert code == 2 and "'huge'" in err and "known: base, power" in err
 
 
+@pytest.mark.xfail(strict=True, reason="known defect: the mask list samples each bump array's 3 x 3 corner, so the "
+                   "137.5 um PAD space where a power pad meets its base neighbours is missed (it reports 160); "
+                   "klayout space_check on the written GDS gives 137.5")
 def test_mask_critical_dimension_is_the_smallest_type(cli, tmp_path):
-    """PAD 240 / 285 um and POLY 280 / 330 um: each mask's CD is the smaller type's feature, not their union."""
+    """PAD 240 / 285 um octagons at 400 um pitch: the CD is the 137.5 um space beside the power pad (400 - 142.5 -
+    120), measured where the two types meet; UBM and POLY likewise (their widths are larger than those spaces)."""
     recipe = _variant(tmp_path, "cd", [{**POWER, "balls": ["A1"]}])
     code, out, err = cli("masks", recipe, "--out", tmp_path / "out")
     assert code == 0, out + err
     listed = json.loads((tmp_path / "out" / "cd" / "masks" / "mask_list.json").read_text())["masks"]
     rows = {m["mask"]: m for m in listed}
-    assert rows["PAD"]["critical_dimension"] == pytest.approx(240, abs=0.01)
-    assert rows["POLY"]["critical_dimension"] == pytest.approx(280, abs=0.2)
-    assert rows["UBM"]["critical_dimension"] == pytest.approx(215, abs=0.2)
+    assert (rows["PAD"]["critical_dimension"], rows["PAD"]["cd_kind"]) == (pytest.approx(400 - 142.5 - 120, abs=0.01),
+                                                                         "space")
+    # circles: power UBM 260 / POLY 330 beside base UBM 215 / POLY 280 at 400 um: 162.5 and 95 um apart
+    assert rows["UBM"]["critical_dimension"] == pytest.approx(400 - 130 - 107.5, abs=0.2)
+    assert rows["POLY"]["critical_dimension"] == pytest.approx(400 - 165 - 140, abs=0.2)
 
 
 def test_spacing_figures_against_brute_force():

