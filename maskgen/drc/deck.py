@@ -424,15 +424,25 @@ def _wafer_exclusion(run: Run, rule: Rule) -> list[Markers]:
     placed = getattr(ctx.manifest, "wafer", None) if ctx.manifest is not None else None
     if isinstance(placed, dict) and placed.get("partial_dies") == "include":
         raise NotApplicable("the recipe places partial dies on purpose (wafer.partial_dies: include)")
-    ring = run.layer("WAFER")
+    # flat: a few hundred die rectangles against one outline; deep mode would test the big polygon once per
+    # placed die (1.2 s against 0.06 s on the 596-die wafer)
+    ring = _flat(run.layer("WAFER"))
     usable = ring.holes()
     where = "inside the edge-exclusion ring (WAFER)"
     if usable.is_empty():
         usable, where = ring.hulls(), "on the wafer (WAFER outline; no edge-exclusion ring drawn)"
-    dies = run.layer("DIE").dup()
+    dies = _flat(run.layer("DIE"))
     dies.merged_semantics = False
     crossing = dies.not_inside(usable)
     if crossing.is_empty():
         return []
     return [Markers(f"die is not whole {where}: it crosses the edge exclusion at the round edge, notch or flat "
                     f"({crossing.count()} dies)", crossing)]
+
+
+def _flat(region: kdb.Region) -> kdb.Region:
+    """A flat copy of a region's polygons in top-cell coordinates (each shape as drawn)."""
+    flat = kdb.Region()
+    for polygon in region.each():
+        flat.insert(polygon)
+    return flat
