@@ -107,15 +107,21 @@ def site_box(step: tuple[float, float], dbu: float) -> kdb.Box:
                    round(step[1] / 2 / dbu))
 
 
-def plate_layout(site: kdb.Region, dark: bool, rows: list[tuple[float, float, int]], step: tuple[float, float],
-                 plate_um: float, marks: list[gdstk.Polygon], name: str, mirror: bool, dbu: float,
-                 layer: tuple[int, int]) -> kdb.Layout:
-    """A full-wafer plate: the site cell arrayed at each run of dies, the rest of the plate and the marks."""
+def _site_layout(site: kdb.Region, name: str, dbu: float, layer: tuple[int, int]) -> tuple[kdb.Layout, int, kdb.Cell]:
+    """A new mask layout with its one CHROME layer and the die-site cell holding `site`."""
     out = kdb.Layout()
     out.dbu = dbu
     li = out.layer(kdb.LayerInfo(*layer, "CHROME"))
     site_cell = out.create_cell(f"{name}_site")
     site_cell.shapes(li).insert(site)
+    return out, li, site_cell
+
+
+def plate_layout(site: kdb.Region, dark: bool, rows: list[tuple[float, float, int]], step: tuple[float, float],
+                 plate_um: float, marks: list[gdstk.Polygon], name: str, mirror: bool, dbu: float,
+                 layer: tuple[int, int]) -> kdb.Layout:
+    """A full-wafer plate: the site cell arrayed at each run of dies, the rest of the plate and the marks."""
+    out, li, site_cell = _site_layout(site, name, dbu, layer)
     wafer_cell = out.create_cell(f"{name}_wafer")
     sx, sy = round(step[0] / dbu), round(step[1] / dbu)
     box = site_box(step, dbu)
@@ -143,11 +149,7 @@ def reticle_layout(site: kdb.Region, dark: bool, spec: ReticleSpec, step: tuple[
                    marks: list[gdstk.Polygon], name: str, mirror: bool, dbu: float,
                    layer: tuple[int, int]) -> kdb.Layout:
     """A reticle: N x M sites in one field, a chrome border with reticle marks, magnified by the reduction."""
-    out = kdb.Layout()
-    out.dbu = dbu
-    li = out.layer(kdb.LayerInfo(*layer, "CHROME"))
-    site_cell = out.create_cell(f"{name}_site")
-    site_cell.shapes(li).insert(site)
+    out, li, site_cell = _site_layout(site, name, dbu, layer)
     field_cell = out.create_cell(f"{name}_field")
     (n, m), sx, sy = spec.dies, round(step[0] / dbu), round(step[1] / dbu)
     first = kdb.Vector(round(-(n - 1) * sx / 2), round(-(m - 1) * sy / 2))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
+from recipe_variants import load_template, set_keys, write_recipe
 
 from maskgen.build import build
 from maskgen.pdk import data_root
@@ -19,21 +19,12 @@ POWER = {"name": "power", "bump": {"pad": {"width": 285, "shape": "octagon"}, "p
 
 
 def _variant(tmp_path, name, types, **changes):
-    data = yaml.safe_load((TEMPLATES / "test_vehicle.yaml").read_text())
-    data["name"] = name
+    data = load_template("test_vehicle")
     data["bump_types"] = types
     data["die"].pop("test_structures")           # bump types alone (test_test_structures.py covers the chain)
     for role in ("insulator", "rdl"):
         data["materials"].pop(role)
-    for key, value in changes.items():
-        node = data
-        keys = key.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return write_recipe(tmp_path, name, set_keys(data, changes))
 
 
 def _diameters(gds, layer):

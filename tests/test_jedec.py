@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 import pytest
-import yaml
+from recipe_variants import variant
 
 from maskgen.build import build
 from maskgen.jedec import ROW_LETTERS, ball_name, ball_names, row_index, row_name, split_ball
@@ -15,17 +15,7 @@ TEMPLATES = data_root() / "templates"
 
 
 def _variant(tmp_path, name, **changes):
-    data = yaml.safe_load((TEMPLATES / "default.yaml").read_text())
-    data["name"] = name
-    for key, value in changes.items():
-        node = data
-        keys = key.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return variant(tmp_path, name, "default", **changes)
 
 
 def _labels(gds) -> dict[tuple[float, float], str]:

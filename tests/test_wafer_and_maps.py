@@ -7,6 +7,7 @@ import math
 import gdstk
 import pytest
 import yaml
+from recipe_variants import variant
 
 from maskgen.build import build
 from maskgen.pdk import data_root
@@ -17,17 +18,7 @@ TEMPLATES = data_root() / "templates"
 
 
 def _variant(tmp_path, name, **changes):
-    data = yaml.safe_load((TEMPLATES / "default.yaml").read_text())
-    data["name"] = name
-    for key, value in changes.items():
-        node = data
-        keys = key.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return variant(tmp_path, name, "default", **changes)
 
 
 def test_csv_ball_map_builds_and_keeps_names(tmp_path, read_gds):

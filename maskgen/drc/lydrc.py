@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from maskgen.drc.deck import receiving_opening
-from maskgen.drc.inference import EMBODIMENTS, identifying_layers
+from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
 from maskgen.pdk import Pdk, Process, Rule
 
 MASKGEN_ONLY = {
@@ -411,8 +411,7 @@ def deck_text(pdk: Pdk, process: Process) -> str:
     lines.append("steps.each do |name, names, conditions|")
     lines.append("  names.each { |n| $required[n] ||= \"step '#{name}'\" } if conditions.all? { |c| holds?(c) }")
     lines.append("end")
-    foreign = [n for n in pdk.layers if n in {m for p in pdk.processes.values() for m in p.layers()}
-               and n not in process.layers()]
+    foreign = foreign_layers(pdk, process, set(pdk.layers))  # every layer of another process, if drawn
     lines.append(f"$foreign = {_layers(foreign)}")
     for r in checked:
         lines.append("")
