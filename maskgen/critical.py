@@ -217,3 +217,22 @@ def _to_segment(c: tuple[float, float, float], edge: kdb.Edge) -> float:
     q, v = np.array(c[:2]), p2 - p1
     t = 0.0 if not v.any() else float(np.clip(np.dot(q - p1, v) / np.dot(v, v), 0, 1))
     return float(np.hypot(*(q - p1 - t * v)))
+
+
+def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool) -> CriticalDimension | None:
+    """The critical dimension of one mask layer of a die, measured on one copy of each distinct neighbourhood.
+
+    The sample holds every width and every space narrower than its reach (maskgen.cdsample); a result that is
+    not narrower than the reach is measured again with a reach beyond it, so no narrower space can be missed."""
+    from maskgen.cdsample import layer_units, neighbourhood_sample
+    units = layer_units(top, li)
+    if not units:
+        return None
+    dbu = top.layout().dbu
+    reach = min(min(u.box.width(), u.box.height()) for u in units if u.key[0] == "cell") \
+        if any(u.key[0] == "cell" for u in units) else min(min(u.box.width(), u.box.height()) for u in units)
+    while True:
+        cd = critical_dimension(neighbourhood_sample(units, reach), dbu, grid, opening)
+        if cd is None or cd.value / dbu < reach:
+            return cd
+        reach = round(cd.value / dbu) + 2

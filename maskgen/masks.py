@@ -18,7 +18,7 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.build import BuildResult, build
-from maskgen.critical import critical_dimension
+from maskgen.critical import layer_critical_dimension
 from maskgen.output import atomic, write_json, write_text
 from maskgen.plates import (
     INCH,
@@ -85,29 +85,6 @@ def _region(polys: list[gdstk.Polygon], dbu: float) -> kdb.Region:
     return reg
 
 
-CD_WINDOW = 3
-"""Array elements a side measured for the critical dimension: a 3 x 3 corner of an array has every width and
-space the whole array has (its elements repeat), at a fraction of the cost on a 2,500-bump die."""
-
-
-def cd_sample(die: kdb.Cell, li: int) -> kdb.Region:
-    """The die's shapes on one layer where its critical dimension is measured: the die's own shapes (RDL routes),
-    every single reference and a CD_WINDOW x CD_WINDOW corner of every array reference."""
-    reg = kdb.Region(die.shapes(li))
-    for inst in die.each_inst():
-        child = kdb.Region(inst.cell.begin_shapes_rec(li))
-        if child.is_empty():
-            continue
-        if not inst.is_regular_array():
-            reg += child.transformed(inst.cplx_trans)
-            continue
-        for i in range(min(inst.na, CD_WINDOW)):
-            for j in range(min(inst.nb, CD_WINDOW)):
-                step = kdb.ICplxTrans(kdb.Trans(inst.a * i + inst.b * j))
-                reg += child.transformed(step * inst.cplx_trans)
-    return reg
-
-
 def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     """Write every mask of a build's process in step order (GDSII, and OASIS with oasis), plus the mask list."""
     ly = kdb.Layout()
@@ -131,8 +108,8 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
         label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
-        cd = critical_dimension(cd_sample(top, li) if li is not None else kdb.Region(), dbu,
-                                grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening")
+        cd = None if li is None else layer_critical_dimension(
+            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening")
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
                  "label": label,

@@ -107,9 +107,6 @@ def test_unknown_type_in_the_csv(cli, tmp_path):
     assert code == 2 and "'huge'" in err and "known: base, power" in err
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the mask list samples each bump array's 3 x 3 corner, so the "
-                   "137.5 um PAD space where a power pad meets its base neighbours is missed (it reports 160); "
-                   "klayout space_check on the written GDS gives 137.5")
 def test_mask_critical_dimension_is_the_smallest_type(cli, tmp_path):
     """PAD 240 / 285 um octagons at 400 um pitch: the CD is the 137.5 um space beside the power pad (400 - 142.5 -
     120), measured where the two types meet; UBM and POLY likewise (their widths are larger than those spaces)."""
