@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import gdstk
 import numpy as np
 
-from maskgen.cells.base import Builder
+from maskgen.cells.base import Builder, Shapes, part
 from maskgen.geometry import octagon_points, square_points
 
 
@@ -59,16 +59,18 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
     return out
 
 
-def bump_land(b: Builder, diameter: float) -> gdstk.Cell:
+@part("rdl_land")
+def bump_land(b: Builder, diameter: float) -> Shapes:
     """RDL land under a bump's UBM, where a fan-out line arrives (002:c13).
 
     Args:
         diameter: land diameter in um (UBM + 2 x RDL.ENCLOSES_UBM at least).
     """
-    return b.cell(b.name("rdl_land", diameter), lambda c: c.add(b.circle(diameter, "RDL")))
+    return [b.circle(diameter, "RDL")]
 
 
-def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
+@part("fanout_pad")
+def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> Shapes:
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
 
@@ -78,11 +80,8 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
         land: RDL land width in um (the pad's shape).
         shape: square, octagon or circle.
     """
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.ref(pad))
-        c.add(b.circle(via, "INS1"))
-        if shape == "circle":
-            c.add(b.circle(land, "RDL"))
-        else:
-            c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
-    return b.cell(b.name("fanout_pad", pad.name, "via", via, "land", land), draw)
+    if shape == "circle":
+        rdl = b.circle(land, "RDL")
+    else:
+        rdl = b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL")
+    return [b.ref(pad), b.circle(via, "INS1"), rdl]
