@@ -57,3 +57,11 @@ def test_fanout_csv_build_reads_each_csv_once(tmp_path, monkeypatch):
     (tmp_path / "fanout_csv_bumps.csv").write_text((tmp_path / "fanout_csv_bumps.csv").read_text() + "\n")
     build(tmp_path / "fanout_csv.yaml", tmp_path / "out2", None, run_drc=False)
     assert reads.count("fanout_csv_bumps.csv") == 2  # a changed file is read again
+
+
+def test_xsection_pictures_do_not_import_the_build():
+    """The CLI layer (maskgen/crosssection.py) builds and hands design + layout to the pictures."""
+    pictures = ROOT / "maskgen" / "pictures"
+    found = imported(pictures / "xsection.py") | imported(pictures / "__init__.py")
+    assert not {m for m in found if m.split(".")[:2] in (["maskgen", "build"], ["maskgen", "die"])}
+    assert "maskgen.build" in imported(ROOT / "maskgen" / "crosssection.py")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import gdstk
 import numpy as np
 
-from maskgen.cells.base import Builder, Shapes, part
+from maskgen.cells.base import Builder, Shapes, cell_name, part
 from maskgen.geometry import octagon_points, square_points
 
 
@@ -69,10 +69,12 @@ def bump_land(b: Builder, diameter: float) -> Shapes:
     return [b.circle(diameter, "RDL")]
 
 
-@part("fanout_pad")
-def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> Shapes:
+def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
+
+    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it; the land's shape is
+    the pad's (in the pad's name), and the builder is given it as the key all the same.
 
     Args:
         pad: the pad stack cell (pad and passivation opening), centred at the origin.
@@ -80,8 +82,11 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
         land: RDL land width in um (the pad's shape).
         shape: square, octagon or circle.
     """
-    if shape == "circle":
-        rdl = b.circle(land, "RDL")
-    else:
-        rdl = b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL")
-    return [b.ref(pad), b.circle(via, "INS1"), rdl]
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.ref(pad))
+        c.add(b.circle(via, "INS1"))
+        if shape == "circle":
+            c.add(b.circle(land, "RDL"))
+        else:
+            c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
+    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land], b.grid), draw, key=shape)

@@ -30,8 +30,8 @@ MODULES = [importlib.import_module(f"maskgen.cells.{m.name}") for m in pkgutil.i
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""
 
-BUMP_CELLS = {"cantilever_bump", "chained_bump", "bump_cell"}
-"""Cells assembled from part cells and named from their parts' names (manifests record these names)."""
+BUMP_CELLS = {"cantilever_bump", "chained_bump", "bump_cell", "pad_via_land"}
+"""Cells assembled from part cells and named from their parts' names (manifests and references record them)."""
 
 
 def _window(x: float) -> np.ndarray:
@@ -41,7 +41,6 @@ def _window(x: float) -> np.ndarray:
 
 def samples(b: Builder) -> dict[str, tuple[dict, dict]]:
     """For each part kind: a base set of keyword arguments and, per argument, another value for it."""
-    pad = pad_stack(b, 80, "square", 50)
     return {
         "bond_pad": ({"width": 80, "shape": "octagon"}, {"width": 90, "shape": "square"}),
         "passivation_opening": ({"diameter": 50}, {"diameter": 60}),
@@ -58,8 +57,6 @@ def samples(b: Builder) -> dict[str, tuple[dict, dict]]:
                            {"mask_opening": 140, "openings": [150, 180]}),
         "chain_land": ({"via": 60, "land": 230}, {"via": 70, "land": 240}),
         "rdl_land": ({"diameter": 221}, {"diameter": 231}),
-        "fanout_pad": ({"pad": pad, "via": 40, "land": 70, "shape": "square"},
-                       {"pad": pad_stack(b, 90, "square", 50), "via": 45, "land": 75, "shape": "octagon"}),
         "pad_via": ({"diameter": 50, "layer": "INS1"}, {"diameter": 60, "layer": "INS2"}),
         "sacrificial_layer": ({"diameter": 320}, {"diameter": 330}),
         "elastic_layer": ({"diameter": 340}, {"diameter": 350}),
@@ -88,7 +85,7 @@ def b(pdk) -> Builder:
 
 
 def test_every_part_has_samples(b):
-    assert len(PARTS) == 23
+    assert len(PARTS) == 22
     assert set(samples(b)) == set(PARTS)
 
 
