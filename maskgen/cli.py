@@ -377,7 +377,7 @@ def xsection(
       maskgen xsection cantilever_wlcsp --exaggeration 2
       maskgen xsection my_recipe.yaml --cut -300,0,300,0 --format svg
     """
-    from maskgen.pictures import xsection_command
+    from maskgen.crosssection import xsection_command
     from maskgen.pictures.xsection import FORMATS
 
     check_choices(fmt or [], FORMATS, "--format")

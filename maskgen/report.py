@@ -86,13 +86,16 @@ def cell_catalogue() -> list[tuple[str, str]]:
     import importlib
     import inspect
 
+    from maskgen.cells.base import PARTS
+
     out = []
     for name in CELL_MODULES:
         mod = importlib.import_module(f"maskgen.cells.{name}")
         for fname, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ != mod.__name__ or fname.startswith("_"):
                 continue
-            if str(inspect.signature(fn).return_annotation).replace("'", "") != "gdstk.Cell":
+            returns = str(inspect.signature(fn).return_annotation).replace("'", "")
+            if fn not in PARTS.values() and returns != "gdstk.Cell":
                 continue
             summary = inspect.cleandoc(fn.__doc__ or "").split("\n\n")[0]
             out.append((f"{name}.{fname}", " ".join(summary.split())))

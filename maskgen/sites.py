@@ -25,6 +25,7 @@ from maskgen.recipe import (
     StaggeredMap,
     TableMap,
 )
+from maskgen.site import Site
 
 
 @dataclass(frozen=True)
@@ -42,20 +43,6 @@ class Array:
     def count(self) -> int:
         """Bumps in this array."""
         return self.columns * self.rows
-
-
-@dataclass(frozen=True)
-class Site:
-    """One named bump site in um from the die centre."""
-
-    name: str
-    x: float
-    y: float
-    net: str | None = None
-    ball: str | None = None
-    """JEDEC ball name of the site (row letters, column number) from the die's naming."""
-    bump_type: str | None = None
-    """The bump type a CSV's fifth column gives the site (recipe bump_types), if any."""
 
 
 def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
@@ -209,11 +196,28 @@ def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str
     if not path.is_file():
         raise InputError(path, None, None, f"{what} file not found")
     try:
-        return _read_csv_rows(path, max_bumps, what, item, limit)
+        return list(_read_once(path, max_bumps, what, item, limit))
     except csv.Error as exc:
         raise InputError(path, None, None, f"malformed {what} CSV: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(path, None, None, f"{what} is not a UTF-8 text CSV file") from None
+
+
+_READ: dict[tuple, tuple[Site, ...]] = {}
+"""CSV maps already read, by (resolved path, mtime, size, limits): a build reads each map once."""
+
+
+def _read_once(path: Path, max_bumps: int, what: str, item: str, limit: str) -> tuple[Site, ...]:
+    """The rows of a map CSV, read from disk only when the file is new or changed since it was last read."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, max_bumps, what, item, limit)
+    found = _READ.get(key)
+    if found is None:
+        found = tuple(_read_csv_rows(path, max_bumps, what, item, limit))
+        if len(_READ) >= 16:
+            _READ.clear()
+        _READ[key] = found
+    return found
 
 
 def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str) -> list[Site]:

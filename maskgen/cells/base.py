@@ -1,14 +1,35 @@
-"""The cell builder: a gdstk library, canonical layers, snapping, and one cell per parameter set."""
+"""The cell builder: a gdstk library, canonical layers, snapping, and one cell per parameter set.
+
+A part cell is a function `f(b, *params)` decorated with `@part(kind)`: it returns the shapes and references
+to draw, and the decorator turns it into `f(b, *params) -> gdstk.Cell`, named from the kind and every bound
+argument (as gdsfactory's `@cell` does) and built once per builder for each name.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import inspect
 from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec
 
 import gdstk
 import numpy as np
+from pydantic import BaseModel
 
 from maskgen.geometry import circle_points, fmt_um, snap
 from maskgen.pdk import Pdk
+
+P = ParamSpec("P")
+Shapes = Sequence[gdstk.Polygon | gdstk.Reference | gdstk.Label]
+"""What a part function returns: the polygons, references and labels of its cell."""
+
+PARTS: dict[str, Callable[..., gdstk.Cell]] = {}
+"""Every decorated part cell by its kind (filled by `part`), so tests can build each one."""
+
+LONG_NAME = 120
+"""Longer cell names become their kind plus a stable digest of the full name."""
 
 
 class Builder:
@@ -20,16 +41,25 @@ class Builder:
         self.chord_error = pdk.deck.chord_error
         self.lib = gdstk.Library(library_name, unit=1e-6, precision=1e-9)
         self._cells: dict[str, gdstk.Cell] = {}
+        self._keys: dict[str, Any] = {}
 
     # -- cells
-    def cell(self, name: str, draw: Callable[[gdstk.Cell], None]) -> gdstk.Cell:
-        """The cell called name, drawn by draw() the first time and shared afterwards."""
+    def cell(self, name: str, draw: Callable[[gdstk.Cell], None], key: Any = None) -> gdstk.Cell:
+        """The cell called name, drawn by draw() the first time and shared afterwards.
+
+        Args:
+            key: what the cell is drawn from, when the name does not hold all of it; asking for the same
+                name with another key is a ValueError (two different cells would share one name).
+        """
         found = self._cells.get(name)
         if found is None:
             found = gdstk.Cell(name)
             draw(found)
             self._cells[name] = found
+            self._keys[name] = key
             self.lib.add(found)
+        elif self._keys.get(name) != key:
+            raise ValueError(f"cell name {name} is already used by a cell drawn from other parameters")
         return found
 
     @staticmethod
@@ -60,3 +90,77 @@ class Builder:
         lay, dt = self.pdk.gds(layer)
         x, y = snap(np.array(at, dtype=float), self.grid)
         cell.add(gdstk.Label(text, (float(x), float(y)), layer=lay, texttype=dt))
+
+
+def part(kind: str, *, order: Sequence[str] | None = None
+         ) -> Callable[[Callable[Concatenate[Builder, P], Shapes]], Callable[Concatenate[Builder, P], gdstk.Cell]]:
+    """Make a part function a cached cell named from kind and every bound argument except the builder.
+
+    Args:
+        kind: first word of the cell name, e.g. "ubm_island" for ubm_island_215.
+        order: the parameter names in the order they appear in the name, when it is not the signature's
+            (kept so existing cell names, which manifests record, stay the same); it must list every one.
+    """
+    def wrap(draw: Callable[Concatenate[Builder, P], Shapes]) -> Callable[Concatenate[Builder, P], gdstk.Cell]:
+        sig = inspect.signature(draw)
+        params = list(sig.parameters)[1:]
+        names = list(order) if order is not None else params
+        if sorted(names) != sorted(params):
+            raise TypeError(f"part {kind}: order {names} must list every parameter of {draw.__name__}: {params}")
+
+        @functools.wraps(draw)
+        def cell(b: Builder, *args: P.args, **kwargs: P.kwargs) -> gdstk.Cell:
+            bound = sig.bind(b, *args, **kwargs)
+            bound.apply_defaults()
+            name = cell_name(kind, [bound.arguments[n] for n in names], b.grid)
+            return b.cell(name, lambda c: c.add(*draw(*bound.args, **bound.kwargs)))
+
+        if kind in PARTS:
+            raise TypeError(f"part {kind} is defined twice")
+        PARTS[kind] = cell
+        return cell
+    return wrap
+
+
+def cell_name(kind: str, values: Sequence[Any], grid: float) -> str:
+    """A stable cell name from a kind and its parameters, e.g. ubm_island_215; kind plus a digest when long."""
+    name = "_".join([kind, *(_name_part(v, grid) for v in values)])
+    if len(name) <= LONG_NAME:
+        return name
+    return f"{kind}_{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+
+
+def _name_part(value: Any, grid: float) -> str:
+    """One parameter in a cell name: numbers via fmt_um, strings as they are, a cell by its name, sequences
+    joined, geometry by a digest of its grid-snapped vertices, models by a digest of their field values."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return fmt_um(float(value))
+    if isinstance(value, str):
+        return value
+    if isinstance(value, gdstk.Cell):
+        return value.name
+    if isinstance(value, np.ndarray):
+        return _digest(_snapped(value, grid))
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        return _digest(b"".join(_snapped(v, grid) for v in value))
+    if isinstance(value, (list, tuple)):
+        return "_".join(_name_part(v, grid) for v in value)
+    if isinstance(value, BaseModel):
+        return _digest(repr(value.model_dump(mode="json")).encode())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _digest(repr(dataclasses.astuple(value)).encode())
+    raise TypeError(f"a cell name cannot hold a {type(value).__name__}")
+
+
+def _snapped(points: np.ndarray, grid: float) -> bytes:
+    """Vertices as grid steps, int64 bytes: equal for outlines that snap to the same polygon."""
+    return np.round(np.asarray(points, dtype=float) / grid).astype(np.int64).tobytes()
+
+
+def _digest(data: bytes) -> str:
+    """Ten hex digits of a SHA-1: short and stable across runs."""
+    return hashlib.sha1(data).hexdigest()[:10]

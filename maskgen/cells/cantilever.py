@@ -24,7 +24,6 @@ Geometry decisions, in one place (`cantilever_plan`):
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 from collections.abc import Sequence
@@ -36,7 +35,7 @@ import gdstk
 import numpy as np
 
 from maskgen.cells import common
-from maskgen.cells.base import Builder
+from maskgen.cells.base import Builder, Shapes, cell_name, part
 from maskgen.cells.rdl import rdl_line, route_points
 from maskgen.errors import InputError
 from maskgen.geometry import circle_points, circle_vertex_count
@@ -226,7 +225,7 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
     """Suspended-cantilever bump of 004 (embodiment `spec.embodiment`), bump 120 at the origin, pad 91 at pad_offset.
 
     Checks the geometry against the PDK rules first (ValueError naming the rule), then assembles the part
-    cells, each shared by every bump with the same parameters.
+    cells, each shared by every bump with the same parameters; the bump cell is named from them.
 
     Args:
         stack: the common bump stack: pad 91, passivation opening, UBM diameter.
@@ -255,7 +254,7 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
     if e in TWO_INSULATORS:
         at_bump.append(contact_opening(b, 2 * plan.under_radius))
     if windows:
-        at_bump.append(etch_windows(b, spec, plan, windows))
+        at_bump.append(etch_windows(b, plan.slot_radii(spec), windows))
     at_bump += [
         metal_line(b, spec.pad_offset, spec.line_width, plan.via_landing),
         bump_land(b, spec.land_diameter),
@@ -268,76 +267,76 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
         common.solder_footprint(b, ball_diameter),
         common.reflow_outline(b, reflow_width),
     ]
-    full = b.name("cantilever_bump", f"e{e}", *(c.name for c in at_pad), *spec.pad_offset,
-                  *(c.name for c in at_bump))
+    # a bump cell, named (as manifests record it) from the part cells it references and where
+    name = cell_name(f"cantilever_bump_e{e}", [at_pad, spec.pad_offset, at_bump], b.grid)
 
     def draw(c: gdstk.Cell) -> None:
-        for part in at_pad:
-            c.add(b.ref(part, spec.pad_offset))
-        for part in at_bump:
-            c.add(b.ref(part))
-    return b.cell(_short(full, f"cantilever_bump_e{e}"), draw)
+        for piece in at_pad:
+            c.add(b.ref(piece, spec.pad_offset))
+        for piece in at_bump:
+            c.add(b.ref(piece))
+    return b.cell(name, draw)
 
 
 # ----------------------------------------------------------------------------- part cells
-def pad_via(b: Builder, diameter: float, layer: str = "INS1") -> gdstk.Cell:
+@part("pad_via", order=("layer", "diameter"))
+def pad_via(b: Builder, diameter: float, layer: str = "INS1") -> Shapes:
     """Pad via over pad 91: opening in insulating layer 100 (INS1), or in 103 (INS1) / 104 (INS2) of embodiment 6.
 
     Args:
         diameter: opening diameter in um.
         layer: INS1 or INS2.
     """
-    return b.cell(b.name("pad_via", layer, diameter), lambda c: c.add(b.circle(diameter, layer)))
+    return [b.circle(diameter, layer)]
 
 
-def sacrificial_layer(b: Builder, diameter: float) -> gdstk.Cell:
+@part("sacrificial_layer")
+def sacrificial_layer(b: Builder, diameter: float) -> Shapes:
     """Sacrificial layer 140 (SAC): disc under bump 120, released (1, 2) or kept to crack under overload (3, 4).
 
     Args:
         diameter: disc diameter in um.
     """
-    return b.cell(b.name("sacrificial_layer", diameter), lambda c: c.add(b.circle(diameter, "SAC")))
+    return [b.circle(diameter, "SAC")]
 
 
-def elastic_layer(b: Builder, diameter: float) -> gdstk.Cell:
+@part("elastic_layer")
+def elastic_layer(b: Builder, diameter: float) -> Shapes:
     """Elastic layer 150 (ELASTIC): disc under bump 120, alone (5) or carrying sacrificial layer 140 (4).
 
     Args:
         diameter: disc diameter in um.
     """
-    return b.cell(b.name("elastic_layer", diameter), lambda c: c.add(b.circle(diameter, "ELASTIC")))
+    return [b.circle(diameter, "ELASTIC")]
 
 
-def contact_opening(b: Builder, diameter: float) -> gdstk.Cell:
+@part("contact_opening_1042")
+def contact_opening(b: Builder, diameter: float) -> Shapes:
     """Opening in first insulating layer 103 (INS1) under bump 120, where portion 1042 of 104 meets the substrate.
 
     Args:
         diameter: opening diameter in um.
     """
-    return b.cell(b.name("contact_opening_1042", diameter), lambda c: c.add(b.circle(diameter, "INS1")))
+    return [b.circle(diameter, "INS1")]
 
 
-def etch_windows(b: Builder, spec: Cantilever, plan: CantileverPlan, windows: Sequence[np.ndarray]) -> gdstk.Cell:
+@part("etch_windows")
+def etch_windows(b: Builder, slot: tuple[float, float], windows: Sequence[np.ndarray]) -> Shapes:
     """Release etch windows 160: slotted ring in insulating layer 100 (INS1), opened in protection layer 170 too.
 
+    Named by the slot radii and a digest of the snapped window outlines themselves: every input that shapes
+    them (land, clearance, slots, arms) is in the name, so two specs share the cell only when their windows
+    are the same.
+
     Args:
-        spec: the cantilever block (slot width, clearance, sacrificial diameter, arms).
-        plan: the derived geometry the windows were computed from.
+        slot: inner and outer radius of the slot ring, um (`CantileverPlan.slot_radii`).
         windows: window polygons from `release_windows`.
     """
-    inner, outer = plan.slot_radii(spec)
-    # named by the snapped window outlines themselves: every input that shapes them (land, clearance,
-    # slots, arms) is in the name, so two specs share the cell only when their windows are the same
-    snapped = b"".join(np.round(np.asarray(w, dtype=float) / b.grid).astype(np.int64).tobytes() for w in windows)
-    name = b.name("etch_windows", inner, outer, hashlib.sha1(snapped).hexdigest()[:10])
-
-    def draw(c: gdstk.Cell) -> None:
-        for w in windows:
-            c.add(b.polygon(w, "INS1"), b.polygon(w, "PROT"))
-    return b.cell(_short(name, "etch_windows"), draw)
+    return [p for w in windows for p in (b.polygon(w, "INS1"), b.polygon(w, "PROT"))]
 
 
-def metal_line(b: Builder, pad_offset: tuple[float, float], width: float, via_landing: float) -> gdstk.Cell:
+@part("metal_line", order=("width", "pad_offset", "via_landing"))
+def metal_line(b: Builder, pad_offset: tuple[float, float], width: float, via_landing: float) -> Shapes:
     """Metal line 110 (RDL) from the bump centre to pad 91, 45-degree then axis-aligned, with a landing on the via.
 
     Args:
@@ -345,22 +344,21 @@ def metal_line(b: Builder, pad_offset: tuple[float, float], width: float, via_la
         width: line width in um.
         via_landing: diameter of the RDL disc covering the pad via.
     """
-    def draw(c: gdstk.Cell) -> None:
-        c.add(*_line_polygons(b, pad_offset, width))
-        c.add(b.circle(via_landing, "RDL", pad_offset))
-    return b.cell(b.name("metal_line", width, *pad_offset, via_landing), draw)
+    return [*_line_polygons(b, pad_offset, width), b.circle(via_landing, "RDL", pad_offset)]
 
 
-def bump_land(b: Builder, diameter: float) -> gdstk.Cell:
+@part("bump_land")
+def bump_land(b: Builder, diameter: float) -> Shapes:
     """RDL land under bump 120 at the end of metal line 110; carries the UBM.
 
     Args:
         diameter: land diameter in um.
     """
-    return b.cell(b.name("bump_land", diameter), lambda c: c.add(b.circle(diameter, "RDL")))
+    return [b.circle(diameter, "RDL")]
 
 
-def support_beams(b: Builder, angles: Sequence[float], width: float, length: float) -> gdstk.Cell:
+@part("support_beams", order=("width", "length", "angles"))
+def support_beams(b: Builder, angles: Sequence[float], width: float, length: float) -> Shapes:
     """Support beams 111 (RDL): radial bars from the land centre out onto the anchored portion 101 (004:c2).
 
     Args:
@@ -368,17 +366,17 @@ def support_beams(b: Builder, angles: Sequence[float], width: float, length: flo
         width: beam width in um.
         length: from the bump centre to the beam end, um.
     """
-    return b.cell(b.name("support_beams", width, length, *angles),
-                  lambda c: c.add(*_beam_polygons(b, angles, width, length)))
+    return _beam_polygons(b, angles, width, length)
 
 
-def protection_opening(b: Builder, diameter: float) -> gdstk.Cell:
+@part("protection_opening")
+def protection_opening(b: Builder, diameter: float) -> Shapes:
     """Opening in protection layer 170 (PROT) over the bump land, where the UBM meets the land.
 
     Args:
         diameter: opening diameter in um.
     """
-    return b.cell(b.name("protection_opening", diameter), lambda c: c.add(b.circle(diameter, "PROT")))
+    return [b.circle(diameter, "PROT")]
 
 
 # ----------------------------------------------------------------------------- checks
@@ -533,9 +531,3 @@ def _pad_circumradius(width: float, shape: str) -> float:
         return width / 2 / math.cos(math.pi / 8)
     return width / 2
 
-
-def _short(name: str, kind: str) -> str:
-    """A readable cell name: the parameter name, or its kind plus a stable digest when long."""
-    if len(name) <= 120:
-        return name
-    return f"{kind}_{hashlib.sha1(name.encode()).hexdigest()[:10]}"

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-import gdstk
-
-from maskgen.cells.base import Builder
+from maskgen.cells.base import Builder, Shapes, part
 
 
-def polymer_opening(b: Builder, diameter: float) -> gdstk.Cell:
+@part("polymer_opening")
+def polymer_opening(b: Builder, diameter: float) -> Shapes:
     """Opening in the polymer layer (POLY) over a UBM island that receives a flux-coated ball, 001:c1.
 
     Args:
         diameter: opening diameter in um.
     """
-    return b.cell(b.name("polymer_opening", diameter), lambda c: c.add(b.circle(diameter, "POLY")))
+    return [b.circle(diameter, "POLY")]
 
 
-def flux_opening(b: Builder, diameter: float) -> gdstk.Cell:
+@part("flux_opening")
+def flux_opening(b: Builder, diameter: float) -> Shapes:
     """Photoresist opening (PR1) over the metal island, filled with flux, receiving a solder block, 003:c1.
 
     Args:
         diameter: opening diameter in um.
     """
-    return b.cell(b.name("flux_opening", diameter), lambda c: c.add(b.circle(diameter, "PR1")))
+    return [b.circle(diameter, "PR1")]
 
 
-def solder_mask_stack(b: Builder, openings: list[float]) -> gdstk.Cell:
+@part("solder_mask_stack")
+def solder_mask_stack(b: Builder, openings: list[float]) -> Shapes:
     """Nested, aligned solder-mask openings SM1 < SM2 (< SM3), 002:c1, c15, c20.
 
     Args:
         openings: diameters of the first, second (and third) openings in um.
     """
-    def draw(c: gdstk.Cell) -> None:
-        for i, d in enumerate(openings, start=1):
-            c.add(b.circle(d, f"SM{i}"))
-    return b.cell(b.name("solder_mask_stack", *openings), draw)
+    return [b.circle(d, f"SM{i}") for i, d in enumerate(openings, start=1)]

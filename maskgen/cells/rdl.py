@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import gdstk
 import numpy as np
 
-from maskgen.cells.base import Builder
+from maskgen.cells.base import Builder, Shapes, cell_name, part
 from maskgen.geometry import octagon_points, square_points
 
 
@@ -59,18 +59,22 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
     return out
 
 
-def bump_land(b: Builder, diameter: float) -> gdstk.Cell:
+@part("rdl_land")
+def bump_land(b: Builder, diameter: float) -> Shapes:
     """RDL land under a bump's UBM, where a fan-out line arrives (002:c13).
 
     Args:
         diameter: land diameter in um (UBM + 2 x RDL.ENCLOSES_UBM at least).
     """
-    return b.cell(b.name("rdl_land", diameter), lambda c: c.add(b.circle(diameter, "RDL")))
+    return [b.circle(diameter, "RDL")]
 
 
 def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
+
+    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it; the land's shape is
+    the pad's (in the pad's name), and the builder is given it as the key all the same.
 
     Args:
         pad: the pad stack cell (pad and passivation opening), centred at the origin.
@@ -85,4 +89,4 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
             c.add(b.circle(land, "RDL"))
         else:
             c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
-    return b.cell(b.name("fanout_pad", pad.name, "via", via, "land", land), draw)
+    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land], b.grid), draw, key=shape)

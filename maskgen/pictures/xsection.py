@@ -17,7 +17,7 @@ film is a `klayout.db.Region` of its own.
   (release: sacrificial layer 140 goes, leaving suspended portion 102 over an air gap, 004 Fig 12G).
 
 Frames are written as SVG (and PNG, drawn by KLayout from the same figure) with one `index.html` that steps
-through them. `section()` returns the model itself, so tests can assert heights in um rather than pixels.
+through them. `simulate()` returns the model itself, so tests can assert heights in um rather than pixels.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ from __future__ import annotations
 import html
 import math
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from maskgen.design import Design, ResolvedStep
+from maskgen.design import Design, ResolvedStep, recipe_pad_offset
 from maskgen.errors import InputError, check_choices
 from maskgen.output import atomic, write_text
 from maskgen.physics import solder as solder_model
-from maskgen.pictures.render import bump_site, read_layout
+from maskgen.pictures.render import bump_site
 
 NM = 1000
 """Section database units per micrometre (1 nm)."""
@@ -680,13 +679,11 @@ def default_cut(layout, design: Design) -> Cut:
 
     The cut spans the bump cell's extent along it with a 10 % margin, and at least +-0.6 x the bump pitch.
     """
-    from maskgen.die import pad_offset
-
     site = bump_site(layout)
     if site is None:
         raise InputError(design.file, "cut", None, "the layout has no bump array to cut through; give a cut")
     x0, y0 = site.origin
-    px, py = pad_offset(design)
+    px, py = recipe_pad_offset(design.recipe)
     length = math.hypot(px, py)
     ux, uy = (-px / length, -py / length) if length > 1e-9 else (1.0, 0.0)
     box = layout.cell(site.bump_cell).dbbox()
@@ -698,7 +695,7 @@ def default_cut(layout, design: Design) -> Cut:
     return Cut.of((x0 + lo * ux, y0 + lo * uy), (x0 + hi * ux, y0 + hi * uy), zero=(x0, y0))
 
 
-def _check_cut(cut, file: Path) -> Cut:
+def check_cut(cut, file: Path) -> Cut:
     """A cut given as ((x1, y1), (x2, y2)) or (x1, y1, x2, y2), um; an InputError if it is not one."""
     try:
         if len(cut) == 4:
@@ -744,34 +741,6 @@ def simulate(design: Design, layout, cut: Cut | None = None) -> Section:
     emu = _Emulator(design, cut, intervals, bumps)
     frames = [emu.run(rs) for rs in design.steps]
     return Section(design=design, cut=cut, intervals=intervals, bumps=bumps, frames=frames)
-
-
-def section(recipe: Path, cut=None, layout: Path | None = None, pdk: str | None = None) -> Section:
-    """The cross-section model of a recipe: builds it in a temporary folder (no DRC) unless a layout is given.
-
-    Args:
-        recipe: recipe YAML.
-        cut: ((x1, y1), (x2, y2)) in um, die-cell coordinates; default through the first bump along x.
-        layout: an existing GDS/OASIS built from this recipe (skips the build).
-        pdk: PDK name or folder overriding the recipe's.
-    """
-    from maskgen.build import build, prepare
-
-    recipe = Path(recipe)
-    if not recipe.is_file():
-        raise InputError(recipe, None, None, "recipe file not found")
-    the_cut = _check_cut(cut, recipe) if cut is not None else None
-    if the_cut is not None:
-        check_cut_on_die(prepare(recipe, pdk), the_cut)
-    if layout is not None:
-        design = prepare(recipe, pdk)
-        ly = read_layout(Path(layout))
-    else:
-        with tempfile.TemporaryDirectory(prefix="maskgen-xsection-") as tmp:
-            result = build(recipe, Path(tmp), pdk, run_drc=False)
-            design = result.design
-            ly = read_layout(result.files["gds"])
-    return simulate(design, ly, the_cut)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -1150,23 +1119,8 @@ show(0);
 """
 
 
-def xsection_command(recipe: Path, out: Path, cut=None, exaggeration: float = 1.0,
-                     fmt: tuple[str, ...] | list[str] = FORMATS, layout: Path | None = None,
-                     pdk: str | None = None) -> list[Path]:
-    """Cross-section frames of a recipe's process along a cut through a bump: `<out>/<name>/xsection/`.
-
-    Args:
-        recipe: recipe YAML.
-        out: output folder; frames go to `<out>/<name>/xsection/NN_<action>.svg` (and .png) with index.html.
-        cut: ((x1, y1), (x2, y2)) in um in die coordinates; default through the first bump of the die along x.
-        exaggeration: vertical scale factor (z drawn this many times taller than x), stated on every frame.
-        fmt: any of svg, png.
-        layout: an existing GDS/OASIS built from this recipe; default: build it in a temporary folder.
-        pdk: PDK name or folder overriding the recipe's.
-
-    Returns:
-        The files written: frames in step order, then index.html.
-    """
+def check_options(fmt: tuple[str, ...] | list[str], exaggeration: float) -> tuple[str, ...]:
+    """The picture formats asked for (each once), after checking them and the vertical exaggeration."""
     formats = tuple(dict.fromkeys(fmt))
     check_choices(formats, FORMATS, "fmt")
     if not formats:
@@ -1174,7 +1128,11 @@ def xsection_command(recipe: Path, out: Path, cut=None, exaggeration: float = 1.
     if not isinstance(exaggeration, (int, float)) or not 0 < exaggeration <= MAX_EXAGGERATION:
         raise InputError(None, "exaggeration", exaggeration, f"a vertical scale factor > 0 and <= "
                          f"{MAX_EXAGGERATION:g}")
-    sec = section(Path(recipe), cut, layout, pdk)
+    return formats
+
+
+def write_frames(sec: Section, out: Path, exaggeration: float, formats: tuple[str, ...]) -> list[Path]:
+    """The frames of a section as `<out>/<name>/xsection/NN_<action>.svg` (and .png), then index.html."""
     place = _placement(sec, float(exaggeration))
     folder = Path(out) / sec.design.recipe.name / "xsection"
     written: list[Path] = []

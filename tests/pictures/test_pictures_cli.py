@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from maskgen.crosssection import section
 from maskgen.pdk import data_root, load_pdk
-from maskgen.pictures.xsection import section
 
 TEMPLATES = sorted(p.stem for p in (data_root() / "templates").glob("*.yaml"))
 

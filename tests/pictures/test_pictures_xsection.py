@@ -12,10 +12,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from maskgen.build import prepare
+from maskgen.crosssection import section, xsection_command
 from maskgen.errors import InputError
 from maskgen.pdk import data_root
-from maskgen.pictures import xsection_command
-from maskgen.pictures.xsection import section
 
 TEMPLATES = data_root() / "templates"
 FAMILIES = ["stair_bump", "ball_drop", "two_step_ball", "flux_fill", "cantilever_wlcsp"]

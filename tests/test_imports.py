@@ -1,0 +1,67 @@
+"""Data flows one way (issue 15): no part cell reaches up into the design, no import cycle, a map read once."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import maskgen.sites
+from maskgen.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+def imported(path: Path) -> set[str]:
+    """Every module a source file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_cells_import_neither_design_nor_families():
+    files = [p for p in sorted((ROOT / "maskgen" / "cells").glob("*.py"))
+             if p.name != "bumps.py"]  # moves to maskgen/families (issue 15 part A)
+    assert len(files) == 8
+    for p in files:
+        bad = {m for m in imported(p) if m.split(".")[:2] in (["maskgen", "design"], ["maskgen", "families"])}
+        assert not bad, f"{p.name} imports {bad}"
+
+
+def test_chip_does_not_import_sites():
+    """Site lives in maskgen/site.py: chip takes it from there, so sites <-> chip is no cycle."""
+    assert "maskgen.sites" not in imported(ROOT / "maskgen" / "chip.py")
+    assert "maskgen.site" in imported(ROOT / "maskgen" / "chip.py")
+    assert maskgen.sites.Site is __import__("maskgen.site", fromlist=["Site"]).Site
+
+
+def test_fanout_csv_build_reads_each_csv_once(tmp_path, monkeypatch):
+    for f in TEMPLATES.glob("fanout_csv*"):
+        shutil.copy(f, tmp_path / f.name)
+    reads: list[str] = []
+    real = maskgen.sites._read_csv_rows
+
+    def counting(path, *args):
+        reads.append(path.name)
+        return real(path, *args)
+
+    monkeypatch.setattr(maskgen.sites, "_read_csv_rows", counting)
+    result = build(tmp_path / "fanout_csv.yaml", tmp_path / "out", None, run_drc=False)
+    assert sorted(reads) == ["fanout_csv_bumps.csv", "fanout_csv_pads.csv"]
+    assert result.die.bump_count == 100
+    (tmp_path / "fanout_csv_bumps.csv").write_text((tmp_path / "fanout_csv_bumps.csv").read_text() + "\n")
+    build(tmp_path / "fanout_csv.yaml", tmp_path / "out2", None, run_drc=False)
+    assert reads.count("fanout_csv_bumps.csv") == 2  # a changed file is read again
+
+
+def test_xsection_pictures_do_not_import_the_build():
+    """The CLI layer (maskgen/crosssection.py) builds and hands design + layout to the pictures."""
+    pictures = ROOT / "maskgen" / "pictures"
+    found = imported(pictures / "xsection.py") | imported(pictures / "__init__.py")
+    assert not {m for m in found if m.split(".")[:2] in (["maskgen", "build"], ["maskgen", "die"])}
+    assert "maskgen.build" in imported(ROOT / "maskgen" / "crosssection.py")
