@@ -15,7 +15,8 @@ import numpy as np
 
 from maskgen.design import Design, derive
 from maskgen.errors import InputError
-from maskgen.recipe import FAMILY_BLOCK, RingMap
+from maskgen.families import BLOCKS
+from maskgen.recipe import RingMap
 from maskgen.sites import Site, lattice
 
 BASE = "base"
@@ -35,7 +36,7 @@ def type_designs(design: Design) -> list[tuple[str, Design]]:
     r = design.recipe
     out = [(BASE, design)]
     for i, t in enumerate(r.bump_types):
-        update = {k: getattr(t, k) for k in ("bump", "solder", *FAMILY_BLOCK.values()) if getattr(t, k) is not None}
+        update = {k: getattr(t, k) for k in ("bump", "solder", *BLOCKS) if getattr(t, k) is not None}
         recipe = r.model_copy(update={**update, "bump_types": []})
         try:
             d = derive(recipe, design.pdk, design.file, check_pitch=False)

@@ -19,7 +19,7 @@ from maskgen.cells.bumps import bump_cell
 from maskgen.cells.rdl import pad_via_land, routed_lines
 from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
-from maskgen.fanout import FanOut, figures, plan
+from maskgen.fanout import FanOut, plan
 from maskgen.geometry import snap
 from maskgen.jedec import a1_mark_points
 from maskgen.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
@@ -94,7 +94,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     base = design.file.parent
     bump_sites = sites(r.die.bump_map, base, r.die.naming)
     kinds = bump_kinds(design, bump_sites)
-    figs = figures(r, design.pdk, design.file)
+    figs = design.fanout
     fan = None
     land = None
     pads = pad_sites(r.die.pads, base) if figs is not None else None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from maskgen import constraints
 from maskgen.errors import InputError
 from maskgen.pdk import Pdk
 from maskgen.recipe import Recipe, Routing
@@ -73,24 +74,23 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     rt: Routing | None = recipe.die.fan_out
     if rt is None:
         return None
-    if recipe.cantilever is not None or (recipe.two_step is not None and recipe.two_step.rdl is not None):
-        block = "cantilever" if recipe.cantilever is not None else "two_step.rdl"
+    from maskgen.families import family
+    block = family(recipe).fixed_rdl(recipe)
+    if block is not None:
         raise InputError(file, "die.pads", "...", f"{block} already joins each bump to a pad at a fixed offset; "
                          "give either die.pads (routed fan-out) or the fixed offset, not both")
     process = pdk.process(recipe.process, file)
     if not any(s.mask == "RDL" for s in process.steps):
         raise InputError(file, "die.pads", "...", f"process {recipe.process} has no redistribution layer (RDL) "
                          "step; RDL fan-out works with: ball_drop, two_step_ball")
-    tol = pdk.deck.chord_error
-    width = rt.line_width if rt.line_width is not None else pdk.rule_value("RDL.WIDTH")
-    space = rt.line_space if rt.line_space is not None else pdk.rule_value("RDL.SPACE")
-    _at_least(file, "die.routing.line_width", width, pdk.rule_value("RDL.WIDTH"), "RDL.WIDTH")
-    _at_least(file, "die.routing.line_space", space, pdk.rule_value("RDL.SPACE"), "RDL.SPACE")
-    ubm = recipe.bump.ubm_diameter
-    enc = pdk.rule_value("RDL.ENCLOSES_UBM")
-    least = ubm + 2 * (enc + tol)
-    land = rt.land_diameter if rt.land_diameter is not None else math.ceil(least)
-    _at_least(file, "die.routing.land_diameter", land, least, f"UBM {ubm:g} + 2 x RDL.ENCLOSES_UBM {enc:g}")
+    least_width, least_space = constraints.rdl_width(pdk), constraints.rdl_space(pdk)
+    width = rt.line_width if rt.line_width is not None else least_width.rule
+    space = rt.line_space if rt.line_space is not None else least_space.rule
+    constraints.need(file, "die.routing.line_width", width, least_width)
+    constraints.need(file, "die.routing.line_space", space, least_space)
+    least_land = constraints.rdl_encloses_ubm(pdk, recipe.bump.ubm_diameter)
+    land = rt.land_diameter if rt.land_diameter is not None else math.ceil(least_land.value)
+    constraints.need(file, "die.routing.land_diameter", land, least_land)
     pad = recipe.bump.pad.width
     via = rt.via if rt.via is not None else recipe.bump.passivation_opening
     if via > pad:
@@ -98,12 +98,6 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     from maskgen.limits import check_routing_grid
     check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space)
     return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad)
-
-
-def _at_least(file: Path, key: str, value: float, minimum: float, why: str) -> None:
-    """Refuse value < minimum with the rule that asks for it."""
-    if value + 1e-9 < minimum:
-        raise InputError(file, key, value, f"must be at least {minimum:g} um ({why})")
 
 
 def match(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:

@@ -112,7 +112,8 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
         reach_x = max(abs(x0 + dx), abs(x1 + dx))
         reach_y = max(abs(y0 + dy), abs(y1 + dy))
         if reach_x > w / 2 - die_edge or reach_y > h / 2 - die_edge:
-            block = "cantilever" if recipe.cantilever is not None else "two_step.rdl"
+            from maskgen.families import family
+            block = family(recipe).fixed_rdl(recipe)
             offset = f" and {block}.pad_offset {pair(pad_offset)} um" if pad_offset != (0.0, 0.0) else ""
             raise InputError(file, "die.size", pair((w, h)),
                              f"{_map_words(m)}{offset} puts bump pads up to ({um(reach_x)}, {um(reach_y)}) um "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -36,9 +35,9 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     kinds = die.kinds
     figs = []
     for k in kinds:
-        fig = asdict(k.design.bump)
+        fig = k.design.bump.as_dict()
         fig["count"] = k.count
-        mech = k.design.bump.mechanics
+        mech = fig["mechanics"]
         if mech:
             fig["mechanics"] = {**mech, **_worst_bump(mech, k.sites)}
         figs.append(fig)
@@ -97,9 +96,9 @@ def _bump_list(die: DieLayout) -> list[dict[str, Any]]:
              **({"net": s.net} if s.net else {}), **({"type": owner[id(s)].name} if typed else {})}
             for s in die.sites]
     for kind in die.kinds:
-        mech = kind.design.bump.mechanics
-        if not mech or not kind.sites:
+        if kind.design.bump.mechanics is None or not kind.sites:
             continue
+        mech = kind.design.bump.mechanics.as_dict()
         mine = [i for i, s in enumerate(die.sites) if owner[id(s)] is kind] if typed else range(len(rows))
         xy = np.array([(s.x, s.y) for s in kind.sites], dtype=float)
         m = bump_motions(mech["stiffness"] or 0.0, xy[:, 0], xy[:, 1], mech["cte_board"], mech["cte_chip"],

@@ -489,15 +489,6 @@ class Recipe(_Strict):
     """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is built as a die."""
 
 
-FAMILY_BLOCK = {
-    "stair_bump": "stair",
-    "ball_drop": "ball_drop",
-    "two_step_ball": "two_step",
-    "flux_fill": "flux_fill",
-    "cantilever_wlcsp": "cantilever",
-}
-
-
 def load_recipe(path: Path) -> Recipe:
     """Read and validate a recipe file (structure and types; PDK checks come after)."""
     data = read_yaml(path)
@@ -508,6 +499,7 @@ def load_recipe(path: Path) -> Recipe:
 
 def recipe_from_data(data: dict, path: Path) -> Recipe:
     """Validate recipe data read from path (structure, types, the process family's block)."""
+    from maskgen.families import FAMILY_BLOCK
     recipe = validate(Recipe, data, path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:

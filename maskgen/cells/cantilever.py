@@ -34,6 +34,7 @@ from typing import Literal
 import gdstk
 import numpy as np
 
+from maskgen import constraints
 from maskgen.cells import common
 from maskgen.cells.base import Builder, Shapes, cell_name, part
 from maskgen.cells.rdl import rdl_line, route_points
@@ -382,26 +383,25 @@ def protection_opening(b: Builder, diameter: float) -> Shapes:
 # ----------------------------------------------------------------------------- checks
 def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPlan, ball_diameter: float) -> None:
     """The cantilever bump keeps the PDK rules it can break by itself; ValueError naming the rule otherwise."""
-    tol = pdk.deck.chord_error
     e = spec.embodiment
-    width = pdk.rule_value("RDL.WIDTH")
+    width = constraints.rdl_width(pdk).rule
     if spec.line_width < width:
         raise ValueError(f"cantilever line_width {spec.line_width:g} um is below RDL.WIDTH {width:g} um")
     if plan.beam_angles and spec.support_beams.width < width:
         raise ValueError(f"cantilever support_beams.width {spec.support_beams.width:g} um is below "
                          f"RDL.WIDTH {width:g} um")
-    enc = pdk.rule_value("RDL.ENCLOSES_UBM")
-    if spec.land_diameter + 1e-9 < stack.ubm_diameter + 2 * (enc + tol):
+    enclosure = constraints.rdl_encloses_ubm(pdk, stack.ubm_diameter)
+    if constraints.below(spec.land_diameter, enclosure):
         raise ValueError(f"cantilever land_diameter {spec.land_diameter:g} um must enclose the UBM "
-                         f"({stack.ubm_diameter:g} um) by RDL.ENCLOSES_UBM {enc:g} um a side")
+                         f"({stack.ubm_diameter:g} um) by RDL.ENCLOSES_UBM {enclosure.rule:g} um a side")
     if spec.protection_opening >= stack.ubm_diameter:
         raise ValueError(f"cantilever protection_opening {spec.protection_opening:g} um must be smaller than the "
                          f"UBM ({stack.ubm_diameter:g} um) that covers it")
     if e in SACRIFICIAL:
-        sac = pdk.rule_value("SAC.UNDER_BUMP")
-        if spec.sacrificial_diameter + 1e-9 < ball_diameter + 2 * (sac + tol):
+        under = constraints.sac_under_bump(pdk, ball_diameter)
+        if constraints.below(spec.sacrificial_diameter, under):
             raise ValueError(f"cantilever sacrificial_diameter {spec.sacrificial_diameter:g} um must enclose "
-                             f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {sac:g} um a side (004:c3)")
+                             f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {under.rule:g} um a side (004:c3)")
     if e == 4 and spec.elastic_diameter < spec.sacrificial_diameter:
         raise ValueError(f"cantilever embodiment 4: sacrificial layer 140 ({spec.sacrificial_diameter:g} um) "
                          f"lies on elastic layer 150, which must be at least as wide "
@@ -413,7 +413,7 @@ def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPl
                              f"2 x clearance {spec.clearance:g} + 2 x slot_width {spec.slot_width:g} = "
                              f"{2 * outer:g} um) must lie inside sacrificial layer 140 "
                              f"({spec.sacrificial_diameter:g} um)")
-    space = pdk.rule_value("RDL.SPACE")
+    space = constraints.rdl_space(pdk).rule
     if plan.beam_angles:
         px, py = spec.pad_offset
         half = spec.support_beams.width / 2

@@ -599,8 +599,7 @@ def _plated_height(design: Design) -> float | None:
     for d in design.bump.deposits:
         if "height" in d:
             return float(d["height"])
-    stair = design.recipe.stair
-    return stair.plated_height if stair else None
+    return None
 
 
 def _cap(design: Design, rs: ResolvedStep) -> tuple[float, float, float]:
@@ -611,11 +610,10 @@ def _cap(design: Design, rs: ResolvedStep) -> tuple[float, float, float]:
     """
     fig = design.bump
     k = rs.step.solder_index
-    two = design.recipe.two_step
-    if k is None or two is None or k >= len(fig.deposits):
+    if k is None or k >= len(fig.deposits) or "opening" not in fig.deposits[k - 1]:
         return fig.sphere_radius, fig.reflow_height, fig.ubm_diameter
     volume = sum(d["volume"] for d in fig.deposits[:k])
-    base = min(fig.ubm_diameter, two.openings[k - 1])
+    base = min(fig.ubm_diameter, fig.deposits[k - 1]["opening"])
     shape = solder_model.reflow(volume, base)
     return shape.sphere_radius, shape.height, base
 
