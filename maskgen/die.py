@@ -15,10 +15,10 @@ import numpy as np
 from maskgen.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
 from maskgen.cells import common
 from maskgen.cells.base import Builder
-from maskgen.cells.bumps import bump_cell
 from maskgen.cells.rdl import pad_via_land, routed_lines
 from maskgen.design import Design, recipe_pad_offset
 from maskgen.errors import InputError
+from maskgen.families import family
 from maskgen.fanout import FanOut, plan
 from maskgen.geometry import snap
 from maskgen.jedec import a1_mark_points
@@ -120,7 +120,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     for kind in kinds:
         if not kind.sites:
             continue
-        bump = bump_cell(b, kind.design, land=land)
+        bump = family(kind.design.recipe).bump_cell(b, kind.design, land)
         if chained:
             from maskgen.cells.chain import chain_land, chained_bump
             linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))

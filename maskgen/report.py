@@ -76,20 +76,22 @@ def listing(pdk_name: str) -> str:
     return "\n".join(out)
 
 
-CELL_MODULES = ("common", "openings", "stair", "rdl", "bumps", "cantilever", "chain")
-"""The modules of maskgen.cells whose public cell builders `maskgen list` shows."""
-
-
 def cell_catalogue() -> list[tuple[str, str]]:
-    """(module.function, first docstring sentence(s) up to the first blank line, on one line) of every public
-    function in maskgen.cells that returns a cell."""
+    """(module.function, first docstring paragraph on one line) of every public cell builder in maskgen.cells,
+    then each process family's bump cell (family.bump_cell, after the family's own line)."""
     import importlib
     import inspect
+    import pkgutil
 
+    import maskgen.cells
     from maskgen.cells.base import PARTS
+    from maskgen.families import FAMILIES
+
+    def summary(doc: str | None) -> str:
+        return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
 
     out = []
-    for name in CELL_MODULES:
+    for name in sorted(m.name for m in pkgutil.iter_modules(maskgen.cells.__path__)):
         mod = importlib.import_module(f"maskgen.cells.{name}")
         for fname, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ != mod.__name__ or fname.startswith("_"):
@@ -97,6 +99,7 @@ def cell_catalogue() -> list[tuple[str, str]]:
             returns = str(inspect.signature(fn).return_annotation).replace("'", "")
             if fn not in PARTS.values() and returns != "gdstk.Cell":
                 continue
-            summary = inspect.cleandoc(fn.__doc__ or "").split("\n\n")[0]
-            out.append((f"{name}.{fname}", " ".join(summary.split())))
+            out.append((f"{name}.{fname}", summary(fn.__doc__)))
+    for name, fam in FAMILIES.items():
+        out.append((f"{name}.bump_cell", f"{summary(type(fam).__doc__)} {summary(type(fam).bump_cell.__doc__)}"))
     return out

@@ -145,7 +145,7 @@ def test_list_shows_every_cell_builder_with_its_patent_numeral(cli):
     code, out, _ = cli("list")
     cells = out.split("Cells:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     names = [line.split()[0] for line in cells]
-    assert {"common.bond_pad", "openings.polymer_opening", "stair.stair_openings", "bumps.bump_cell",
+    assert {"common.bond_pad", "openings.polymer_opening", "stair.stair_openings", "ball_drop.bump_cell",
             "cantilever.sacrificial_layer", "cantilever.etch_windows", "rdl.bump_land"} <= set(names)
     assert len(names) == len(set(names)) >= 20
     assert any("sacrificial layer 140" in line for line in cells)

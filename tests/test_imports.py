@@ -25,9 +25,8 @@ def imported(path: Path) -> set[str]:
 
 
 def test_cells_import_neither_design_nor_families():
-    files = [p for p in sorted((ROOT / "maskgen" / "cells").glob("*.py"))
-             if p.name != "bumps.py"]  # moves to maskgen/families (issue 15 part A)
-    assert len(files) == 8
+    files = sorted((ROOT / "maskgen" / "cells").glob("*.py"))
+    assert len(files) == 8  # __init__ and seven modules
     for p in files:
         bad = {m for m in imported(p) if m.split(".")[:2] in (["maskgen", "design"], ["maskgen", "families"])}
         assert not bad, f"{p.name} imports {bad}"

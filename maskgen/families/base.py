@@ -7,18 +7,23 @@ listed here: they come from the steps of pdk/<name>/processes/<family>.yaml (`dr
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import gdstk
+
+from maskgen import constraints
+from maskgen.cells import common
+from maskgen.cells.rdl import bump_land
 from maskgen.errors import InputError
 from maskgen.pdk import Pdk, Process, Step
 from maskgen.physics import solder
 from maskgen.recipe import Recipe
 
 if TYPE_CHECKING:
-    import gdstk
-
     from maskgen.cells.base import Builder
     from maskgen.design import Design
 
@@ -249,3 +254,69 @@ class Common:
     def fixed_rdl(self, recipe: Recipe) -> str | None:
         """No fixed-offset RDL."""
         return None
+
+
+def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell]], land: float | None = None,
+              pad_at: tuple[float, float] = (0.0, 0.0), extra: Sequence[gdstk.Polygon] = ()) -> gdstk.Cell:
+    """The bump on its own pad stack (000 to 003): pad stack or RDL land, UBM island, the family's `openings`
+    cells, solder footprint and reflowed outline.
+
+    Args:
+        openings: makes the family's opening cells (called after the UBM island is made, so cells keep their
+            order in the library).
+        land: for a fan-out die, the diameter of the RDL land under the UBM; the pad then sits elsewhere (its
+            own cell), so the bump cell draws no pad.
+        pad_at: where the pad stack sits (a fixed-offset RDL route), else under the bump.
+        extra: polygons drawn in the bump cell itself (the route of a fixed-offset RDL).
+    """
+    st = design.recipe.bump
+    fig = design.bump
+    pad = common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening)
+    if land is not None:
+        pad = bump_land(b, land)
+    parts = [common.ubm_island(b, st.ubm_diameter), *openings(),
+             common.solder_footprint(b, fig.footprint_diameter), common.reflow_outline(b, fig.reflow_width)]
+    name = b.name(f"{design.recipe.process}_bump", *(p.name for p in [pad, *parts]), *pad_at)
+
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.ref(pad, pad_at))
+        for p in parts:
+            c.add(b.ref(p))
+        c.add(*extra)
+    return b.cell(_short(name), draw)
+
+
+def _short(name: str) -> str:
+    """Keep cell names readable: a long parameter name becomes its kind plus a stable digest."""
+    if len(name) <= 120:
+        return name
+    return name.split("_bump")[0] + "_bump_" + hashlib.sha1(name.encode()).hexdigest()[:10]
+
+
+class BallInOpening(Common):
+    """001, 003: a ball placed into one opening over each UBM island, clearing the ball by BALL.OPENING a side."""
+
+    places_balls = True
+    opening_key: str
+    """The block's key of the opening diameter."""
+    claim: str
+    """The claim the opening comes from."""
+    opening_cell: Callable[[Builder, float], gdstk.Cell]
+    """The opening's part cell (maskgen.cells.openings)."""
+
+    def opening(self, recipe: Recipe) -> float:
+        """The opening diameter the recipe's block gives."""
+        return getattr(getattr(recipe, self.block), self.opening_key)
+
+    def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
+        """The opening clears the ball by BALL.OPENING a side."""
+        constraints.need(file, f"{self.block}.{self.opening_key}", self.opening(recipe),
+                         constraints.ball_opening(pdk, recipe.solder.ball_diameter, self.claim))
+
+    def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
+        """A placed ball."""
+        return placed_ball(recipe)
+
+    def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
+        """Pad stack, UBM, the opening the ball drops into, ball footprint and reflowed outline."""
+        return open_bump(b, design, lambda: [self.opening_cell(b, self.opening(design.recipe))], land)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maskgen.errors import InputError
-from maskgen.families.base import BumpFigures, Common, ResolvedStep, StairFigures, area_ratio, reflowed
+from maskgen.families.base import BumpFigures, Common, ResolvedStep, StairFigures, area_ratio, open_bump, reflowed
 from maskgen.pdk import Pdk
 from maskgen.physics import litho, solder
 from maskgen.recipe import Recipe
@@ -71,7 +71,6 @@ class StairBump(Common):
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack, UBM, the EXPOSE opening with each resist's opening PR1..PRn (000:c1, c8), solder."""
         from maskgen.cells import stair
-        from maskgen.cells.bumps import open_bump
         s = design.bump.stair
         return open_bump(b, design, lambda: [stair.stair_openings(b, s.mask_opening, s.openings)], land)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from maskgen import constraints
 from maskgen.errors import InputError
-from maskgen.families.base import BumpFigures, Common, ResolvedStep, area_ratio, film_thickness, reflowed
+from maskgen.families.base import BumpFigures, Common, ResolvedStep, area_ratio, film_thickness, open_bump, reflowed
 from maskgen.pdk import Pdk
 from maskgen.physics import solder
 from maskgen.recipe import Recipe
@@ -86,7 +86,6 @@ class TwoStepBall(Common):
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack (at the RDL pad offset, with line, land and via), UBM, nested SM openings, solder."""
         from maskgen.cells import openings
-        from maskgen.cells.bumps import open_bump
         from maskgen.cells.rdl import rdl_line
         ts = design.recipe.two_step
         extra: list[gdstk.Polygon] = []

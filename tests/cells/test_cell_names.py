@@ -30,7 +30,7 @@ MODULES = [importlib.import_module(f"maskgen.cells.{m.name}") for m in pkgutil.i
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""
 
-BUMP_CELLS = {"cantilever_bump", "chained_bump", "bump_cell", "pad_via_land"}
+BUMP_CELLS = {"cantilever_bump", "chained_bump", "pad_via_land"}
 """Cells assembled from part cells and named from their parts' names (manifests and references record them)."""
 
 
