@@ -210,15 +210,17 @@ def drc(
       maskgen drc chip.oas --process cantilever_wlcsp --json drc.json --junit drc.xml --report drc.lyrdb
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
-    from maskgen.drc.context import beside
+    from maskgen.drc.context import beside, sibling_manifest
     from maskgen.pdk import load_pdk
 
-    manifest = _sibling_manifest(layout)
-    pdk_name = pdk or (manifest or {}).get("pdk", "default")
-    the_pdk = load_pdk(pdk_name)
+    if not layout.is_file():
+        raise InputError(layout, None, None, "layout file not found")
+    manifest, manifest_path = sibling_manifest(layout)
+    the_pdk = load_pdk(pdk or (manifest.pdk if manifest is not None and manifest.pdk else "default"))
     if process is not None:
         the_pdk.process(process, None, "--process")
-    result = run_drc(layout, the_pdk, process=process, manifest=None, flat=flat, progress=_progress())
+    result = run_drc(layout, the_pdk, process=process, manifest=manifest, manifest_path=manifest_path, flat=flat,
+                     progress=_progress())
     report = report or beside(layout, ".drc.lyrdb")
     write_reports(result, lyrdb=report, json_path=json_path, junit=junit)
     for r in result.rules:
@@ -262,16 +264,6 @@ def deck(
         the_pdk.process(process, None, "--process")
     for path in write_decks(the_pdk, out / "decks" if out == Path("out") else out, process):
         typer.echo(f"deck   {path}")
-
-
-def _sibling_manifest(layout: Path) -> dict | None:
-    """The build manifest beside a layout (X.gds / X.gds.gz -> X.json, drc/context.py's one rule), if any."""
-    from maskgen.drc.context import manifest_path_for, read_manifest
-    if not layout.is_file():
-        raise InputError(layout, None, None, "layout file not found")
-    side = manifest_path_for(layout)
-    found = read_manifest(side) if side.is_file() else None
-    return found.model_dump() if found is not None else None
 
 
 @command()

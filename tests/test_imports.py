@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 from pathlib import Path
 
@@ -64,3 +65,23 @@ def test_xsection_pictures_do_not_import_the_build():
     found = imported(pictures / "xsection.py") | imported(pictures / "__init__.py")
     assert not {m for m in found if m.split(".")[:2] in (["maskgen", "build"], ["maskgen", "die"])}
     assert "maskgen.build" in imported(ROOT / "maskgen" / "crosssection.py")
+
+
+def test_drc_reads_the_manifest_once(tmp_path, monkeypatch, cli):
+    """`maskgen drc` reads the manifest beside the layout once: for the PDK and for the process."""
+    import maskgen.drc.context
+
+    result = build(TEMPLATES / "ball_drop.yaml", tmp_path, None, run_drc=False)
+    reads: list[str] = []
+    real = maskgen.drc.context.read_manifest
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(maskgen.drc.context, "read_manifest", counting)
+    code, out, _ = cli("drc", result.files["gds"], "--json", tmp_path / "drc.json")
+    assert code == 0, out
+    assert reads == ["ball_drop.json"]
+    report = json.loads((tmp_path / "drc.json").read_text())
+    assert report["process"] == "ball_drop" and report["process_source"] == "manifest"

@@ -21,7 +21,7 @@ from typing import Any
 import klayout.db as kdb
 
 from maskgen.drc.checks import Markers
-from maskgen.drc.context import ProcessContext, process_context
+from maskgen.drc.context import Manifest, ProcessContext, process_context
 from maskgen.drc.deck import RULES, MissingLayers, NotApplicable, Run
 from maskgen.drc.inference import resolve
 from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
@@ -41,20 +41,22 @@ def run_drc(
     layout: Path,
     pdk: Pdk,
     process: str | None = None,
-    manifest: Mapping[str, Any] | None = None,
+    manifest: Mapping[str, Any] | Manifest | None = None,
     flat: bool = False,
     progress: Callable[[str], None] | None = None,
     *,
     max_markers: int = MAX_MARKERS,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    manifest_path: Path | None = None,
 ) -> DrcResult:
     """Check a GDSII/OASIS layout against the PDK's claim-derived rules (pads, UBM, stairs, cantilever 004).
 
     The process comes from the manifest, `process`, or the layers drawn; a layout that is no layout of
-    that process (a mask file, the wrong process) is an InputError, not a clean result.
+    that process (a mask file, the wrong process) is an InputError, not a clean result. A manifest already
+    read beside the layout (`context.sibling_manifest`) is passed with its `manifest_path`, not read again.
     """
     layout = Path(layout)
-    context = process_context(pdk, layout, process, manifest)
+    context = process_context(pdk, layout, process, manifest, manifest_path)
     if progress:
         progress(f"reading {layout}")
     layers = read_layout(layout, pdk, flat=flat, max_bytes=max_bytes)

@@ -206,22 +206,31 @@ def read_manifest(path: Path) -> Manifest | None:
     return validate(Manifest, data, path)
 
 
+def sibling_manifest(layout: Path) -> tuple[Manifest | None, Path | None]:
+    """The build manifest beside a layout and its path, read once; (None, None) when there is none."""
+    side = manifest_path_for(layout)
+    found = read_manifest(side) if side.is_file() else None
+    return found, (side if found is not None else None)
+
+
 def process_context(
     pdk: Pdk,
     layout: Path,
     process: str | None = None,
-    manifest: Mapping[str, Any] | None = None,
+    manifest: Mapping[str, Any] | Manifest | None = None,
+    manifest_path: Path | None = None,
 ) -> ProcessContext:
-    """Resolve the process of a DRC run: `process` beats the manifest's; manifest None -> sibling .json."""
+    """Resolve the process of a DRC run: `process` beats the manifest's; manifest None -> sibling .json.
+
+    A manifest already read (`sibling_manifest`) comes in as a Manifest with the path it was read from."""
     found: Manifest | None = None
     where: Path | None = None
-    if manifest is not None:
+    if isinstance(manifest, Manifest):
+        found, where = manifest, manifest_path
+    elif manifest is not None:
         found = validate(Manifest, dict(manifest), "manifest")
     else:
-        sibling = manifest_path_for(layout)
-        if sibling.is_file():
-            found = read_manifest(sibling)
-            where = sibling if found is not None else None
+        found, where = sibling_manifest(layout)
     family = process if process is not None else (found.process if found else None)
     proc = pdk.process(family, where, "process") if family is not None else None
     features = frozenset(found.features) if found else frozenset()
