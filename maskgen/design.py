@@ -88,8 +88,9 @@ def _materials(recipe: Recipe, pdk: Pdk, process: Process, features: set[str], f
     """Role -> material: process defaults, overridden by the recipe, each one known and claimed."""
     active = process.active_steps(features)
     roles = {s.role: s.material for s in active if s.role and s.material}
+    own = family(recipe).block_materials(recipe)
     overrides = dict(recipe.materials)
-    overrides.update(family(recipe).material_overrides(recipe))
+    overrides.update({role: name for role, (_, name) in own.items()})
     if recipe.solder.alloy and "solder" in roles:
         overrides.setdefault("solder", recipe.solder.alloy)
     for role, name in recipe.materials.items():
@@ -99,7 +100,7 @@ def _materials(recipe: Recipe, pdk: Pdk, process: Process, features: set[str], f
     resolved = {**roles, **{k: v for k, v in overrides.items() if k in roles}}
     claimed = claimed_for(pdk, process.name)
     for role, name in resolved.items():
-        key = _material_key(recipe, role)
+        key = own[role][0] if role in own else _material_key(recipe, role)
         default = pdk.materials.materials.get(roles[role])
         pdk.material(name, file, key, "solder" if default is not None and default.kind == "solder" else None)
         family_role = role.rstrip("_0123456789") if role[-1].isdigit() else role
@@ -111,10 +112,7 @@ def _materials(recipe: Recipe, pdk: Pdk, process: Process, features: set[str], f
 
 
 def _material_key(recipe: Recipe, role: str) -> str:
-    """The recipe key a role's material comes from, for error messages."""
-    key = family(recipe).material_key(recipe, role)
-    if key is not None:
-        return key
+    """The recipe key a role's material comes from outside the family block, for error messages."""
     if role == "solder" and role not in recipe.materials:
         return "solder.alloy"
     return f"materials.{role}"

@@ -101,5 +101,5 @@ def cell_catalogue() -> list[tuple[str, str]]:
                 continue
             out.append((f"{name}.{fname}", summary(fn.__doc__)))
     for name, fam in FAMILIES.items():
-        out.append((f"{name}.bump_cell", f"{summary(type(fam).__doc__)} {summary(type(fam).bump_cell.__doc__)}"))
+        out.append((f"{name}.bump_cell", f"{summary(fam.__doc__)} {summary(type(fam).bump_cell.__doc__)}"))
     return out

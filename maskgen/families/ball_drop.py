@@ -5,16 +5,6 @@ from __future__ import annotations
 from maskgen.cells import openings
 from maskgen.families.base import BallInOpening
 
-
-class BallDrop(BallInOpening):
-    """001: polymer opening over each UBM island that receives a flux-coated ball."""
-
-    name = "ball_drop"
-    block = "ball_drop"
-    opening_key = "polymer_opening"
-    claim = "001:c1"
-    opening_cell = staticmethod(openings.polymer_opening)
-    """Polymer opening (POLY) over the UBM island."""
-
-
-FAMILY = BallDrop()
+FAMILY = BallInOpening("ball_drop", block="ball_drop", opening_key="polymer_opening", claim="001:c1",
+                       opening_cell=openings.polymer_opening,
+                       summary="001: polymer opening over each UBM island that receives a flux-coated ball.")

@@ -138,12 +138,9 @@ class Family(Protocol):
         """The `when:` keys of the process steps the recipe's block switches on (layers and lower-case options)."""
         ...
 
-    def material_overrides(self, recipe: Recipe) -> dict[str, str]:
-        """Role -> material the block sets (numbered resists, alloys), over the process defaults."""
-        ...
-
-    def material_key(self, recipe: Recipe, role: str) -> str | None:
-        """The recipe key a role's material comes from in the block, None when not the block's."""
+    def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
+        """Role -> (recipe key, material) of each material the block sets (numbered resists, alloys), over the
+        process defaults."""
         ...
 
     def film_thickness(self, recipe: Recipe, role: str) -> float | None:
@@ -235,13 +232,9 @@ class Common:
         """No options beyond the process's unconditional steps."""
         return set()
 
-    def material_overrides(self, recipe: Recipe) -> dict[str, str]:
+    def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
         """The block sets no materials."""
         return {}
-
-    def material_key(self, recipe: Recipe, role: str) -> str | None:
-        """No role's material comes from the block."""
-        return None
 
     def film_thickness(self, recipe: Recipe, role: str) -> float | None:
         """The block sets no film thickness."""
@@ -297,12 +290,18 @@ class BallInOpening(Common):
     """001, 003: a ball placed into one opening over each UBM island, clearing the ball by BALL.OPENING a side."""
 
     places_balls = True
-    opening_key: str
-    """The block's key of the opening diameter."""
-    claim: str
-    """The claim the opening comes from."""
-    opening_cell: Callable[[Builder, float], gdstk.Cell]
-    """The opening's part cell (maskgen.cells.openings)."""
+
+    def __init__(self, name: str, block: str, opening_key: str, claim: str,
+                 opening_cell: Callable[[Builder, float], gdstk.Cell], summary: str) -> None:
+        self.name = name
+        self.block = block
+        self.opening_key = opening_key
+        """The block's key of the opening diameter."""
+        self.claim = claim
+        """The claim the opening comes from."""
+        self.opening_cell = opening_cell
+        """The opening's part cell (maskgen.cells.openings)."""
+        self.__doc__ = summary
 
     def opening(self, recipe: Recipe) -> float:
         """The opening diameter the recipe's block gives."""

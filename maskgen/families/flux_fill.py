@@ -5,16 +5,7 @@ from __future__ import annotations
 from maskgen.cells import openings
 from maskgen.families.base import BallInOpening
 
-
-class FluxFill(BallInOpening):
-    """003: resist opening over each metal island, filled with flux, receiving a solder block."""
-
-    name = "flux_fill"
-    block = "flux_fill"
-    opening_key = "resist_opening"
-    claim = "003:c1"
-    opening_cell = staticmethod(openings.flux_opening)
-    """Flux-filled resist opening (PR1) over the metal island."""
-
-
-FAMILY = FluxFill()
+FAMILY = BallInOpening("flux_fill", block="flux_fill", opening_key="resist_opening", claim="003:c1",
+                       opening_cell=openings.flux_opening,
+                       summary="003: resist opening over each metal island, filled with flux, receiving a solder "
+                               "block.")

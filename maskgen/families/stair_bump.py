@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,14 +29,10 @@ class StairBump(Common):
         st = recipe.stair
         return {st.fill} | {f"PR{i + 1}" for i in range(len(st.resists))}
 
-    def material_overrides(self, recipe: Recipe) -> dict[str, str]:
-        """Each resist's material (roles resist_1..resist_n)."""
-        return {f"resist_{i}": r.material for i, r in enumerate(recipe.stair.resists, start=1)}
-
-    def material_key(self, recipe: Recipe, role: str) -> str | None:
-        """stair.resists[i].material for role resist_<i+1>."""
-        numbered = re.fullmatch(r"resist_(\d)", role)
-        return f"stair.resists[{int(numbered[1]) - 1}].material" if numbered else None
+    def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
+        """Each resist's material: role resist_<i+1> from stair.resists[i].material."""
+        return {f"resist_{i + 1}": (f"stair.resists[{i}].material", r.material)
+                for i, r in enumerate(recipe.stair.resists)}
 
     def film_thickness(self, recipe: Recipe, role: str) -> float | None:
         """Each resist's thickness (roles resist_1..resist_n)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,14 +30,9 @@ class TwoStepBall(Common):
         ts = recipe.two_step
         return {f"SM{i + 1}" for i in range(len(ts.openings))} | ({"RDL"} if ts.rdl else set())
 
-    def material_overrides(self, recipe: Recipe) -> dict[str, str]:
-        """Each deposit's alloy (roles solder_1..solder_n)."""
-        return {f"solder_{i}": a for i, a in enumerate(recipe.two_step.alloys, start=1)}
-
-    def material_key(self, recipe: Recipe, role: str) -> str | None:
-        """two_step.alloys[i] for role solder_<i+1>."""
-        numbered = re.fullmatch(r"solder_(\d)", role)
-        return f"two_step.alloys[{int(numbered[1]) - 1}]" if numbered else None
+    def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
+        """Each deposit's alloy: role solder_<i+1> from two_step.alloys[i]."""
+        return {f"solder_{i + 1}": (f"two_step.alloys[{i}]", a) for i, a in enumerate(recipe.two_step.alloys)}
 
     def pad_offset(self, recipe: Recipe) -> tuple[float, float]:
         """two_step.rdl.pad_offset when the RDL routes the bump from its pad (002:c13, c17)."""
