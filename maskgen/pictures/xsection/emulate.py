@@ -36,28 +36,11 @@ from maskgen.pictures.xsection.model import BIG, NM, Body, BumpOnCut, Cut, Expos
 if TYPE_CHECKING:
     import klayout.db as kdb
 
-_MATERIAL_COLOURS = {
-    "Si": "#4a4a55", "Al": "#c8ccd8", "Cu": "#d08030", "Ti": "#6f7390", "TiW": "#646a8a", "Cr": "#8a8fa6",
-    "CrCu": "#b87048", "Ta": "#676c86", "NiV": "#7f9aa8", "TiN": "#c0a040", "TaN": "#8a7a60", "Ni": "#8fa3b0",
-    "Pd": "#b4b49c", "Au": "#e0b800", "SiN": "#40a040", "SiO2": "#7cc47c", "polyimide": "#e0a020",
-    "BCB": "#c89640", "PBO": "#d2aa50", "epoxy": "#9cc070", "PMMA": "#b8cce0", "silicone": "#e070c0",
-    "LM-polyimide": "#f0c060", "flux": "#a8d8f0",
-    "SAC305": "#909098", "Sn63Pb37": "#9a9aa6", "Pb90Sn10": "#5e5e6c", "Pb95Sn5": "#62626e",
-    "Sn96.5Ag3.5": "#9c9cac",
-}
-"""Section colours by material name; Cu orange, Si dark grey, polyimide amber, solders grey."""
-
-_KIND_COLOURS = {"substrate": "#4a4a55", "board": "#306030", "metal": "#b0b0bc", "dielectric": "#40a040",
-                 "polymer": "#e0a020", "flux": "#a8d8f0", "solder": "#909098", "resist": "#c03030"}
-"""Fallback colours by material kind."""
-
 _ROLE_LAYERS = {"sacrificial": "SAC", "elastic": "ELASTIC"}
 """Roles drawn in their layer's colour from layers.yaml (sacrificial layer 140 yellow, elastic layer 150 pink)."""
 
 _RESIST_LAYERS = ("PR1", "PR2", "PR3", "PR4")
 """Resists take the red-ish PR1..PR4 colours of layers.yaml in the order they are coated."""
-
-SOLDER_COLOUR = _KIND_COLOURS["solder"]
 
 
 def _blend(colour: str, other: str = "#ffffff", amount: float = 0.45) -> str:
@@ -130,14 +113,16 @@ class _Emulator:
 
     # -- bodies
     def colour(self, role: str | None, material: str, kind: str) -> str:
+        """A new body's colour: its role's or resist's layer colour, else its material's (materials.yaml)."""
+        table = self.pdk.materials
         if role in _ROLE_LAYERS and _ROLE_LAYERS[role] in self.pdk.layers:
             return self.pdk.layers[_ROLE_LAYERS[role]].colour
         if kind == "resist":
             layer = _RESIST_LAYERS[min(self.resists, len(_RESIST_LAYERS) - 1)]
-            return self.pdk.layers[layer].colour if layer in self.pdk.layers else _KIND_COLOURS["resist"]
+            return self.pdk.layers[layer].colour if layer in self.pdk.layers else table.colour(material, kind)
         if kind == "paste":
-            return _blend(_MATERIAL_COLOURS.get(material, SOLDER_COLOUR))
-        return _MATERIAL_COLOURS.get(material, _KIND_COLOURS.get(kind, "#a0a0a0"))
+            return _blend(table.colour(material, "solder"))
+        return table.colour(material, kind)
 
     def kind(self, material: str) -> str:
         m = self.pdk.materials.materials.get(material)
@@ -305,7 +290,7 @@ class _Emulator:
         material = "+".join(materials)
         body = self.add(rs, caps, key="solder", kind="solder", material=material, label=f"{material} reflowed bump")
         if len(materials) > 1:
-            body.colour = SOLDER_COLOUR
+            body.colour = self.pdk.materials.kind_colours["solder"]
         return [f"cap {height:.1f} um high on {base:g} um wettable, sphere radius {radius:.1f} um"]
 
     def do_strip(self, rs: ResolvedStep, extra: dict) -> None:
