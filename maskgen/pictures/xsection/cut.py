@@ -97,7 +97,7 @@ def bumps_on_cut(layout: kdb.Layout, cell_index: int, cut: Cut, pdk: Pdk) -> lis
 
 # ----------------------------------------------------------------------------- the cut line
 def default_cut(layout: kdb.Layout, design: Design) -> Cut:
-    """The cut through the first bump of the die: along x, or from the pad through the bump when they sit apart.
+    """The cut through the first bump of the die: along x, or from pad 91 through bump 120 when they sit apart.
 
     The pad sits away from the bump in an RDL design (002 with RDL and 004): the cut then runs along the line
     from the pad through the bump, so that the section shows pad 91, metal line 110 and bump 120 as the
