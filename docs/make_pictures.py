@@ -23,7 +23,8 @@ EXAGGERATION = {"stair_bump": 1.0, "ball_drop": 1.0, "two_step_ball": 1.0, "flux
 def make(family: str, exaggeration: float) -> list[Path]:
     """Build the family's template in a temporary folder and draw its pictures into docs/<family>/."""
     from maskgen.build import build
-    from maskgen.pictures import render_command, xsection_command
+    from maskgen.crosssection import xsection_command
+    from maskgen.pictures import render_command
 
     recipe = TEMPLATES / f"{family}.yaml"
     folder = DOCS / family

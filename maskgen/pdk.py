@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
@@ -22,6 +22,11 @@ ACTIONS = (
     "substrate deposit coat laminate expose develop etch plate print drop flux reflow strip release"
 ).split()
 
+MATERIAL_KINDS = ("substrate", "board", "metal", "dielectric", "polymer", "flux", "solder", "resist")
+
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+"""A colour as #rrggbb: a layer's in KLayout (layers.yaml), a material's in the cross-section (materials.yaml)."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,7 +38,7 @@ class Layer(_Strict):
     layer: int = Field(ge=0, le=65535)
     datatype: int = Field(ge=0, le=65535)
     shape: Literal["material", "opening"]
-    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    colour: str = Field(pattern=COLOUR)
     pattern: Literal["solid", "hollow", "hatched", "dotted", "dense"] = "solid"
     role: Literal["mask", "reference"]
     description: str
@@ -63,7 +68,9 @@ class RuleDeck(_Strict):
 class Material(_Strict):
     """A material with its kind and the figures the models need."""
 
-    kind: Literal["substrate", "board", "metal", "dielectric", "polymer", "flux", "solder", "resist"]
+    kind: Literal[MATERIAL_KINDS]  # type: ignore[valid-type]
+    colour: str = Field(pattern=COLOUR)
+    """How the material is drawn in the cross-section frames."""
     description: str = ""
     E: float | None = Field(default=None, gt=0)
     cte: float | None = None
@@ -85,11 +92,26 @@ class Claimed(_Strict):
 
 
 class MaterialTable(_Strict):
-    """materials.yaml: the materials, paste metal fraction and claimed lists per family."""
+    """materials.yaml: the materials, colours by kind, paste metal fraction and claimed lists per family."""
 
     materials: dict[str, Material]
+    kind_colours: dict[Literal[MATERIAL_KINDS], Annotated[str, Field(pattern=COLOUR)]]  # type: ignore[valid-type]
+    """Cross-section colour of a material the table does not list, by the kind it is drawn as."""
     paste_metal_fraction: float = Field(gt=0, le=1)
     claimed: dict[str, dict[str, Claimed]]
+
+    @field_validator("kind_colours")
+    @classmethod
+    def _every_kind(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [k for k in MATERIAL_KINDS if k not in value]
+        if missing:
+            raise ValueError(f"needs a colour for every kind; missing: {', '.join(missing)}")
+        return value
+
+    def colour(self, material: str, kind: str) -> str:
+        """The cross-section colour of a material: its own, else that of the kind it is drawn as."""
+        found = self.materials.get(material)
+        return found.colour if found is not None else self.kind_colours[kind]
 
 
 class Step(_Strict):

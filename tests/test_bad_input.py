@@ -113,3 +113,22 @@ def test_pdk_with_unknown_layer_in_process(cli, tmp_path):
     proc.write_text(proc.read_text().replace("mask: POLY", "mask: POLYX"))
     code, _, err = cli("build", "--pdk", mine, "--out", tmp_path / "out")
     assert code == 2 and "ball_drop.yaml" in err and "POLYX" in err and "unknown layer" in err
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ('Cu:         {kind: metal, colour: "#d08030", ', 'Cu:         {kind: metal, ',
+     "materials.Cu.colour: required key is missing"),
+    ('"#d08030"', '"orange"', "materials.Cu.colour = 'orange': must match"),
+    ('  resist:     "#c03030"\n', '', "kind_colours: needs a colour for every kind; missing: resist"),
+])
+def test_pdk_material_colours_are_checked(cli, tmp_path, old, new, needle):
+    import shutil
+
+    from maskgen.pdk import data_root
+    mine = tmp_path / "bad_pdk"
+    shutil.copytree(data_root() / "pdk" / "default", mine)
+    table = mine / "materials.yaml"
+    assert table.read_text().count(old) == 1
+    table.write_text(table.read_text().replace(old, new))
+    code, _, err = cli("build", "--pdk", mine, "--out", tmp_path / "out")
+    assert code == 2 and "materials.yaml" in err and needle in err

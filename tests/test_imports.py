@@ -59,11 +59,16 @@ def test_fanout_csv_build_reads_each_csv_once(tmp_path, monkeypatch):
     assert reads.count("fanout_csv_bumps.csv") == 2  # a changed file is read again
 
 
+XSECTION = ROOT / "maskgen" / "pictures" / "xsection"
+
+
 def test_xsection_pictures_do_not_import_the_build():
     """The CLI layer (maskgen/crosssection.py) builds and hands design + layout to the pictures."""
-    pictures = ROOT / "maskgen" / "pictures"
-    found = imported(pictures / "xsection.py") | imported(pictures / "__init__.py")
-    assert not {m for m in found if m.split(".")[:2] in (["maskgen", "build"], ["maskgen", "die"])}
+    files = sorted(XSECTION.glob("*.py"))
+    assert [p.name for p in files] == ["__init__.py", "cut.py", "draw.py", "emulate.py", "model.py", "page.py"]
+    for p in [*files, XSECTION.parent / "__init__.py"]:
+        bad = {m for m in imported(p) if m.split(".")[:2] in (["maskgen", "build"], ["maskgen", "die"])}
+        assert not bad, f"{p.relative_to(ROOT)} imports {bad}"
     assert "maskgen.build" in imported(ROOT / "maskgen" / "crosssection.py")
 
 
@@ -85,3 +90,13 @@ def test_drc_reads_the_manifest_once(tmp_path, monkeypatch, cli):
     assert reads == ["ball_drop.json"]
     report = json.loads((tmp_path / "drc.json").read_text())
     assert report["process"] == "ball_drop" and report["process_source"] == "manifest"
+
+
+def test_xsection_modules_import_one_way():
+    """model <- cut <- emulate and model <- draw <- page: no module of the package reaches back up."""
+    allowed = {"model": set(), "cut": {"model"}, "emulate": {"model", "cut"}, "draw": {"model", "cut"},
+               "page": {"model", "draw"}}
+    for name, below in allowed.items():
+        siblings = {m.split(".")[3] for m in imported(XSECTION / f"{name}.py")
+                    if m.startswith("maskgen.pictures.xsection.")}
+        assert siblings <= below, f"xsection/{name}.py imports {siblings - below}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -129,7 +130,7 @@ def test_ball_rests_on_the_ubm_and_reflows_to_the_solder_model(sections):
     (cap,) = _solder_at(reflow, centre)
     assert cap.z0 == pytest.approx(ubm_top, abs=0.01)
     assert cap.thickness == pytest.approx(sec.design.bump.reflow_height, abs=0.01)
-    assert "#909098" in reflow.colours()                     # SAC305 solder grey
+    assert sec.design.pdk.materials.materials["SAC305"].colour in reflow.colours()   # solder grey
 
 
 def test_two_step_paste_fills_each_mask_and_the_first_reflow_uses_its_own_volume(sections):
@@ -146,6 +147,23 @@ def test_two_step_paste_fills_each_mask_and_the_first_reflow_uses_its_own_volume
     a = min(sec.design.bump.ubm_diameter, sec.design.recipe.two_step.openings[0]) / 2
     h = pre.thickness
     assert math.pi * h / 6 * (3 * a * a + h * h) == pytest.approx(v, rel=1e-3)
+
+
+def test_colours_are_process_data_in_materials_yaml(built, tmp_path):
+    """A PDK that recolours copper and the solder kind (two solders fused in one reflow) draws them so."""
+    mine = tmp_path / "my_pdk"
+    shutil.copytree(data_root() / "pdk" / "default", mine)
+    table = mine / "materials.yaml"
+    text = table.read_text()
+    for old, new in (('Cu:         {kind: metal, colour: "#d08030"', 'Cu:         {kind: metal, colour: "#123456"'),
+                     ('  solder:     "#909098"', '  solder:     "#654321"')):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    table.write_text(text)
+    sec = section(TEMPLATES / "two_step_ball.yaml", layout=built("two_step_ball").files["gds"], pdk=str(mine))
+    last = sec.frames[-1]
+    assert "#123456" in last.colours() and "#d08030" not in last.colours()
+    assert last.body("solder").material == "Pb90Sn10+Sn63Pb37" and last.body("solder").colour == "#654321"
 
 
 def test_flux_fills_the_openings_then_makes_way_for_the_ball(sections):
