@@ -85,10 +85,13 @@ class Claimed(_Strict):
 
 
 class MaterialTable(_Strict):
-    """materials.yaml: the materials, paste metal fraction and claimed lists per family."""
+    """materials.yaml: the materials, paste metal fraction and release limit, and claimed lists per family."""
 
     materials: dict[str, Material]
     paste_metal_fraction: float = Field(gt=0, le=1)
+    stencil_area_ratio_min: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """IPC-7525: least area ratio d / (4 T) of a round printing opening for the paste to release; required by
+    the processes that print paste (`Pdk.area_ratio_min`)."""
     claimed: dict[str, dict[str, Claimed]]
 
 
@@ -169,6 +172,14 @@ class Pdk(BaseModel):
         if rule is None or rule.value is None:
             raise InputError(self.path / "rules.yaml", rule_id, None, "rule with a value is required")
         return rule.value
+
+    def area_ratio_min(self) -> float:
+        """IPC-7525 least stencil area ratio d / (4 T) for printed paste to release (materials.yaml)."""
+        value = self.materials.stencil_area_ratio_min
+        if value is None:
+            raise InputError(self.path / "materials.yaml", "stencil_area_ratio_min", None,
+                             "required key is missing (paste printing checks each opening against it)")
+        return value
 
     def gds(self, layer: str) -> tuple[int, int]:
         """GDS (layer, datatype) of a canonical layer name."""

@@ -192,13 +192,15 @@ def role_film(steps: list[ResolvedStep], role: str) -> tuple[str, float]:
     raise KeyError(role)
 
 
-def area_ratio(file: Path, key: str, diameter: float, thickness: float) -> float:
-    """IPC-7525 area ratio d / (4 T) of a printed opening; below 0.66 the paste does not release."""
+def area_ratio(pdk: Pdk, file: Path, key: str, diameter: float, thickness: float) -> float:
+    """IPC-7525 area ratio d / (4 T) of a printed opening; below the PDK's stencil_area_ratio_min the paste does
+    not release."""
     ratio = solder.stencil_area_ratio(diameter, thickness)
-    if ratio < solder.AREA_RATIO_MIN:
+    least = pdk.area_ratio_min()
+    if not solder.area_ratio_ok(diameter, thickness, least):
         raise InputError(file, key, diameter, f"paste will not release: area ratio d/(4T) = {diameter:g}/(4 x "
-                         f"{thickness:g}) = {ratio:.2f} < {solder.AREA_RATIO_MIN} (IPC-7525); widen the opening "
-                         f"to >= {4 * thickness * solder.AREA_RATIO_MIN:.1f} um or thin the film")
+                         f"{thickness:g}) = {ratio:.2f} < {least} (IPC-7525, stencil_area_ratio_min); widen the "
+                         f"opening to >= {4 * thickness * least:.1f} um or thin the film")
     return ratio
 
 

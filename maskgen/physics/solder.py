@@ -10,9 +10,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-AREA_RATIO_MIN = 0.66
-"""IPC-7525: minimum stencil area ratio d / (4 T) of a round aperture for the paste to release."""
-
 _TOL = 1e-9
 """Absolute tolerance (um) when comparing a plated height with the stack thickness."""
 
@@ -139,9 +136,10 @@ def stencil_area_ratio(aperture_diameter: float, stencil_thickness: float) -> fl
     return d / (4.0 * t)
 
 
-def area_ratio_ok(aperture_diameter: float, stencil_thickness: float) -> bool:
-    """True when the paste releases from the aperture: d / (4 T) >= AREA_RATIO_MIN (0.66)."""
-    return stencil_area_ratio(aperture_diameter, stencil_thickness) >= AREA_RATIO_MIN
+def area_ratio_ok(aperture_diameter: float, stencil_thickness: float, minimum: float) -> bool:
+    """True when the paste releases from the aperture: d / (4 T) >= minimum (the PDK's stencil_area_ratio_min,
+    `Pdk.area_ratio_min`)."""
+    return stencil_area_ratio(aperture_diameter, stencil_thickness) >= _positive("minimum", minimum)
 
 
 def bridging_margin(pitch: float, reflowed_width: float) -> float:
