@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -173,6 +174,14 @@ class Pdk(BaseModel):
             raise InputError(self.path / "rules.yaml", rule_id, None, "rule with a value is required")
         return rule.value
 
+    def bump_pitch(self) -> tuple[float, float]:
+        """BUMP.PITCH: base (um) and UBM factor of the least bump pitch, base + factor x UBM width."""
+        rule = self.rules.get("BUMP.PITCH")
+        if rule is None or rule.value is None or "ubm_factor" not in rule.params:
+            raise InputError(self.path / "rules.yaml", "BUMP.PITCH", None,
+                             "rule with a value and params.ubm_factor is required")
+        return rule.value, rule.params["ubm_factor"]
+
     def area_ratio_min(self) -> float:
         """IPC-7525 least stencil area ratio d / (4 T) for printed paste to release (materials.yaml)."""
         value = self.materials.stencil_area_ratio_min
@@ -281,6 +290,7 @@ def _load(path: Path) -> Pdk:
                 raise InputError(path / "rules.yaml", f"rules[{i}].layers", name,
                                  f"unknown layer; known: {', '.join(layers)}")
     materials = validate(MaterialTable, read_yaml(path / "materials.yaml"), path / "materials.yaml")
+    _check_rules(deck, path / "rules.yaml")
     processes: dict[str, Process] = {}
     for file in sorted((path / "processes").glob("*.yaml")):
         proc = validate(Process, read_yaml(file), file)
@@ -291,6 +301,23 @@ def _load(path: Path) -> Pdk:
         raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
                processes=processes, electrical=electrical)
+
+
+def _check_rules(deck: RuleDeck, file: Path) -> None:
+    """Rules whose formula takes more than the value have it all: BUMP.PITCH a base >= 0 and ubm_factor > 0."""
+    for i, rule in enumerate(deck.rules):
+        if rule.id != "BUMP.PITCH":
+            continue
+        if rule.value is None or not math.isfinite(rule.value) or rule.value < 0:
+            raise InputError(file, f"rules[{i}].value", rule.value,
+                             "BUMP.PITCH takes a base pitch >= 0 in um (pitch >= value + ubm_factor x UBM width)")
+        factor = rule.params.get("ubm_factor")
+        if factor is None:
+            raise InputError(file, f"rules[{i}].params.ubm_factor", None,
+                             "required key is missing (BUMP.PITCH: pitch >= value + ubm_factor x UBM width)")
+        if not (math.isfinite(factor) and factor > 0):
+            raise InputError(file, f"rules[{i}].params.ubm_factor", factor,
+                             "takes a number > 0 (BUMP.PITCH: pitch >= value + ubm_factor x UBM width)")
 
 
 def _check_process(proc: Process, file: Path, layers: dict[str, Layer], table: MaterialTable) -> None:

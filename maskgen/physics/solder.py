@@ -149,8 +149,9 @@ def bridging_margin(pitch: float, reflowed_width: float) -> float:
     return p - w
 
 
-def min_pitch(ubm_width: float, base: float = 70.0, factor: float = 1.3) -> float:
-    """GF180 flip-chip minimum bump pitch: base + factor x UBM width (70 + 1.3 x UBM by default)."""
+def min_pitch(ubm_width: float, base: float, factor: float) -> float:
+    """Least bump pitch: base + factor x UBM width; base and factor come from the PDK's BUMP.PITCH rule
+    (`Pdk.bump_pitch`)."""
     u = _positive("ubm_width", ubm_width)
     b = _non_negative("base", base)
     f = _positive("factor", factor)

@@ -149,9 +149,13 @@ def test_bridging_margin_by_hand():
 
 
 def test_min_pitch_gf180_rule():
-    # 70 + 1.3 * 100 = 200; with base 50, factor 2: 50 + 2 * 100 = 250
-    assert solder.min_pitch(100.0) == pytest.approx(200.0)
+    # GF180 BUMP.PITCH of the default PDK: 70 + 1.3 * 100 = 200; with base 50, factor 2: 50 + 2 * 100 = 250
+    base, factor = load_pdk().bump_pitch()
+    assert (base, factor) == (70.0, 1.3)
+    assert solder.min_pitch(100.0, base, factor) == pytest.approx(200.0)
     assert solder.min_pitch(100.0, base=50.0, factor=2.0) == pytest.approx(250.0)
+    with pytest.raises(TypeError):
+        solder.min_pitch(100.0)  # type: ignore[call-arg]  # no Python default to diverge from the rule
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -180,9 +184,9 @@ def test_min_pitch_gf180_rule():
     (lambda: solder.area_ratio_ok(100.0, 25.0, 0.0), "minimum"),
     (lambda: solder.bridging_margin(-400.0, 261.0), "pitch"),
     (lambda: solder.bridging_margin(400.0, -261.0), "reflowed_width"),
-    (lambda: solder.min_pitch(-100.0), "ubm_width"),
-    (lambda: solder.min_pitch(100.0, base=-1.0), "base"),
-    (lambda: solder.min_pitch(100.0, factor=0.0), "factor"),
+    (lambda: solder.min_pitch(-100.0, 70.0, 1.3), "ubm_width"),
+    (lambda: solder.min_pitch(100.0, base=-1.0, factor=1.3), "base"),
+    (lambda: solder.min_pitch(100.0, base=70.0, factor=0.0), "factor"),
 ])
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
