@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
@@ -26,6 +26,10 @@ ACTIONS = (
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Length = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A strictly positive, finite length in um."""
 
 
 class Layer(_Strict):
@@ -143,6 +147,92 @@ class Process(_Strict):
         return list(dict.fromkeys(n for s in self.steps if not s.when for n in s.layers))
 
 
+class Marks(_Strict):
+    """Alignment crosses, one site per mask level, and a frame around the previous level's cross (um)."""
+
+    arm: Length
+    """Half length of a cross."""
+    width: Length
+    """Width of a cross arm and of the frame."""
+    box: Length
+    """Outer size of the frame around the previous level's cross."""
+    pitch: Length
+    """Between the mark sites of consecutive levels."""
+
+    @model_validator(mode="after")
+    def _frame_clears_cross(self) -> Marks:
+        if self.box - 2 * self.width <= 2 * self.arm:
+            raise ValueError(f"the frame (box {self.box:g} less 2 x width {self.width:g}) must be wider than the "
+                             f"cross (2 x arm {self.arm:g}) it surrounds")
+        if self.box / 2 + self.arm >= self.pitch:
+            raise ValueError(f"pitch {self.pitch:g} must exceed box / 2 + arm = {self.box / 2 + self.arm:g}: a "
+                             "level's frame around the previous cross would touch its own cross")
+        return self
+
+
+class DieMask(_Strict):
+    """A die mask: the field around the die holding the marks (left and right) and the label (below)."""
+
+    field_margin: Length
+    marks: Marks
+    mark_first: float = Field(ge=0, allow_inf_nan=False)
+    """From the die's lower edge up to the first level's mark site."""
+    label_height: Length
+
+    @model_validator(mode="after")
+    def _marks_fit(self) -> DieMask:
+        if self.marks.box > self.field_margin:
+            raise ValueError(f"marks.box {self.marks.box:g} does not fit the field_margin {self.field_margin:g} "
+                             "the marks sit in")
+        return self
+
+
+class PlateMask(_Strict):
+    """A full-wafer 1x plate: margin, global marks in the edge exclusion, label and bar-coded mask ID."""
+
+    margin: Length
+    """Of plate beyond the wafer edge a side, at least."""
+    marks: Marks
+    mark_edge_space: float = Field(ge=0, allow_inf_nan=False)
+    """Between a cross and the wafer edge at least (marks sit mid-way in the edge exclusion)."""
+    label_height: Length
+    bar_widths: tuple[Length, Length]
+    """Width of a 0 bit and of a 1 bit of the mask-ID bar code."""
+    bar_height: Length
+
+    @model_validator(mode="after")
+    def _bits_differ(self) -> PlateMask:
+        if self.bar_widths[1] <= self.bar_widths[0]:
+            raise ValueError(f"bar_widths {list(self.bar_widths)}: a 1 bit must be wider than a 0 bit")
+        return self
+
+
+class ReticleMask(_Strict):
+    """A stepper reticle: chrome border around the field with its crosses, and the plate it is written on."""
+
+    border: Length
+    """Chrome border around the field, at wafer scale."""
+    mark_width: Length
+    """Arm width of the reticle crosses (their arm: border / 2 - 2 x mark_width)."""
+    plate_inch: int = Field(gt=0)
+    """Size of the square reticle plate the field with its border, magnified, must fit."""
+
+    @model_validator(mode="after")
+    def _cross_fits(self) -> ReticleMask:
+        if self.border / 2 - 2 * self.mark_width <= 0:
+            raise ValueError(f"border {self.border:g} leaves no arm for crosses of mark_width {self.mark_width:g} "
+                             "(arm = border / 2 - 2 x mark_width)")
+        return self
+
+
+class MaskGeometry(_Strict):
+    """masks.yaml: what `maskgen masks` draws around the layout on die masks, wafer plates and reticles."""
+
+    die: DieMask
+    plate: PlateMask
+    reticle: ReticleMask
+
+
 class Pdk(BaseModel):
     """A loaded PDK: layers by canonical name, rules by id, materials and processes."""
 
@@ -156,6 +246,8 @@ class Pdk(BaseModel):
     processes: dict[str, Process]
     electrical: dict = {}
     """Sheet and bump resistances for test-structure predictions (electrical.yaml, optional)."""
+    mask_geometry: MaskGeometry | None = None
+    """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
 
     @property
     def grid(self) -> float:
@@ -189,6 +281,14 @@ class Pdk(BaseModel):
             raise InputError(self.path / "materials.yaml", "stencil_area_ratio_min", None,
                              "required key is missing (paste printing checks each opening against it)")
         return value
+
+    @property
+    def masks(self) -> MaskGeometry:
+        """Mask field, marks and labels of `maskgen masks` (masks.yaml)."""
+        if self.mask_geometry is None:
+            raise InputError(self.path / "masks.yaml", None, None,
+                             "file not found (maskgen masks draws the mask field, marks and labels from it)")
+        return self.mask_geometry
 
     def gds(self, layer: str) -> tuple[int, int]:
         """GDS (layer, datatype) of a canonical layer name."""
@@ -299,8 +399,10 @@ def _load(path: Path) -> Pdk:
     electrical = read_yaml(path / "electrical.yaml") if (path / "electrical.yaml").is_file() else {}
     if not isinstance(electrical, dict):
         raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
+    masks = validate(MaskGeometry, read_yaml(path / "masks.yaml"), path / "masks.yaml") \
+        if (path / "masks.yaml").is_file() else None
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
-               processes=processes, electrical=electrical)
+               processes=processes, electrical=electrical, mask_geometry=masks)
 
 
 def _check_rules(deck: RuleDeck, file: Path) -> None:
