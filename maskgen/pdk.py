@@ -125,14 +125,30 @@ class Step(_Strict):
         return list(dict.fromkeys(found))
 
 
+class CantileverDefaults(_Strict):
+    """004 geometry the process fixes, taken by a recipe's cantilever block that leaves it out (um)."""
+
+    slot_width: Length
+    """Radial width of the slot ring of release etch windows 160."""
+    clearance: Length
+    """Insulator kept around RDL where the etch windows are cut; via landing over the pad via a side."""
+
+
+class ProcessDefaults(_Strict):
+    """Values of a process's recipe block that are process data: the recipe may override each."""
+
+    cantilever: CantileverDefaults | None = None
+
+
 class Process(_Strict):
-    """A process family: its seed patent and ordered steps."""
+    """A process family: its seed patent, ordered steps and the recipe defaults that are process data."""
 
     name: str
     seed: str
     title: str
     description: str
     steps: list[Step]
+    defaults: ProcessDefaults = ProcessDefaults()
 
     def active_steps(self, present: set[str]) -> list[Step]:
         """The steps whose `when` conditions (layers drawn, recipe features) are all present."""
@@ -248,6 +264,8 @@ class Pdk(BaseModel):
     """Sheet and bump resistances for test-structure predictions (electrical.yaml, optional)."""
     mask_geometry: MaskGeometry | None = None
     """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
+    process_files: dict[str, Path] = {}
+    """The file each process was read from, for error messages."""
 
     @property
     def grid(self) -> float:
@@ -392,17 +410,19 @@ def _load(path: Path) -> Pdk:
     materials = validate(MaterialTable, read_yaml(path / "materials.yaml"), path / "materials.yaml")
     _check_rules(deck, path / "rules.yaml")
     processes: dict[str, Process] = {}
+    files: dict[str, Path] = {}
     for file in sorted((path / "processes").glob("*.yaml")):
         proc = validate(Process, read_yaml(file), file)
         _check_process(proc, file, layers, materials)
         processes[proc.name] = proc
+        files[proc.name] = file
     electrical = read_yaml(path / "electrical.yaml") if (path / "electrical.yaml").is_file() else {}
     if not isinstance(electrical, dict):
         raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
     masks = validate(MaskGeometry, read_yaml(path / "masks.yaml"), path / "masks.yaml") \
         if (path / "masks.yaml").is_file() else None
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
-               processes=processes, electrical=electrical, mask_geometry=masks)
+               processes=processes, electrical=electrical, mask_geometry=masks, process_files=files)
 
 
 def _check_rules(deck: RuleDeck, file: Path) -> None:

@@ -153,6 +153,10 @@ class Family(Protocol):
         """The block key whose RDL joins each bump to a pad at a fixed offset, None when there is none."""
         ...
 
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """The recipe with the block keys it leaves out that are process data taken from the PDK's process."""
+        ...
+
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """The block's pre-geometry checks against the PDK rules (an InputError line per failure)."""
         ...
@@ -231,6 +235,10 @@ class Common:
     def options(self, recipe: Recipe) -> set[str]:
         """No options beyond the process's unconditional steps."""
         return set()
+
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """The block takes no defaults from the PDK."""
+        return recipe
 
     def material_overrides(self, recipe: Recipe) -> dict[str, str]:
         """The block sets no materials."""
