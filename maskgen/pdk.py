@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
@@ -216,11 +216,12 @@ class PlateMask(_Strict):
     """Width of a 0 bit and of a 1 bit of the mask-ID bar code."""
     bar_height: Length
 
-    @model_validator(mode="after")
-    def _bits_differ(self) -> PlateMask:
-        if self.bar_widths[1] <= self.bar_widths[0]:
-            raise ValueError(f"bar_widths {list(self.bar_widths)}: a 1 bit must be wider than a 0 bit")
-        return self
+    @field_validator("bar_widths")
+    @classmethod
+    def _bits_differ(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[1] <= value[0]:
+            raise ValueError("a 1 bit (second) must be wider than a 0 bit (first)")
+        return value
 
 
 class ReticleMask(_Strict):
