@@ -56,6 +56,7 @@ def derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool = True) -> De
     limits.check_files(recipe, file)
     limits.check_wafer(recipe, file)
     process = pdk.process(recipe.process, file)
+    recipe = family(recipe).with_defaults(recipe, pdk, file)
     features = _features(recipe, process)
     materials = _materials(recipe, pdk, process, features, file)
     steps = _resolve_steps(recipe, process, features, materials)

@@ -20,6 +20,7 @@ import klayout.db as kdb
 from maskgen.build import BuildResult, build
 from maskgen.critical import layer_critical_dimension
 from maskgen.output import atomic, write_json, write_text
+from maskgen.pdk import DieMask
 from maskgen.plates import (
     INCH,
     check_reticle,
@@ -34,11 +35,6 @@ from maskgen.plates import (
 from maskgen.recipe import MaskSet
 
 CHROME = (1, 0)
-FIELD_MARGIN = 1000.0       # um of mask field around the die for marks and label
-MARK_ARM = 100.0            # um, half length of an alignment cross
-MARK_WIDTH = 10.0           # um, cross arm width
-MARK_BOX = 160.0            # um, outer size of the registration box around the previous level's cross
-MARK_PITCH = 300.0          # um between mark sites of consecutive levels
 
 
 @dataclass(frozen=True)
@@ -49,32 +45,34 @@ class MaskFile:
     entry: dict
 
 
-def _mark_site(level: int, die_w: float, die_h: float) -> tuple[float, float]:
+def _mark_site(geo: DieMask, level: int, die_w: float, die_h: float) -> tuple[float, float]:
     """Where level's cross sits: in the left margin, one site per level."""
-    return (-die_w / 2 - FIELD_MARGIN / 2, -die_h / 2 + 200.0 + (level - 1) * MARK_PITCH)
+    return (-die_w / 2 - geo.field_margin / 2, -die_h / 2 + geo.mark_first + (level - 1) * geo.marks.pitch)
 
 
-def alignment_marks(level: int, die_w: float, die_h: float) -> list[gdstk.Polygon]:
-    """Cross of this level on both sides of the field, and a box frame around the previous level's cross."""
+def alignment_marks(geo: DieMask, level: int, die_w: float, die_h: float) -> list[gdstk.Polygon]:
+    """Cross of this level on both sides of the field, and a box frame around the previous level's cross
+    (sizes from the PDK's masks.yaml, `die:`)."""
     out: list[gdstk.Polygon] = []
+    arm, t, h = geo.marks.arm, geo.marks.width, geo.marks.box
     for side in (1, -1):
-        x, y = _mark_site(level, die_w, die_h)
+        x, y = _mark_site(geo, level, die_w, die_h)
         x *= side
-        out.append(gdstk.rectangle((x - MARK_ARM, y - MARK_WIDTH / 2), (x + MARK_ARM, y + MARK_WIDTH / 2)))
-        out.append(gdstk.rectangle((x - MARK_WIDTH / 2, y - MARK_ARM), (x + MARK_WIDTH / 2, y + MARK_ARM)))
+        out.append(gdstk.rectangle((x - arm, y - t / 2), (x + arm, y + t / 2)))
+        out.append(gdstk.rectangle((x - t / 2, y - arm), (x + t / 2, y + arm)))
         if level > 1:
-            px, py = _mark_site(level - 1, die_w, die_h)
+            px, py = _mark_site(geo, level - 1, die_w, die_h)
             px *= side
-            h, t = MARK_BOX + 2 * MARK_ARM, MARK_WIDTH
             outer = gdstk.rectangle((px - h / 2, py - h / 2), (px + h / 2, py + h / 2))
             inner = gdstk.rectangle((px - h / 2 + t, py - h / 2 + t), (px + h / 2 - t, py + h / 2 - t))
             out += gdstk.boolean(outer, inner, "not")
     return out
 
 
-def mask_label(text: str, die_w: float, die_h: float) -> list[gdstk.Polygon]:
-    """The mask label as polygons in the bottom margin."""
-    return gdstk.text(text, 80.0, (-die_w / 2, -die_h / 2 - FIELD_MARGIN / 2 - 40.0))
+def mask_label(geo: DieMask, text: str, die_w: float, die_h: float) -> list[gdstk.Polygon]:
+    """The mask label as polygons, centred in height on the middle of the bottom margin."""
+    return gdstk.text(text, geo.label_height,
+                      (-die_w / 2, -die_h / 2 - geo.field_margin / 2 - geo.label_height / 2))
 
 
 def _region(polys: list[gdstk.Polygon], dbu: float) -> kdb.Region:
@@ -92,8 +90,10 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     top = ly.cell(result.die.cell.name)
     dbu = ly.dbu
     die_w, die_h = result.design.recipe.die.size
-    field_box = kdb.Box(round((-die_w / 2 - FIELD_MARGIN) / dbu), round((-die_h / 2 - FIELD_MARGIN) / dbu),
-                        round((die_w / 2 + FIELD_MARGIN) / dbu), round((die_h / 2 + FIELD_MARGIN) / dbu))
+    geo = result.design.pdk.masks
+    margin = geo.die.field_margin
+    field_box = kdb.Box(round((-die_w / 2 - margin) / dbu), round((-die_h / 2 - margin) / dbu),
+                        round((die_w / 2 + margin) / dbu), round((die_h / 2 + margin) / dbu))
     grid = result.design.pdk.grid
     name = result.design.recipe.name
     out_dir = result.out_dir / "masks"
@@ -101,9 +101,9 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     fmt = result.design.recipe.masks or MaskSet()
     if set(fmt.format) - {"die"}:
         wafer = result.design.recipe.wafer
-        plate_inch(fmt, wafer, result.design.file)
+        plate_inch(geo.plate, fmt, wafer, result.design.file)
         if fmt.reticle is not None and "reticle" in fmt.format:
-            check_reticle(fmt.reticle, result.wafer.step, result.design.file)
+            check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
     for entry in result.manifest["masks"]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
@@ -118,7 +118,8 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
             entry["oasis_file"] = f"{entry['level']:02d}_{entry['mask']}.oas"
         path = out_dir / entry["file"]
         if "die" in fmt.format:
-            marks = _region(alignment_marks(entry["level"], die_w, die_h) + mask_label(label, die_w, die_h), dbu)
+            marks = _region(alignment_marks(geo.die, entry["level"], die_w, die_h)
+                            + mask_label(geo.die, label, die_w, die_h), dbu)
             chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
                              clear_field=entry["polarity"] != "clear")
             _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
@@ -190,16 +191,17 @@ def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, en
     name = f"{result.design.recipe.name}_{entry['mask']}"
     mask_id = f"{fmt.mask_id or result.design.recipe.name}-{entry['level']:02d}{entry['mask']}"
     files: dict = {"mask_id": mask_id, "mirror": fmt.mirror}
+    geo = result.design.pdk.masks
     if "wafer" in fmt.format:
-        inch = plate_inch(fmt, wafer, result.design.file)
-        marks = plate_marks(entry["level"], wafer, inch * INCH, f"{label} {inch}in 1X", mask_id)
+        inch = plate_inch(geo.plate, fmt, wafer, result.design.file)
+        marks = plate_marks(geo.plate, entry["level"], wafer, inch * INCH, f"{label} {inch}in 1X", mask_id)
         ly = plate_layout(site, dark, placed.rows, placed.step, inch * INCH, marks, name, fmt.mirror, dbu, CHROME)
         files.update(plate_file=f"{stem}_plate.gds", plate_inch=inch, plate_sites=placed.die_count)
         _write_layout(ly, [out_dir / files["plate_file"], *([out_dir / f"{stem}_plate.oas"] if oasis else [])])
     if "reticle" in fmt.format:
         spec = fmt.reticle
-        ly = reticle_layout(site, dark, spec, placed.step, reticle_marks(placed.step, spec), name, fmt.mirror,
-                            dbu, CHROME)
+        ly = reticle_layout(geo.reticle, site, dark, spec, placed.step, reticle_marks(geo.reticle, placed.step, spec),
+                            name, fmt.mirror, dbu, CHROME)
         files.update(reticle_file=f"{stem}_reticle.gds", reticle_dies=list(spec.dies),
                      reduction=spec.reduction)
         _write_layout(ly, [out_dir / files["reticle_file"], *([out_dir / f"{stem}_reticle.oas"] if oasis else [])])

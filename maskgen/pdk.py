@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.datafile import read_yaml, validate
 from maskgen.errors import InputError
@@ -30,6 +31,10 @@ COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Length = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A strictly positive, finite length in um."""
 
 
 class Layer(_Strict):
@@ -92,12 +97,16 @@ class Claimed(_Strict):
 
 
 class MaterialTable(_Strict):
-    """materials.yaml: the materials, colours by kind, paste metal fraction and claimed lists per family."""
+    """materials.yaml: the materials, colours by kind, paste metal fraction and release limit, and claimed lists
+    per family."""
 
     materials: dict[str, Material]
     kind_colours: dict[Literal[MATERIAL_KINDS], Annotated[str, Field(pattern=COLOUR)]]  # type: ignore[valid-type]
     """Cross-section colour of a material the table does not list, by the kind it is drawn as."""
     paste_metal_fraction: float = Field(gt=0, le=1)
+    stencil_area_ratio_min: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """IPC-7525: least area ratio d / (4 T) of a round printing opening for the paste to release; required by
+    the processes that print paste (`Pdk.area_ratio_min`)."""
     claimed: dict[str, dict[str, Claimed]]
 
     @field_validator("kind_colours")
@@ -139,14 +148,30 @@ class Step(_Strict):
         return list(dict.fromkeys(found))
 
 
+class CantileverDefaults(_Strict):
+    """004 geometry the process fixes, taken by a recipe's cantilever block that leaves it out (um)."""
+
+    slot_width: Length
+    """Radial width of the slot ring of release etch windows 160."""
+    clearance: Length
+    """Insulator kept around RDL where the etch windows are cut; via landing over the pad via a side."""
+
+
+class ProcessDefaults(_Strict):
+    """Values of a process's recipe block that are process data: the recipe may override each."""
+
+    cantilever: CantileverDefaults | None = None
+
+
 class Process(_Strict):
-    """A process family: its seed patent and ordered steps."""
+    """A process family: its seed patent, ordered steps and the recipe defaults that are process data."""
 
     name: str
     seed: str
     title: str
     description: str
     steps: list[Step]
+    defaults: ProcessDefaults = ProcessDefaults()
 
     def active_steps(self, present: set[str]) -> list[Step]:
         """The steps whose `when` conditions (layers drawn, recipe features) are all present."""
@@ -159,6 +184,93 @@ class Process(_Strict):
     def unconditional_layers(self) -> list[str]:
         """Layers drawn by steps without a `when` condition: every layout of this process has them."""
         return list(dict.fromkeys(n for s in self.steps if not s.when for n in s.layers))
+
+
+class Marks(_Strict):
+    """Alignment crosses, one site per mask level, and a frame around the previous level's cross (um)."""
+
+    arm: Length
+    """Half length of a cross."""
+    width: Length
+    """Width of a cross arm and of the frame."""
+    box: Length
+    """Outer size of the frame around the previous level's cross."""
+    pitch: Length
+    """Between the mark sites of consecutive levels."""
+
+    @model_validator(mode="after")
+    def _frame_clears_cross(self) -> Marks:
+        if self.box - 2 * self.width <= 2 * self.arm:
+            raise ValueError(f"the frame (box {self.box:g} less 2 x width {self.width:g}) must be wider than the "
+                             f"cross (2 x arm {self.arm:g}) it surrounds")
+        if self.box / 2 + self.arm >= self.pitch:
+            raise ValueError(f"pitch {self.pitch:g} must exceed box / 2 + arm = {self.box / 2 + self.arm:g}: a "
+                             "level's frame around the previous cross would touch its own cross")
+        return self
+
+
+class DieMask(_Strict):
+    """A die mask: the field around the die holding the marks (left and right) and the label (below)."""
+
+    field_margin: Length
+    marks: Marks
+    mark_first: float = Field(ge=0, allow_inf_nan=False)
+    """From the die's lower edge up to the first level's mark site."""
+    label_height: Length
+
+    @model_validator(mode="after")
+    def _marks_fit(self) -> DieMask:
+        if self.marks.box > self.field_margin:
+            raise ValueError(f"marks.box {self.marks.box:g} does not fit the field_margin {self.field_margin:g} "
+                             "the marks sit in")
+        return self
+
+
+class PlateMask(_Strict):
+    """A full-wafer 1x plate: margin, global marks in the edge exclusion, label and bar-coded mask ID."""
+
+    margin: Length
+    """Of plate beyond the wafer edge a side, at least."""
+    marks: Marks
+    mark_edge_space: float = Field(ge=0, allow_inf_nan=False)
+    """Between a cross and the wafer edge at least (marks sit mid-way in the edge exclusion)."""
+    label_height: Length
+    bar_widths: tuple[Length, Length]
+    """Width of a 0 bit and of a 1 bit of the mask-ID bar code."""
+    bar_height: Length
+
+    @field_validator("bar_widths")
+    @classmethod
+    def _bits_differ(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[1] <= value[0]:
+            raise ValueError("a 1 bit (second) must be wider than a 0 bit (first)")
+        return value
+
+
+class ReticleMask(_Strict):
+    """A stepper reticle: chrome border around the field with its crosses, and the plate it is written on."""
+
+    border: Length
+    """Chrome border around the field, at wafer scale."""
+    mark_width: Length
+    """Arm width of the reticle crosses (their arm: border / 2 - 2 x mark_width)."""
+    plate_inch: int = Field(gt=0)
+    """Size of the square reticle plate the field with its border, magnified, must fit."""
+
+    @model_validator(mode="after")
+    def _cross_fits(self) -> ReticleMask:
+        if self.border / 2 - 2 * self.mark_width <= 0:
+            raise ValueError(f"border {self.border:g} leaves no arm for crosses of mark_width {self.mark_width:g} "
+                             "(arm = border / 2 - 2 x mark_width)")
+        return self
+
+
+class MaskGeometry(_Strict):
+    """masks.yaml: what `maskgen masks` draws around the layout on die masks, wafer plates and reticles."""
+
+    die: DieMask
+    plate: PlateMask
+    reticle: ReticleMask
 
 
 class Pdk(BaseModel):
@@ -174,6 +286,10 @@ class Pdk(BaseModel):
     processes: dict[str, Process]
     electrical: dict = {}
     """Sheet and bump resistances for test-structure predictions (electrical.yaml, optional)."""
+    mask_geometry: MaskGeometry | None = None
+    """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
+    process_files: dict[str, Path] = {}
+    """The file each process was read from, for error messages."""
 
     @property
     def grid(self) -> float:
@@ -191,6 +307,30 @@ class Pdk(BaseModel):
         if rule is None or rule.value is None:
             raise InputError(self.path / "rules.yaml", rule_id, None, "rule with a value is required")
         return rule.value
+
+    def bump_pitch(self) -> tuple[float, float]:
+        """BUMP.PITCH: base (um) and UBM factor of the least bump pitch, base + factor x UBM width."""
+        rule = self.rules.get("BUMP.PITCH")
+        if rule is None or rule.value is None or "ubm_factor" not in rule.params:
+            raise InputError(self.path / "rules.yaml", "BUMP.PITCH", None,
+                             "rule with a value and params.ubm_factor is required")
+        return rule.value, rule.params["ubm_factor"]
+
+    def area_ratio_min(self) -> float:
+        """IPC-7525 least stencil area ratio d / (4 T) for printed paste to release (materials.yaml)."""
+        value = self.materials.stencil_area_ratio_min
+        if value is None:
+            raise InputError(self.path / "materials.yaml", "stencil_area_ratio_min", None,
+                             "required key is missing (paste printing checks each opening against it)")
+        return value
+
+    @property
+    def masks(self) -> MaskGeometry:
+        """Mask field, marks and labels of `maskgen masks` (masks.yaml)."""
+        if self.mask_geometry is None:
+            raise InputError(self.path / "masks.yaml", None, None,
+                             "file not found (maskgen masks draws the mask field, marks and labels from it)")
+        return self.mask_geometry
 
     def gds(self, layer: str) -> tuple[int, int]:
         """GDS (layer, datatype) of a canonical layer name."""
@@ -292,16 +432,38 @@ def _load(path: Path) -> Pdk:
                 raise InputError(path / "rules.yaml", f"rules[{i}].layers", name,
                                  f"unknown layer; known: {', '.join(layers)}")
     materials = validate(MaterialTable, read_yaml(path / "materials.yaml"), path / "materials.yaml")
+    _check_rules(deck, path / "rules.yaml")
     processes: dict[str, Process] = {}
+    files: dict[str, Path] = {}
     for file in sorted((path / "processes").glob("*.yaml")):
         proc = validate(Process, read_yaml(file), file)
         _check_process(proc, file, layers, materials)
         processes[proc.name] = proc
+        files[proc.name] = file
     electrical = read_yaml(path / "electrical.yaml") if (path / "electrical.yaml").is_file() else {}
     if not isinstance(electrical, dict):
         raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
+    masks = validate(MaskGeometry, read_yaml(path / "masks.yaml"), path / "masks.yaml") \
+        if (path / "masks.yaml").is_file() else None
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
-               processes=processes, electrical=electrical)
+               processes=processes, electrical=electrical, mask_geometry=masks, process_files=files)
+
+
+def _check_rules(deck: RuleDeck, file: Path) -> None:
+    """Rules whose formula takes more than the value have it all: BUMP.PITCH a base >= 0 and ubm_factor > 0."""
+    for i, rule in enumerate(deck.rules):
+        if rule.id != "BUMP.PITCH":
+            continue
+        if rule.value is None or not math.isfinite(rule.value) or rule.value < 0:
+            raise InputError(file, f"rules[{i}].value", rule.value,
+                             "BUMP.PITCH takes a base pitch >= 0 in um (pitch >= value + ubm_factor x UBM width)")
+        factor = rule.params.get("ubm_factor")
+        if factor is None:
+            raise InputError(file, f"rules[{i}].params.ubm_factor", None,
+                             "required key is missing (BUMP.PITCH: pitch >= value + ubm_factor x UBM width)")
+        if not (math.isfinite(factor) and factor > 0):
+            raise InputError(file, f"rules[{i}].params.ubm_factor", factor,
+                             "takes a number > 0 (BUMP.PITCH: pitch >= value + ubm_factor x UBM width)")
 
 
 def _check_process(proc: Process, file: Path, layers: dict[str, Layer], table: MaterialTable) -> None:

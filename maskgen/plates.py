@@ -17,19 +17,10 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.errors import InputError
+from maskgen.pdk import Marks, PlateMask, ReticleMask
 from maskgen.recipe import PLATE_INCH, MaskSet, ReticleSpec, Wafer
 
 INCH = 25_400.0                 # um
-PLATE_MARGIN = 10_000.0         # um of plate beyond the wafer edge a side, at least (handling, label)
-RETICLE_BORDER = 2_000.0        # um (wafer scale) of chrome border around a reticle field, for its marks
-RETICLE_PLATE = 6 * INCH        # um: the written reticle must fit a 6 inch plate
-MARK_ARM = 500.0                # um, half length of a global alignment cross
-MARK_WIDTH = 50.0               # um, arm width
-MARK_BOX = 1_300.0              # um, outer size of the frame around the previous level's cross
-MARK_PITCH = 1_500.0            # um between the crosses of consecutive levels
-TEXT = 1_000.0                  # um, height of the plate label
-BAR = (100.0, 250.0)            # um, width of a 0 bit and a 1 bit of the mask-ID bar code
-BAR_HEIGHT = 3_000.0            # um
 
 
 @dataclass(frozen=True)
@@ -45,9 +36,10 @@ class Shot:
     full: bool
 
 
-def plate_inch(masks: MaskSet, wafer: Wafer, file: object = None) -> int:
-    """The plate size (inch): the recipe's, checked to hold the wafer, or the smallest standard one that does."""
-    need = wafer.diameter * 1000.0 + 2 * PLATE_MARGIN
+def plate_inch(geo: PlateMask, masks: MaskSet, wafer: Wafer, file: object = None) -> int:
+    """The plate size (inch): the recipe's, checked to hold the wafer with the PDK's plate margin, or the smallest
+    standard one that does."""
+    need = wafer.diameter * 1000.0 + 2 * geo.margin
     if masks.plate == "auto":
         fits = [p for p in PLATE_INCH if p * INCH >= need]
         if not fits:
@@ -57,7 +49,7 @@ def plate_inch(masks: MaskSet, wafer: Wafer, file: object = None) -> int:
         ok = ", ".join(str(p) for p in PLATE_INCH if p * INCH >= need) or "none"
         raise InputError(file, "masks.plate", masks.plate,
                          f"a {masks.plate} inch plate ({masks.plate * 25.4:g} mm) does not hold a "
-                         f"{wafer.diameter} mm wafer with {PLATE_MARGIN / 1000:g} mm margin; plates that do: {ok}")
+                         f"{wafer.diameter} mm wafer with {geo.margin / 1000:g} mm margin; plates that do: {ok}")
     return masks.plate
 
 
@@ -75,29 +67,30 @@ def cross(x: float, y: float, arm: float, width: float) -> list[gdstk.Polygon]:
             gdstk.rectangle((x - width / 2, y - arm), (x + width / 2, y + arm))]
 
 
-def global_marks(level: int, x_sides: tuple[float, float], y0: float) -> list[gdstk.Polygon]:
+def global_marks(marks: Marks, level: int, x_sides: tuple[float, float], y0: float) -> list[gdstk.Polygon]:
     """This level's cross at the left and the right, and a frame around the previous level's cross."""
     out: list[gdstk.Polygon] = []
+    t = marks.width
     for x in x_sides:
-        y = y0 + (level - 1) * MARK_PITCH
-        out += cross(x, y, MARK_ARM, MARK_WIDTH)
+        y = y0 + (level - 1) * marks.pitch
+        out += cross(x, y, marks.arm, t)
         if level > 1:
-            py, h = y - MARK_PITCH, MARK_BOX
+            py, h = y - marks.pitch, marks.box
             outer = gdstk.rectangle((x - h / 2, py - h / 2), (x + h / 2, py + h / 2))
-            inner = gdstk.rectangle((x - h / 2 + MARK_WIDTH, py - h / 2 + MARK_WIDTH),
-                                    (x + h / 2 - MARK_WIDTH, py + h / 2 - MARK_WIDTH))
+            inner = gdstk.rectangle((x - h / 2 + t, py - h / 2 + t), (x + h / 2 - t, py + h / 2 - t))
             out += gdstk.boolean(outer, inner, "not")
     return out
 
 
-def bar_code(text: str, x: float, y: float) -> list[gdstk.Polygon]:
+def bar_code(geo: PlateMask, text: str, x: float, y: float) -> list[gdstk.Polygon]:
     """The mask ID as bars, 8 bits a character (narrow 0, wide 1), most significant bit first."""
     out, at = [], x
+    bars = geo.bar_widths
     for byte in text.encode("ascii"):
         for bit in range(7, -1, -1):
-            w = BAR[(byte >> bit) & 1]
-            out.append(gdstk.rectangle((at, y), (at + w, y + BAR_HEIGHT)))
-            at += w + BAR[0]
+            w = bars[(byte >> bit) & 1]
+            out.append(gdstk.rectangle((at, y), (at + w, y + geo.bar_height)))
+            at += w + bars[0]
     return out
 
 
@@ -145,7 +138,7 @@ def plate_layout(site: kdb.Region, dark: bool, rows: list[tuple[float, float, in
     return out
 
 
-def reticle_layout(site: kdb.Region, dark: bool, spec: ReticleSpec, step: tuple[float, float],
+def reticle_layout(geo: ReticleMask, site: kdb.Region, dark: bool, spec: ReticleSpec, step: tuple[float, float],
                    marks: list[gdstk.Polygon], name: str, mirror: bool, dbu: float,
                    layer: tuple[int, int]) -> kdb.Layout:
     """A reticle: N x M sites in one field, a chrome border with reticle marks, magnified by the reduction."""
@@ -156,7 +149,7 @@ def reticle_layout(site: kdb.Region, dark: bool, spec: ReticleSpec, step: tuple[
     field_cell.insert(kdb.CellInstArray(site_cell.cell_index(), kdb.Trans(first), kdb.Vector(sx, 0),
                                         kdb.Vector(0, sy), n, m))
     fw, fh = n * sx, m * sy
-    border = round(RETICLE_BORDER / dbu)
+    border = round(geo.border / dbu)
     frame = kdb.Region(kdb.Box(-fw // 2 - border, -fh // 2 - border, fw // 2 + border, fh // 2 + border))
     frame -= kdb.Region(kdb.Box(-fw // 2, -fh // 2, fw // 2, fh // 2))
     mark = _region(marks, dbu)
@@ -166,19 +159,21 @@ def reticle_layout(site: kdb.Region, dark: bool, spec: ReticleSpec, step: tuple[
     return out
 
 
-def check_reticle(spec: ReticleSpec, step: tuple[float, float], file: object = None) -> None:
-    """The field (N x M die steps) fits the tool's maximum field, and the written reticle a 6 inch plate."""
+def check_reticle(geo: ReticleMask, spec: ReticleSpec, step: tuple[float, float], file: object = None) -> None:
+    """The field (N x M die steps) fits the tool's maximum field, and the written reticle the PDK's reticle plate
+    (6 inch)."""
     n, m = spec.dies
     fw, fh = n * step[0] / 1000, m * step[1] / 1000
     if fw > spec.max_field[0] + 1e-9 or fh > spec.max_field[1] + 1e-9:
         raise InputError(file, "masks.reticle.dies", [n, m],
                          f"a field of {n} x {m} dies at step {step[0]:g} x {step[1]:g} um is {fw:g} x {fh:g} mm, "
                          f"larger than the tool's max_field {spec.max_field[0]:g} x {spec.max_field[1]:g} mm")
-    written = (max(fw, fh) + 2 * RETICLE_BORDER / 1000) * spec.reduction
-    if written > RETICLE_PLATE / 1000:
+    written = (max(fw, fh) + 2 * geo.border / 1000) * spec.reduction
+    plate = geo.plate_inch * INCH
+    if written > plate / 1000:
         raise InputError(file, "masks.reticle.reduction", spec.reduction,
                          f"the field with its border written at {spec.reduction}x is {written:g} mm, larger than a "
-                         f"6 inch ({RETICLE_PLATE / 1000:g} mm) reticle")
+                         f"{geo.plate_inch} inch ({plate / 1000:g} mm) reticle")
 
 
 def shot_map(sites: list, spec: ReticleSpec, step: tuple[float, float], offset: tuple[float, float]) -> list[Shot]:
@@ -201,21 +196,23 @@ def shot_map(sites: list, spec: ReticleSpec, step: tuple[float, float], offset: 
     return out
 
 
-def plate_marks(level: int, wafer: Wafer, plate_um: float, label: str, mask_id: str) -> list[gdstk.Polygon]:
-    """Global alignment marks at the wafer's left and right (in the edge exclusion), the label and the bar-coded
-    mask ID below the wafer."""
+def plate_marks(geo: PlateMask, level: int, wafer: Wafer, plate_um: float, label: str,
+                mask_id: str) -> list[gdstk.Polygon]:
+    """Global alignment marks at the wafer's left and right (mid-way in the edge exclusion, at least
+    mark_edge_space from the edge), the label and the bar-coded mask ID below the wafer."""
     r = wafer.diameter * 500.0
-    x = r - max(wafer.edge_exclusion * 1000.0, 2 * MARK_ARM + 200.0) / 2
-    polys = global_marks(level, (-x, x), -MARK_PITCH)
+    marks, text = geo.marks, geo.label_height
+    x = r - max(wafer.edge_exclusion * 1000.0, 2 * (marks.arm + geo.mark_edge_space)) / 2
+    polys = global_marks(marks, level, (-x, x), -marks.pitch)
     y = -(r + plate_um / 2) / 2
-    polys += gdstk.text(label, TEXT, (-r / 2, y + TEXT))
-    polys += gdstk.text(mask_id, TEXT, (-r / 2, y - TEXT * 1.5))
-    polys += bar_code(mask_id, r / 8, y - TEXT * 1.5)
+    polys += gdstk.text(label, text, (-r / 2, y + text))
+    polys += gdstk.text(mask_id, text, (-r / 2, y - text * 1.5))
+    polys += bar_code(geo, mask_id, r / 8, y - text * 1.5)
     return polys
 
 
-def reticle_marks(step: tuple[float, float], spec: ReticleSpec) -> list[gdstk.Polygon]:
+def reticle_marks(geo: ReticleMask, step: tuple[float, float], spec: ReticleSpec) -> list[gdstk.Polygon]:
     """Reticle alignment crosses in the border at the field's left and right."""
-    x = spec.dies[0] * step[0] / 2 + RETICLE_BORDER / 2
-    arm = RETICLE_BORDER / 2 - 2 * MARK_WIDTH
-    return cross(-x, 0.0, arm, MARK_WIDTH) + cross(x, 0.0, arm, MARK_WIDTH)
+    x = spec.dies[0] * step[0] / 2 + geo.border / 2
+    arm = geo.border / 2 - 2 * geo.mark_width
+    return cross(-x, 0.0, arm, geo.mark_width) + cross(x, 0.0, arm, geo.mark_width)

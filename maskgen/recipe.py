@@ -381,8 +381,10 @@ class Cantilever(_Strict):
     protection_opening: Um
     sacrificial_diameter: Um
     elastic_diameter: Um | None = None
-    slot_width: Um = 30.0
-    clearance: Um = 10.0
+    slot_width: Um | None = Field(default=None, description="um, radial width of the ring of release etch windows "
+                                  "160; default: the process's defaults.cantilever.slot_width (PDK)")
+    clearance: Um | None = Field(default=None, description="um, insulator kept around RDL where windows 160 are cut "
+                                 "(and via landing enclosure); default: the process's defaults.cantilever.clearance")
     support_beams: Beams = Beams()
     board: str = "FR-4"
     delta_t: Annotated[float, Field(gt=0, le=400)] = 165.0

@@ -9,7 +9,7 @@ import klayout.db as kdb
 import pytest
 
 from maskgen.build import build
-from maskgen.masks import FIELD_MARGIN, write_masks
+from maskgen.masks import write_masks
 from maskgen.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
@@ -88,8 +88,10 @@ def test_alignment_marks_register_to_the_previous_level(default_masks):
         assert outside[m.entry["level"]].count() >= 4
     # the box of level 2 frames the cross of level 1
     l1, l2 = outside[1], outside[2]
-    x_site = round((-w / 2 - FIELD_MARGIN / 2) / 0.001)
-    y_site = round((-h / 2 + 200.0) / 0.001)
+    geo = res.design.pdk.masks.die                      # pdk/default/masks.yaml
+    assert (geo.field_margin, geo.mark_first, geo.marks.box) == (1000.0, 200.0, 360.0)
+    x_site = round((-w / 2 - geo.field_margin / 2) / 0.001)
+    y_site = round((-h / 2 + geo.mark_first) / 0.001)
     probe = kdb.Region(kdb.Box(x_site - 1000, y_site - 1000, x_site + 1000, y_site + 1000))
     assert not (l1 & probe).is_empty()          # cross of level 1 at its site
     assert (l2 & probe).is_empty()              # level 2 leaves the cross site open...

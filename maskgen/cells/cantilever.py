@@ -150,6 +150,9 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
     """
     e = spec.embodiment
     px, py = spec.pad_offset
+    if spec.slot_width is None or spec.clearance is None:
+        raise ValueError("cantilever slot_width and clearance are not set: a recipe takes them from its process "
+                         "(maskgen.families.cantilever_wlcsp.fill_defaults)")
     if math.hypot(px, py) == 0.0:
         raise ValueError("cantilever pad_offset is (0, 0): pad 91 must lie beside the bump, on the anchored "
                          "joint portion 101, with metal line 110 between them")

@@ -21,6 +21,7 @@ from maskgen.drc.inference import foreign_layers
 from maskgen.drc.layers import LayoutLayers
 from maskgen.drc.markers import Fault
 from maskgen.pdk import Pdk, Process, Rule, claimed_for
+from maskgen.physics import solder
 
 STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
 SOLDER_MASK_LAYERS = ("SM1", "SM2", "SM3")
@@ -349,10 +350,10 @@ def _bump_space(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("BUMP.PITCH")
 def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM")
-    factor = rule.params.get("ubm_factor", 1.0)
+    _, factor = run.pdk.bump_pitch()
     widest = _widest(run.layer("UBM")) * run.layers.dbu
     base = run.length(rule)
-    pitch = base.um + factor * widest
+    pitch = solder.min_pitch(widest, base.um, factor)
     space = run.length(rule, pitch - widest)
     what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
             f"i.e. space below {space})")

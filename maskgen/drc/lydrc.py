@@ -204,7 +204,7 @@ def _bump_space(rule: Rule, process: Process, pdk: Pdk) -> str:
 
 @template("BUMP.PITCH")
 def _bump_pitch(rule: Rule, process: Process, pdk: Pdk) -> str:
-    factor = rule.params.get("ubm_factor", 1.0)
+    _, factor = pdk.bump_pitch()
     return f"""  if need({_q(rule.id)}, ["UBM"])
     widest = L["UBM"].merged.each.collect {{ |p| [p.bbox.width, p.bbox.height].max }}.max * $dbu
     space = um({rule.value!r} + {factor - 1.0!r} * widest)

@@ -155,6 +155,10 @@ class Family(Protocol):
         """The block key whose RDL joins each bump to a pad at a fixed offset, None when there is none."""
         ...
 
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """The recipe with the block keys it leaves out that are process data taken from the PDK's process."""
+        ...
+
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """The block's pre-geometry checks against the PDK rules (an InputError line per failure)."""
         ...
@@ -194,13 +198,15 @@ def role_film(steps: list[ResolvedStep], role: str) -> tuple[str, float]:
     raise KeyError(role)
 
 
-def area_ratio(file: Path, key: str, diameter: float, thickness: float) -> float:
-    """IPC-7525 area ratio d / (4 T) of a printed opening; below 0.66 the paste does not release."""
+def area_ratio(pdk: Pdk, file: Path, key: str, diameter: float, thickness: float) -> float:
+    """IPC-7525 area ratio d / (4 T) of a printed opening; below the PDK's stencil_area_ratio_min the paste does
+    not release."""
     ratio = solder.stencil_area_ratio(diameter, thickness)
-    if ratio < solder.AREA_RATIO_MIN:
+    least = pdk.area_ratio_min()
+    if not solder.area_ratio_ok(diameter, thickness, least):
         raise InputError(file, key, diameter, f"paste will not release: area ratio d/(4T) = {diameter:g}/(4 x "
-                         f"{thickness:g}) = {ratio:.2f} < {solder.AREA_RATIO_MIN} (IPC-7525); widen the opening "
-                         f"to >= {4 * thickness * solder.AREA_RATIO_MIN:.1f} um or thin the film")
+                         f"{thickness:g}) = {ratio:.2f} < {least} (IPC-7525, stencil_area_ratio_min); widen the "
+                         f"opening to >= {4 * thickness * least:.1f} um or thin the film")
     return ratio
 
 
@@ -231,6 +237,10 @@ class Common:
     def options(self, recipe: Recipe) -> set[str]:
         """No options beyond the process's unconditional steps."""
         return set()
+
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """The block takes no defaults from the PDK."""
+        return recipe
 
     def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
         """The block sets no materials."""

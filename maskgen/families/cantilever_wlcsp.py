@@ -18,7 +18,7 @@ from maskgen.families.base import (
 )
 from maskgen.pdk import Pdk
 from maskgen.physics import mechanics
-from maskgen.recipe import Recipe
+from maskgen.recipe import Cantilever, Recipe
 
 if TYPE_CHECKING:
     import gdstk
@@ -38,6 +38,14 @@ class CantileverWlcsp(Common):
         """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
         from maskgen.cells.cantilever import cantilever_features
         return cantilever_features(recipe.cantilever)
+
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """slot_width and clearance left out of the cantilever block (and of each bump type's) come from the
+        process's `defaults.cantilever` (pdk/<pdk>/processes/cantilever_wlcsp.yaml)."""
+        types = [t.model_copy(update={"cantilever": fill_defaults(t.cantilever, pdk, recipe.process, file)})
+                 if t.cantilever is not None else t for t in recipe.bump_types]
+        return recipe.model_copy(update={"cantilever": fill_defaults(recipe.cantilever, pdk, recipe.process, file),
+                                         "bump_types": types})
 
     def pad_offset(self, recipe: Recipe) -> tuple[float, float]:
         """cantilever.pad_offset: pad 91 beside the bump, on joint portion 101."""
@@ -85,6 +93,24 @@ class CantileverWlcsp(Common):
             return cantilever_bump(b, r.bump, r.cantilever, r.solder.ball_diameter, design.bump.reflow_width)
         except ValueError as exc:
             raise cantilever_error(design.file, exc) from None
+
+
+PROCESS_KEYS = ("slot_width", "clearance")
+"""Keys of the cantilever block whose default is process data: `defaults.cantilever` of the process file."""
+
+
+def fill_defaults(cv: Cantilever, pdk: Pdk, process: str, file: Path | None = None) -> Cantilever:
+    """The cantilever block with each of PROCESS_KEYS it leaves out taken from the process's defaults.cantilever;
+    one InputError line naming the process file when the PDK has none."""
+    missing = [k for k in PROCESS_KEYS if getattr(cv, k) is None]
+    if not missing:
+        return cv
+    defaults = pdk.process(process, file).defaults.cantilever
+    if defaults is None:
+        raise InputError(pdk.process_files.get(process, pdk.path / "processes"), "defaults.cantilever", None,
+                         f"required key is missing: a cantilever block without {' or '.join(missing)} takes "
+                         f"{'it' if len(missing) == 1 else 'them'} from here (um)")
+    return cv.model_copy(update={k: getattr(defaults, k) for k in missing})
 
 
 def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> MechanicsFigures:

@@ -56,7 +56,7 @@ class StairBump(Common):
         else:
             fraction = pdk.materials.paste_metal_fraction
             fig.solder_volume = solder.printed_volume(stack, fraction)
-            ratio = area_ratio(file, "stair.target_opening", stack[0][0], sum(t for _, t in stack))
+            ratio = area_ratio(pdk, file, "stair.target_opening", stack[0][0], sum(t for _, t in stack))
             fig.deposits.append({"how": "stencil printed", "metal_fraction": fraction, "volume": fig.solder_volume,
                                  "area_ratio": ratio})
             top = stack[-1][0]

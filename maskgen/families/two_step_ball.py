@@ -67,7 +67,7 @@ class TwoStepBall(Common):
             t = film_thickness(steps, f"SM{i}") if any(s.step.layer == f"SM{i}" for s in steps) else 0.0
             v = solder.printed_volume([(d, t)], fraction)
             total += v
-            ratio = area_ratio(file, f"two_step.openings[{i - 1}]", d, t)
+            ratio = area_ratio(pdk, file, f"two_step.openings[{i - 1}]", d, t)
             fig.deposits.append({"how": f"paste printed into SM{i}", "alloy": alloy, "opening": d,
                                  "thickness": t, "metal_fraction": fraction, "volume": v, "area_ratio": ratio})
         melt = [pdk.material(a).liquidus or 0.0 for a in ts.alloys]

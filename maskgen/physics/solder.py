@@ -10,9 +10,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-AREA_RATIO_MIN = 0.66
-"""IPC-7525: minimum stencil area ratio d / (4 T) of a round aperture for the paste to release."""
-
 _TOL = 1e-9
 """Absolute tolerance (um) when comparing a plated height with the stack thickness."""
 
@@ -139,9 +136,10 @@ def stencil_area_ratio(aperture_diameter: float, stencil_thickness: float) -> fl
     return d / (4.0 * t)
 
 
-def area_ratio_ok(aperture_diameter: float, stencil_thickness: float) -> bool:
-    """True when the paste releases from the aperture: d / (4 T) >= AREA_RATIO_MIN (0.66)."""
-    return stencil_area_ratio(aperture_diameter, stencil_thickness) >= AREA_RATIO_MIN
+def area_ratio_ok(aperture_diameter: float, stencil_thickness: float, minimum: float) -> bool:
+    """True when the paste releases from the aperture: d / (4 T) >= minimum (the PDK's stencil_area_ratio_min,
+    `Pdk.area_ratio_min`)."""
+    return stencil_area_ratio(aperture_diameter, stencil_thickness) >= _positive("minimum", minimum)
 
 
 def bridging_margin(pitch: float, reflowed_width: float) -> float:
@@ -151,8 +149,9 @@ def bridging_margin(pitch: float, reflowed_width: float) -> float:
     return p - w
 
 
-def min_pitch(ubm_width: float, base: float = 70.0, factor: float = 1.3) -> float:
-    """GF180 flip-chip minimum bump pitch: base + factor x UBM width (70 + 1.3 x UBM by default)."""
+def min_pitch(ubm_width: float, base: float, factor: float) -> float:
+    """Least bump pitch: base + factor x UBM width; base and factor come from the PDK's BUMP.PITCH rule
+    (`Pdk.bump_pitch`)."""
     u = _positive("ubm_width", ubm_width)
     b = _non_negative("base", base)
     f = _positive("factor", factor)

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from maskgen.pdk import load_pdk
 from maskgen.physics import solder
 
 
@@ -132,11 +133,13 @@ def test_stencil_area_ratio_by_hand():
 
 
 def test_area_ratio_066_boundary():
-    assert solder.AREA_RATIO_MIN == 0.66
+    least = load_pdk().area_ratio_min()
+    assert least == 0.66                                # IPC-7525, pdk/default/materials.yaml
     # T = 100: d = 0.66 * 4 * 100 = 264 -> exactly 0.66, which passes; 263.9 -> 0.65975 fails
     assert solder.stencil_area_ratio(264.0, 100.0) == pytest.approx(0.66, rel=1e-12)
-    assert solder.area_ratio_ok(264.0, 100.0)
-    assert not solder.area_ratio_ok(263.9, 100.0)
+    assert solder.area_ratio_ok(264.0, 100.0, least)
+    assert not solder.area_ratio_ok(263.9, 100.0, least)
+    assert not solder.area_ratio_ok(264.0, 100.0, 0.7)  # a stricter limit refuses it
 
 
 def test_bridging_margin_by_hand():
@@ -146,9 +149,13 @@ def test_bridging_margin_by_hand():
 
 
 def test_min_pitch_gf180_rule():
-    # 70 + 1.3 * 100 = 200; with base 50, factor 2: 50 + 2 * 100 = 250
-    assert solder.min_pitch(100.0) == pytest.approx(200.0)
+    # GF180 BUMP.PITCH of the default PDK: 70 + 1.3 * 100 = 200; with base 50, factor 2: 50 + 2 * 100 = 250
+    base, factor = load_pdk().bump_pitch()
+    assert (base, factor) == (70.0, 1.3)
+    assert solder.min_pitch(100.0, base, factor) == pytest.approx(200.0)
     assert solder.min_pitch(100.0, base=50.0, factor=2.0) == pytest.approx(250.0)
+    with pytest.raises(TypeError):
+        solder.min_pitch(100.0)  # type: ignore[call-arg]  # no Python default to diverge from the rule
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -173,12 +180,13 @@ def test_min_pitch_gf180_rule():
     (lambda: solder.reflow(1000.0, -20.0), "ubm_diameter"),
     (lambda: solder.stencil_area_ratio(-1.0, 100.0), "aperture_diameter"),
     (lambda: solder.stencil_area_ratio(100.0, 0.0), "stencil_thickness"),
-    (lambda: solder.area_ratio_ok(100.0, -1.0), "stencil_thickness"),
+    (lambda: solder.area_ratio_ok(100.0, -1.0, 0.66), "stencil_thickness"),
+    (lambda: solder.area_ratio_ok(100.0, 25.0, 0.0), "minimum"),
     (lambda: solder.bridging_margin(-400.0, 261.0), "pitch"),
     (lambda: solder.bridging_margin(400.0, -261.0), "reflowed_width"),
-    (lambda: solder.min_pitch(-100.0), "ubm_width"),
-    (lambda: solder.min_pitch(100.0, base=-1.0), "base"),
-    (lambda: solder.min_pitch(100.0, factor=0.0), "factor"),
+    (lambda: solder.min_pitch(-100.0, 70.0, 1.3), "ubm_width"),
+    (lambda: solder.min_pitch(100.0, base=-1.0, factor=1.3), "base"),
+    (lambda: solder.min_pitch(100.0, base=70.0, factor=0.0), "factor"),
 ])
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
