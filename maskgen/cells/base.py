@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import hashlib
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Concatenate, ParamSpec
 
@@ -120,6 +121,24 @@ def part(kind: str, *, order: Sequence[str] | None = None
         PARTS[kind] = cell
         return cell
     return wrap
+
+
+def disc(kind: str, layer: str, summary: str, *, name: str | None = None) -> Callable[[Builder, float], gdstk.Cell]:
+    """A part that is one disc on one layer (an opening, land or film of the bump stack), named kind_<diameter>.
+
+    Args:
+        kind: first word of the cell name.
+        layer: canonical layer name of the disc.
+        summary: what the disc is, in the patent's words (the part's docstring, shown by `maskgen list`).
+        name: the function's name when it is not the kind.
+    """
+    def draw(b: Builder, diameter: float) -> Shapes:
+        return [b.circle(diameter, layer)]
+
+    draw.__name__ = draw.__qualname__ = name or kind
+    draw.__doc__ = f"{summary}\n\nArgs:\n    diameter: disc diameter in um.\n"
+    draw.__module__ = sys._getframe(1).f_globals["__name__"]  # the defining module, as namedtuple does
+    return part(kind)(draw)
 
 
 def cell_name(kind: str, values: Sequence[Any], grid: float) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 
 from maskgen import constraints
 from maskgen.cells import common
-from maskgen.cells.base import Builder, Shapes, cell_name, part
+from maskgen.cells.base import Builder, Shapes, cell_name, disc, part
 from maskgen.cells.rdl import rdl_line, route_points
 from maskgen.errors import InputError
 from maskgen.geometry import circle_points, circle_vertex_count
@@ -294,34 +294,20 @@ def pad_via(b: Builder, diameter: float, layer: str = "INS1") -> Shapes:
     return [b.circle(diameter, layer)]
 
 
-@part("sacrificial_layer")
-def sacrificial_layer(b: Builder, diameter: float) -> Shapes:
-    """Sacrificial layer 140 (SAC): disc under bump 120, released (1, 2) or kept to crack under overload (3, 4).
-
-    Args:
-        diameter: disc diameter in um.
-    """
-    return [b.circle(diameter, "SAC")]
+sacrificial_layer = disc(
+    "sacrificial_layer", "SAC",
+    "Sacrificial layer 140 (SAC): disc under bump 120, released (1, 2) or kept to crack under overload (3, 4).")
 
 
-@part("elastic_layer")
-def elastic_layer(b: Builder, diameter: float) -> Shapes:
-    """Elastic layer 150 (ELASTIC): disc under bump 120, alone (5) or carrying sacrificial layer 140 (4).
-
-    Args:
-        diameter: disc diameter in um.
-    """
-    return [b.circle(diameter, "ELASTIC")]
+elastic_layer = disc(
+    "elastic_layer", "ELASTIC",
+    "Elastic layer 150 (ELASTIC): disc under bump 120, alone (5) or carrying sacrificial layer 140 (4).")
 
 
-@part("contact_opening_1042")
-def contact_opening(b: Builder, diameter: float) -> Shapes:
-    """Opening in first insulating layer 103 (INS1) under bump 120, where portion 1042 of 104 meets the substrate.
-
-    Args:
-        diameter: opening diameter in um.
-    """
-    return [b.circle(diameter, "INS1")]
+contact_opening = disc(
+    "contact_opening_1042", "INS1",
+    "Opening in first insulating layer 103 (INS1) under bump 120, where portion 1042 of 104 meets the substrate.",
+    name="contact_opening")
 
 
 @part("etch_windows")
@@ -351,14 +337,9 @@ def metal_line(b: Builder, pad_offset: tuple[float, float], width: float, via_la
     return [*_line_polygons(b, pad_offset, width), b.circle(via_landing, "RDL", pad_offset)]
 
 
-@part("bump_land")
-def bump_land(b: Builder, diameter: float) -> Shapes:
-    """RDL land under bump 120 at the end of metal line 110; carries the UBM.
-
-    Args:
-        diameter: land diameter in um.
-    """
-    return [b.circle(diameter, "RDL")]
+bump_land = disc(
+    "bump_land", "RDL",
+    "RDL land under bump 120 at the end of metal line 110; carries the UBM.")
 
 
 @part("support_beams", order=("width", "length", "angles"))
@@ -373,14 +354,9 @@ def support_beams(b: Builder, angles: Sequence[float], width: float, length: flo
     return _beam_polygons(b, angles, width, length)
 
 
-@part("protection_opening")
-def protection_opening(b: Builder, diameter: float) -> Shapes:
-    """Opening in protection layer 170 (PROT) over the bump land, where the UBM meets the land.
-
-    Args:
-        diameter: opening diameter in um.
-    """
-    return [b.circle(diameter, "PROT")]
+protection_opening = disc(
+    "protection_opening", "PROT",
+    "Opening in protection layer 170 (PROT) over the bump land, where the UBM meets the land.")
 
 
 # ----------------------------------------------------------------------------- checks

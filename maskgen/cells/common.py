@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maskgen.cells.base import Builder, Shapes, part
+from maskgen.cells.base import Builder, Shapes, disc, part
 from maskgen.geometry import octagon_points, rect_points, square_points
 
 
@@ -21,34 +21,19 @@ def bond_pad(b: Builder, width: float, shape: str = "octagon") -> Shapes:
     return [b.polygon(octagon_points(width), "PAD")]
 
 
-@part("passivation_opening")
-def passivation_opening(b: Builder, diameter: float) -> Shapes:
-    """Round opening in the chip passivation over a pad (PASV), 000:c1, 001:c1, 003:c1.
-
-    Args:
-        diameter: opening diameter in um.
-    """
-    return [b.circle(diameter, "PASV")]
+passivation_opening = disc(
+    "passivation_opening", "PASV",
+    "Round opening in the chip passivation over a pad (PASV), 000:c1, 001:c1, 003:c1.")
 
 
-@part("ubm_island")
-def ubm_island(b: Builder, diameter: float) -> Shapes:
-    """Residual UBM island over one pad (UBM): adhesion + metal layer, 001:c1, 003:c1.
-
-    Args:
-        diameter: UBM diameter in um.
-    """
-    return [b.circle(diameter, "UBM")]
+ubm_island = disc(
+    "ubm_island", "UBM",
+    "Residual UBM island over one pad (UBM): adhesion + metal layer, 001:c1, 003:c1.")
 
 
-@part("solder_footprint")
-def solder_footprint(b: Builder, diameter: float) -> Shapes:
-    """Footprint of solder bump 120 as deposited or placed (BUMP): ball, post or paste.
-
-    Args:
-        diameter: footprint diameter in um.
-    """
-    return [b.circle(diameter, "BUMP")]
+solder_footprint = disc(
+    "solder_footprint", "BUMP",
+    "Footprint of solder bump 120 as deposited or placed (BUMP): ball, post or paste.")
 
 
 @part("reflow_outline")

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from maskgen.cells.base import Builder, Shapes, part
+from maskgen.cells.base import Builder, Shapes, disc, part
+
+polymer_opening = disc(
+    "polymer_opening", "POLY",
+    "Opening in the polymer layer (POLY) over a UBM island that receives a flux-coated ball, 001:c1.")
 
 
-@part("polymer_opening")
-def polymer_opening(b: Builder, diameter: float) -> Shapes:
-    """Opening in the polymer layer (POLY) over a UBM island that receives a flux-coated ball, 001:c1.
-
-    Args:
-        diameter: opening diameter in um.
-    """
-    return [b.circle(diameter, "POLY")]
-
-
-@part("flux_opening")
-def flux_opening(b: Builder, diameter: float) -> Shapes:
-    """Photoresist opening (PR1) over the metal island, filled with flux, receiving a solder block, 003:c1.
-
-    Args:
-        diameter: opening diameter in um.
-    """
-    return [b.circle(diameter, "PR1")]
+flux_opening = disc(
+    "flux_opening", "PR1",
+    "Photoresist opening (PR1) over the metal island, filled with flux, receiving a solder block, 003:c1.")
 
 
 @part("solder_mask_stack")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import gdstk
 import numpy as np
 
-from maskgen.cells.base import Builder, Shapes, cell_name, part
+from maskgen.cells.base import Builder, cell_name, disc
 from maskgen.geometry import octagon_points, square_points
 
 
@@ -59,14 +59,9 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
     return out
 
 
-@part("rdl_land")
-def bump_land(b: Builder, diameter: float) -> Shapes:
-    """RDL land under a bump's UBM, where a fan-out line arrives (002:c13).
-
-    Args:
-        diameter: land diameter in um (UBM + 2 x RDL.ENCLOSES_UBM at least).
-    """
-    return [b.circle(diameter, "RDL")]
+bump_land = disc(
+    "rdl_land", "RDL",
+    "RDL land under a bump's UBM, where a fan-out line arrives (002:c13).", name="bump_land")
 
 
 def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
