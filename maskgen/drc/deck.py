@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import klayout.db as kdb
 
@@ -103,16 +104,23 @@ class Run:
         return self.layers.region(name)
 
 
+F = TypeVar("F")
+
+
+def registrar(table: dict[str, F]) -> Callable[[str], Callable[[F], F]]:
+    """A decorator by rule id that enters the decorated function into `table` (here and in `maskgen.drc.lydrc`)."""
+    def by_id(rule_id: str) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            table[rule_id] = fn
+            return fn
+        return register
+    return by_id
+
+
 RuleFn = Callable[[Run, Rule], list[Markers]]
 RULES: dict[str, RuleFn] = {}
-
-
-def checks_rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
-    """Register the function that checks a rule id."""
-    def register(fn: RuleFn) -> RuleFn:
-        RULES[rule_id] = fn
-        return fn
-    return register
+checks_rule = registrar(RULES)
+"""Register the function that checks a rule id."""
 
 
 # ----------------------------------------------------------------------------- the process's layers

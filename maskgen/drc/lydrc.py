@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from maskgen.drc.deck import receiving_opening
+from maskgen.drc.deck import receiving_opening, registrar
 from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
 from maskgen.pdk import Pdk, Process, Rule
 
@@ -32,14 +32,8 @@ MASKGEN_ONLY = {
 
 Template = Callable[[Rule, Process, Pdk], str]
 TEMPLATES: dict[str, Template] = {}
-
-
-def template(rule_id: str) -> Callable[[Template], Template]:
-    """Register the Ruby of one rule id."""
-    def register(fn: Template) -> Template:
-        TEMPLATES[rule_id] = fn
-        return fn
-    return register
+template = registrar(TEMPLATES)
+"""Register the Ruby of one rule id."""
 
 
 def _q(text: str) -> str:
