@@ -56,6 +56,10 @@ class Run:
             family = self.process.family
             raise NotApplicable(f"no {', '.join(unused)} shapes in the layout, and process {family} "
                                 f"does not draw {'them' if len(unused) > 1 else 'it'} here")
+        self.complete(*names)
+
+    def complete(self, *names: str) -> None:
+        """MissingLayers if the process draws some of the layers and the layout lacks them."""
         findings = self.missing_layers(list(names))
         if findings:
             raise MissingLayers(findings)
@@ -167,9 +171,7 @@ def _ubm_island(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- nested openings
 def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
     """The opening layers of a stack that are drawn; MissingLayers if the process draws one that is not."""
-    findings = run.missing_layers(list(names))
-    if findings:
-        raise MissingLayers(findings)
+    run.complete(*names)
     present = [n for n in names if run.layers.has(n)]
     if len(present) < 2:
         found = ", ".join(present) or "none"
@@ -205,9 +207,7 @@ def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("STAIR.SENSITIVITY")
 def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
-    findings = run.missing_layers(list(STAIR_LAYERS))
-    if findings:  # a resist the process coats is not drawn: the stair cannot be judged
-        raise MissingLayers(findings)
+    run.complete(*STAIR_LAYERS)  # a resist the process coats is not drawn: the stair cannot be judged
     chosen = ctx.manifest.materials if ctx.manifest else {}
     resists = []
     for step in ctx.active_steps(run.layers.present()):
@@ -344,9 +344,7 @@ def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- bumps, die, grid
 @checks_rule("BUMP.SPACE")
 def _bump_space(run: Run, rule: Rule) -> list[Markers]:
-    findings = run.missing_layers(["REFLOW", "BUMP"])
-    if findings:
-        raise MissingLayers(findings)
+    run.complete("REFLOW", "BUMP")
     if run.layers.has("REFLOW"):
         return checks.bump_space(run.layer("REFLOW"), run.length(rule), "predicted reflowed bumps")
     if run.layers.has("BUMP"):
