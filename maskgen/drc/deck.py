@@ -140,19 +140,29 @@ def _process_layers(run: Run, rule: Rule) -> list[Markers]:
     return found
 
 
-# ----------------------------------------------------------------------------- pad, passivation, UBM
-@checks_rule("PASV.IN_PAD")
-def _pasv_in_pad(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PAD", "PASV")
-    return checks.pasv_in_pad(run.layer("PAD"), run.layer("PASV"), run.length(rule))
+# ----------------------------------------------------------------------------- one check on the rule's layers
+ONE_CHECK: dict[str, tuple[tuple[str, ...], Callable[..., list[Markers]], tuple[str, ...]]] = {
+    "PASV.IN_PAD": (("PAD", "PASV"), checks.pasv_in_pad, ()),
+    "PASV.WIDTH": (("PASV",), checks.min_width, ("passivation opening",)),
+    "RDL.WIDTH": (("RDL",), checks.min_width, ("RDL",)),
+    "RDL.SPACE": (("RDL",), checks.min_space, ("RDL shapes",)),
+    "DIE.EDGE": (("PAD", "DIE"), checks.die_edge, ()),
+}
+"""Rules that are one check: rule id -> the layers it needs, the check run on their regions and the rule's
+value, and the words the check's messages name them by."""
 
 
-@checks_rule("PASV.WIDTH")
-def _pasv_width(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PASV")
-    return checks.min_width(run.layer("PASV"), run.length(rule), "passivation opening")
+def _one_check(names: tuple[str, ...], check: Callable[..., list[Markers]], words: tuple[str, ...]) -> RuleFn:
+    def rule_fn(run: Run, rule: Rule) -> list[Markers]:
+        run.need(*names)
+        return check(*(run.layer(n) for n in names), run.length(rule), *words)
+    return rule_fn
 
 
+RULES.update({rule_id: _one_check(*spec) for rule_id, spec in ONE_CHECK.items()})
+
+
+# ----------------------------------------------------------------------------- passivation, UBM
 @checks_rule("UBM.COVERS_PASV")
 def _ubm_covers_pasv(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM", "PASV")
@@ -320,18 +330,6 @@ def _declared_links(run: Run) -> kdb.Region | None:
     return run.layers.boxes_region(boxes)
 
 
-@checks_rule("RDL.WIDTH")
-def _rdl_width(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL")
-    return checks.min_width(run.layer("RDL"), run.length(rule), "RDL")
-
-
-@checks_rule("RDL.SPACE")
-def _rdl_space(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL")
-    return checks.min_space(run.layer("RDL"), run.length(rule), "RDL shapes")
-
-
 @checks_rule("RDL.ENCLOSES_UBM")
 def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL", "UBM")
@@ -341,7 +339,7 @@ def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
     return checks.enclosed(run.layer("RDL"), on_rdl, run.length(rule), "RDL land", "UBM")
 
 
-# ----------------------------------------------------------------------------- bumps, die, grid
+# ----------------------------------------------------------------------------- bumps, grid
 @checks_rule("BUMP.SPACE")
 def _bump_space(run: Run, rule: Rule) -> list[Markers]:
     run.complete("REFLOW", "BUMP")
@@ -386,12 +384,6 @@ def _widest(region: kdb.Region) -> int:
         else:
             lo = mid
     return lo
-
-
-@checks_rule("DIE.EDGE")
-def _die_edge(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PAD", "DIE")
-    return checks.die_edge(run.layer("PAD"), run.layer("DIE"), run.length(rule))
 
 
 @checks_rule("GRID")
