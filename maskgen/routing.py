@@ -472,30 +472,9 @@ class _Grid:
                         end = -1 - len(ends)
                         ends[end] = (node, nodes)
                         heappush(heap, (c + turn + length, 0.0, end))
-            if i1 < i < i2m and j1 < j < j2m:
-                # inside the box with all eight neighbours: no bounds to check
-                for d2, di, dj, dn, step in moves[d]:
-                    n2 = node + dn
-                    c2 = c + step + cost[n2]
-                    if c2 < best[n2]:
-                        best[n2] = c2
-                        way[n2] = d2
-                        parent[n2] = node
-                        dx = bi - i - di
-                        if dx < 0:
-                            dx = -dx
-                        dy = bj - j - dj
-                        if dy < 0:
-                            dy = -dy
-                        h2 = scale * (dx + dy + slope * (dx if dx < dy else dy))
-                        heappush(heap, (c2 + h2, h2, n2))
-                continue
+            edge = not (i1 < i < i2m and j1 < j < j2m)  # inside, all eight neighbours are: no bounds to check
             for d2, di, dj, dn, step in moves[d]:
-                i3 = i + di
-                if i3 < i1 or i3 >= i2:
-                    continue
-                j3 = j + dj
-                if j3 < j1 or j3 >= j2:
+                if edge and not (i1 <= i + di < i2 and j1 <= j + dj < j2):
                     continue
                 n2 = node + dn
                 c2 = c + step + cost[n2]
@@ -503,10 +482,10 @@ class _Grid:
                     best[n2] = c2
                     way[n2] = d2
                     parent[n2] = node
-                    dx = bi - i3
+                    dx = bi - i - di
                     if dx < 0:
                         dx = -dx
-                    dy = bj - j3
+                    dy = bj - j - dj
                     if dy < 0:
                         dy = -dy
                     h2 = scale * (dx + dy + slope * (dx if dx < dy else dy))

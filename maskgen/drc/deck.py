@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import klayout.db as kdb
 
@@ -56,6 +57,10 @@ class Run:
             family = self.process.family
             raise NotApplicable(f"no {', '.join(unused)} shapes in the layout, and process {family} "
                                 f"does not draw {'them' if len(unused) > 1 else 'it'} here")
+        self.complete(*names)
+
+    def complete(self, *names: str) -> None:
+        """MissingLayers if the process draws some of the layers and the layout lacks them."""
         findings = self.missing_layers(list(names))
         if findings:
             raise MissingLayers(findings)
@@ -104,16 +109,23 @@ class Run:
         return self.layers.region(name)
 
 
+F = TypeVar("F")
+
+
+def registrar(table: dict[str, F]) -> Callable[[str], Callable[[F], F]]:
+    """A decorator by rule id that enters the decorated function into `table` (here and in `maskgen.drc.lydrc`)."""
+    def by_id(rule_id: str) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            table[rule_id] = fn
+            return fn
+        return register
+    return by_id
+
+
 RuleFn = Callable[[Run, Rule], list[Markers]]
 RULES: dict[str, RuleFn] = {}
-
-
-def checks_rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
-    """Register the function that checks a rule id."""
-    def register(fn: RuleFn) -> RuleFn:
-        RULES[rule_id] = fn
-        return fn
-    return register
+checks_rule = registrar(RULES)
+"""Register the function that checks a rule id."""
 
 
 # ----------------------------------------------------------------------------- the process's layers
@@ -129,19 +141,29 @@ def _process_layers(run: Run, rule: Rule) -> list[Markers]:
     return found
 
 
-# ----------------------------------------------------------------------------- pad, passivation, UBM
-@checks_rule("PASV.IN_PAD")
-def _pasv_in_pad(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PAD", "PASV")
-    return checks.pasv_in_pad(run.layer("PAD"), run.layer("PASV"), run.length(rule))
+# ----------------------------------------------------------------------------- one check on the rule's layers
+ONE_CHECK: dict[str, tuple[tuple[str, ...], Callable[..., list[Markers]], tuple[str, ...]]] = {
+    "PASV.IN_PAD": (("PAD", "PASV"), checks.pasv_in_pad, ()),
+    "PASV.WIDTH": (("PASV",), checks.min_width, ("passivation opening",)),
+    "RDL.WIDTH": (("RDL",), checks.min_width, ("RDL",)),
+    "RDL.SPACE": (("RDL",), checks.min_space, ("RDL shapes",)),
+    "DIE.EDGE": (("PAD", "DIE"), checks.die_edge, ()),
+}
+"""Rules that are one check: rule id -> the layers it needs, the check run on their regions and the rule's
+value, and the words the check's messages name them by."""
 
 
-@checks_rule("PASV.WIDTH")
-def _pasv_width(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PASV")
-    return checks.min_width(run.layer("PASV"), run.length(rule), "passivation opening")
+def _one_check(names: tuple[str, ...], check: Callable[..., list[Markers]], words: tuple[str, ...]) -> RuleFn:
+    def rule_fn(run: Run, rule: Rule) -> list[Markers]:
+        run.need(*names)
+        return check(*(run.layer(n) for n in names), run.length(rule), *words)
+    return rule_fn
 
 
+RULES.update({rule_id: _one_check(*spec) for rule_id, spec in ONE_CHECK.items()})
+
+
+# ----------------------------------------------------------------------------- passivation, UBM
 @checks_rule("UBM.COVERS_PASV")
 def _ubm_covers_pasv(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM", "PASV")
@@ -160,9 +182,7 @@ def _ubm_island(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- nested openings
 def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
     """The opening layers of a stack that are drawn; MissingLayers if the process draws one that is not."""
-    findings = run.missing_layers(list(names))
-    if findings:
-        raise MissingLayers(findings)
+    run.complete(*names)
     present = [n for n in names if run.layers.has(n)]
     if len(present) < 2:
         found = ", ".join(present) or "none"
@@ -198,9 +218,7 @@ def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("STAIR.SENSITIVITY")
 def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
-    findings = run.missing_layers(list(STAIR_LAYERS))
-    if findings:  # a resist the process coats is not drawn: the stair cannot be judged
-        raise MissingLayers(findings)
+    run.complete(*STAIR_LAYERS)  # a resist the process coats is not drawn: the stair cannot be judged
     chosen = ctx.manifest.materials if ctx.manifest else {}
     resists = []
     for step in ctx.active_steps(run.layers.present()):
@@ -313,18 +331,6 @@ def _declared_links(run: Run) -> kdb.Region | None:
     return run.layers.boxes_region(boxes)
 
 
-@checks_rule("RDL.WIDTH")
-def _rdl_width(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL")
-    return checks.min_width(run.layer("RDL"), run.length(rule), "RDL")
-
-
-@checks_rule("RDL.SPACE")
-def _rdl_space(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL")
-    return checks.min_space(run.layer("RDL"), run.length(rule), "RDL shapes")
-
-
 @checks_rule("RDL.ENCLOSES_UBM")
 def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL", "UBM")
@@ -334,12 +340,10 @@ def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
     return checks.enclosed(run.layer("RDL"), on_rdl, run.length(rule), "RDL land", "UBM")
 
 
-# ----------------------------------------------------------------------------- bumps, die, grid
+# ----------------------------------------------------------------------------- bumps, grid
 @checks_rule("BUMP.SPACE")
 def _bump_space(run: Run, rule: Rule) -> list[Markers]:
-    findings = run.missing_layers(["REFLOW", "BUMP"])
-    if findings:
-        raise MissingLayers(findings)
+    run.complete("REFLOW", "BUMP")
     if run.layers.has("REFLOW"):
         return checks.bump_space(run.layer("REFLOW"), run.length(rule), "predicted reflowed bumps")
     if run.layers.has("BUMP"):
@@ -381,12 +385,6 @@ def _widest(region: kdb.Region) -> int:
         else:
             lo = mid
     return lo
-
-
-@checks_rule("DIE.EDGE")
-def _die_edge(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PAD", "DIE")
-    return checks.die_edge(run.layer("PAD"), run.layer("DIE"), run.length(rule))
 
 
 @checks_rule("GRID")

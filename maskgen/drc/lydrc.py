@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from maskgen.drc.deck import receiving_opening
+from maskgen.drc.deck import receiving_opening, registrar
 from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
 from maskgen.pdk import Pdk, Process, Rule
 
@@ -32,14 +33,8 @@ MASKGEN_ONLY = {
 
 Template = Callable[[Rule, Process, Pdk], str]
 TEMPLATES: dict[str, Template] = {}
-
-
-def template(rule_id: str) -> Callable[[Template], Template]:
-    """Register the Ruby of one rule id."""
-    def register(fn: Template) -> Template:
-        TEMPLATES[rule_id] = fn
-        return fn
-    return register
+template = registrar(TEMPLATES)
+"""Register the Ruby of one rule id."""
 
 
 def _q(text: str) -> str:
@@ -71,22 +66,35 @@ def _pasv_in_pad(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
-@template("PASV.WIDTH")
-def _pasv_width(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["PASV"])
-    out({_q(rule.id)}, L["PASV"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
-        "passivation opening narrower than {rule.value:g} um")
+def _width(layer: str, what: str, rule: Rule, process: Process, pdk: Pdk) -> str:
+    """Every shape of the layer is at least the rule's value wide (as checks.min_width)."""
+    return f"""  if need({_q(rule.id)}, ["{layer}"])
+    out({_q(rule.id)}, L["{layer}"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
+        "{what} narrower than {rule.value:g} um")
   end"""
 
 
-@template("UBM.COVERS_PASV")
-def _ubm_covers_pasv(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["UBM", "PASV"])
-    enclosed({_q(rule.id)}, L["UBM"], L["PASV"], um({rule.value!r}), false, "UBM", "passivation opening")
-    unless drawn?("RDL")
-      out({_q(rule.id)}, L["PASV"].not_overlapping(L["UBM"]), "no UBM covers the passivation opening")
+def _covers(outer: str, inner: str, outer_name: str, inner_name: str, every: str, uncovered: str,
+            rule: Rule, process: Process, pdk: Pdk) -> str:
+    """`outer` encloses each `inner` shape it overlaps by the rule's value; where the Ruby condition `every` holds,
+    each inner shape needs an outer one (as checks.ubm_covers_pasv and checks.sac_under_bump)."""
+    return f"""  if need({_q(rule.id)}, ["{outer}", "{inner}"])
+    enclosed({_q(rule.id)}, L["{outer}"], L["{inner}"], um({rule.value!r}), false, "{outer_name}", "{inner_name}")
+    {every}
+      out({_q(rule.id)}, L["{inner}"].not_overlapping(L["{outer}"]), "{uncovered}")
     end
   end"""
+
+
+# the rules whose Ruby is one of the two kinds above, with their layers and words
+TEMPLATES.update({
+    "PASV.WIDTH": partial(_width, "PASV", "passivation opening"),
+    "RDL.WIDTH": partial(_width, "RDL", "RDL"),
+    "UBM.COVERS_PASV": partial(_covers, "UBM", "PASV", "UBM", "passivation opening", 'unless drawn?("RDL")',
+                               "no UBM covers the passivation opening"),
+    "SAC.UNDER_BUMP": partial(_covers, "SAC", "BUMP", "sacrificial layer 140", "bump 120", 'if feature?("SAC")',
+                              "no sacrificial layer 140 under bump 120"),
+})
 
 
 @template("UBM.ISLAND")
@@ -139,16 +147,6 @@ def _ball_opening(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
-@template("SAC.UNDER_BUMP")
-def _sac_under_bump(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["SAC", "BUMP"])
-    enclosed({_q(rule.id)}, L["SAC"], L["BUMP"], um({rule.value!r}), false, "sacrificial layer 140", "bump 120")
-    if feature?("SAC")
-      out({_q(rule.id)}, L["BUMP"].not_overlapping(L["SAC"]), "no sacrificial layer 140 under bump 120")
-    end
-  end"""
-
-
 @template("SUSP.RELEASE")
 def _susp_release(rule: Rule, process: Process, pdk: Pdk) -> str:
     return f"""  if need({_q(rule.id)}, ["SAC", "INS1"]) && feature?("release")
@@ -167,14 +165,6 @@ def _susp_anchor(rule: Rule, process: Process, pdk: Pdk) -> str:
     extent_region = drawn?("DIE") ? L["DIE"] : RBA::Region::new(top_box)
     out({_q(rule.id)}, (extent_region - L["INS1"]).inside(L["SAC"]),
         "suspended portion 102 of insulating layer 100 is not joined to an anchored joint portion 101")
-  end"""
-
-
-@template("RDL.WIDTH")
-def _rdl_width(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["RDL"])
-    out({_q(rule.id)}, L["RDL"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
-        "RDL narrower than {rule.value:g} um")
   end"""
 
 
