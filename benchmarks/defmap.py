@@ -5,8 +5,8 @@
 Writes a DEF like a chip hand-off: `--bumps` BUMP80 instances on a 150 um grid (nets in NETS, every seventh
 on VDD in SPECIALNETS), as many standard cells that are not bumps, and a LEF with the bump macro. Measures,
 medians of `--repeat` runs after one warm-up:
-- read: `maskgen.defmap.read_def_bumps` (tokenise, COMPONENTS, NETS, LEF sizes, centres), in process;
-- sites: `maskgen.sites.sites` on the recipe's `kind: def` map (the read plus JEDEC ball names), in process;
+- read: `maskgen.input.defmap.read_def_bumps` (tokenise, COMPONENTS, NETS, LEF sizes, centres), in process;
+- sites: `maskgen.layout.sites.sites` on the recipe's `kind: def` map (the read plus JEDEC ball names), in process;
 - build: `maskgen build RECIPE --no-drc` of a die from that DEF, whole process (interpreter start, imports).
 """
 
@@ -91,9 +91,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "benchmark-def")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from maskgen.defmap import read_def_bumps
-    from maskgen.recipe import load_recipe
-    from maskgen.sites import sites
+    from maskgen.input.defmap import read_def_bumps
+    from maskgen.input.recipe import load_recipe
+    from maskgen.layout.sites import sites
 
     recipe, die = write_inputs(args.out, args.bumps)
     size_kb = (args.out / "bench.def").stat().st_size / 1024

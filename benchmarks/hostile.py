@@ -23,7 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from maskgen.cli import app
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

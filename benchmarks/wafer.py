@@ -139,8 +139,8 @@ def measure(job: Job, repeat: int, work: Path, index: int, total: int) -> None:
             raise SystemExit(f"{job.label} exited {s.exit}: {' '.join(job.argv)}\n" + "\n".join(tail))
 
 
-BUILD_IMPORTS = "maskgen.build,maskgen.report"
-DRC_IMPORTS = "maskgen.drc,maskgen.pdk"
+BUILD_IMPORTS = "maskgen.build,maskgen.outputs.report"
+DRC_IMPORTS = "maskgen.drc,maskgen.input.pdk"
 """What the maskgen commands import inside themselves: imported before timed.py starts the work clock."""
 
 
@@ -315,10 +315,10 @@ def main() -> int:
                         "--out", work / "build_drc"),
             "the build plus the whole-wafer DRC and its .lyrdb (maskgen build's default)"),
         Job("masks", "maskgen masks (7 masks)",
-            maskgen_cli("masks", work, "maskgen.masks", "masks", RECIPE, "--out", work / "masks"),
+            maskgen_cli("masks", work, "maskgen.outputs.masks", "masks", RECIPE, "--out", work / "masks"),
             "the build (no DRC) plus every mask of the process, one die field each, and the mask list"),
         Job("plates", "maskgen masks (7 full-wafer plates)",
-            maskgen_cli("plates", work, "maskgen.masks", "masks", plate_yaml, "--out", work / "plates"),
+            maskgen_cli("plates", work, "maskgen.outputs.masks", "masks", plate_yaml, "--out", work / "plates"),
             "the build (no DRC) plus every mask as a full-wafer 1x plate of all whole dies, and the mask list"),
         Job("die build", "maskgen build --no-drc (die)",
             maskgen_cli("die build", work, BUILD_IMPORTS, "build", die_yaml, "--out", work / "die", "--no-drc"),

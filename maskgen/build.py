@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maskgen.cells.base import Builder
-from maskgen.design import Design, derive
-from maskgen.die import DieLayout, build_die
+from maskgen.design.derive import Design, derive
 from maskgen.errors import InputError
-from maskgen.manifest import manifest
-from maskgen.output import write_json, write_layout, write_lyp, write_text
-from maskgen.pdk import load_pdk
-from maskgen.recipe import Recipe, load_recipe
-from maskgen.wafer import build_wafer, mark_bad_dies
-from maskgen.wafermap import e142_xml, read_bad_dies, sinf_text, wafer_map
+from maskgen.input.pdk import load_pdk
+from maskgen.input.recipe import Recipe, load_recipe
+from maskgen.layout.cells.base import Builder
+from maskgen.layout.die import DieLayout, build_die
+from maskgen.layout.wafer import build_wafer, mark_bad_dies
+from maskgen.outputs.manifest import manifest
+from maskgen.outputs.output import write_json, write_layout, write_lyp, write_text
+from maskgen.outputs.wafermap import e142_xml, read_bad_dies, sinf_text, wafer_map
 
 
 @dataclass
@@ -128,7 +128,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         write_layout(b.lib, files["oas"])
     write_lyp(design.pdk, files["lyp"])
     if die.structures is not None:
-        from maskgen.teststructures import write_board
+        from maskgen.layout.teststructures import write_board
         say("writing the board-side layout (GDSII, Gerber)")
         write_board(b, name, die.structures, out_dir)
     write_json(files["json"], data)

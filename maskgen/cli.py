@@ -102,13 +102,13 @@ def guarded(fn: F) -> F:
 
 def default_recipe() -> Path:
     """The default template shipped with maskgen."""
-    from maskgen.pdk import data_root
+    from maskgen.input.pdk import data_root
     return data_root() / "templates" / "default.yaml"
 
 
 def _recipe_path(recipe: Path | None) -> Path:
     """A recipe argument: a path, a template name (e.g. ball_drop), or the default template."""
-    from maskgen.pdk import data_root
+    from maskgen.input.pdk import data_root
     if recipe is None:
         return default_recipe()
     if not recipe.exists() and recipe.suffix == "" and (data_root() / "templates" / f"{recipe}.yaml").is_file():
@@ -157,7 +157,7 @@ def build(
       maskgen build sweep_ubm_ball                # a DOE sweep: every point, and out/<name>/sweep.csv
     """
     from maskgen.build import build as do_build
-    from maskgen.report import summary_table
+    from maskgen.outputs.report import summary_table
 
     path = _recipe_path(recipe)
     _check_sweep(path)
@@ -183,7 +183,7 @@ def build(
 
 def _check_sweep(path: Path) -> None:
     """A recipe's sweep keys and point count, checked before anything is built."""
-    from maskgen.recipe import load_recipe
+    from maskgen.input.recipe import load_recipe
     recipe = load_recipe(path)
     if recipe.sweep:
         from maskgen.sweep import sweep_points
@@ -211,7 +211,7 @@ def drc(
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
     from maskgen.drc.context import beside, sibling_manifest
-    from maskgen.pdk import load_pdk
+    from maskgen.input.pdk import load_pdk
 
     if not layout.is_file():
         raise InputError(layout, None, None, "layout file not found")
@@ -257,7 +257,7 @@ def deck(
       klayout -b -r decks/cantilever_wlcsp.drc -rd input=chip.gds -rd report=chip.lyrdb
     """
     from maskgen.drc.lydrc import write_decks
-    from maskgen.pdk import load_pdk
+    from maskgen.input.pdk import load_pdk
 
     the_pdk = load_pdk(pdk or "default")
     if process is not None:
@@ -284,7 +284,7 @@ def masks(
       maskgen masks
       maskgen masks templates/cantilever_wlcsp.yaml --out build/ --oasis
     """
-    from maskgen.masks import masks_command
+    from maskgen.outputs.masks import masks_command
 
     written = masks_command(_recipe_path(recipe), out, pdk, oasis=oasis, max_sites=max_sites)
     for m in written:
@@ -318,7 +318,7 @@ def render(
       maskgen render out/default/default.gds
       maskgen render out/wafer_300mm/wafer_300mm.gds --view wafer --view die --width 2000 --height 2000
     """
-    from maskgen.pdk import load_pdk
+    from maskgen.input.pdk import load_pdk
     from maskgen.pictures import render_command
     from maskgen.pictures.render import VIEWS
 
@@ -412,7 +412,7 @@ def list_(
     Example:
       maskgen list
     """
-    from maskgen.report import listing
+    from maskgen.outputs.report import listing
     typer.echo(listing(pdk or "default"))
 
 

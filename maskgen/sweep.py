@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maskgen.datafile import read_yaml
 from maskgen.errors import InputError
-from maskgen.geometry import fmt_um
-from maskgen.output import write_json, write_text
-from maskgen.recipe import Recipe, recipe_from_data
+from maskgen.input.datafile import read_yaml
+from maskgen.input.recipe import Recipe, recipe_from_data
+from maskgen.layout.geometry import fmt_um
+from maskgen.outputs.output import write_json, write_text
 
 MAX_POINTS = 1000
 """Largest number of sweep points."""

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from maskgen.cli import app
-from maskgen.pdk import load_pdk
+from maskgen.input.pdk import load_pdk
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 
@@ -96,7 +96,7 @@ def test_unknown_pdk_option(cli, tmp_path):
 def test_pdk_by_path(cli, tmp_path):
     import shutil
 
-    from maskgen.pdk import data_root
+    from maskgen.input.pdk import data_root
     mine = tmp_path / "my_pdk"
     shutil.copytree(data_root() / "pdk" / "default", mine)
     code, out, err = cli("build", "--pdk", mine, "--out", tmp_path / "out", "--no-drc")
@@ -106,7 +106,7 @@ def test_pdk_by_path(cli, tmp_path):
 def test_pdk_with_unknown_layer_in_process(cli, tmp_path):
     import shutil
 
-    from maskgen.pdk import data_root
+    from maskgen.input.pdk import data_root
     mine = tmp_path / "bad_pdk"
     shutil.copytree(data_root() / "pdk" / "default", mine)
     proc = mine / "processes" / "ball_drop.yaml"
@@ -124,7 +124,7 @@ def test_pdk_with_unknown_layer_in_process(cli, tmp_path):
 def test_pdk_material_colours_are_checked(cli, tmp_path, old, new, needle):
     import shutil
 
-    from maskgen.pdk import data_root
+    from maskgen.input.pdk import data_root
     mine = tmp_path / "bad_pdk"
     shutil.copytree(data_root() / "pdk" / "default", mine)
     table = mine / "materials.yaml"

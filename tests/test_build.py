@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from maskgen.build import build
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

@@ -10,7 +10,7 @@ import pytest
 from recipe_variants import load_template, set_keys, write_recipe
 
 from maskgen.build import build
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 POWER = {"name": "power", "bump": {"pad": {"width": 285, "shape": "octagon"}, "passivation_opening": 225,
@@ -129,8 +129,8 @@ def test_spacing_figures_against_brute_force():
 
     import numpy as np
 
-    from maskgen.bumptypes import BumpKind, check_spacing
-    from maskgen.sites import Site
+    from maskgen.design.bumptypes import BumpKind, check_spacing
+    from maskgen.layout.sites import Site
 
     rng = np.random.default_rng(3)
     pts = np.round(rng.uniform(-5000, 5000, size=(300, 2)), 3)

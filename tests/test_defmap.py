@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from maskgen.build import build
-from maskgen.defmap import read_def_bumps
-from maskgen.pdk import data_root
+from maskgen.input.defmap import read_def_bumps
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from maskgen import constraints
+from maskgen.design import constraints
+from maskgen.design.families import BLOCKS, FAMILIES, FAMILY_BLOCK
 from maskgen.errors import InputError
-from maskgen.families import BLOCKS, FAMILIES, FAMILY_BLOCK
-from maskgen.pdk import load_pdk
+from maskgen.input.pdk import load_pdk
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK_READ = re.compile(r"\.(stair|ball_drop|two_step|flux_fill|cantilever)\b(?!\w)|\bFAMILY_BLOCK\b")
 ALLOWED = {
-    "maskgen/recipe.py": "defines the blocks and validates that a recipe gives exactly its family's block",
+    "maskgen/input/recipe.py": "defines the blocks and validates that a recipe gives exactly its family's block",
 }
 """Files outside maskgen/families that may name a family block, with the reason."""
 
@@ -24,7 +24,7 @@ def _offenders() -> list[str]:
     out = []
     for path in sorted((ROOT / "maskgen").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith("maskgen/families/") or rel in ALLOWED:
+        if rel.startswith("maskgen/design/families/") or rel in ALLOWED:
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
             code = line.split("#")[0]
@@ -42,7 +42,7 @@ def test_family_blocks_read_only_in_families():
 def test_offender_scan_finds_a_block_read():
     assert BLOCK_READ.search("    if recipe.two_step is not None:")
     assert BLOCK_READ.search("x = r.cantilever.pad_offset")
-    assert not BLOCK_READ.search("from maskgen.cells import stair")
+    assert not BLOCK_READ.search("from maskgen.layout.cells import stair")
 
 
 def test_registry_names_are_the_process_files():

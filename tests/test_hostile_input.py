@@ -17,7 +17,7 @@ import yaml
 
 from maskgen.build import prepare
 from maskgen.errors import InputError
-from maskgen.pdk import data_root, load_pdk
+from maskgen.input.pdk import data_root, load_pdk
 
 TEMPLATES = data_root() / "templates"
 
@@ -54,7 +54,7 @@ TIMED = """
 import sys, time
 from typer.testing import CliRunner
 from maskgen.cli import app
-import maskgen.build, maskgen.die, maskgen.manifest, maskgen.wafer  # the imports a build makes, not timed
+import maskgen.build, maskgen.layout.die, maskgen.outputs.manifest, maskgen.layout.wafer  # imported, not timed
 runner = CliRunner()
 start = time.perf_counter()
 res = runner.invoke(app, ["build", sys.argv[1], "--out", sys.argv[2], "--no-drc"])
@@ -96,8 +96,8 @@ def test_site_count_is_checked_against_max_bumps_and_raised_by_max_sites(cli, tm
 
 def test_ring_site_count_is_arithmetic(tmp_path):
     """rings: 10^9 on a 20 x 20 ring counts only the rings that exist (hand count: 76 + 60 + ... + 4 = 400)."""
-    from maskgen.limits import regular_count
-    from maskgen.recipe import RingMap
+    from maskgen.input.limits import regular_count
+    from maskgen.input.recipe import RingMap
     ring = RingMap(kind="ring", pitch=200, count=(20, 20), rings=10**9)
     assert regular_count(ring) == sum(2 * (20 - 2 * k) + 2 * (20 - 2 * k) - 4 for k in range(10)) == 400
     assert regular_count(RingMap(kind="ring", pitch=200, count=(20, 12), rings=2)) == (2 * 20 + 2 * 12 - 4) + (
@@ -142,7 +142,7 @@ def test_chip_pad_shapes_are_counted_through_the_hierarchy_before_reading(cli, t
     lib.write_gds(str(tmp_path / "chip.gds"))
     ly = kdb.Layout()
     ly.read(str(tmp_path / "chip.gds"))
-    from maskgen.limits import flat_shape_count
+    from maskgen.input.limits import flat_shape_count
     assert flat_shape_count(ly, ly.top_cell(), ly.find_layer(7, 0)) == 1_000_000
     recipe = _recipe(tmp_path, "default", _set("die.bump_map", {"kind": "gds", "file": "chip.gds", "layer": "7/0"}))
     start = time.perf_counter()

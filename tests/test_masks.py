@@ -9,8 +9,8 @@ import klayout.db as kdb
 import pytest
 
 from maskgen.build import build
-from maskgen.masks import write_masks
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
+from maskgen.outputs.masks import write_masks
 
 TEMPLATES = data_root() / "templates"
 

@@ -16,7 +16,7 @@ import klayout.db as kdb
 import pytest
 import yaml
 
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 HUGE = 10**12
@@ -118,7 +118,7 @@ def _same_recipe(data, base) -> bool:
     """True when the mutation validates to the template's own recipe (a deleted key that had its default)."""
     from pydantic import ValidationError
 
-    from maskgen.recipe import Recipe
+    from maskgen.input.recipe import Recipe
     def model(d):
         r = Recipe.model_validate(d)
         return r.model_copy(update={"die": r.die.model_copy(update={"routing": r.die.fan_out})})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from maskgen.output import json_text
+from maskgen.outputs.output import json_text
 
 
 def test_json_text_round_trips_and_puts_one_record_per_line():

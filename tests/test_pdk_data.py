@@ -16,15 +16,15 @@ import klayout.db as kdb
 import numpy as np
 import pytest
 
-from maskgen import masks as mask_module
-from maskgen import plates
 from maskgen.build import build, prepare
+from maskgen.design.physics import solder
 from maskgen.drc import run_drc
 from maskgen.errors import InputError
-from maskgen.masks import alignment_marks, mask_label, masks_command
-from maskgen.pdk import data_root, load_pdk
-from maskgen.physics import solder
-from maskgen.recipe import Cantilever, MaskSet, ReticleSpec, Wafer
+from maskgen.input.pdk import data_root, load_pdk
+from maskgen.input.recipe import Cantilever, MaskSet, ReticleSpec, Wafer
+from maskgen.outputs import masks as mask_module
+from maskgen.outputs import plates
+from maskgen.outputs.masks import alignment_marks, mask_label, masks_command
 
 TEMPLATES = data_root() / "templates"
 DEFAULT = load_pdk()

@@ -9,8 +9,8 @@ import klayout.db as kdb
 import pytest
 import yaml
 
-from maskgen.masks import masks_command
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
+from maskgen.outputs.masks import masks_command
 
 TEMPLATES = data_root() / "templates"
 

@@ -13,8 +13,8 @@ import yaml
 
 from maskgen.build import build
 from maskgen.errors import InputError
-from maskgen.pdk import data_root
-from maskgen.routing import Land, Net, Rules, Unroutable, corners, route
+from maskgen.input.pdk import data_root
+from maskgen.layout.routing import Land, Net, Rules, Unroutable, corners, route
 
 TEMPLATE = data_root() / "templates" / "fanout_csv.yaml"
 

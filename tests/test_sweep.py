@@ -11,7 +11,7 @@ import math
 import pytest
 import yaml
 
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from maskgen.build import build
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = sorted((data_root() / "templates").glob("*.yaml"))
 

@@ -14,7 +14,7 @@ import yaml
 
 from maskgen.build import build
 from maskgen.drc import run_drc
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 

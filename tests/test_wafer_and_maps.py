@@ -10,9 +10,9 @@ import yaml
 from recipe_variants import variant
 
 from maskgen.build import build
-from maskgen.pdk import data_root
-from maskgen.recipe import Wafer
-from maskgen.wafer import die_rows
+from maskgen.input.pdk import data_root
+from maskgen.input.recipe import Wafer
+from maskgen.layout.wafer import die_rows
 
 TEMPLATES = data_root() / "templates"
 
@@ -181,7 +181,7 @@ def test_die_grid_offset_is_checked(cli, tmp_path):
 def test_nearest_distance_against_brute_force():
     import numpy as np
 
-    from maskgen.sites import nearest_distance
+    from maskgen.layout.sites import nearest_distance
     rng = np.random.default_rng(7)
     for n in (2, 3, 10, 200):
         pts = np.round(rng.uniform(-1000, 1000, size=(n, 2)), 3)

@@ -8,7 +8,7 @@ import klayout.db as kdb
 import yaml
 
 from maskgen.build import build
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 NS = {"e": "urn:semi-org:xsd.E142-1.V1005.SubstrateMap"}

@@ -28,7 +28,7 @@ from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
 from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
 from maskgen.drc.report import write_reports
 from maskgen.drc.result import DrcResult, RuleResult, Violation
-from maskgen.pdk import Pdk, Rule
+from maskgen.input.pdk import Pdk, Rule
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_MARKERS", "DrcResult", "ProcessContext", "RuleResult", "Violation",
            "drc_exit_code", "run_drc", "write_reports"]

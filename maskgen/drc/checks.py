@@ -21,7 +21,7 @@ from typing import Literal
 import klayout.db as kdb
 
 from maskgen.drc.markers import Describe
-from maskgen.geometry import circle_vertex_count
+from maskgen.layout.geometry import circle_vertex_count
 
 Shapes = kdb.Region | kdb.EdgePairs
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maskgen.datafile import validate
 from maskgen.errors import InputError
-from maskgen.pdk import Pdk, Process, Step, claimed_for
+from maskgen.input.datafile import validate
+from maskgen.input.pdk import Pdk, Process, Step, claimed_for
 
 _INDEX_SUFFIX = re.compile(r"_\d+$")
 

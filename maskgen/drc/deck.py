@@ -15,14 +15,14 @@ from typing import TypeVar
 
 import klayout.db as kdb
 
+from maskgen.design.physics import solder
 from maskgen.drc import checks
 from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
 from maskgen.drc.inference import foreign_layers
 from maskgen.drc.layers import LayoutLayers
 from maskgen.drc.markers import Fault
-from maskgen.pdk import Pdk, Process, Rule, claimed_for
-from maskgen.physics import solder
+from maskgen.input.pdk import Pdk, Process, Rule, claimed_for
 
 STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
 SOLDER_MASK_LAYERS = ("SM1", "SM2", "SM3")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from maskgen.drc.context import ProcessContext
 from maskgen.drc.layers import LayoutLayers
 from maskgen.errors import InputError
-from maskgen.pdk import Pdk, Process
+from maskgen.input.pdk import Pdk, Process
 
 
 def film_layers(process: Process, unconditional: bool = False) -> list[str]:

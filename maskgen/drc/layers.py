@@ -9,7 +9,7 @@ from pathlib import Path
 import klayout.db as kdb
 
 from maskgen.errors import InputError
-from maskgen.pdk import Pdk
+from maskgen.input.pdk import Pdk
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
 """Largest layout file read by default (4 GiB); raise it with `max_bytes`."""

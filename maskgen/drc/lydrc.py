@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from maskgen.drc.deck import receiving_opening, registrar
 from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
-from maskgen.pdk import Pdk, Process, Rule
+from maskgen.input.pdk import Pdk, Process, Rule
 
 MASKGEN_ONLY = {
     "STAIR.SENSITIVITY": "resist photosensitivity is a material figure, not geometry",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from maskgen.drc.context import beside
 from maskgen.errors import InputError, check_choices
-from maskgen.output import atomic, lyp_text
-from maskgen.pdk import Pdk, load_pdk
+from maskgen.input.pdk import Pdk, load_pdk
+from maskgen.outputs.output import atomic, lyp_text
 
 VIEWS = ("die", "bump", "wafer")
 """Views a render can show: the die zoomed to fit, one bump cell on its own, the whole wafer."""

@@ -1,4 +1,4 @@
-"""Suspended-cantilever bump of 004 (maskgen/cells/cantilever.py), embodiments 1-6, read back from a written die.
+"""Suspended-cantilever bump of 004 (maskgen/layout/cells/cantilever.py), embodiments 1-6, read back from a written die.
 
 Each geometry test builds a 3 x 3 array reference of one bump cell at 500 um pitch inside a die cell, writes
 GDSII, reads it with klayout.db and checks the claims on real shapes: sacrificial layer 140 under bump 120,
@@ -15,16 +15,16 @@ import gdstk
 import klayout.db as kdb
 import pytest
 
-from maskgen.cells.base import Builder
-from maskgen.cells.cantilever import (
+from maskgen.input.recipe import Beams, BumpStack, Cantilever, Pad
+from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.cantilever import (
     Arm,
     beam_angles,
     cantilever_arms,
     cantilever_bump,
     cantilever_features,
 )
-from maskgen.geometry import circle_points, rect_points
-from maskgen.recipe import Beams, BumpStack, Cantilever, Pad
+from maskgen.layout.geometry import circle_points, rect_points
 
 PITCH = 500.0
 BALL = 200.0
@@ -332,7 +332,7 @@ def test_elastic_embodiments_need_the_elastic_diameter(pdk):
 def test_headless_render_of_embodiment_2(tmp_path, pdk):
     import klayout.lay as lay
 
-    from maskgen.output import write_lyp
+    from maskgen.outputs.output import write_lyp
 
     b = Builder(pdk)
     cell = cantilever_bump(b, STACK, make_spec(2), BALL, REFLOW)

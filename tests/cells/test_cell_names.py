@@ -1,4 +1,4 @@
-"""Cell names and the cell cache come from each part cell's bound arguments (maskgen/cells/base.py `part`).
+"""Cell names and the cell cache come from each part cell's bound arguments (maskgen/layout/cells/base.py `part`).
 
 Every part cell the `@part` registry knows is built with a base parameter set and, for each of its
 arguments in turn, with that one argument changed: each change must give another cell, with another name
@@ -16,16 +16,17 @@ import gdstk
 import numpy as np
 import pytest
 
-import maskgen.cells
-from maskgen.cells.base import PARTS, Builder, cell_name
-from maskgen.cells.cantilever import cantilever_bump
-from maskgen.cells.chain import chain_land, chained_bump
-from maskgen.cells.common import pad_stack, ubm_island
-from maskgen.geometry import rect_points
-from maskgen.recipe import Beams, BumpStack, Cantilever, Pad
+import maskgen.layout.cells
+from maskgen.input.recipe import Beams, BumpStack, Cantilever, Pad
+from maskgen.layout.cells.base import PARTS, Builder, cell_name
+from maskgen.layout.cells.cantilever import cantilever_bump
+from maskgen.layout.cells.chain import chain_land, chained_bump
+from maskgen.layout.cells.common import pad_stack, ubm_island
+from maskgen.layout.geometry import rect_points
 
-MODULES = [importlib.import_module(f"maskgen.cells.{m.name}") for m in pkgutil.iter_modules(maskgen.cells.__path__)]
-"""Every module of maskgen/cells, imported so that the registry holds every decorated part."""
+MODULES = [importlib.import_module(f"maskgen.layout.cells.{m.name}")
+           for m in pkgutil.iter_modules(maskgen.layout.cells.__path__)]
+"""Every module of maskgen/layout/cells, imported so that the registry holds every decorated part."""
 
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""

@@ -17,8 +17,8 @@ import gdstk
 import pytest
 
 from maskgen.drc import DrcResult, run_drc
-from maskgen.geometry import circle_points, rect_points, snap
-from maskgen.pdk import Pdk, load_pdk
+from maskgen.input.pdk import Pdk, load_pdk
+from maskgen.layout.geometry import circle_points, rect_points, snap
 
 TWIN = 1000.0
 """x of the clean twin site; the defect site is at x = 0."""

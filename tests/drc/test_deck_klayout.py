@@ -228,7 +228,7 @@ def test_die_across_the_flat_exclusion_in_both(decks, tmp_path, pdk):
     """WAFER.EXCLUSION: a 200 mm flat wafer with one die below the flat's 3 mm exclusion."""
     from test_drc_wafer import _wafer_with_dies
 
-    from maskgen.recipe import Wafer
+    from maskgen.input.recipe import Wafer
 
     wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat")
     path = _wafer_with_dies(pdk, tmp_path / "flat.gds", wafer, [(0, 0), (0, -90_900), (10_100, -80_800)])

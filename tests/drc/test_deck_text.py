@@ -7,7 +7,7 @@ import shutil
 import yaml
 
 from maskgen.drc.lydrc import MASKGEN_ONLY, TEMPLATES, deck_text, write_decks
-from maskgen.pdk import load_pdk
+from maskgen.input.pdk import load_pdk
 
 
 def test_every_rule_is_in_the_deck_or_listed_as_maskgen_only(pdk):

@@ -14,8 +14,8 @@ import pytest
 from maskgen.build import build
 from maskgen.drc import run_drc, write_reports
 from maskgen.errors import InputError
-from maskgen.geometry import snap
-from maskgen.masks import write_masks
+from maskgen.layout.geometry import snap
+from maskgen.outputs.masks import write_masks
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -227,7 +227,7 @@ RULE_TEMPLATE = {
 def _layer_cases():
     import yaml
 
-    from maskgen.pdk import load_pdk
+    from maskgen.input.pdk import load_pdk
     pdk = load_pdk()
     for rule in pdk.deck.rules:
         if rule.id not in RULE_TEMPLATE:
@@ -239,7 +239,7 @@ def _layer_cases():
 
 
 def test_every_rule_that_reads_layers_has_a_template():
-    from maskgen.pdk import load_pdk
+    from maskgen.input.pdk import load_pdk
     assert {r.id for r in load_pdk().deck.rules if r.layers} == set(RULE_TEMPLATE)
 
 

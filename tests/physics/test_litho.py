@@ -1,4 +1,4 @@
-"""Stacked resists under one exposure (maskgen.physics.litho, patent 000), checked against hand-worked values."""
+"""Stacked resists under one exposure (maskgen.design.physics.litho, patent 000), checked against hand-worked values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from statistics import NormalDist
 
 import pytest
 
-from maskgen.physics import litho
-from maskgen.physics.litho import Resist
+from maskgen.design.physics import litho
+from maskgen.design.physics.litho import Resist
 
 AZ4620 = Resist("AZ4620", "positive", photosensitivity=2.5, edge_blur=3.0, thickness=20.0)   # E0 = 1000/2.5 = 400
 AZ9260 = Resist("AZ9260", "positive", photosensitivity=4.0, edge_blur=3.0, thickness=30.0)   # E0 = 1000/4 = 250

@@ -1,4 +1,4 @@
-"""Suspended-bump mechanics (maskgen.physics.mechanics, patent 004), checked against hand-worked values."""
+"""Suspended-bump mechanics (maskgen.design.physics.mechanics, patent 004), checked against hand-worked values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from maskgen.physics import mechanics
+from maskgen.design.physics import mechanics
 
 
 def test_cantilever_stiffness_copper_by_hand():

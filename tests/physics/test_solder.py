@@ -1,4 +1,4 @@
-"""Solder volumes and the reflowed spherical cap (maskgen.physics.solder), checked against hand-worked values."""
+"""Solder volumes and the reflowed spherical cap (maskgen.design.physics.solder), checked against hand-worked values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from maskgen.pdk import load_pdk
-from maskgen.physics import solder
+from maskgen.design.physics import solder
+from maskgen.input.pdk import load_pdk
 
 
 # ----------------------------------------------------------------------------- volumes

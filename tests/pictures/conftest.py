@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from maskgen.build import build
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 FAMILIES = ["stair_bump", "ball_drop", "two_step_ball", "flux_fill", "cantilever_wlcsp"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from maskgen.crosssection import section
-from maskgen.pdk import data_root, load_pdk
+from maskgen.input.pdk import data_root, load_pdk
 
 TEMPLATES = sorted(p.stem for p in (data_root() / "templates").glob("*.yaml"))
 

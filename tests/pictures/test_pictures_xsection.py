@@ -15,7 +15,7 @@ import pytest
 from maskgen.build import prepare
 from maskgen.crosssection import section, xsection_command
 from maskgen.errors import InputError
-from maskgen.pdk import data_root
+from maskgen.input.pdk import data_root
 
 TEMPLATES = data_root() / "templates"
 FAMILIES = ["stair_bump", "ball_drop", "two_step_ball", "flux_fill", "cantilever_wlcsp"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maskgen.design import Design, recipe_pad_offset
+from maskgen.design.derive import Design, recipe_pad_offset
 from maskgen.errors import InputError
 from maskgen.pictures.render import bump_site
 from maskgen.pictures.xsection.model import BumpOnCut, Cut
@@ -16,7 +16,7 @@ from maskgen.pictures.xsection.model import BumpOnCut, Cut
 if TYPE_CHECKING:
     import klayout.db as kdb
 
-    from maskgen.pdk import Pdk
+    from maskgen.input.pdk import Pdk
 
 
 # ----------------------------------------------------------------------------- intervals along the cut

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maskgen.output import atomic
+from maskgen.outputs.output import atomic
 from maskgen.pictures.xsection.cut import complement
 from maskgen.pictures.xsection.model import NM, BumpOnCut, Frame, Section
 

@@ -19,9 +19,9 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from maskgen.design import Design, ResolvedStep
+from maskgen.design.derive import Design, ResolvedStep
+from maskgen.design.physics import solder as solder_model
 from maskgen.errors import InputError
-from maskgen.physics import solder as solder_model
 from maskgen.pictures.render import bump_site
 from maskgen.pictures.xsection.cut import (
     bumps_on_cut,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from maskgen.design import Design, ResolvedStep
+from maskgen.design.derive import Design, ResolvedStep
 
 NM = 1000
 """Section database units per micrometre (1 nm)."""

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from maskgen.errors import InputError, check_choices
-from maskgen.output import write_text
+from maskgen.outputs.output import write_text
 from maskgen.pictures.xsection.draw import INK, draw_frame, exaggeration_text, placement, svg_text, write_png
 from maskgen.pictures.xsection.model import Section
 

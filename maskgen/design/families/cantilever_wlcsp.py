@@ -1,0 +1,141 @@
+"""004: wafer-level CSP with bump 120 on suspended portion 102, fed by metal line 110 from pad 91 (Figs 5-12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maskgen.design import constraints
+from maskgen.design.families.base import (
+    ArmFigures,
+    BumpFigures,
+    Common,
+    MechanicsFigures,
+    ResolvedStep,
+    placed_ball,
+    role_film,
+)
+from maskgen.design.physics import mechanics
+from maskgen.errors import InputError
+from maskgen.input.pdk import Pdk
+from maskgen.input.recipe import Cantilever, Recipe
+
+if TYPE_CHECKING:
+    import gdstk
+
+    from maskgen.design.derive import Design
+    from maskgen.layout.cells.base import Builder
+
+
+class CantileverWlcsp(Common):
+    """004: embodiments 1 to 6 of the suspended-cantilever bump."""
+
+    name = "cantilever_wlcsp"
+    block = "cantilever"
+    places_balls = True
+
+    def options(self, recipe: Recipe) -> set[str]:
+        """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
+        from maskgen.layout.cells.cantilever import cantilever_features
+        return cantilever_features(recipe.cantilever)
+
+    def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
+        """slot_width and clearance left out of the cantilever block (and of each bump type's) come from the
+        process's `defaults.cantilever` (pdk/<pdk>/processes/cantilever_wlcsp.yaml)."""
+        types = [t.model_copy(update={"cantilever": fill_defaults(t.cantilever, pdk, recipe.process, file)})
+                 if t.cantilever is not None else t for t in recipe.bump_types]
+        return recipe.model_copy(update={"cantilever": fill_defaults(recipe.cantilever, pdk, recipe.process, file),
+                                         "bump_types": types})
+
+    def pad_offset(self, recipe: Recipe) -> tuple[float, float]:
+        """cantilever.pad_offset: pad 91 beside the bump, on joint portion 101."""
+        return recipe.cantilever.pad_offset
+
+    def fixed_rdl(self, recipe: Recipe) -> str | None:
+        """Metal line 110 (the cantilever block) joins each bump to its pad."""
+        return "cantilever"
+
+    def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
+        """Line 110 and the land keep the RDL rules, layer 140 encloses bump 120, and the plan can be drawn."""
+        from maskgen.layout.cells.cantilever import SACRIFICIAL, cantilever_error, cantilever_plan, check_rules
+        cv = recipe.cantilever
+        st = recipe.bump
+        ball = recipe.solder.ball_diameter
+        constraints.need(file, "cantilever.line_width", cv.line_width, constraints.rdl_width(pdk))
+        constraints.need(file, "cantilever.land_diameter", cv.land_diameter,
+                         constraints.rdl_encloses_ubm(pdk, st.ubm_diameter))
+        if cv.embodiment in SACRIFICIAL:
+            constraints.need(file, "cantilever.sacrificial_diameter", cv.sacrificial_diameter,
+                             constraints.sac_under_bump(pdk, ball))
+        if cv.embodiment in (4, 5) and cv.elastic_diameter is None:
+            raise InputError(file, "cantilever.elastic_diameter", None,
+                             f"embodiment {cv.embodiment} has elastic layer 150: give its diameter (004:c6, c9)")
+        if cv.protection_opening >= st.ubm_diameter:
+            raise InputError(file, "cantilever.protection_opening", cv.protection_opening,
+                             f"must be smaller than the UBM ({st.ubm_diameter:g} um) that covers it")
+        try:
+            check_rules(pdk, st, cv, cantilever_plan(st, cv), ball)
+        except ValueError as exc:
+            raise cantilever_error(file, exc) from None
+
+    def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
+        """A placed ball on the bump land, the support beams 111 and the arms' mechanics."""
+        fig = placed_ball(recipe)
+        fig.support_beams = recipe.cantilever.support_beams.count
+        fig.mechanics = arm_mechanics(recipe, pdk, file, steps)
+        return fig
+
+    def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
+        """The suspended-cantilever bump of the embodiment (maskgen.layout.cells.cantilever)."""
+        from maskgen.layout.cells.cantilever import cantilever_bump, cantilever_error
+        r = design.recipe
+        try:
+            return cantilever_bump(b, r.bump, r.cantilever, r.solder.ball_diameter, design.bump.reflow_width)
+        except ValueError as exc:
+            raise cantilever_error(design.file, exc) from None
+
+
+PROCESS_KEYS = ("slot_width", "clearance")
+"""Keys of the cantilever block whose default is process data: `defaults.cantilever` of the process file."""
+
+
+def fill_defaults(cv: Cantilever, pdk: Pdk, process: str, file: Path | None = None) -> Cantilever:
+    """The cantilever block with each of PROCESS_KEYS it leaves out taken from the process's defaults.cantilever;
+    one InputError line naming the process file when the PDK has none."""
+    missing = [k for k in PROCESS_KEYS if getattr(cv, k) is None]
+    if not missing:
+        return cv
+    defaults = pdk.process(process, file).defaults.cantilever
+    if defaults is None:
+        raise InputError(pdk.process_files.get(process, pdk.path / "processes"), "defaults.cantilever", None,
+                         f"required key is missing: a cantilever block without {' or '.join(missing)} takes "
+                         f"{'it' if len(missing) == 1 else 'them'} from here (um)")
+    return cv.model_copy(update={k: getattr(defaults, k) for k in missing})
+
+
+def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> MechanicsFigures:
+    """004: stiffness of the arms holding suspended portion 102 (line 110 + beams 111, each metal on insulator)."""
+    from maskgen.layout.cells.cantilever import RELEASED, cantilever_arms
+    cv = recipe.cantilever
+    board = pdk.material(cv.board, file, "cantilever.board")
+    if board.cte is None:
+        raise InputError(file, "cantilever.board", cv.board, "needs a CTE in materials.yaml (a board material)")
+    chip = pdk.material(next(s.material for s in steps if s.step.action == "substrate"))
+    rdl_name, t_rdl = role_film(steps, "rdl")
+    ins_name, t_ins = role_film(steps, "insulator")
+    e_rdl, e_ins = pdk.material(rdl_name).E, pdk.material(ins_name).E
+    common = {"board": cv.board, "cte_board": board.cte, "cte_chip": chip.cte, "delta_t": cv.delta_t}
+    if cv.embodiment not in RELEASED:
+        return MechanicsFigures(released=False, stiffness=None, **common,
+                                note="bump supported by the sacrificial/elastic layer: no free cantilever "
+                                     "before overload")
+    arms = []
+    for a in cantilever_arms(recipe.bump, cv):
+        k_metal = mechanics.cantilever_stiffness(e_rdl, a.width, t_rdl, a.length)
+        k_ins = mechanics.cantilever_stiffness(e_ins, a.width + 2 * cv.clearance, t_ins, a.length)
+        arms.append(ArmFigures(kind=a.kind, width=a.width, length=a.length, stiffness=k_metal + k_ins))
+    return MechanicsFigures(released=True, stiffness=mechanics.parallel(*(a.stiffness for a in arms)), arms=arms,
+                            **common)
+
+
+FAMILY = CantileverWlcsp()

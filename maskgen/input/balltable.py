@@ -1,0 +1,125 @@
+"""JEDEC ball-map tables (`die.bump_map: {kind: table}`): rows of letters, columns of numbers, a net per ball.
+
+A datasheet's ball map typed as it is printed:
+
+        1     2     3     4
+    A   VDD   GND   -     IO1
+    B   ...
+
+`-` (or an empty cell) is a depopulated ball. Rows must run A, B, C, ... without gaps (JEDEC letters: no I, O,
+Q, S, X, Z; AA after Y) and every row must have one entry per column. The balls sit on a grid of the table's
+pitch centred on the die (or on its offset), ball A1 in the corner the die's naming gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from maskgen.errors import InputError
+from maskgen.input.recipe import Naming, TableMap
+from maskgen.layout.jedec import Lattice, ball_name, position, row_index, row_name
+
+EMPTY = {"-", ""}
+"""Entries that mean a depopulated ball."""
+
+
+@dataclass(frozen=True)
+class BallTable:
+    """A parsed ball map: rows x columns, and the net of each populated (row, column), 0-based."""
+
+    rows: int
+    columns: int
+    nets: dict[tuple[int, int], str]
+
+
+def parse_rows(rows: dict[str, list[str]]) -> BallTable:
+    """A ball table from row letter -> entries; ValueError naming the row and what is wrong."""
+    if not rows:
+        raise ValueError("the table has no rows")
+    indexed: dict[int, tuple[str, list[str]]] = {}
+    for letter, entries in rows.items():
+        index = row_index(str(letter).strip().upper())
+        if index in indexed:
+            raise ValueError(f"row {letter} is given twice")
+        indexed[index] = (str(letter), entries)
+    expected = [row_name(i) for i in range(len(indexed))]
+    if sorted(indexed) != list(range(len(indexed))):
+        missing = [n for i, n in enumerate(expected) if i not in indexed]
+        raise ValueError(f"rows must run {', '.join(expected)} without gaps; missing {', '.join(missing)} "
+                         f"(a row without balls is written with - for each column)")
+    columns = len(indexed[0][1])
+    for r in sorted(indexed):
+        letter, entries = indexed[r]
+        if len(entries) != columns or not entries:
+            raise ValueError(f"row {letter} has {len(entries)} entries, row A has {columns}; every row needs "
+                             f"one entry (net name or -) per column")
+    nets = {(r, c): net for r, (_, entries) in indexed.items() for c, net in enumerate(entries)
+            if net.strip() not in EMPTY}
+    if not nets:
+        raise ValueError("every ball of the table is depopulated (-)")
+    return BallTable(len(indexed), columns, nets)
+
+
+def split_entries(value: str | list[str]) -> list[str]:
+    """One row's entries: a list as given, or a string split at commas (if any) or whitespace."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
+    return [v.strip() for v in value.split(",")] if "," in value else value.split()
+
+
+def read_table(path: Path) -> BallTable:
+    """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line."""
+    if not path.is_file():
+        raise InputError(path, None, None, "ball-map table file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, "ball-map table is not a UTF-8 text file") from None
+    rows: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    header: list[str] | None = None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        cells = split_entries(line)
+        if header is None and not rows and all(c.isdigit() for c in cells if c):
+            header = [c for c in cells if c]
+            if header != [str(i) for i in range(1, len(header) + 1)]:
+                raise InputError(path, f"line {lineno}", line.strip(), "the header must number the columns 1, 2, 3 ...")
+            continue
+        letter, entries = cells[0].strip().upper(), cells[1:]
+        try:
+            row_index(letter)
+        except ValueError as exc:
+            raise InputError(path, f"line {lineno}", line.strip(), str(exc)) from None
+        if header is not None and len(entries) != len(header):
+            raise InputError(path, f"line {lineno}", line.strip(),
+                             f"row {letter} has {len(entries)} entries, the header {len(header)} columns")
+        if letter in rows:
+            raise InputError(path, f"line {lineno}", letter, f"row {letter} is given twice (first on line "
+                             f"{lines[letter]})")
+        rows[letter] = entries
+        lines[letter] = lineno
+    if not rows:
+        raise InputError(path, None, None, "ball-map table holds no rows")
+    try:
+        return parse_rows(rows)
+    except ValueError as exc:
+        raise InputError(path, None, None, str(exc)) from None
+
+
+def table_balls(m: TableMap, base: Path | None, naming: Naming) -> list[tuple[str, float, float, str]]:
+    """(ball name, x, y, net) of every populated ball of the table, row A first, in um from the die centre."""
+    if m.file is not None:
+        p = Path(m.file)
+        table = read_table(p if p.is_absolute() or base is None else base / p)
+    else:
+        table = parse_rows({k: split_entries(v) for k, v in (m.rows or {}).items()})
+    grid = Lattice.centred(m.pitch_xy, (table.columns, table.rows), m.offset)
+    out = []
+    for (r, c), net in sorted(table.nets.items()):
+        x, y = position(r, c, grid, naming.a1_corner, naming.view)
+        out.append((ball_name(r, c), x, y, net))
+    return out

@@ -1,0 +1,528 @@
+"""Recipes (templates/*.yaml) as typed models, validated before any geometry is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from maskgen.errors import InputError
+from maskgen.input.datafile import read_yaml, validate
+
+MAX_UM = 300_000.0
+"""Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
+
+MAX_SITES = 100_000
+"""Default limit of bump sites on a die and pads of a chip (max_bumps / max_pads, --max-sites raises it)."""
+
+MAX_DIES = 100_000
+"""Default limit of dies on a wafer (wafer.max_dies raises it)."""
+
+MAX_GRID_CELLS = 4_000_000
+"""Default limit of routing-grid nodes of a fan-out die (die.routing.max_grid_cells, --max-grid-cells)."""
+
+Um = Annotated[float, Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
+"""A strictly positive length in micrometres, at most a 300 mm wafer."""
+
+Coord = Annotated[float, Field(ge=-MAX_UM, le=MAX_UM, allow_inf_nan=False)]
+"""A signed coordinate or offset in micrometres."""
+
+
+def _both(value: object) -> object:
+    """One number for an [x, y] pair means the same for both."""
+    return (value, value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+UmXY = Annotated[tuple[Um, Um], BeforeValidator(_both)]
+"""An [x, y] pair of lengths in um; one number is taken for both."""
+
+Count = Annotated[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]], BeforeValidator(_both)]
+"""[columns, rows] of a bump map; one number is taken for both."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ----------------------------------------------------------------------------- bump maps
+class GridMap(_Strict):
+    """Regular bump grid centred on the die, with optional depopulated sites (col, row)."""
+
+    kind: Literal["grid"]
+    pitch: UmXY
+    count: Count
+    depopulate: list[tuple[int, int]] = []
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+    @model_validator(mode="after")
+    def _sites_exist(self) -> GridMap:
+        nx, ny = self.count
+        for col, row in self.depopulate:
+            if not (0 <= col < nx and 0 <= row < ny):
+                raise ValueError(f"depopulated site [{col}, {row}] is outside the {nx} x {ny} grid "
+                                 f"(columns 0..{nx - 1}, rows 0..{ny - 1})")
+        return self
+
+
+class StaggeredMap(_Strict):
+    """Staggered grid: odd rows shifted by half a pitch in x."""
+
+    kind: Literal["staggered"]
+    pitch: UmXY
+    count: Count
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class RingMap(_Strict):
+    """Peripheral ring(s) of bumps along the die edge."""
+
+    kind: Literal["ring"]
+    pitch: Um
+    count: Annotated[tuple[Annotated[int, Field(ge=2)], Annotated[int, Field(ge=2)]], BeforeValidator(_both)]
+    rings: Annotated[int, Field(ge=1)] = 1
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class CsvMap(_Strict):
+    """A package designer's ball map: CSV rows `name,x,y[,net]` in um from the die centre."""
+
+    kind: Literal["csv"]
+    file: str
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class GdsMap(_Strict):
+    """Bump sites from the pad layer of an existing chip layout (GDSII/OASIS)."""
+
+    kind: Literal["gds"]
+    file: str
+    layer: str = Field(pattern=r"^\d+/\d+$")
+    cell: str | None = None
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class TableMap(_Strict):
+    """A JEDEC ball-map table as datasheets give it: rows of letters, columns of numbers, a net name per ball or
+    `-` for a depopulated one; inline (`rows: {A: "VDD GND - IO1", B: [...]}`) or from a text/CSV `file`
+    (a header line of column numbers, then one line per row letter). Balls sit on a grid of `pitch` centred
+    on the die (or on `offset`), ball A1 in the corner die.naming gives."""
+
+    kind: Literal["table"]
+    pitch: Um | UmXY
+    rows: dict[str, str | list[str]] | None = None
+    file: str | None = None
+    offset: tuple[float, float] = (0.0, 0.0)
+
+    @field_validator("rows")
+    @classmethod
+    def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+        if rows is not None:
+            from maskgen.input.balltable import parse_rows, split_entries
+            parse_rows({k: split_entries(v) for k, v in rows.items()})
+        return rows
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableMap:
+        if (self.rows is None) == (self.file is None):
+            raise ValueError("give exactly one of rows (the table inline) or file (a ball-map table file)")
+        return self
+
+    @property
+    def pitch_xy(self) -> tuple[float, float]:
+        """The pitch in x and y (um)."""
+        return (self.pitch, self.pitch) if isinstance(self.pitch, (int, float)) else self.pitch
+
+
+class DefMap(_Strict):
+    """Bump sites from the chip design hand-off (DEF): the placed bump instances of COMPONENTS (only those of
+    the `macro` names, when given) or the placed PINS, each with its net from NETS / SPECIALNETS. With `lef`,
+    a component's centre is its placement plus half its macro's SIZE; without, its placement point. Positions
+    are taken from the DIEAREA centre."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "components"
+    macro: str | list[str] | None = None
+    max_bumps: Annotated[int, Field(ge=1)] = 100_000
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
+                    Field(discriminator="kind")]
+
+
+# ----------------------------------------------------------------------------- chip pads and RDL fan-out
+class CsvPads(_Strict):
+    """The chip's pads from a CSV `name,x,y[,net]` in um from the die centre (a header row is allowed)."""
+
+    kind: Literal["csv"]
+    file: str
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class GdsPads(_Strict):
+    """The chip's pads from its layout: each merged shape on `layer` is a pad; a text label on `label_layer`
+    inside a pad names its net."""
+
+    kind: Literal["gds"]
+    file: str
+    layer: str = Field(pattern=r"^\d+/\d+$")
+    label_layer: str | None = Field(default=None, pattern=r"^\d+/\d+$")
+    cell: str | None = None
+    max_pads: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+class DefPads(_Strict):
+    """The chip's pads from its DEF: placed COMPONENTS (of `macro`, when given) or PINS, with their nets (as for
+    `die.bump_map: {kind: def}`)."""
+
+    kind: Literal["def"]
+    file: str
+    lef: str | None = None
+    source: Literal["components", "pins"] = "pins"
+    macro: str | list[str] | None = None
+    max_pads: Annotated[int, Field(ge=1)] = 100_000
+
+
+PadList = Annotated[CsvPads | GdsPads | DefPads, Field(discriminator="kind")]
+
+
+class Routing(_Strict):
+    """RDL fan-out from the chip's pads to their bumps: line style, width and space (default: the PDK's
+    RDL.WIDTH and RDL.SPACE), the RDL land under each UBM and the via over each pad (um)."""
+
+    style: Literal["manhattan", "45"] = "45"
+    line_width: Um | None = None
+    line_space: Um | None = None
+    land_diameter: Um | None = None
+    via: Um | None = None
+    max_grid_cells: Annotated[int, Field(ge=1)] = MAX_GRID_CELLS
+
+    @field_validator("style", mode="before")
+    @classmethod
+    def _style_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Naming(_Strict):
+    """JEDEC ball names of the die's bumps: the corner ball A1 sits in as seen from `view` (bump side or top
+    side), the A1 mark (a triangle with legs of a1_mark um in that die corner, 0 for none) and the bump names
+    as text labels on the LABEL layer."""
+
+    a1_corner: Literal["bottom-left", "bottom-right", "top-left", "top-right"] = "bottom-left"
+    view: Literal["bump", "top"] = "bump"
+    a1_mark: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 100.0
+    labels: bool = True
+
+
+class DaisyChain(_Strict):
+    """A daisy chain through every bump (or those in `region` [x1, y1, x2, y2] um), row by row in a serpentine:
+    die-side RDL links join bumps 1-2, 3-4, ...; board-side traces join 2-3, 4-5, ..., so the chain runs in
+    series from the probe pad at its first bump to the one at its last (um widths)."""
+
+    name: str = Field(default="DC1", pattern=r"^[A-Za-z0-9_.-]+$")
+    region: tuple[float, float, float, float] | None = None
+    link_width: Um = 50.0
+    board_land: Um | None = None
+    board_trace: Um = 40.0
+    probe_pad: Um = 100.0
+
+
+class Kelvin(_Strict):
+    """A Kelvin (4-wire) structure on two neighbouring bumps of the outer column: a die-side RDL link joins
+    them; on the board each of their lands has a force and a sense trace to its own probe pad."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bumps: tuple[str, str]
+
+
+class TestStructures(_Strict):
+    """Daisy chain and Kelvin structures of a test vehicle, with the matching board-side layout."""
+
+    daisy_chain: DaisyChain | None = None
+    kelvin: list[Kelvin] = []
+
+
+class Die(_Strict):
+    """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
+
+    size: UmXY
+    bump_map: BumpMap
+    pads: PadList | None = None
+    routing: Routing | None = None
+    naming: Naming = Naming()
+    test_structures: TestStructures | None = None
+
+    @model_validator(mode="after")
+    def _routing_needs_pads(self) -> Die:
+        if self.routing is not None and self.pads is None:
+            raise ValueError("routing: needs the chip's pads (die.pads: {kind: csv|gds, file: ...}) to route from")
+        return self
+
+    @property
+    def fan_out(self) -> Routing | None:
+        """The routing of a fan-out die (defaults when only the pads are given), None without pads."""
+        if self.pads is None:
+            return None
+        return self.routing or Routing()
+
+
+# ----------------------------------------------------------------------------- common stack
+class Pad(_Strict):
+    """Bond / contact pad 91."""
+
+    width: Um
+    shape: Literal["square", "octagon", "circle"] = "octagon"
+
+
+class BumpStack(_Strict):
+    """The common stack: pad, passivation opening, UBM (diameters/widths in um)."""
+
+    pad: Pad
+    passivation_opening: Um
+    ubm_diameter: Um
+
+
+class Solder(_Strict):
+    """Solder alloy and, for placed balls, the ball diameter."""
+
+    alloy: str = "SAC305"
+    ball_diameter: Um | None = None
+
+
+# ----------------------------------------------------------------------------- families
+class StairResist(_Strict):
+    """One resist of the stack (PR1 nearest the wafer)."""
+
+    material: str
+    thickness: Um
+
+
+class Stair(_Strict):
+    """000: stacked resists opened by one exposure; solder plated or printed into the stair."""
+
+    resists: list[StairResist] = Field(min_length=2, max_length=4)
+    dose: Um = Field(description="exposure dose, mJ/cm2")
+    mask_opening: Um | None = None
+    target_opening: Um | None = None
+    fill: Literal["plate", "print"] = "plate"
+    plated_height: Um | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Stair:
+        if (self.mask_opening is None) == (self.target_opening is None):
+            raise ValueError("give exactly one of mask_opening (the tool predicts the openings) "
+                             "or target_opening (the tool derives the mask)")
+        total = sum(r.thickness for r in self.resists)
+        if self.fill == "plate":
+            if self.plated_height is None:
+                raise ValueError("fill: plate needs plated_height (um)")
+            if self.plated_height > total:
+                raise ValueError(f"plated_height {self.plated_height} exceeds the resist stack "
+                                 f"({total} um): overplating is not modelled")
+        elif self.plated_height is not None:
+            raise ValueError("plated_height applies to fill: plate only")
+        return self
+
+
+class BallDrop(_Strict):
+    """001: polymer opening over each UBM island that receives a flux-coated ball."""
+
+    polymer_opening: Um
+
+
+class RdlRoute(_Strict):
+    """Optional RDL from the chip's bond pad to the UBM land (002:c13, c17)."""
+
+    pad_offset: tuple[Coord, Coord]
+    line_width: Um
+    land_diameter: Um
+    via: Um
+
+
+class TwoStep(_Strict):
+    """002: nested solder-mask openings SM1 < SM2 (< SM3), one solder deposit each."""
+
+    openings: list[Um] = Field(min_length=2, max_length=3)
+    alloys: list[str] = Field(min_length=2, max_length=3)
+    rdl: RdlRoute | None = None
+
+    @model_validator(mode="after")
+    def _counts(self) -> TwoStep:
+        if len(self.alloys) != len(self.openings):
+            raise ValueError(f"one alloy per solder-mask opening: {len(self.openings)} openings, "
+                             f"{len(self.alloys)} alloys")
+        return self
+
+
+class FluxFill(_Strict):
+    """003: resist opening over each metal island, filled with flux, receiving a solder block."""
+
+    resist_opening: Um
+    carrier: Literal["wafer", "wafer_rdl", "board"] = "wafer"
+
+
+class Beams(_Strict):
+    """Support beams 111 on the RDL layer, joined to the bump land (004:c2)."""
+
+    count: Annotated[int, Field(ge=0, le=3)] = 0
+    width: Um = 20.0
+    overhang: Um = 30.0
+
+
+class Cantilever(_Strict):
+    """004: bump 120 on suspended portion 102, fed by metal line 110 from pad 91."""
+
+    embodiment: Annotated[int, Field(ge=1, le=6)]
+    pad_offset: tuple[Coord, Coord]
+    line_width: Um
+    land_diameter: Um
+    protection_opening: Um
+    sacrificial_diameter: Um
+    elastic_diameter: Um | None = None
+    slot_width: Um | None = Field(default=None, description="um, radial width of the ring of release etch windows "
+                                  "160; default: the process's defaults.cantilever.slot_width (PDK)")
+    clearance: Um | None = Field(default=None, description="um, insulator kept around RDL where windows 160 are cut "
+                                 "(and via landing enclosure); default: the process's defaults.cantilever.clearance")
+    support_beams: Beams = Beams()
+    board: str = "FR-4"
+    delta_t: Annotated[float, Field(gt=0, le=400)] = 165.0
+
+
+class Wafer(_Strict):
+    """The wafer the dies are stepped onto."""
+
+    diameter: Literal[100, 150, 200, 300] = Field(description="wafer diameter, mm")
+    edge_exclusion: Annotated[float, Field(ge=0, le=20)] = 3.0
+    orientation: Literal["notch", "flat"] = "notch"
+    scribe: Annotated[float, Field(ge=0, le=MAX_UM)] = 100.0
+    die_step: UmXY | None = None
+    partial_dies: Literal["exclude", "include"] = "exclude"
+    max_dies: Annotated[int, Field(ge=1)] = MAX_DIES
+    die_grid_offset: tuple[float, float] | Literal["auto"] = Field(
+        default=(0.0, 0.0), description="um shift of the die grid from the wafer centre, or auto (most whole dies)")
+    bad_dies: str | None = Field(default=None, description="file of known bad dies (column,row) to skip in ball "
+                                                           "placement (CSV or SINF)")
+
+    @field_validator("die_grid_offset")
+    @classmethod
+    def _offset_finite(cls, value: object) -> object:
+        if isinstance(value, tuple) and not all(abs(v) < 1e6 for v in value):
+            raise ValueError("die_grid_offset must be [x, y] in um within +-1e6, or auto")
+        return value
+
+
+class ReticleSpec(_Strict):
+    """A stepper reticle: dies per field (columns, rows), reduction, and the tool's largest field on the wafer."""
+
+    dies: tuple[Annotated[int, Field(ge=1, le=50)], Annotated[int, Field(ge=1, le=50)]] = (1, 1)
+    reduction: Literal[1, 4, 5] = 1
+    max_field: tuple[Annotated[float, Field(gt=0, le=300)], Annotated[float, Field(gt=0, le=300)]] = Field(
+        description="the stepper's largest exposure field on the wafer, mm")
+
+
+PLATE_INCH = (5, 6, 7, 9, 14)
+"""Square mask plate sizes (inch): 5, 6, 7, 9 for 100-200 mm wafers, 14 for 300 mm aligners."""
+
+
+class MaskSet(_Strict):
+    """How `maskgen masks` writes each mask: die field, full-wafer 1x plate and/or stepper reticle."""
+
+    format: list[Literal["die", "wafer", "reticle"]] = Field(default=["die"], min_length=1)
+    plate: Literal[5, 6, 7, 9, 14, "auto"] = "auto"
+    mirror: bool = False
+    mask_id: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]*$", max_length=32)
+    reticle: ReticleSpec | None = None
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _reticle_given(self) -> MaskSet:
+        if "reticle" in self.format and self.reticle is None:
+            raise ValueError("format reticle needs a 'reticle:' block {dies: [n, m], reduction: 1|4|5, "
+                             "max_field: [w, h] mm}")
+        return self
+
+
+class BumpType(_Strict):
+    """One more bump type on the die: its own bump stack, solder and process-family block (each, when given,
+    replaces the recipe's), and the sites it takes: JEDEC `balls`, sites on `nets`, sites whose centre lies
+    in `region` [x1, y1, x2, y2] (um), `rings` of a ring map (0 = outermost), or the CSV's `type` column."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    bump: BumpStack | None = None
+    solder: Solder | None = None
+    stair: Stair | None = None
+    ball_drop: BallDrop | None = None
+    two_step: TwoStep | None = None
+    flux_fill: FluxFill | None = None
+    cantilever: Cantilever | None = None
+    balls: list[str] = []
+    nets: list[str] = []
+    region: tuple[float, float, float, float] | None = None
+    rings: list[Annotated[int, Field(ge=0)]] = []
+
+
+class Recipe(_Strict):
+    """A recipe: PDK, process, die, common bump stack and the process family's block."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
+    description: str = ""
+    pdk: str = "default"
+    process: str
+    materials: dict[str, str] = {}
+    thickness: dict[str, Um] = {}
+    die: Die
+    bump: BumpStack
+    solder: Solder = Solder()
+    stair: Stair | None = None
+    ball_drop: BallDrop | None = None
+    two_step: TwoStep | None = None
+    flux_fill: FluxFill | None = None
+    cantilever: Cantilever | None = None
+    wafer: Wafer | None = None
+    masks: MaskSet | None = None
+    bump_types: list[BumpType] = []
+    sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
+    """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is built as a die."""
+
+
+def load_recipe(path: Path) -> Recipe:
+    """Read and validate a recipe file (structure and types; PDK checks come after)."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(path, None, None, "a recipe must be a YAML mapping of keys to values")
+    return recipe_from_data(data, path)
+
+
+def recipe_from_data(data: dict, path: Path) -> Recipe:
+    """Validate recipe data read from path (structure, types, the process family's block)."""
+    from maskgen.design.families import FAMILY_BLOCK
+    recipe = validate(Recipe, data, path)
+    block = FAMILY_BLOCK.get(recipe.process)
+    if block is None:
+        raise InputError(path, "process", recipe.process,
+                         f"unknown process family; known: {', '.join(FAMILY_BLOCK)}")
+    if getattr(recipe, block) is None:
+        raise InputError(path, block, None, f"process {recipe.process} needs a '{block}:' block")
+    if recipe.wafer is None and recipe.masks is not None and set(recipe.masks.format) - {"die"}:
+        raise InputError(path, "masks.format", recipe.masks.format, "wafer and reticle plates need a 'wafer:' "
+                         "block (diameter, edge exclusion, orientation)")
+    for other in FAMILY_BLOCK.values():
+        if other != block and getattr(recipe, other) is not None:
+            raise InputError(path, other, "...", f"block belongs to another process; "
+                             f"process {recipe.process} takes '{block}:'")
+        for i, t in enumerate(recipe.bump_types):
+            if other != block and getattr(t, other) is not None:
+                raise InputError(path, f"bump_types[{i}].{other}", "...", f"block belongs to another process; "
+                                 f"process {recipe.process} takes '{block}:'")
+    names = ["base", *(t.name for t in recipe.bump_types)]
+    for i, t in enumerate(recipe.bump_types):
+        if names.count(t.name) > 1:
+            raise InputError(path, f"bump_types[{i}].name", t.name, "bump type names must be unique and not 'base' "
+                             "(the recipe's own bump)")
+    return recipe

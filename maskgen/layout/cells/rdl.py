@@ -1,0 +1,87 @@
+"""Redistribution lines (RDL): a metal line between two points or along a routed centre-line, lands and pad vias."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import gdstk
+import numpy as np
+
+from maskgen.layout.cells.base import Builder, cell_name, disc
+from maskgen.layout.geometry import octagon_points, square_points
+
+
+def route_points(start: tuple[float, float], end: tuple[float, float], style: str = "45") -> list[tuple[float, float]]:
+    """Centre-line vertices from start to end: one 45-degree leg then an axis-aligned leg ("45"),
+    or x then y ("manhattan")."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    if math.isclose(dx, 0.0, abs_tol=1e-9) or math.isclose(dy, 0.0, abs_tol=1e-9):
+        return [start, end]
+    if style == "manhattan":
+        return [start, (x1, y0), end]
+    d = min(abs(dx), abs(dy))
+    knee = (x0 + math.copysign(d, dx), y0 + math.copysign(d, dy))
+    if math.isclose(knee[0], x1) and math.isclose(knee[1], y1):
+        return [start, end]
+    return [start, knee, end]
+
+
+def rdl_line(b: Builder, start: tuple[float, float], end: tuple[float, float], width: float,
+             style: str = "45", layer: str = "RDL") -> list[gdstk.Polygon]:
+    """Metal line 110 of the given width from start to end, with round-free mitred joints, snapped."""
+    path = gdstk.FlexPath(route_points(start, end, style), width, joins="natural", ends="flush",
+                          simple_path=False)
+    polys = path.to_polygons()
+    return [b.polygon(np.asarray(p.points), layer) for p in polys]
+
+
+def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], width: float,
+                 layer: str = "RDL") -> list[gdstk.Polygon]:
+    """Routed fan-out lines: one polygon per centre-line, mitred joints, flush ends, snapped.
+
+    Args:
+        routes: centre-lines in um, each from a pad to its bump (Manhattan or 45-degree segments).
+        width: line width in um; a line with 45-degree segments is drawn one grid step wider a side, so
+            snapping its slanted edges to the grid never narrows it below the width.
+    """
+    out = []
+    for points in routes:
+        if len(points) < 2:
+            continue
+        pts = np.asarray(points, dtype=float)
+        seg = np.diff(pts, axis=0)
+        slanted = bool(np.any((np.abs(seg[:, 0]) > 1e-9) & (np.abs(seg[:, 1]) > 1e-9)))
+        drawn = width + 2 * b.grid if slanted else width
+        path = gdstk.FlexPath(pts, drawn, joins="natural", ends="flush", simple_path=False)
+        out += [b.polygon(np.asarray(p.points), layer) for p in path.to_polygons()]
+    return out
+
+
+bump_land = disc(
+    "rdl_land", "RDL",
+    "RDL land under a bump's UBM, where a fan-out line arrives (002:c13).", name="bump_land")
+
+
+def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
+    """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
+    RDL land on it where the line starts.
+
+    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it; the land's shape is
+    the pad's (in the pad's name), and the builder is given it as the key all the same.
+
+    Args:
+        pad: the pad stack cell (pad and passivation opening), centred at the origin.
+        via: via diameter in um.
+        land: RDL land width in um (the pad's shape).
+        shape: square, octagon or circle.
+    """
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.ref(pad))
+        c.add(b.circle(via, "INS1"))
+        if shape == "circle":
+            c.add(b.circle(land, "RDL"))
+        else:
+            c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
+    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land], b.grid), draw, key=shape)

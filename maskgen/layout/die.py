@@ -1,0 +1,183 @@
+"""A die: its boundary and its bumps placed as array references of one shared bump cell.
+
+A fan-out die (die.pads) also places one shared pad cell at each chip pad and draws the routed RDL lines,
+which differ from pad to pad, as polygons in the die cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gdstk
+import numpy as np
+
+from maskgen.design.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
+from maskgen.design.derive import Design, recipe_pad_offset
+from maskgen.design.families import family
+from maskgen.design.fanout import FanOut, plan
+from maskgen.errors import InputError
+from maskgen.layout.cells import common
+from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.rdl import pad_via_land, routed_lines
+from maskgen.layout.geometry import snap
+from maskgen.layout.jedec import a1_mark_points
+from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
+
+
+@dataclass
+class PlacedKind:
+    """One bump type as placed on the die: its design, bump cell, arrays and sites."""
+
+    name: str
+    design: Design
+    cell: gdstk.Cell
+    arrays: list[Array]
+    sites: list[Site]
+
+    @property
+    def count(self) -> int:
+        """Bumps of this type."""
+        return sum(a.count for a in self.arrays)
+
+
+@dataclass
+class DieLayout:
+    """The die cell and what was placed in it."""
+
+    cell: gdstk.Cell
+    bump: gdstk.Cell
+    arrays: list[Array]
+    sites: list[Site]
+    fanout: FanOut | None = None
+    kinds: list[PlacedKind] = field(default_factory=list)
+    structures: Any = None
+    """The daisy chains and Kelvin structures (maskgen.layout.teststructures.Plan) of a test vehicle, if any."""
+
+    @property
+    def bump_count(self) -> int:
+        """Bumps on the die."""
+        return sum(a.count for a in self.arrays)
+
+
+def pad_offset(design: Design) -> tuple[float, float]:
+    """Where pad 91 sits relative to its bump (RDL families), else under it."""
+    return recipe_pad_offset(design.recipe)
+
+
+def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = None) -> None:
+    """Every pad centre DIE.EDGE inside the die edge and every reflowed bump on the die."""
+    r = design.recipe
+    w, h = r.die.size
+    edge = design.pdk.rule_value("DIE.EDGE")
+    dx, dy = pad_offset(design)
+    radius = design.bump.reflow_width / 2
+    for p in pads or []:
+        if abs(p.x) > w / 2 - edge or abs(p.y) > h / 2 - edge:
+            raise InputError(design.file, "die.size", [w, h],
+                             f"pad {p.name} at ({p.x:g}, {p.y:g}) um is closer than DIE.EDGE {edge:g} um "
+                             f"to the die edge")
+    for s in bump_sites:
+        px, py = s.x + dx, s.y + dy
+        if pads is None and (abs(px) > w / 2 - edge or abs(py) > h / 2 - edge):
+            raise InputError(design.file, "die.size", [w, h],
+                             f"pad of bump {s.name} at ({px:g}, {py:g}) um is closer than DIE.EDGE {edge:g} um "
+                             f"to the die edge")
+        if abs(s.x) + radius > w / 2 or abs(s.y) + radius > h / 2:
+            raise InputError(design.file, "die.size", [w, h],
+                             f"bump {s.name} at ({s.x:g}, {s.y:g}) um does not fit on the die")
+
+
+def build_die(b: Builder, design: Design) -> DieLayout:
+    """The die cell named after the recipe: boundary plus bump arrays (one bump cell per bump type)."""
+    r = design.recipe
+    base = design.file.parent
+    bump_sites = sites(r.die.bump_map, base, r.die.naming)
+    kinds = bump_kinds(design, bump_sites)
+    figs = design.fanout
+    fan = None
+    land = None
+    pads = pad_sites(r.die.pads, base) if figs is not None else None
+    for kind in kinds:
+        check_fit(kind.design, kind.sites, pads)
+    if len(kinds) > 1:
+        check_spacing(design, kinds)
+    if figs is not None:
+        keep = max(max(k.design.bump.footprint_diameter, k.design.bump.reflow_width) for k in kinds)
+        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep)
+        land = figs.land_diameter
+    cell = gdstk.Cell(r.name)
+    cell.add(b.ref(common.die_boundary(b, *r.die.size)))
+    structures = None
+    chained: set[str] = set()
+    if r.die.test_structures is not None:
+        from maskgen.layout.teststructures import die_links
+        from maskgen.layout.teststructures import plan as plan_structures
+        structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
+        chained = {s.name for s in structures.sites}
+        cell.add(*die_links(b, structures))
+    placed_kinds = []
+    for kind in kinds:
+        if not kind.sites:
+            continue
+        bump = family(kind.design.recipe).bump_cell(b, kind.design, land)
+        if chained:
+            from maskgen.layout.cells.chain import chain_land, chained_bump
+            linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
+            groups = [(linked, runs([s for s in kind.sites if s.name in chained])),
+                      (bump, runs([s for s in kind.sites if s.name not in chained]))]
+        elif len(kinds) == 1:
+            groups = [(bump, arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map)
+                       else runs(bump_sites))]
+        else:
+            groups = [(bump, runs(kind.sites))]
+        groups = [(c, placed) for c, placed in groups if placed]
+        for c, placed in groups:
+            _place(b, cell, c, placed)
+        placed_kinds.append(PlacedKind(kind.name, kind.design, groups[0][0], [a for _, p in groups for a in p],
+                                       kind.sites))
+    _names(b, cell, design, bump_sites)
+    if fan is not None:
+        st = r.bump
+        pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
+                           figs.via, figs.pad_land, st.pad.shape)
+        _place(b, cell, pad, runs(fan.pads))
+        cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
+    b.lib.add(cell)
+    return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
+                     sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures)
+
+
+def bump_kinds(design: Design, bump_sites: list[Site]) -> list[BumpKind]:
+    """The die's bump types with their sites: one `base` type unless the recipe has bump_types."""
+    if not design.recipe.bump_types:
+        return [BumpKind(BASE, design, bump_sites)]
+    owner = assign(design, bump_sites)
+    return [BumpKind(name, d, [s for s, o in zip(bump_sites, owner, strict=True) if o == name])
+            for name, d in type_designs(design)]
+
+
+def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site]) -> None:
+    """The A1 mark in the die corner nearest ball A1 and each bump's name as a text label (LABEL layer)."""
+    r = design.recipe
+    naming = r.die.naming
+    if naming.a1_mark > 0:
+        if 2 * naming.a1_mark > min(r.die.size):
+            raise InputError(design.file, "die.naming.a1_mark", naming.a1_mark,
+                             f"the A1 mark must fit in the die corner: at most half the smaller die side "
+                             f"({min(r.die.size) / 2:g} um)")
+        cell.add(b.polygon(a1_mark_points(r.die.size, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
+    if naming.labels and bump_sites:
+        lay, dt = design.pdk.gds("LABEL")
+        at = snap(np.array([(s.x, s.y) for s in bump_sites], dtype=float), b.grid).tolist()
+        cell.add(*[gdstk.Label(s.name, (x, y), layer=lay, texttype=dt) for s, (x, y) in zip(bump_sites, at,
+                                                                                           strict=True)])
+
+
+def _place(b: Builder, cell: gdstk.Cell, child: gdstk.Cell, placed: list[Array]) -> None:
+    """References (array references where the sites repeat) of child at every site."""
+    for a in placed:
+        if a.count == 1:
+            cell.add(b.ref(child, (a.x, a.y)))
+        else:
+            cell.add(b.ref(child, (a.x, a.y), columns=a.columns, rows=a.rows, spacing=(a.dx, a.dy)))

@@ -1,0 +1,297 @@
+"""Bump sites of a die from its bump map: regular arrays where the map is regular, single sites otherwise."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from maskgen.errors import InputError
+from maskgen.input.recipe import (
+    BumpMap,
+    CsvMap,
+    CsvPads,
+    DefMap,
+    DefPads,
+    GdsMap,
+    GridMap,
+    Naming,
+    PadList,
+    RingMap,
+    StaggeredMap,
+    TableMap,
+)
+from maskgen.layout.jedec import Lattice, ball_names
+from maskgen.layout.site import Site
+
+
+@dataclass(frozen=True)
+class Array:
+    """columns x rows identical bumps from origin with spacing (dx, dy)."""
+
+    x: float
+    y: float
+    columns: int = 1
+    rows: int = 1
+    dx: float = 0.0
+    dy: float = 0.0
+
+    @property
+    def count(self) -> int:
+        """Bumps in this array."""
+        return self.columns * self.rows
+
+
+def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
+    """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites)."""
+    if isinstance(bump_map, GridMap):
+        return _grid_arrays(bump_map)
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        x0 = -(nx - 1) * px / 2 - px / 4
+        y0 = -(ny - 1) * py / 2
+        out = [Array(x0, y0, nx, (ny + 1) // 2, px, 2 * py)]
+        if ny > 1:
+            out.append(Array(x0 + px / 2, y0 + py, nx, ny // 2, px, 2 * py))
+        return out
+    if isinstance(bump_map, RingMap):
+        return _ring_arrays(bump_map)
+    return runs(sites(bump_map, base, naming))
+
+
+def runs(site_list: list[Site], tol: float = 1e-3) -> list[Array]:
+    """Free sites compressed into row arrays wherever consecutive sites of a row are equally spaced."""
+    rows: dict[float, list[float]] = {}
+    for s in site_list:
+        rows.setdefault(round(s.y, 3), []).append(s.x)
+    out: list[Array] = []
+    for y in sorted(rows):
+        xs = sorted(rows[y])
+        i = 0
+        while i < len(xs):
+            j = i + 1
+            dx = xs[j] - xs[i] if j < len(xs) else 0.0
+            while j + 1 < len(xs) and abs((xs[j + 1] - xs[j]) - dx) <= tol:
+                j += 1
+            if j < len(xs) and dx > 0:
+                out.append(Array(xs[i], y, j - i + 1, 1, dx, 0.0))
+                i = j + 1
+            else:
+                out.append(Array(xs[i], y))
+                i += 1
+    return out
+
+
+def _grid_arrays(m: GridMap) -> list[Array]:
+    """Rows of a grid split into runs around depopulated sites; a full grid is one array."""
+    (px, py), (nx, ny) = m.pitch, m.count
+    x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
+    if not m.depopulate:
+        return [Array(x0, y0, nx, ny, px, py)]
+    holes = set(map(tuple, m.depopulate))
+    out = []
+    for r in range(ny):
+        c = 0
+        while c < nx:
+            if (c, r) in holes:
+                c += 1
+                continue
+            start = c
+            while c < nx and (c, r) not in holes:
+                c += 1
+            out.append(Array(x0 + start * px, y0 + r * py, c - start, 1, px, py))
+    return out
+
+
+def _ring_arrays(m: RingMap) -> list[Array]:
+    """Each ring as bottom and top rows plus left and right columns without the corners."""
+    p = m.pitch
+    out = []
+    for k in range(m.rings):
+        nx, ny = m.count[0] - 2 * k, m.count[1] - 2 * k
+        if nx < 2 or ny < 2:
+            break
+        x0, y0 = -(nx - 1) * p / 2, -(ny - 1) * p / 2
+        out.append(Array(x0, y0, nx, 1, p, p))
+        out.append(Array(x0, -y0, nx, 1, p, p))
+        if ny > 2:
+            out.append(Array(x0, y0 + p, 1, ny - 2, p, p))
+            out.append(Array(-x0, y0 + p, 1, ny - 2, p, p))
+    return out
+
+
+def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Site]:
+    """Every bump site with its name and JEDEC ball name (generated maps are named by ball; CSV names as given)."""
+    naming = naming or Naming()
+    if isinstance(bump_map, CsvMap):
+        found = read_csv_sites(_resolve(bump_map.file, base), bump_map.max_bumps)
+        return _with_balls(found, naming, keep_names=True)
+    if isinstance(bump_map, GdsMap):
+        from maskgen.input.chip import read_pad_sites
+        found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
+        return _with_balls(found, naming, keep_names=False)
+    if isinstance(bump_map, TableMap):
+        from maskgen.input.balltable import table_balls
+        return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
+    if isinstance(bump_map, DefMap):
+        found_def = _def_bumps(bump_map, base, bump_map.max_bumps, "die.bump_map.max_bumps")
+        return _with_balls([Site(b.name, b.x, b.y, b.net) for b in found_def], naming, keep_names=True)
+    if isinstance(bump_map, GridMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        holes = set(map(tuple, bump_map.depopulate))
+        x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
+        found = [Site("", x0 + c * px, y0 + r * py) for r in range(ny) for c in range(nx) if (c, r) not in holes]
+        return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+    found = []
+    for a in arrays(bump_map, base):
+        for r in range(a.rows):
+            for c in range(a.columns):
+                found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
+    found.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
+    return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+
+
+def lattice(bump_map: BumpMap) -> Lattice | None:
+    """The ball grid of a regular map (staggered maps on a half-pitch grid in x); None for free maps."""
+    if isinstance(bump_map, GridMap):
+        return Lattice.centred(bump_map.pitch, bump_map.count)
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        return Lattice(-(nx - 1) * px / 2 - px / 4, -(ny - 1) * py / 2, px / 2, py, 2 * nx, ny)
+    if isinstance(bump_map, RingMap):
+        return Lattice.centred((bump_map.pitch, bump_map.pitch), bump_map.count)
+    return None
+
+
+def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Lattice | None = None) -> list[Site]:
+    """The sites with their JEDEC ball names (and named by them unless their own names are kept)."""
+    if not found:
+        return found
+    xy = np.array([(s.x, s.y) for s in found], dtype=float)
+    balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
+    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type)
+            for s, b in zip(found, balls, strict=True)]
+
+
+def _def_bumps(source: DefMap | DefPads, base: Path | None, limit: int, key: str) -> list:
+    """The placed components or pins of a DEF map or pad list, with their nets."""
+    from maskgen.input.defmap import read_def_bumps
+    macros = {source.macro} if isinstance(source.macro, str) else source.macro
+    return read_def_bumps(_resolve(source.file, base), source.source, set(macros) if macros is not None else None,
+                          _resolve(source.lef, base) if source.lef else None, limit, key)
+
+
+def _resolve(file: str, base: Path | None) -> Path:
+    """A map file relative to the recipe's folder."""
+    p = Path(file)
+    return p if p.is_absolute() or base is None else base / p
+
+
+def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
+                   limit: str = "die.bump_map.max_bumps") -> list[Site]:
+    """Read a ball map (or pad list) CSV `name,x,y[,net[,type]]` (um, die centre origin); a header row is allowed."""
+    if not path.is_file():
+        raise InputError(path, None, None, f"{what} file not found")
+    try:
+        return list(_read_once(path, max_bumps, what, item, limit))
+    except csv.Error as exc:
+        raise InputError(path, None, None, f"malformed {what} CSV: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, f"{what} is not a UTF-8 text CSV file") from None
+
+
+_READ: dict[tuple, tuple[Site, ...]] = {}
+"""CSV maps already read, by (resolved path, mtime, size, limits): a build reads each map once."""
+
+
+def _read_once(path: Path, max_bumps: int, what: str, item: str, limit: str) -> tuple[Site, ...]:
+    """The rows of a map CSV, read from disk only when the file is new or changed since it was last read."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, max_bumps, what, item, limit)
+    found = _READ.get(key)
+    if found is None:
+        found = tuple(_read_csv_rows(path, max_bumps, what, item, limit))
+        if len(_READ) >= 16:
+            _READ.clear()
+        _READ[key] = found
+    return found
+
+
+def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str) -> list[Site]:
+    """The rows of a ball map / pad list CSV, the size limit checked row by row while reading."""
+    out: list[Site] = []
+    names: set[str] = set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        for lineno, row in enumerate(csv.reader(fh), start=1):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if lineno == 1 and row[0].strip().lower() == "name":
+                continue
+            if len(row) not in (3, 4, 5):
+                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
+            name = row[0].strip()
+            try:
+                x, y = float(row[1]), float(row[2])
+            except ValueError:
+                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be numbers in um") from None
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be finite")
+            if name in names:
+                raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
+            names.add(name)
+            net = row[3].strip() if len(row) >= 4 else ""
+            kind = row[4].strip() if len(row) == 5 else ""
+            out.append(Site(name, x, y, net or None, bump_type=kind or None))
+            if len(out) > max_bumps:
+                raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
+                                 f"limit; raise {limit} (or use --max-sites) to accept it")
+    if not out:
+        raise InputError(path, None, None, f"{what} holds no {item}s")
+    return out
+
+
+def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
+    """The chip's pads of a fan-out die: CSV rows or the pad layer (and net labels) of the chip layout."""
+    if isinstance(pads, CsvPads):
+        return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
+    if isinstance(pads, DefPads):
+        return [Site(b.name, b.x, b.y, b.net) for b in _def_bumps(pads, base, pads.max_pads, "die.pads.max_pads")]
+    from maskgen.input.chip import read_pad_sites
+    return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
+                          label_layer=pads.label_layer)
+
+
+def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
+    """Smallest centre-to-centre distance between two bumps of the map (None for a single bump)."""
+    if isinstance(bump_map, GridMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        cand = ([px] if nx > 1 else []) + ([py] if ny > 1 else [])
+        return min(cand) if cand else None
+    if isinstance(bump_map, StaggeredMap):
+        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
+        cand = ([px] if nx > 1 else []) + ([math.hypot(px / 2, py)] if ny > 1 else [])
+        return min(cand) if cand else None
+    if isinstance(bump_map, RingMap):
+        return bump_map.pitch
+    pts = np.array([(s.x, s.y) for s in sites(bump_map, base)])
+    return nearest_distance(pts)
+
+
+def nearest_distance(points: np.ndarray) -> float | None:
+    """Smallest distance between two of the points: sorted in x, every k-th neighbour compared at once (numpy)
+    until no pair k apart is closer in x than the best distance found."""
+    if len(points) < 2:
+        return None
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    p = np.asarray(points, dtype=float)[order]
+    best = math.inf
+    for k in range(1, len(p)):
+        dx = p[k:, 0] - p[:-k, 0]
+        near = dx < best
+        if not near.any():
+            break
+        best = min(best, float(np.hypot(dx[near], p[k:, 1][near] - p[:-k, 1][near]).min()))
+    return best

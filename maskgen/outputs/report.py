@@ -1,0 +1,105 @@
+"""Text the CLI prints: the build summary table and the `maskgen list` listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maskgen.input.pdk import data_root, load_pdk, pdk_names
+
+
+def summary_table(result: Any) -> str:
+    """A short table of the per-bump-type figures of a build, and the DRC verdict."""
+    fig = result.manifest["bump_types"][0]
+    m = result.manifest
+    rows = [
+        f"{m['name']}: process {m['process']} (seed {m['seed']}), PDK {m['pdk']}, "
+        f"{m['bump_count']} bumps in {m['die']['arrays']} array(s)",
+        f"{'bump type':28s} {'count':>7s} {'volume um3':>12s} {'height um':>10s} {'width um':>9s} "
+        f"{'pitch um':>9s} {'margin um':>10s}",
+    ]
+    for t in m["bump_types"]:
+        rows.append(f"{t['name']:28s} {t['count']:7d} {t['solder_volume']:12.0f} {t['reflow_height']:10.1f} "
+                    f"{t['reflow_width']:9.1f} {t['min_pitch']:9.1f} {t['bridging_margin']:10.1f}")
+    if fig.get("stair"):
+        s = fig["stair"]
+        ops = ", ".join(f"{o:.2f}" for o in s["openings"])
+        rows.append(f"stair: mask {s['mask_opening']:.2f} um at {s['dose']:g} mJ/cm2 -> openings PR1.. {ops} um")
+    if fig.get("mechanics"):
+        mech = fig["mechanics"]
+        k = f"stiffness {mech['stiffness']:.2f} N/m ({len(mech.get('arms', []))} arms)" if mech["stiffness"] \
+            else "not released (on sacrificial/elastic layer)"
+        force = f", restoring force {mech['worst_force_mN']:.3f} mN" if "worst_force_mN" in mech else ""
+        rows.append(f"cantilever: {k}; worst bump {mech['worst_bump']} at DNP {mech['worst_dnp']:.0f} um moves "
+                    f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K){force}")
+    for note in fig.get("notes", []):
+        rows.append(f"note: {note}")
+    if m.get("wafer"):
+        w, r = m["wafer"], m["recipe"]["wafer"]
+        rows.append(f"wafer: {w['diameter_mm']} mm, {r['edge_exclusion']:g} mm edge exclusion, {r['orientation']}, "
+                    f"die step {w['die_step'][0]:g} x {w['die_step'][1]:g} um, {r['partial_dies']} partial dies: "
+                    f"{w['die_count']} dies in {w['rows']} rows, {w['bump_count']:,} bumps")
+        if "map" in w:
+            mp = w["map"]
+            rows.append(f"wafer map: {mp['whole']} whole, {mp['partial']} partial, {mp['excluded']} excluded, "
+                        f"{mp['bad']} known bad (no balls), {w['balls_placed']:,} balls placed: "
+                        f"{mp['e142']} (SEMI E142), {mp['sinf']} (SINF)")
+        if "die_count_centred" in w:
+            ox, oy = w["die_grid_offset"]
+            rows.append(f"die_grid_offset auto: {w['die_count_centred']} dies with the grid centred -> "
+                        f"{w['die_count']} dies at offset [{ox:g}, {oy:g}] um")
+    if result.drc is not None:
+        fails = [r.id for r in result.drc.rules if r.status == "fail"]
+        rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")
+    return "\n".join(rows)
+
+
+def listing(pdk_name: str) -> str:
+    """PDKs, processes, templates, layers, cells and rules, as text."""
+    pdk = load_pdk(pdk_name)
+    out = [f"PDKs: {', '.join(pdk_names())}  (showing {pdk.name}: {pdk.path})", "", "Processes:"]
+    for p in pdk.processes.values():
+        out.append(f"  {p.name:18s} seed {p.seed}  {p.title} ({len(p.steps)} steps)")
+    out += ["", "Templates:"]
+    for t in sorted((data_root() / "templates").glob("*.yaml")):
+        out.append(f"  {t.stem:28s} {t}")
+    out += ["", "Layers:"]
+    for n, s in pdk.layers.items():
+        out.append(f"  {n:8s} {s.layer:3d}/{s.datatype:<3d} {s.shape:8s} {s.role:9s} {s.colour}  {s.description}")
+    out += ["", "Cells:"]
+    for name, doc in cell_catalogue():
+        out.append(f"  {name:30s} {doc}")
+    out += ["", f"Rules (grid {pdk.grid:g} um):"]
+    for r in pdk.rules.values():
+        value = "-" if r.value is None else f"{r.value:g}"
+        claims = ", ".join(r.claims) or "-"
+        out.append(f"  {r.id:18s} {value:>7s}  {r.description}  [{claims}]  ({r.source})")
+    return "\n".join(out)
+
+
+def cell_catalogue() -> list[tuple[str, str]]:
+    """(module.function, first docstring paragraph on one line) of every public cell builder in maskgen.layout.cells,
+    then each process family's bump cell (family.bump_cell, after the family's own line)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import maskgen.layout.cells
+    from maskgen.design.families import FAMILIES
+    from maskgen.layout.cells.base import PARTS
+
+    def summary(doc: str | None) -> str:
+        return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+
+    out = []
+    for name in sorted(m.name for m in pkgutil.iter_modules(maskgen.layout.cells.__path__)):
+        mod = importlib.import_module(f"maskgen.layout.cells.{name}")
+        for fname, fn in inspect.getmembers(mod, inspect.isfunction):
+            if fn.__module__ != mod.__name__ or fname.startswith("_"):
+                continue
+            returns = str(inspect.signature(fn).return_annotation).replace("'", "")
+            if fn not in PARTS.values() and returns != "gdstk.Cell":
+                continue
+            out.append((f"{name}.{fname}", summary(fn.__doc__)))
+    for name, fam in FAMILIES.items():
+        out.append((f"{name}.bump_cell", f"{summary(fam.__doc__)} {summary(type(fam).bump_cell.__doc__)}"))
+    return out
