@@ -146,9 +146,13 @@ def test_rdl_connect_still_catches_an_undeclared_link(vehicle, pdk, tmp_path):
     ({"die.test_structures.daisy_chain.region": [-1000, -1000, 1000, 1000],
       "die.test_structures.kelvin": []}, "not the outermost of its row"),
     ({"process": "cantilever_wlcsp"}, "cantilever"),
+    ({"process": "flux_fill", "flux_fill": {"resist_opening": 270}, "bump_types": [], "materials": {}},
+     "test structures work with: ball_drop, two_step_ball"),  # the processes whose RDL step the die switches on
 ])
 def test_bad_test_structures(cli, tmp_path, change, needle):
     data = yaml.safe_load((TEMPLATES / "test_vehicle.yaml").read_text())
+    if change.get("process") == "flux_fill":
+        del data["ball_drop"]
     for key, value in change.items():
         node = data
         keys = key.split(".")

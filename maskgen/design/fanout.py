@@ -82,7 +82,7 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     process = pdk.process(recipe.process, file)
     if not any(s.mask == "RDL" for s in process.steps):
         raise InputError(file, "die.pads", "...", f"process {recipe.process} has no redistribution layer (RDL) "
-                         "step; RDL fan-out works with: ball_drop, two_step_ball")
+                         f"step; RDL fan-out works with: {', '.join(pdk.die_rdl_processes())}")
     least_width, least_space = constraints.rdl_width(pdk), constraints.rdl_space(pdk)
     width = rt.line_width if rt.line_width is not None else least_width.rule
     space = rt.line_space if rt.line_space is not None else least_space.rule

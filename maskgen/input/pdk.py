@@ -366,6 +366,11 @@ class Pdk(BaseModel):
         except KeyError:
             raise InputError(file, key, name, f"unknown process; known: {', '.join(self.processes)}") from None
 
+    def die_rdl_processes(self) -> list[str]:
+        """Processes whose RDL step the die switches on (`when: [RDL]`): those a fan-out or test structures fit."""
+        return sorted(name for name, proc in self.processes.items()
+                      if any(s.mask == "RDL" and "RDL" in s.when for s in proc.steps))
+
 
 def data_root() -> Path:
     """Folder holding `pdk/` and `templates/`: the source checkout, or the installed package data."""

@@ -90,7 +90,8 @@ def plan(design: Design, bump_sites: list[Site], ubm: float) -> Plan:
         raise InputError(file, "die.test_structures", "...", "test structures are built on a die; leave out wafer:")
     if not any(s.step.mask == "RDL" for s in design.steps):
         raise InputError(file, "die.test_structures", "...", f"process {r.process} has no redistribution layer "
-                         "(RDL) step for the die-side links; test structures work with: ball_drop, two_step_ball")
+                         "(RDL) step for the die-side links; test structures work with: "
+                         f"{', '.join(design.pdk.die_rdl_processes())}")
     pdk = design.pdk
     out = Plan()
     out.land = math.ceil(ubm + 2 * (pdk.rule_value("RDL.ENCLOSES_UBM") + pdk.deck.chord_error))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import gdstk
+
 from maskgen.design import constraints
 from maskgen.design.families.base import (
     ArmFigures,
@@ -19,12 +21,20 @@ from maskgen.design.physics import mechanics
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Cantilever, Recipe
+from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.cantilever import (
+    RELEASED,
+    SACRIFICIAL,
+    cantilever_arms,
+    cantilever_bump,
+    cantilever_error,
+    cantilever_features,
+    cantilever_plan,
+    check_rules,
+)
 
 if TYPE_CHECKING:
-    import gdstk
-
     from maskgen.design.derive import Design
-    from maskgen.layout.cells.base import Builder
 
 
 class CantileverWlcsp(Common):
@@ -36,7 +46,6 @@ class CantileverWlcsp(Common):
 
     def options(self, recipe: Recipe) -> set[str]:
         """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
-        from maskgen.layout.cells.cantilever import cantilever_features
         return cantilever_features(recipe.cantilever)
 
     def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
@@ -57,7 +66,6 @@ class CantileverWlcsp(Common):
 
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """Line 110 and the land keep the RDL rules, layer 140 encloses bump 120, and the plan can be drawn."""
-        from maskgen.layout.cells.cantilever import SACRIFICIAL, cantilever_error, cantilever_plan, check_rules
         cv = recipe.cantilever
         st = recipe.bump
         ball = recipe.solder.ball_diameter
@@ -87,7 +95,6 @@ class CantileverWlcsp(Common):
 
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """The suspended-cantilever bump of the embodiment (maskgen.layout.cells.cantilever)."""
-        from maskgen.layout.cells.cantilever import cantilever_bump, cantilever_error
         r = design.recipe
         try:
             return cantilever_bump(b, r.bump, r.cantilever, r.solder.ball_diameter, design.bump.reflow_width)
@@ -115,7 +122,6 @@ def fill_defaults(cv: Cantilever, pdk: Pdk, process: str, file: Path | None = No
 
 def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> MechanicsFigures:
     """004: stiffness of the arms holding suspended portion 102 (line 110 + beams 111, each metal on insulator)."""
-    from maskgen.layout.cells.cantilever import RELEASED, cantilever_arms
     cv = recipe.cantilever
     board = pdk.material(cv.board, file, "cantilever.board")
     if board.cte is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import gdstk
+
 from maskgen.design.families.base import (
     BumpFigures,
     Common,
@@ -18,12 +20,11 @@ from maskgen.design.physics import litho, solder
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Recipe
+from maskgen.layout.cells import stair
+from maskgen.layout.cells.base import Builder
 
 if TYPE_CHECKING:
-    import gdstk
-
     from maskgen.design.derive import Design
-    from maskgen.layout.cells.base import Builder
 
 
 class StairBump(Common):
@@ -73,7 +74,6 @@ class StairBump(Common):
 
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack, UBM, the EXPOSE opening with each resist's opening PR1..PRn (000:c1, c8), solder."""
-        from maskgen.layout.cells import stair
         s = design.bump.stair
         return open_bump(b, design, lambda: [stair.stair_openings(b, s.mask_opening, s.openings)], land)
 

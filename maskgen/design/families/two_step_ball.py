@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import gdstk
+
 from maskgen.design import constraints
 from maskgen.design.families.base import (
     BumpFigures,
@@ -19,12 +21,12 @@ from maskgen.design.physics import solder
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Recipe
+from maskgen.layout.cells import openings
+from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.rdl import rdl_line
 
 if TYPE_CHECKING:
-    import gdstk
-
     from maskgen.design.derive import Design
-    from maskgen.layout.cells.base import Builder
 
 
 class TwoStepBall(Common):
@@ -87,8 +89,6 @@ class TwoStepBall(Common):
 
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack (at the RDL pad offset, with line, land and via), UBM, nested SM openings, solder."""
-        from maskgen.layout.cells import openings
-        from maskgen.layout.cells.rdl import rdl_line
         ts = design.recipe.two_step
         extra: list[gdstk.Polygon] = []
         pad_at = (0.0, 0.0)
