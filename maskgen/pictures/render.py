@@ -8,13 +8,12 @@ at contrast >= 2.5 against both).
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from maskgen.drc.context import beside
+from maskgen.drc.context import beside, sibling_manifest
 from maskgen.errors import InputError, check_choices
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
@@ -114,17 +113,12 @@ def _pdk_for(layout_path: Path, pdk: Pdk | None) -> Pdk:
     """The PDK given, else the one the sibling manifest names, else the default PDK."""
     if pdk is not None:
         return pdk
-    manifest = beside(layout_path, ".json")
-    if manifest.is_file():
-        try:
-            name = json.loads(manifest.read_text(encoding="utf-8")).get("pdk")
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            name = None
-        if isinstance(name, str):
-            try:
-                return load_pdk(name)
-            except InputError:
-                pass
+    try:
+        manifest, _ = sibling_manifest(layout_path)
+        if manifest is not None and manifest.pdk:
+            return load_pdk(manifest.pdk)
+    except InputError:
+        pass  # an unreadable manifest or unknown PDK: the picture still renders with the default colours
     return load_pdk("default")
 
 
