@@ -73,6 +73,13 @@ def _relative(a: kdb.ICplxTrans, b: kdb.ICplxTrans) -> tuple:
     return (round(rel.angle, 6), rel.is_mirror(), round(rel.mag, 9), round(d.x), round(d.y))
 
 
+def _shift(t: kdb.ICplxTrans) -> tuple[int, int] | None:
+    """The displacement of a pure shift (no rotation, mirror or magnification), else None."""
+    if t.is_complex() or t.angle != 0 or t.is_mirror():
+        return None
+    return t.disp.x, t.disp.y
+
+
 def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
     """The shapes of one unit of every distinct neighbourhood (reach in dbu) and of its neighbours."""
     if not units:
@@ -83,6 +90,15 @@ def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
         for gx in range(u.box.left // size, u.box.right // size + 1):
             for gy in range(u.box.bottom // size, u.box.top // size + 1):
                 grid[(gx, gy)].append(n)
+    shifts = [_shift(u.trans) for u in units]
+
+    def relative(n: int, m: int) -> tuple:
+        """Unit m seen from unit n: a plain difference when both are shifts (most placements), else exact."""
+        a, b = shifts[n], shifts[m]
+        if a is not None and b is not None:
+            return (0.0, False, 1.0, b[0] - a[0], b[1] - a[1])
+        return _relative(units[n].trans, units[m].trans)
+
     seen: dict[tuple, int] = {}
     keep: set[int] = set()
     for n, u in enumerate(units):
@@ -91,7 +107,7 @@ def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
         for gx in range(near.left // size, near.right // size + 1):
             for gy in range(near.bottom // size, near.top // size + 1):
                 found.update(m for m in grid.get((gx, gy), ()) if m != n and units[m].box.touches(near))
-        signature = (u.key, tuple(sorted((units[m].key, _relative(u.trans, units[m].trans)) for m in found)))
+        signature = (u.key, tuple(sorted((units[m].key, relative(n, m)) for m in found)))
         if signature not in seen:
             seen[signature] = n
             keep.add(n)
