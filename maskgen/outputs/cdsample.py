@@ -40,9 +40,14 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
             regions[key] = kdb.Region(cell.shapes(li))
         return regions[key]
 
+    drawn_children: dict[int, list[kdb.Instance]] = {}
+
     def walk(cell: kdb.Cell, trans: kdb.ICplxTrans) -> None:
         """Units of cell placed by trans."""
-        children = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
+        children = drawn_children.get(cell.cell_index())
+        if children is None:
+            children = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
+            drawn_children[cell.cell_index()] = children
         shapes = own(cell)
         if not children:
             if not shapes.is_empty():
