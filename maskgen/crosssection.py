@@ -4,6 +4,7 @@ process emulator and frame writer of maskgen.pictures.xsection, which never reac
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from maskgen.build import build, prepare
@@ -19,8 +20,11 @@ from maskgen.pictures.xsection import (
     write_frames,
 )
 
+CutArg = Sequence[Sequence[float]] | Sequence[float] | None
+"""A cut line as ((x1, y1), (x2, y2)) or (x1, y1, x2, y2) in um, or None for the default cut."""
 
-def section(recipe: Path, cut=None, layout: Path | None = None, pdk: str | None = None) -> Section:
+
+def section(recipe: Path, cut: CutArg = None, layout: Path | None = None, pdk: str | None = None) -> Section:
     """The cross-section model of a recipe: builds it in a temporary folder (no DRC) unless a layout is given.
 
     Args:
@@ -46,7 +50,7 @@ def section(recipe: Path, cut=None, layout: Path | None = None, pdk: str | None 
     return simulate(design, ly, the_cut)
 
 
-def xsection_command(recipe: Path, out: Path, cut=None, exaggeration: float = 1.0,
+def xsection_command(recipe: Path, out: Path, cut: CutArg = None, exaggeration: float = 1.0,
                      fmt: tuple[str, ...] | list[str] = FORMATS, layout: Path | None = None,
                      pdk: str | None = None) -> list[Path]:
     """Cross-section frames of a recipe's process along a cut through a bump: `<out>/<name>/xsection/`.

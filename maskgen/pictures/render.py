@@ -12,11 +12,15 @@ import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maskgen.drc.context import beside, sibling_manifest
 from maskgen.errors import InputError, check_choices
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
+
+if TYPE_CHECKING:
+    import klayout.db as kdb
 
 VIEWS = ("die", "bump", "wafer")
 """Views a render can show: the die zoomed to fit, one bump cell on its own, the whole wafer."""
@@ -67,7 +71,7 @@ def check_layout_file(path: Path) -> None:
         raise InputError(path, None, None, "not a GDSII or OASIS layout (unrecognised header)")
 
 
-def read_layout(path: Path):
+def read_layout(path: Path) -> kdb.Layout:
     """Read a GDSII/OASIS file with klayout.db; a broken file is an InputError, not a traceback."""
     import klayout.db as kdb
 
@@ -83,7 +87,7 @@ def read_layout(path: Path):
     return layout
 
 
-def bump_site(layout) -> BumpSite | None:
+def bump_site(layout: kdb.Layout) -> BumpSite | None:
     """Find the bump cell: from the top cell down, follow the child with the most placements while it has > 1.
 
     On a die the top cell places the bump array; on a wafer the top cell places the dies, and each die the
@@ -122,13 +126,13 @@ def _pdk_for(layout_path: Path, pdk: Pdk | None) -> Pdk:
     return load_pdk("default")
 
 
-def has_layer_shapes(layout, gds: tuple[int, int]) -> bool:
+def has_layer_shapes(layout: kdb.Layout, gds: tuple[int, int]) -> bool:
     """True when the layout has shapes on a (layer, datatype) anywhere in its hierarchy."""
     li = layout.find_layer(*gds)
     return li is not None and not layout.top_cell().dbbox_per_layer(li).empty()
 
 
-def default_views(layout, pdk: Pdk) -> list[str]:
+def default_views(layout: kdb.Layout, pdk: Pdk) -> list[str]:
     """die and bump (when a bump cell is found), plus wafer when the layout draws a WAFER outline."""
     views = ["die"]
     if bump_site(layout) is not None:
