@@ -22,6 +22,7 @@ from typing import Any
 import gdstk
 import numpy as np
 
+from maskgen.design import constraints
 from maskgen.design.derive import Design
 from maskgen.errors import InputError
 from maskgen.input.recipe import TestStructures
@@ -94,7 +95,7 @@ def plan(design: Design, bump_sites: list[Site], ubm: float) -> Plan:
                          f"{', '.join(design.pdk.die_rdl_processes())}")
     pdk = design.pdk
     out = Plan()
-    out.land = math.ceil(ubm + 2 * (pdk.rule_value("RDL.ENCLOSES_UBM") + pdk.deck.chord_error))
+    out.land = math.ceil(constraints.rdl_encloses_ubm(pdk, ubm).value)
     out.via = r.bump.passivation_opening
     dc = ts.daisy_chain
     out.board_land = dc.board_land if dc and dc.board_land else ubm
