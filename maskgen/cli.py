@@ -186,7 +186,7 @@ def _check_sweep(path: Path) -> None:
     from maskgen.input.recipe import load_recipe
     recipe = load_recipe(path)
     if recipe.sweep:
-        from maskgen.sweep import sweep_points
+        from maskgen.design.points import sweep_points
         sweep_points(recipe, path)
 
 

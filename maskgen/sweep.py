@@ -13,23 +13,20 @@ predicted reflow height and width, bridging margin, stiffness (004), DRC verdict
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maskgen.design.points import MAX_POINTS, point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml
-from maskgen.input.recipe import Recipe, recipe_from_data
-from maskgen.layout.geometry import fmt_um
+from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
 
-MAX_POINTS = 1000
-"""Largest number of sweep points."""
+__all__ = ["MAX_POINTS", "SweepResult", "point_data", "point_name", "run_sweep", "sweep_points"]
 
 
 @dataclass
@@ -48,65 +45,6 @@ class SweepResult:
     def dirty(self) -> int:
         """Built points with DRC violations."""
         return sum(1 for r in self.rows if r["verdict"] == "dirty")
-
-
-def sweep_points(recipe: Recipe, path: Path) -> list[dict[str, float]]:
-    """Every combination of the swept values, each as {dotted key: value}; keys checked against the recipe."""
-    sweep = recipe.sweep or {}
-    echo = recipe.model_dump(mode="json")
-    for key, values in sweep.items():
-        node: Any = echo
-        for part in key.split("."):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                raise InputError(path, f"sweep.{key}", values, "not a key of this recipe (dotted path, e.g. "
-                                 "bump.ubm_diameter or solder.ball_diameter)")
-        if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
-            raise InputError(path, f"sweep.{key}", values, f"sweeps numbers; the recipe's value is {node!r}")
-        if not values:
-            raise InputError(path, f"sweep.{key}", values, "give at least one value")
-    count = 1
-    for values in sweep.values():
-        count *= len(values)
-    if count > MAX_POINTS:
-        raise InputError(path, "sweep", f"{count} points", f"at most {MAX_POINTS} points")
-    keys = list(sweep)
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(sweep[k] for k in keys))]
-
-
-def point_name(base: str, point: dict[str, float]) -> str:
-    """A die name from its parameters: <base>-ubm_diameter215-ball_diameter250."""
-    last = [k.split(".")[-1] for k in point]
-    parts = []
-    for key, value in point.items():
-        label = key.split(".")[-1] if last.count(key.split(".")[-1]) == 1 else key.replace(".", "_")
-        parts.append(f"{label}{fmt_um(float(value))}")
-    return "-".join([base, *parts])
-
-
-def point_data(data: dict[str, Any], point: dict[str, float], name: str) -> dict[str, Any]:
-    """The recipe data of one point: the swept keys set, the name from the parameters, no sweep."""
-    out = copy.deepcopy(data)
-    out.pop("sweep", None)
-    out["name"] = name
-    for key, value in point.items():
-        node: Any = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            if isinstance(node, list):
-                node = node[int(part)]
-            else:
-                node = node.setdefault(part, {})
-        leaf = parts[-1]
-        number: float | int = int(value) if float(value).is_integer() else value
-        if isinstance(node, list):
-            node[int(leaf)] = number
-        else:
-            node[leaf] = number
-    return out
 
 
 def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run_drc: bool = True,
@@ -128,7 +66,7 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
             recipe = recipe_from_data(point_data(data, point, name), recipe_path)
             res = build(recipe_path, folder, pdk_override, run_drc=run_drc, max_sites=max_sites, recipe=recipe)
         except InputError as exc:
-            row.update(_blank(), verdict="invalid", reason=_reason(exc))
+            row.update(_blank(), verdict="invalid", reason=reason(exc))
             result.rows.append(row)
             continue
         row.update(_figures(res.manifest))
@@ -167,11 +105,6 @@ def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
             "min_pitch": round(fig["min_pitch"], 3),
             "bridging_margin": round(min(t["bridging_margin"] for t in types), 3),
             "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None}
-
-
-def _reason(exc: InputError) -> str:
-    """An error as one line without the file name (the table names the point)."""
-    return f"{exc.key} = {exc.value!r}: {exc.allowed}" if exc.key else exc.allowed
 
 
 def _csv(rows: list[dict[str, Any]], parameters: list[str]) -> str:
