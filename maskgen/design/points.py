@@ -58,6 +58,7 @@ def point_data(data: dict[str, Any], point: dict[str, float], name: str) -> dict
     """The recipe data of one point: the swept keys set, the name from the parameters, no sweep."""
     out = copy.deepcopy(data)
     out.pop("sweep", None)
+    out.pop("sweep_layout", None)
     out["name"] = name
     for key, value in point.items():
         node: Any = out
