@@ -9,6 +9,11 @@ from them (`<name>-ubm_diameter215-ball_diameter250`) and built into `out/<name>
 A point the recipe checks refuse (e.g. a UBM smaller than its passivation opening) is a row with its one-line
 reason; it does not stop the others. `out/<name>/sweep.csv` and `sweep.json` list every point: parameters,
 predicted reflow height and width, bridging margin, stiffness (004), DRC verdict.
+
+With `sweep_layout: subarrays` the points share one die instead: the build makes each valid point a bump type
+in its own tile of the bump sites (maskgen/layout/subarrays.py), and `subarray_table` writes the same table
+from that one build: per point its own type's figures, its site count and a verdict from the DRC markers
+inside its tile; markers outside every tile make the table's last line, the die's own.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ class SweepResult:
         """Built points with DRC violations."""
         return sum(1 for r in self.rows if r["verdict"] == "dirty")
 
+    die: dict[str, Any] | None = None
+    """Sub-array sweeps: the die-level line (DRC markers outside every point's tile)."""
+
 
 def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run_drc: bool = True,
               progress: Callable[[str], None] | None = None, max_sites: int | None = None) -> SweepResult:
@@ -56,6 +64,9 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
     data = read_yaml(recipe_path)
     base = recipe_from_data(data, recipe_path)
     points = sweep_points(base, recipe_path)
+    if base.sweep_layout == "subarrays":
+        res = build(recipe_path, out, pdk_override, run_drc=run_drc, progress=say, max_sites=max_sites, recipe=base)
+        return subarray_table(res, out)
     result = SweepResult()
     folder = out / base.name / "sweep"
     for i, point in enumerate(points, start=1):
@@ -69,7 +80,7 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
             row.update(_blank(), verdict="invalid", reason=reason(exc))
             result.rows.append(row)
             continue
-        row.update(_figures(res.manifest))
+        row.update(_figures(res.manifest["bump_types"]))
         if res.drc is None:
             row.update(verdict="built", reason="")
         elif res.drc.clean:
@@ -87,6 +98,63 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
     return result
 
 
+def subarray_table(res: Any, out: Path) -> SweepResult:
+    """The sweep table of a sub-array sweep from its one build (a maskgen.build.BuildResult): each point's row
+    with its bump type's figures, its site count and the DRC markers inside its tile, or its reason; written
+    to out/<name>/sweep.csv and sweep.json with the die-level line last."""
+    m = res.manifest
+    sub = m["subarrays"]
+    figs = {t["name"]: t for t in m["bump_types"]}
+    gds = str(res.files["gds"].relative_to(out / m["name"]))
+    blocks = [p for p in sub["points"] if "tile" in p]
+    found: list[dict[str, int]] = [{} for _ in blocks]
+    outside: dict[str, int] = {}
+    if res.drc is not None:
+        for v in res.drc.violations:
+            k = next((i for i, p in enumerate(blocks) if _inside(v.bbox, p["tile"])), None)
+            counts = outside if k is None else found[k]
+            counts[v.rule] = counts.get(v.rule, 0) + 1
+        for r in res.drc.rules:
+            if r.count > r.listed:      # beyond the marker limit: not placed in any tile
+                outside[r.id] = outside.get(r.id, 0) + r.count - r.listed
+    result = SweepResult()
+    for p in sub["points"]:
+        row: dict[str, Any] = {"point": p["point"], **p["parameters"]}
+        if "tile" not in p:
+            row.update(sites=None, **_blank(), verdict="invalid", reason=p["reason"], gds=None)
+            result.rows.append(row)
+            continue
+        row.update(sites=p["sites"], **_figures([figs[p["type"]]]))
+        row.update(_verdict(res.drc, found[blocks.index(p)]), gds=gds)
+        result.rows.append(row)
+    result.die = {"point": m["name"], **{k: None for k in sub["parameters"]}, "sites": None, **_blank(),
+                  **_verdict(res.drc, outside, "outside every tile: "), "gds": gds}
+    folder = out / m["name"]
+    json_path, csv_path = folder / "sweep.json", folder / "sweep.csv"
+    write_json(json_path, {"recipe": m["name"], "recipe_file": m["recipe_file"], "layout": "subarrays",
+                           "parameters": sub["parameters"], "points": result.rows, "die": result.die})
+    write_text(csv_path, _csv([*result.rows, result.die], sub["parameters"], sites=True))
+    result.files = {"sweep_json": json_path, "sweep_csv": csv_path}
+    return result
+
+
+def _inside(box: tuple[float, ...], tile: list[float], tol: float = 1e-3) -> bool:
+    """True when a marker's box [x1, y1, x2, y2] lies inside a tile."""
+    return box[0] >= tile[0] - tol and box[1] >= tile[1] - tol and box[2] <= tile[2] + tol and box[3] <= tile[3] + tol
+
+
+def _verdict(drc: Any, counts: dict[str, int], where: str = "") -> dict[str, str]:
+    """verdict and reason from the markers counted for one tile (or outside every tile): built without DRC,
+    clean, or dirty with the failing rules in deck order and their counts."""
+    if drc is None:
+        return {"verdict": "built", "reason": ""}
+    if not counts:
+        return {"verdict": "clean", "reason": ""}
+    order = [r.id for r in drc.rules]
+    failing = sorted(counts, key=lambda rule: order.index(rule) if rule in order else len(order))
+    return {"verdict": "dirty", "reason": f"DRC {where}" + ", ".join(f"{r} x {counts[r]}" for r in failing)}
+
+
 FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness")
 
 
@@ -95,10 +163,9 @@ def _blank() -> dict[str, Any]:
     return {k: None for k in FIGURES}
 
 
-def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A built point's predicted figures: the base bump type's reflowed shape, the tightest bridging margin of
-    any type, the 004 stiffness (N/m) when there is one."""
-    types = manifest["bump_types"]
+def _figures(types: list[dict[str, Any]]) -> dict[str, Any]:
+    """A built point's predicted figures from its manifest bump types: the first type's reflowed shape, the
+    tightest bridging margin of any type, the 004 stiffness (N/m) when there is one."""
     fig = types[0]
     mech = fig.get("mechanics") or {}
     return {"reflow_height": round(fig["reflow_height"], 3), "reflow_width": round(fig["reflow_width"], 3),
@@ -107,9 +174,9 @@ def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
             "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None}
 
 
-def _csv(rows: list[dict[str, Any]], parameters: list[str]) -> str:
-    """The sweep table as CSV: point, parameters, figures, verdict, reason, gds."""
-    columns = ["point", *parameters, *FIGURES, "verdict", "reason", "gds"]
+def _csv(rows: list[dict[str, Any]], parameters: list[str], sites: bool = False) -> str:
+    """The sweep table as CSV: point, parameters, (sites,) figures, verdict, reason, gds."""
+    columns = ["point", *parameters, *(["sites"] if sites else []), *FIGURES, "verdict", "reason", "gds"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
