@@ -128,7 +128,7 @@ def subarray_table(res: Any, out: Path) -> SweepResult:
         row.update(_verdict(res.drc, found[blocks.index(p)]), gds=gds)
         result.rows.append(row)
     result.die = {"point": m["name"], **{k: None for k in sub["parameters"]}, "sites": None, **_blank(),
-                  **_verdict(res.drc, outside, "outside every tile: "), "gds": gds}
+                  **_verdict(res.drc, outside, " outside every tile"), "gds": gds}
     folder = out / m["name"]
     json_path, csv_path = folder / "sweep.json", folder / "sweep.csv"
     write_json(json_path, {"recipe": m["name"], "recipe_file": m["recipe_file"], "layout": "subarrays",
@@ -152,7 +152,7 @@ def _verdict(drc: Any, counts: dict[str, int], where: str = "") -> dict[str, str
         return {"verdict": "clean", "reason": ""}
     order = [r.id for r in drc.rules]
     failing = sorted(counts, key=lambda rule: order.index(rule) if rule in order else len(order))
-    return {"verdict": "dirty", "reason": f"DRC {where}" + ", ".join(f"{r} x {counts[r]}" for r in failing)}
+    return {"verdict": "dirty", "reason": f"DRC{where}: " + ", ".join(f"{r} x {counts[r]}" for r in failing)}
 
 
 FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness")
