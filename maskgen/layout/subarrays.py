@@ -1,14 +1,14 @@
 """The blocks of a sub-array sweep (`sweep_layout: subarrays`): the die's bump sites split among the valid sweep
 points in contiguous tiles.
 
-The tiled box is the bounding box of the sites grown by half a pitch on each side (the lattice's pitch for a
-grid, staggered or ring map, else half the nearest site distance), so on a lattice every tile edge runs
-midway between two rows or columns of bumps and a bump's DRC markers fall inside its own tile. The box is cut
-into a near-square grid of exactly as many tiles as points: `columns` tiles in a row (about sqrt(n x width /
-height)), `rows` = ceil(n / columns) rows, the first n mod rows rows one tile longer when n does not fill the
-grid, every row spanning the whole width. Tiles are numbered row by row from the top left (the order a
-sweep table is read in), and point k of the table takes tile k. A site on a tile edge belongs to the tile to
-its right or below.
+The tiled box is the sites' bounding box grown by half a pitch on each side (the lattice's pitch for a grid,
+staggered or ring map, else the nearest site distance), so a bump's DRC markers fall inside the box and,
+where the tiles divide a grid's rows and columns evenly, every tile edge runs midway between two of them.
+The box is cut into a near-square grid of exactly as many tiles as valid points n: columns =
+ceil(sqrt(n x width / height)) (at most n), rows = ceil(n / columns), the n tiles spread over the rows with
+the first rows one tile longer when they do not divide evenly, every row spanning the whole width. Tiles are
+numbered row by row from the top left (the order the sweep table is read in) and the valid points take them
+in sweep order. A site on a tile edge belongs to the tile to its right or below.
 """
 
 from __future__ import annotations
