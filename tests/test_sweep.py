@@ -210,8 +210,12 @@ GRID = {"size": [5200, 5200], "bump_map": {"kind": "grid", "pitch": [400, 400], 
     ({"bump_types": [{"name": "power", "balls": ["A1"]}]}, "bump_types = ['power']: sweep_layout: subarrays makes"),
     ({"sweep": None}, "sweep_layout = 'subarrays': lays out a sweep"),
     ({"sweep": {"bump.ubm_diametre": [200]}}, "sweep.bump.ubm_diametre = [200.0]: not a key of this recipe"),
-    ({"sweep": {"bump.ubm_diameter": [190, 195]}}, "all were refused, e.g. sweep_subarrays-ubm_diameter190: "
+    ({"sweep": {"bump.ubm_diameter": [190, 195]}}, "sweep.bump.ubm_diameter = [190.0, 195.0]: sweep_layout: "
+     "subarrays needs a point the recipe checks accept; all 2 were refused, e.g. sweep_subarrays-ubm_diameter190: "
      "bump.ubm_diameter = 190.0: must be at least 200.1 um"),
+    ({"sweep": {"solder.ball_diameter": [300, 320]}},                # too big for the 300 um polymer opening
+     "sweep = '2 points': sweep_layout: subarrays needs a point the recipe checks accept; all 2 were refused, e.g. "
+     "sweep_subarrays-ball_diameter300: ball_drop.polymer_opening = 300.0: must be at least 310.1 um"),
     ({"die": {**GRID, "bump_map": {"kind": "grid", "pitch": 400, "count": [2, 1]}},
       "sweep": {"bump.ubm_diameter": [215, 230, 240]}},
      "sweep = '3 valid points': sweep_layout: subarrays gives each point a block of its own, and the die has 2 bump "

@@ -63,6 +63,8 @@ class SweepPoint:
     values: dict[str, float]
     design: Design | None = None
     reason: str = ""
+    key: str | None = None
+    """The recipe key the refusal names, if any."""
 
 
 def sweep_types(design: Design) -> list[SweepPoint]:
@@ -78,7 +80,7 @@ def sweep_types(design: Design) -> list[SweepPoint]:
         try:
             d = derive(recipe_from_data(point_data(data, values, name), design.file), design.pdk, design.file)
         except InputError as exc:
-            out.append(SweepPoint(name, kind, values, reason=reason(exc)))
+            out.append(SweepPoint(name, kind, values, reason=reason(exc), key=exc.key))
             continue
         d.bump.name = kind
         out.append(SweepPoint(name, kind, values, d))

@@ -118,8 +118,12 @@ def plan(design: Design, bump_sites: list[Site]) -> SubArrays:
     points = sweep_types(design)
     valid = [p for p in points if p.design is not None]
     if not valid:
-        raise InputError(design.file, "sweep", f"{len(points)} points", f"sweep_layout: subarrays needs a point "
-                         f"the recipe checks accept; all were refused, e.g. {points[0].name}: {points[0].reason}")
+        first = points[0]
+        swept = first.key in (r.sweep or {})
+        raise InputError(design.file, f"sweep.{first.key}" if swept else "sweep",
+                         r.sweep[first.key] if swept else f"{len(points)} points",
+                         f"sweep_layout: subarrays needs a point the recipe checks accept; all {len(points)} were "
+                         f"refused, e.g. {first.name}: {first.reason}")
     if len(valid) > len(bump_sites):
         raise InputError(design.file, "sweep", f"{len(valid)} valid points", f"sweep_layout: subarrays gives "
                          f"each point a block of its own, and the die has {len(bump_sites)} bump sites: sweep "
