@@ -1,8 +1,8 @@
 """The blocks of a sub-array sweep (`sweep_layout: subarrays`): the die's bump sites split among the valid sweep
 points in contiguous tiles.
 
-The tiled box is the sites' bounding box grown by half a pitch on each side (the lattice's pitch for a grid,
-staggered or ring map, else the nearest site distance), so a bump's DRC markers fall inside the box and,
+The tiled box is the sites' bounding box grown by half a pitch on each side (the map's pitch for a grid,
+staggered, ring or table map, else the nearest site distance), so a bump's DRC markers fall inside the box and,
 where the tiles divide a grid's rows and columns evenly, every tile edge runs midway between two of them.
 The box is cut into a near-square grid of exactly as many tiles as valid points n: columns =
 ceil(sqrt(n x width / height)) (at most n), rows = ceil(n / columns), the n tiles spread over the rows with
@@ -21,9 +21,9 @@ import numpy as np
 from maskgen.design.bumptypes import BumpKind, SweepPoint, sweep_types
 from maskgen.design.derive import Design
 from maskgen.errors import InputError
-from maskgen.input.recipe import BumpMap
+from maskgen.input.recipe import BumpMap, TableMap
 from maskgen.layout.site import Site
-from maskgen.layout.sites import lattice, nearest_distance
+from maskgen.layout.sites import nearest_distance
 
 Box = tuple[float, float, float, float]
 """x1, y1, x2, y2 in um (x1 < x2, y1 < y2)."""
@@ -52,14 +52,16 @@ def row_lengths(n: int, width: float, height: float) -> list[int]:
 
 
 def tiled_box(bump_sites: list[Site], bump_map: BumpMap) -> Box:
-    """The sites' bounding box grown by half a pitch on each side."""
+    """The sites' bounding box grown by half a pitch on each side: the map's pitch in x and y (grid, staggered,
+    ring and table maps), else the nearest distance between two sites."""
     xy = np.array([(s.x, s.y) for s in bump_sites], dtype=float)
-    grid = lattice(bump_map)
-    if grid is not None:
-        gx, gy = grid.dx / 2, grid.dy / 2
-    else:
-        near = nearest_distance(xy)
-        gx = gy = (near or 0.0) / 2
+    pitch = bump_map.pitch_xy if isinstance(bump_map, TableMap) else getattr(bump_map, "pitch", None)
+    if isinstance(pitch, (int, float)):
+        pitch = (pitch, pitch)
+    if pitch is None:
+        near = nearest_distance(xy) or 0.0
+        pitch = (near, near)
+    gx, gy = pitch[0] / 2, pitch[1] / 2
     return (float(xy[:, 0].min()) - gx, float(xy[:, 1].min()) - gy,
             float(xy[:, 0].max()) + gx, float(xy[:, 1].max()) + gy)
 
