@@ -155,6 +155,7 @@ def build(
       maskgen build templates/cantilever_wlcsp.yaml --oasis
       maskgen build my_recipe.yaml --pdk ./my_pdk --out build/
       maskgen build sweep_ubm_ball                # a DOE sweep: every point, and out/<name>/sweep.csv
+      maskgen build sweep_subarrays               # a DOE sweep as sub-arrays of one die, and sweep.csv
     """
     from maskgen.build import build as do_build
     from maskgen.outputs.report import summary_table
@@ -168,17 +169,31 @@ def build(
         typer.echo(f"{kind:6s} {file}")
     dirty = result.drc is not None and not result.drc.clean
     if result.design.recipe.sweep:
-        from maskgen.sweep import run_sweep
-        swept = run_sweep(path, out, pdk, run_drc=not no_drc, progress=_progress(), max_sites=max_sites)
-        typer.echo(f"sweep: {len(swept.rows)} points, {len(swept.rows) - swept.refused} built, "
-                   f"{swept.refused} refused, {swept.dirty} DRC dirty")
-        for row in swept.rows:
-            typer.echo(f"  {row['point']}: {row['verdict']}{' - ' + row['reason'] if row['reason'] else ''}")
-        for kind, file in swept.files.items():
-            typer.echo(f"{kind:6s} {file}")
-        dirty = dirty or swept.dirty > 0
+        dirty = _sweep(result, path, out, pdk, not no_drc, max_sites) or dirty
     if dirty and not allow_dirty:
         raise typer.Exit(1)
+
+
+def _sweep(result: Any, path: Path, out: Path, pdk: str | None, run_drc: bool, max_sites: int | None) -> bool:
+    """The sweep of a built recipe: each point as its own die (dies) or the sub-arrays of the die just built
+    (subarrays); prints the table's verdicts and files, and says whether a point's own die is DRC dirty."""
+    from maskgen.sweep import run_sweep, subarray_table
+    sub = result.design.recipe.sweep_layout == "subarrays"
+    if sub:
+        swept = subarray_table(result, out)
+        built = f"built as sub-arrays of {result.design.recipe.name}"
+    else:
+        swept = run_sweep(path, out, pdk, run_drc=run_drc, progress=_progress(), max_sites=max_sites)
+        built = "built"
+    typer.echo(f"sweep: {len(swept.rows)} points, {len(swept.rows) - swept.refused} {built}, "
+               f"{swept.refused} refused, {swept.dirty} DRC dirty")
+    for row in swept.rows + ([swept.die] if swept.die else []):
+        what = "" if not sub else " (die, outside every tile)" if row is swept.die else \
+            f" ({row['sites']} sites)" if row["sites"] else ""
+        typer.echo(f"  {row['point']}{what}: {row['verdict']}{' - ' + row['reason'] if row['reason'] else ''}")
+    for kind, file in swept.files.items():
+        typer.echo(f"{kind:6s} {file}")
+    return not sub and swept.dirty > 0
 
 
 def _check_sweep(path: Path) -> None:
@@ -186,7 +201,7 @@ def _check_sweep(path: Path) -> None:
     from maskgen.input.recipe import load_recipe
     recipe = load_recipe(path)
     if recipe.sweep:
-        from maskgen.sweep import sweep_points
+        from maskgen.design.points import sweep_points
         sweep_points(recipe, path)
 
 

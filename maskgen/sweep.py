@@ -9,27 +9,29 @@ from them (`<name>-ubm_diameter215-ball_diameter250`) and built into `out/<name>
 A point the recipe checks refuse (e.g. a UBM smaller than its passivation opening) is a row with its one-line
 reason; it does not stop the others. `out/<name>/sweep.csv` and `sweep.json` list every point: parameters,
 predicted reflow height and width, bridging margin, stiffness (004), DRC verdict.
+
+With `sweep_layout: subarrays` the points share one die instead: the build makes each valid point a bump type
+in its own tile of the bump sites (maskgen/layout/subarrays.py), and `subarray_table` writes the same table
+from that one build: per point its own type's figures, its site count and a verdict from the DRC markers
+inside its tile; markers outside every tile make the table's last line, the die's own.
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maskgen.design.points import MAX_POINTS, point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml
-from maskgen.input.recipe import Recipe, recipe_from_data
-from maskgen.layout.geometry import fmt_um
+from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
 
-MAX_POINTS = 1000
-"""Largest number of sweep points."""
+__all__ = ["MAX_POINTS", "SweepResult", "point_data", "point_name", "run_sweep", "sweep_points"]
 
 
 @dataclass
@@ -49,64 +51,8 @@ class SweepResult:
         """Built points with DRC violations."""
         return sum(1 for r in self.rows if r["verdict"] == "dirty")
 
-
-def sweep_points(recipe: Recipe, path: Path) -> list[dict[str, float]]:
-    """Every combination of the swept values, each as {dotted key: value}; keys checked against the recipe."""
-    sweep = recipe.sweep or {}
-    echo = recipe.model_dump(mode="json")
-    for key, values in sweep.items():
-        node: Any = echo
-        for part in key.split("."):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                raise InputError(path, f"sweep.{key}", values, "not a key of this recipe (dotted path, e.g. "
-                                 "bump.ubm_diameter or solder.ball_diameter)")
-        if node is not None and (isinstance(node, bool) or not isinstance(node, (int, float))):
-            raise InputError(path, f"sweep.{key}", values, f"sweeps numbers; the recipe's value is {node!r}")
-        if not values:
-            raise InputError(path, f"sweep.{key}", values, "give at least one value")
-    count = 1
-    for values in sweep.values():
-        count *= len(values)
-    if count > MAX_POINTS:
-        raise InputError(path, "sweep", f"{count} points", f"at most {MAX_POINTS} points")
-    keys = list(sweep)
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(sweep[k] for k in keys))]
-
-
-def point_name(base: str, point: dict[str, float]) -> str:
-    """A die name from its parameters: <base>-ubm_diameter215-ball_diameter250."""
-    last = [k.split(".")[-1] for k in point]
-    parts = []
-    for key, value in point.items():
-        label = key.split(".")[-1] if last.count(key.split(".")[-1]) == 1 else key.replace(".", "_")
-        parts.append(f"{label}{fmt_um(float(value))}")
-    return "-".join([base, *parts])
-
-
-def point_data(data: dict[str, Any], point: dict[str, float], name: str) -> dict[str, Any]:
-    """The recipe data of one point: the swept keys set, the name from the parameters, no sweep."""
-    out = copy.deepcopy(data)
-    out.pop("sweep", None)
-    out["name"] = name
-    for key, value in point.items():
-        node: Any = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            if isinstance(node, list):
-                node = node[int(part)]
-            else:
-                node = node.setdefault(part, {})
-        leaf = parts[-1]
-        number: float | int = int(value) if float(value).is_integer() else value
-        if isinstance(node, list):
-            node[int(leaf)] = number
-        else:
-            node[leaf] = number
-    return out
+    die: dict[str, Any] | None = None
+    """Sub-array sweeps: the die-level line (DRC markers outside every point's tile)."""
 
 
 def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run_drc: bool = True,
@@ -118,6 +64,9 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
     data = read_yaml(recipe_path)
     base = recipe_from_data(data, recipe_path)
     points = sweep_points(base, recipe_path)
+    if base.sweep_layout == "subarrays":
+        res = build(recipe_path, out, pdk_override, run_drc=run_drc, progress=say, max_sites=max_sites, recipe=base)
+        return subarray_table(res, out)
     result = SweepResult()
     folder = out / base.name / "sweep"
     for i, point in enumerate(points, start=1):
@@ -128,10 +77,10 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
             recipe = recipe_from_data(point_data(data, point, name), recipe_path)
             res = build(recipe_path, folder, pdk_override, run_drc=run_drc, max_sites=max_sites, recipe=recipe)
         except InputError as exc:
-            row.update(_blank(), verdict="invalid", reason=_reason(exc))
+            row.update(_blank(), verdict="invalid", reason=reason(exc))
             result.rows.append(row)
             continue
-        row.update(_figures(res.manifest))
+        row.update(_figures(res.manifest["bump_types"]))
         if res.drc is None:
             row.update(verdict="built", reason="")
         elif res.drc.clean:
@@ -149,6 +98,63 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
     return result
 
 
+def subarray_table(res: Any, out: Path) -> SweepResult:
+    """The sweep table of a sub-array sweep from its one build (a maskgen.build.BuildResult): each point's row
+    with its bump type's figures, its site count and the DRC markers inside its tile, or its reason; written
+    to out/<name>/sweep.csv and sweep.json with the die-level line last."""
+    m = res.manifest
+    sub = m["subarrays"]
+    figs = {t["name"]: t for t in m["bump_types"]}
+    gds = str(res.files["gds"].relative_to(out / m["name"]))
+    blocks = [p for p in sub["points"] if "tile" in p]
+    found: list[dict[str, int]] = [{} for _ in blocks]
+    outside: dict[str, int] = {}
+    if res.drc is not None:
+        for v in res.drc.violations:
+            k = next((i for i, p in enumerate(blocks) if _inside(v.bbox, p["tile"])), None)
+            counts = outside if k is None else found[k]
+            counts[v.rule] = counts.get(v.rule, 0) + 1
+        for r in res.drc.rules:
+            if r.count > r.listed:      # beyond the marker limit: not placed in any tile
+                outside[r.id] = outside.get(r.id, 0) + r.count - r.listed
+    result = SweepResult()
+    for p in sub["points"]:
+        row: dict[str, Any] = {"point": p["point"], **p["parameters"]}
+        if "tile" not in p:
+            row.update(sites=None, **_blank(), verdict="invalid", reason=p["reason"], gds=None)
+            result.rows.append(row)
+            continue
+        row.update(sites=p["sites"], **_figures([figs[p["type"]]]))
+        row.update(_verdict(res.drc, found[blocks.index(p)]), gds=gds)
+        result.rows.append(row)
+    result.die = {"point": m["name"], **{k: None for k in sub["parameters"]}, "sites": None, **_blank(),
+                  **_verdict(res.drc, outside, " outside every tile"), "gds": gds}
+    folder = out / m["name"]
+    json_path, csv_path = folder / "sweep.json", folder / "sweep.csv"
+    write_json(json_path, {"recipe": m["name"], "recipe_file": m["recipe_file"], "layout": "subarrays",
+                           "parameters": sub["parameters"], "points": result.rows, "die": result.die})
+    write_text(csv_path, _csv([*result.rows, result.die], sub["parameters"], sites=True))
+    result.files = {"sweep_json": json_path, "sweep_csv": csv_path}
+    return result
+
+
+def _inside(box: tuple[float, ...], tile: list[float], tol: float = 1e-3) -> bool:
+    """True when a marker's box [x1, y1, x2, y2] lies inside a tile."""
+    return box[0] >= tile[0] - tol and box[1] >= tile[1] - tol and box[2] <= tile[2] + tol and box[3] <= tile[3] + tol
+
+
+def _verdict(drc: Any, counts: dict[str, int], where: str = "") -> dict[str, str]:
+    """verdict and reason from the markers counted for one tile (or outside every tile): built without DRC,
+    clean, or dirty with the failing rules in deck order and their counts."""
+    if drc is None:
+        return {"verdict": "built", "reason": ""}
+    if not counts:
+        return {"verdict": "clean", "reason": ""}
+    order = [r.id for r in drc.rules]
+    failing = sorted(counts, key=lambda rule: order.index(rule) if rule in order else len(order))
+    return {"verdict": "dirty", "reason": f"DRC{where}: " + ", ".join(f"{r} x {counts[r]}" for r in failing)}
+
+
 FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness")
 
 
@@ -157,10 +163,9 @@ def _blank() -> dict[str, Any]:
     return {k: None for k in FIGURES}
 
 
-def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A built point's predicted figures: the base bump type's reflowed shape, the tightest bridging margin of
-    any type, the 004 stiffness (N/m) when there is one."""
-    types = manifest["bump_types"]
+def _figures(types: list[dict[str, Any]]) -> dict[str, Any]:
+    """A built point's predicted figures from its manifest bump types: the first type's reflowed shape, the
+    tightest bridging margin of any type, the 004 stiffness (N/m) when there is one."""
     fig = types[0]
     mech = fig.get("mechanics") or {}
     return {"reflow_height": round(fig["reflow_height"], 3), "reflow_width": round(fig["reflow_width"], 3),
@@ -169,14 +174,9 @@ def _figures(manifest: dict[str, Any]) -> dict[str, Any]:
             "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None}
 
 
-def _reason(exc: InputError) -> str:
-    """An error as one line without the file name (the table names the point)."""
-    return f"{exc.key} = {exc.value!r}: {exc.allowed}" if exc.key else exc.allowed
-
-
-def _csv(rows: list[dict[str, Any]], parameters: list[str]) -> str:
-    """The sweep table as CSV: point, parameters, figures, verdict, reason, gds."""
-    columns = ["point", *parameters, *FIGURES, "verdict", "reason", "gds"]
+def _csv(rows: list[dict[str, Any]], parameters: list[str], sites: bool = False) -> str:
+    """The sweep table as CSV: point, parameters, (sites,) figures, verdict, reason, gds."""
+    columns = ["point", *parameters, *(["sites"] if sites else []), *FIGURES, "verdict", "reason", "gds"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)

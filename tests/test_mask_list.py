@@ -8,6 +8,7 @@ by their width; only arcs (the slot ring of 004) and 45 degree lines differ, by 
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 
@@ -29,8 +30,28 @@ def _cd(size: float, pitch: float, kind: str, space: str = "space") -> tuple[flo
 
 
 def _expected(name: str, manifest: dict) -> dict[str, tuple[float, str, float]]:
-    """mask -> (critical dimension um, kind, tolerance um), worked from templates/<name>.yaml."""
+    """mask -> (critical dimension um, kind, tolerance um), worked from templates/<name>.yaml; for a sub-array
+    sweep, the smallest over its valid points (one bump type each, all on the die)."""
     r = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())
+    if r.get("sweep_layout") != "subarrays":
+        return _worked(r, manifest)
+    per_point = []
+    for point in manifest["subarrays"]["points"]:
+        if "tile" not in point:
+            continue
+        rp = copy.deepcopy(r)
+        for key, value in point["parameters"].items():
+            *parents, leaf = key.split(".")
+            node = rp
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        per_point.append(_worked(rp, manifest))
+    return {mask: min((w[mask] for w in per_point), key=lambda e: e[0]) for mask in per_point[0]}
+
+
+def _worked(r: dict, manifest: dict) -> dict[str, tuple[float, str, float]]:
+    """mask -> (critical dimension um, kind, tolerance um), worked from a recipe's values."""
     b = r["bump"]
     bm = r["die"]["bump_map"]
     p = min(bm["pitch"]) if "pitch" in bm else 400.0      # fanout_csv: 10 x 10 balls at 400 um (its CSV)

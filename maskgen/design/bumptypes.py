@@ -4,6 +4,9 @@ assigned to a type, and the bridging check between neighbours that uses each bum
 The recipe's own bump (`bump:`, `solder:` and the family block) is type `base`; each entry of `bump_types`
 replaces the blocks it gives and takes the sites it selects (a CSV's `type` column first, then the first
 type whose `balls`, `nets`, `region` or `rings` match); every other site is `base`.
+
+A sub-array sweep (`sweep_layout: subarrays`) makes its bump types from the sweep instead: each point the
+recipe checks accept is one type (`sweep_types`), and the die gives each its block of sites.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import numpy as np
 
 from maskgen.design.derive import Design, derive
 from maskgen.design.families import BLOCKS
+from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
-from maskgen.input.recipe import RingMap
+from maskgen.input.recipe import RingMap, recipe_from_data
 from maskgen.layout.sites import Site, lattice
 
 BASE = "base"
@@ -46,6 +50,40 @@ def type_designs(design: Design) -> list[tuple[str, Design]]:
             raise InputError(exc.file, key, exc.value, f"bump type {t.name}: {exc.allowed}") from None
         d.bump.name = t.name
         out.append((t.name, d))
+    return out
+
+
+@dataclass
+class SweepPoint:
+    """One point of a sub-array sweep: its name (as a die of the dies form would be called), its bump type's name
+    (the parameters), the swept values, and its design, or the one-line reason the recipe checks refused it."""
+
+    name: str
+    type: str
+    values: dict[str, float]
+    design: Design | None = None
+    reason: str = ""
+    key: str | None = None
+    """The recipe key the refusal names, if any."""
+
+
+def sweep_types(design: Design) -> list[SweepPoint]:
+    """Every point of the recipe's sweep as a bump type: the recipe's blocks with the point's values, checked as
+    the dies form checks a point's die (every recipe check, the pitch included); a refused point keeps its
+    reason and gets no design."""
+    r = design.recipe
+    data = r.model_dump(mode="json", exclude_none=True)
+    out = []
+    for values in sweep_points(r, design.file):
+        name = point_name(r.name, values)
+        kind = name[len(r.name) + 1:]
+        try:
+            d = derive(recipe_from_data(point_data(data, values, name), design.file), design.pdk, design.file)
+        except InputError as exc:
+            out.append(SweepPoint(name, kind, values, reason=reason(exc), key=exc.key))
+            continue
+        d.bump.name = kind
+        out.append(SweepPoint(name, kind, values, d))
     return out
 
 

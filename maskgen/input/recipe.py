@@ -488,7 +488,10 @@ class Recipe(_Strict):
     masks: MaskSet | None = None
     bump_types: list[BumpType] = []
     sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
-    """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is built as a die."""
+    """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is one point."""
+    sweep_layout: Literal["dies", "subarrays"] | None = None
+    """How the sweep's points are laid out: one die per point (dies, the default when left out) or one die whose
+    bump sites are split among the points, each point a bump type (subarrays)."""
 
 
 def load_recipe(path: Path) -> Recipe:
@@ -520,9 +523,33 @@ def recipe_from_data(data: dict, path: Path) -> Recipe:
             if other != block and getattr(t, other) is not None:
                 raise InputError(path, f"bump_types[{i}].{other}", "...", f"block belongs to another process; "
                                  f"process {recipe.process} takes '{block}:'")
+    if recipe.sweep_layout == "subarrays":
+        _check_subarrays(recipe, block, path)
     names = ["base", *(t.name for t in recipe.bump_types)]
     for i, t in enumerate(recipe.bump_types):
         if names.count(t.name) > 1:
             raise InputError(path, f"bump_types[{i}].name", t.name, "bump type names must be unique and not 'base' "
                              "(the recipe's own bump)")
     return recipe
+
+
+SWEPT_BY_TYPE = ("bump", "solder")
+"""Blocks a bump type carries besides the process family's: what a sub-array sweep may set."""
+
+
+def _check_subarrays(recipe: Recipe, block: str, path: Path) -> None:
+    """sweep_layout: subarrays needs a sweep of keys a bump type can carry, and no bump_types of its own."""
+    if not recipe.sweep:
+        raise InputError(path, "sweep_layout", recipe.sweep_layout, "lays out a sweep: give a 'sweep:' block "
+                         "(dotted key -> values)")
+    allowed = (*SWEPT_BY_TYPE, block)
+    under = f"{allowed[0]}., {allowed[1]}. or {allowed[2]}."
+    for key, values in recipe.sweep.items():
+        if key.split(".")[0] not in allowed or "." not in key:
+            raise InputError(path, f"sweep.{key}", values, "sweep_layout: subarrays makes each point a bump type, "
+                             f"so it sweeps only what a bump type carries: keys under {under} "
+                             "(e.g. bump.ubm_diameter); use sweep_layout: dies for any other key")
+    if recipe.bump_types:
+        raise InputError(path, "bump_types", [t.name for t in recipe.bump_types], "sweep_layout: subarrays "
+                         "makes each sweep point a bump type of its own: leave bump_types out, or use "
+                         "sweep_layout: dies")

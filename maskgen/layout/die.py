@@ -1,5 +1,8 @@
 """A die: its boundary and its bumps placed as array references of one shared bump cell.
 
+A sub-array sweep (sweep_layout: subarrays) places one bump type per valid sweep point, each in its own tile of
+the bump sites, with the point's name as a text label in the middle of its tile (LABEL layer).
+
 A fan-out die (die.pads) also places one shared pad cell at each chip pad and draws the routed RDL lines,
 which differ from pad to pad, as polygons in the die cell.
 """
@@ -23,6 +26,8 @@ from maskgen.layout.cells.rdl import pad_via_land, routed_lines
 from maskgen.layout.geometry import snap
 from maskgen.layout.jedec import a1_mark_points
 from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
+from maskgen.layout.subarrays import SubArrays
+from maskgen.layout.subarrays import plan as plan_subarrays
 
 
 @dataclass
@@ -53,6 +58,8 @@ class DieLayout:
     kinds: list[PlacedKind] = field(default_factory=list)
     structures: Any = None
     """The daisy chains and Kelvin structures (maskgen.layout.teststructures.Plan) of a test vehicle, if any."""
+    subarrays: SubArrays | None = None
+    """The sweep points and their blocks of a sub-array sweep (sweep_layout: subarrays), else None."""
 
     @property
     def bump_count(self) -> int:
@@ -93,7 +100,8 @@ def build_die(b: Builder, design: Design) -> DieLayout:
     r = design.recipe
     base = design.file.parent
     bump_sites = sites(r.die.bump_map, base, r.die.naming)
-    kinds = bump_kinds(design, bump_sites)
+    sub = plan_subarrays(design, bump_sites) if r.sweep_layout == "subarrays" else None
+    kinds = sub.kinds() if sub is not None else bump_kinds(design, bump_sites)
     figs = design.fanout
     fan = None
     land = None
@@ -137,6 +145,9 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         placed_kinds.append(PlacedKind(kind.name, kind.design, groups[0][0], [a for _, p in groups for a in p],
                                        kind.sites))
     _names(b, cell, design, bump_sites)
+    for block in sub.blocks if sub is not None else []:
+        x1, y1, x2, y2 = block.box
+        b.label(cell, block.point, ((x1 + x2) / 2, (y1 + y2) / 2))
     if fan is not None:
         st = r.bump
         pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
@@ -145,7 +156,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
-                     sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures)
+                     sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures, subarrays=sub)
 
 
 def bump_kinds(design: Design, bump_sites: list[Site]) -> list[BumpKind]:

@@ -61,6 +61,8 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "bump_types": figs,
         "outputs": outputs,
     }
+    if die.subarrays is not None:
+        data["subarrays"] = subarrays(die)
     if die.bump_count <= SITE_LIST_LIMIT:
         data["bumps"] = []                         # filled below, already rounded: keeps the key order
     if die.fanout is not None:
@@ -74,6 +76,27 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if "bumps" in data:
         data["bumps"] = _bump_list(die)
     return data
+
+
+def subarrays(die: DieLayout) -> dict[str, Any]:
+    """A sub-array sweep: the swept keys, the tiled box [x1, y1, x2, y2] um and the tiles in each row (top row
+    first), and every point in
+    sweep order: a valid one with its bump type, tile [x1, y1, x2, y2] um and site count, a refused one with
+    its reason."""
+    sub = die.subarrays
+    block = {bl.point: bl for bl in sub.blocks}
+    points = []
+    for p in sub.points:
+        entry: dict[str, Any] = {"point": p.name, "parameters": dict(p.values)}
+        if p.name in block:
+            bl = block[p.name]
+            entry.update(type=bl.type, tile=list(bl.box), sites=len(bl.sites))
+        else:
+            entry["reason"] = p.reason
+        points.append(entry)
+    return {"parameters": list(sub.points[0].values), "box": list(sub.box),
+            "tiles_per_row": list(sub.tiles_per_row),
+            "points": points}
 
 
 def naming(design: Design, die: DieLayout) -> dict[str, Any]:

@@ -11,14 +11,15 @@ def summary_table(result: Any) -> str:
     """A short table of the per-bump-type figures of a build, and the DRC verdict."""
     fig = result.manifest["bump_types"][0]
     m = result.manifest
+    wide = max(28, *(len(t["name"]) for t in m["bump_types"]))
     rows = [
         f"{m['name']}: process {m['process']} (seed {m['seed']}), PDK {m['pdk']}, "
         f"{m['bump_count']} bumps in {m['die']['arrays']} array(s)",
-        f"{'bump type':28s} {'count':>7s} {'volume um3':>12s} {'height um':>10s} {'width um':>9s} "
+        f"{'bump type':{wide}s} {'count':>7s} {'volume um3':>12s} {'height um':>10s} {'width um':>9s} "
         f"{'pitch um':>9s} {'margin um':>10s}",
     ]
     for t in m["bump_types"]:
-        rows.append(f"{t['name']:28s} {t['count']:7d} {t['solder_volume']:12.0f} {t['reflow_height']:10.1f} "
+        rows.append(f"{t['name']:{wide}s} {t['count']:7d} {t['solder_volume']:12.0f} {t['reflow_height']:10.1f} "
                     f"{t['reflow_width']:9.1f} {t['min_pitch']:9.1f} {t['bridging_margin']:10.1f}")
     if fig.get("stair"):
         s = fig["stair"]
