@@ -153,3 +153,21 @@ def test_spacing_figures_against_brute_force():
                 pitch, margin = min(pitch, d), min(margin, d - (ws + wo) / 2)
         assert kind.design.bump.min_pitch == pytest.approx(pitch, abs=1e-9)
         assert kind.design.bump.bridging_margin == pytest.approx(margin, abs=1e-9)
+
+
+def test_a_bump_type_may_not_change_the_process_steps(cli, tmp_path):
+    """An embodiment-3 type (sacrificial layer kept, no release) on an embodiment-2 die (released through etch
+    windows 160) would need another step list; the DRC checks a die against one, so it is refused."""
+    data = load_template("cantilever_wlcsp")
+    kept = {**data["cantilever"], "embodiment": 3}
+    data["bump_types"] = [{"name": "kept", "cantilever": kept, "balls": ["A1", "A2"]}]
+    path = write_recipe(tmp_path, "mixed", data)
+    code, out, err = cli("build", path, "--out", tmp_path / "out")
+    assert code == 2, out
+    assert len(err.strip().splitlines()) == 1
+    assert "bump_types[0].cantilever = 'release off'" in err and "same process steps" in err
+    assert not (tmp_path / "out" / "mixed").exists()
+    data["bump_types"][0]["cantilever"]["embodiment"] = 1      # line only, released: the same steps as 2
+    data["bump_types"][0]["cantilever"]["support_beams"]["count"] = 0
+    code, out, err = cli("build", write_recipe(tmp_path, "mixed", data), "--out", tmp_path / "out")
+    assert code == 0, out + err

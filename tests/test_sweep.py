@@ -76,6 +76,23 @@ def test_stiffness_column_for_a_cantilever_sweep(cli, tmp_path):
     assert float(two["stiffness"]) > float(zero["stiffness"]) > 0
 
 
+
+def test_subarray_point_with_other_process_steps_is_refused(cli, tmp_path):
+    """Embodiment 3 keeps sacrificial layer 140 (no release step): not a sub-array of a released die."""
+    data = yaml.safe_load((TEMPLATES / "cantilever_wlcsp.yaml").read_text())
+    data["name"] = "emb"
+    data["sweep_layout"] = "subarrays"
+    data["sweep"] = {"cantilever.embodiment": [2, 3]}
+    (tmp_path / "emb.yaml").write_text(yaml.safe_dump(data))
+    code, out, err = cli("build", tmp_path / "emb.yaml", "--out", tmp_path / "out")
+    assert code == 0, out + err
+    rows = {r["point"]: r for r in csv.DictReader((tmp_path / "out" / "emb" / "sweep.csv").open())}
+    assert rows["emb-embodiment2"]["verdict"] == "clean" and rows["emb-embodiment2"]["sites"] == "100"
+    refused = rows["emb-embodiment3"]
+    assert refused["verdict"] == "invalid" and refused["sites"] == ""
+    assert refused["reason"].startswith("cantilever.embodiment = 3: made by other process steps or layers "
+                                        "(release off)")
+
 @pytest.mark.parametrize("sweep,needle", [
     ({"bump.ubm_diametre": [200]}, "sweep.bump.ubm_diametre"),
     ({"process": [1, 2]}, "sweeps numbers"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from maskgen.design.derive import Design, derive
-from maskgen.design.families import BLOCKS
+from maskgen.design.families import BLOCKS, family
 from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
 from maskgen.input.recipe import RingMap, recipe_from_data
@@ -48,9 +48,29 @@ def type_designs(design: Design) -> list[tuple[str, Design]]:
             key = exc.key if exc.key is None or exc.key.startswith(("die.", "materials")) else \
                 f"bump_types[{i}].{exc.key}"
             raise InputError(exc.file, key, exc.value, f"bump type {t.name}: {exc.allowed}") from None
+        differs = other_steps(design, d)
+        if differs:
+            block = family(recipe).block
+            raise InputError(design.file, f"bump_types[{i}].{block}", differs,
+                             f"bump type {t.name} is made by other process steps or layers than the recipe's own "
+                             f"bump; {STEPS_DIFFER}")
         d.bump.name = t.name
         out.append((t.name, d))
     return out
+
+
+STEPS_DIFFER = ("every bump type of a die is made by the same process steps (the DRC checks the die against one "
+                "list of steps)")
+"""Why a bump type (or a sub-array sweep point) may not change the process steps of the die."""
+
+
+def other_steps(base: Design, design: Design) -> str | None:
+    """The process steps or layers a bump type switches on or off against the die's own ('ELASTIC on, release
+    off'), None when it uses the same ones."""
+    added, dropped = sorted(design.features - base.features), sorted(base.features - design.features)
+    if not added and not dropped:
+        return None
+    return ", ".join([*(f"{f} on" for f in added), *(f"{f} off" for f in dropped)])
 
 
 @dataclass
@@ -81,6 +101,13 @@ def sweep_types(design: Design) -> list[SweepPoint]:
             d = derive(recipe_from_data(point_data(data, values, name), design.file), design.pdk, design.file)
         except InputError as exc:
             out.append(SweepPoint(name, kind, values, reason=reason(exc), key=exc.key))
+            continue
+        differs = other_steps(design, d)
+        if differs:
+            block = family(r).block
+            key = next((k for k in values if k.startswith(f"{block}.")), next(iter(values)))
+            out.append(SweepPoint(name, kind, values, reason=f"{key} = {values[key]:g}: made by other process "
+                                  f"steps or layers ({differs}); {STEPS_DIFFER}", key=key))
             continue
         d.bump.name = kind
         out.append(SweepPoint(name, kind, values, d))
