@@ -171,3 +171,26 @@ def test_a_bump_type_may_not_change_the_process_steps(cli, tmp_path):
     data["bump_types"][0]["cantilever"]["support_beams"]["count"] = 0
     code, out, err = cli("build", write_recipe(tmp_path, "mixed", data), "--out", tmp_path / "out")
     assert code == 0, out + err
+
+
+def test_susp_arms_checks_each_bump_against_its_own_type(tmp_path, pdk):
+    """Types with 2 and 0 support beams 111: each bump is held by its own type's arms (3 and 1). Swapping the
+    declared counts must fail every bump (a union of the counts, {1, 3}, would pass them all)."""
+    from maskgen.drc import run_drc
+
+    data = load_template("cantilever_wlcsp")
+    line_only = {**data["cantilever"], "embodiment": 1, "support_beams": {"count": 0, "width": 20, "overhang": 30}}
+    data["bump_types"] = [{"name": "line_only", "cantilever": line_only, "balls": ["A1", "A2", "B1", "B2"]}]
+    res = build(write_recipe(tmp_path, "arms", data), tmp_path / "out")
+    assert res.drc.clean
+    assert res.drc.rule("SUSP.ARMS").status == "pass"
+    swapped = json.loads(json.dumps(res.manifest))
+    beams = {t["name"]: t["support_beams"] for t in swapped["bump_types"]}
+    assert beams == {"cantilever_wlcsp_bump": 2, "line_only": 0}
+    for t in swapped["bump_types"]:
+        t["support_beams"] = 2 - t["support_beams"]
+    result = run_drc(res.files["gds"], pdk, manifest=swapped)
+    found = [v.message for v in result.violations if v.rule == "SUSP.ARMS"]
+    assert len(found) == 100
+    assert sum("held by 2 or more RDL arms" in m and m.endswith("expected 1") for m in found) == 96
+    assert sum("held by 1 RDL arm " in m and m.endswith("expected 3") for m in found) == 4

@@ -159,6 +159,25 @@ class ProcessContext:
             return None
         return {1 + b.support_beams for b in kinds}
 
+    def arms_by_type(self, top_cell: str) -> list[tuple[int, list[tuple[float, float]]]] | None:
+        """(arms, bump centres in um) per bump type when the types declare different support beams and the
+        layout is the manifest's die (its bump records are in the top cell's coordinates); else None."""
+        manifest = self.manifest
+        if manifest is None or len({b.support_beams for b in manifest.bump_types if b.count}) < 2:
+            return None
+        extra = manifest.model_extra or {}
+        die = extra.get("die") if isinstance(extra.get("die"), dict) else {}
+        bumps = extra.get("bumps")
+        if die.get("name") != top_cell or not isinstance(bumps, list):
+            return None
+        beams = {b.name: b.support_beams for b in manifest.bump_types}
+        beams.setdefault("base", manifest.bump_types[0].support_beams)  # bump records call the recipe's own "base"
+        centres: dict[str, list[tuple[float, float]]] = {}
+        for rec in bumps:
+            if isinstance(rec, dict) and rec.get("type") in beams:
+                centres.setdefault(rec["type"], []).append((float(rec["x"]), float(rec["y"])))
+        return [(1 + beams[name], points) for name, points in centres.items()]
+
 
 def claim_role(family: str, role: str, pdk: Pdk) -> str | None:
     """The claimed-materials role for a process role: `resist_2` -> `resist`, `solder_1` -> `solder`."""

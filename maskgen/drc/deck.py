@@ -289,7 +289,19 @@ def _susp_anchor(run: Run, rule: Rule) -> list[Markers]:
 @checks_rule("SUSP.ARMS")
 def _susp_arms(run: Run, rule: Rule) -> list[Markers]:
     run.need("SAC", "BUMP", "RDL")
-    return checks.arms(run.layer("SAC"), run.layer("BUMP"), run.layer("RDL"), run.process.declared_arms())
+    sac, bump, rdl = run.layer("SAC"), run.layer("BUMP"), run.layer("RDL")
+    per_type = run.process.arms_by_type(run.layers.top.name)
+    if per_type is None:
+        return checks.arms(sac, bump, rdl, run.process.declared_arms())
+    # bump types with different support beams 111: each bump is held by its own type's arm count
+    dbu = run.layers.dbu
+    found: list[Markers] = []
+    for arms, centres in per_type:
+        at = kdb.Region()
+        for x, y in centres:
+            at.insert(kdb.Box(round(x / dbu) - 1, round(y / dbu) - 1, round(x / dbu) + 1, round(y / dbu) + 1))
+        found += checks.arms(sac, bump.interacting(at), rdl, {arms})
+    return found
 
 
 # ----------------------------------------------------------------------------- RDL
