@@ -121,6 +121,19 @@ def test_same_recipe_same_bytes(tmp_path):
         assert a.files[kind].read_bytes() == b.files[kind].read_bytes(), kind
 
 
+@pytest.mark.parametrize("template", sorted(p.stem for p in TEMPLATES.glob("*.yaml") if p.stem != "default"))
+def test_every_template_builds_the_same_bytes_twice(cli, tmp_path, template):
+    """Every file a template's build writes (layout, manifest, markers, sweep tables, board Gerbers, wafer maps)."""
+    for out in ("a", "b"):
+        code, stdout, err = cli("build", template, "--out", tmp_path / out)
+        assert code == 0, stdout + err
+    first = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    second = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert first == second and len(first) >= 4
+    for rel in first:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
 def test_cli_build_prints_paths_and_writes_no_temp_files(cli, tmp_path):
     code, out, err = cli("build", "--out", tmp_path)
     assert code == 0, err
