@@ -25,13 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from maskgen.design.points import MAX_POINTS, point_data, point_name, reason, sweep_points
+from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml
 from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
-
-__all__ = ["MAX_POINTS", "SweepResult", "point_data", "point_name", "run_sweep", "sweep_points"]
 
 
 @dataclass
