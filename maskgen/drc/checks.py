@@ -266,6 +266,61 @@ def rdl_connect(nets: kdb.Region, contacts: kdb.Region, bump: kdb.Region) -> lis
     ])
 
 
+@dataclass(frozen=True)
+class Terminal:
+    """A pad or bump centre (dbu, top cell) with its net as the build manifest declares it (None: no net)."""
+
+    name: str
+    x: int
+    y: int
+    net: str | None
+    bump: bool
+
+
+def rdl_nets(nets: Sequence[kdb.Polygon], terminals: Sequence[Terminal], routed: set[str]) -> list[Markers]:
+    """RDL joins only terminals of one net (a spare bump, on no net, is a net of its own) and each bump of a
+    routed net reaches a pad of its net (002:c13: the RDL joins each bump to its chip pad).
+
+    `nets` are the merged polygons of RDL + UBM + bump metal; a terminal belongs to the polygon its centre lies in.
+    """
+    owner = _point_owners(nets, terminals)
+    held: dict[int, list[Terminal]] = {}
+    for t, i in zip(terminals, owner, strict=True):
+        if i is not None:
+            held.setdefault(i, []).append(t)
+    joined, lonely = kdb.Region(), kdb.Region()
+    joined_names: list[str] = []
+    for i in sorted(held):
+        ts = held[i]
+        keys = sorted({t.net if t.net is not None else f"{t.name} (no net)" for t in ts})
+        if len(keys) > 1:
+            joined.insert(nets[i])
+            joined_names.append(" and ".join(keys[:3]) + (" ..." if len(keys) > 3 else ""))
+        elif all(t.bump for t in ts) and any(t.net in routed for t in ts):
+            lonely.insert(nets[i])
+    what = f" ({'; '.join(joined_names[:3])}{'; ...' if len(joined_names) > 3 else ''})" if joined_names else ""
+    return _keep([Markers(f"RDL joins terminals of different nets{what}", joined),
+                  Markers("bump of a routed net reaches no pad of its net through RDL", lonely)])
+
+
+def _point_owners(polygons: Sequence[kdb.Polygon], terminals: Sequence[Terminal]) -> list[int | None]:
+    """Index of the polygon each terminal's centre lies in (bucket grid of polygon boxes, exact test)."""
+    sizes = sorted(max(p.bbox().width(), p.bbox().height()) for p in polygons) or [1]
+    cell = max(1, sizes[len(sizes) // 2])
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, p in enumerate(polygons):
+        b = p.bbox()
+        for gx in range(b.left // cell, b.right // cell + 1):
+            for gy in range(b.bottom // cell, b.top // cell + 1):
+                buckets.setdefault((gx, gy), []).append(i)
+    out: list[int | None] = []
+    for t in terminals:
+        at = kdb.Point(t.x, t.y)
+        out.append(next((i for i in buckets.get((t.x // cell, t.y // cell), ())
+                         if polygons[i].bbox().contains(at) and polygons[i].inside(at)), None))
+    return out
+
+
 # ----------------------------------------------------------------------------- bumps, die
 def bump_space(bumps: kdb.Region, d: Length, what: str) -> list[Markers]:
     """Bumps keep at least d apart; overlapping bumps bridge."""

@@ -21,7 +21,7 @@ from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
 from maskgen.drc.inference import foreign_layers
 from maskgen.drc.layers import LayoutLayers
-from maskgen.drc.markers import Fault
+from maskgen.drc.markers import Fault, merged_flat
 from maskgen.input.pdk import Pdk, Process, Rule, claimed_for
 
 STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
@@ -313,6 +313,10 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
         if run.layers.has(name):
             contacts = contacts & run.layer(name)
     nets = (run.layer("RDL") + run.layer("UBM") + run.layer("BUMP")).merged()
+    declared = _declared_nets(run)
+    if declared is not None:
+        terminals, routed = declared
+        return checks.rdl_nets(merged_flat(nets), terminals, routed)
     links = _declared_links(run)
     if links is None:
         return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
@@ -325,6 +329,25 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
                     checks.Markers("test-structure link net reaches fewer than two bumps",
                                    chained.interacting(bumps, 1, 1) + chained.not_interacting(bumps)))
         if not m.shapes.is_empty()]
+
+
+def _declared_nets(run: Run) -> tuple[list[checks.Terminal], set[str]] | None:
+    """The pads and bumps with their nets and the routed nets, as a fan-out's build manifest declares them
+    (None: the manifest declares no pad nets, and each bump must reach exactly one pad)."""
+    manifest = run.process.manifest
+    extra = (manifest.model_extra or {}) if manifest is not None else {}
+    routing = extra.get("routing")
+    if not isinstance(routing, dict) or extra.get("wafer") is not None:
+        return None
+    pads, nets = routing.get("pad_sites"), routing.get("nets")
+    if not isinstance(pads, list) or not isinstance(nets, list) or not any(p.get("net") for p in pads):
+        return None
+    dbu = run.layers.dbu
+    terminals = [checks.Terminal(str(p["name"]), round(p["x"] / dbu), round(p["y"] / dbu), p.get("net"), False)
+                 for p in pads]
+    terminals += [checks.Terminal(str(b["name"]), round(b["x"] / dbu), round(b["y"] / dbu), b.get("net"), True)
+                  for b in extra.get("bumps") or []]
+    return terminals, {str(n["net"]) for n in nets if n.get("net")}
 
 
 def _declared_links(run: Run) -> kdb.Region | None:
@@ -341,6 +364,22 @@ def _declared_links(run: Run) -> kdb.Region | None:
         y = round((link["from"][1] + link["to"][1]) / 2 / dbu)
         boxes.append(kdb.Box(x - 1, y - 1, x + 1, y + 1))
     return run.layers.boxes_region(boxes)
+
+
+@checks_rule("RDL.UNROUTED")
+def _rdl_unrouted(run: Run, rule: Rule) -> list[Markers]:
+    manifest = run.process.manifest
+    routing = ((manifest.model_extra or {}).get("routing") if manifest is not None else None)
+    if not isinstance(routing, dict) or "unrouted" not in routing:
+        raise NotApplicable("no routed fan-out in the build manifest")
+    dbu = run.layers.dbu
+    found = []
+    for u in routing["unrouted"]:
+        (x1, y1), (x2, y2) = u["from_xy"], u["to_xy"]
+        line = kdb.Edge(round(x1 / dbu), round(y1 / dbu), round(x2 / dbu), round(y2 / dbu))
+        found.append(Markers(f"net {u['net']}: {u['from']} -> {u['to']} not routed ({u['reason']})",
+                             kdb.EdgePairs([kdb.EdgePair(line, line)])))
+    return found
 
 
 @checks_rule("RDL.ENCLOSES_UBM")

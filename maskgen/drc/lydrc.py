@@ -28,6 +28,7 @@ MASKGEN_ONLY = {
     "MATERIAL.CLAIMED": "materials are not in the layout",
     "SUSP.ARMS": "the declared number of support beams 111 comes from the build manifest",
     "RDL.CONNECT": "nets: which pad each bump reaches through RDL",
+    "RDL.UNROUTED": "the connections the router left open are in the build manifest, not the layout",
 }
 """Rules of the default PDK that only maskgen checks, and why."""
 

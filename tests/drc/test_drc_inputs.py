@@ -88,7 +88,8 @@ def test_layers_the_process_draws_and_the_layout_lacks_fail(drawing, check, kit,
     reasons = {r.id: r.reason for r in result.rules if r.status == "n/a"}
     # n/a only where the process does not use the rule
     assert set(reasons) == {"STAIR.NEST", "STAIR.SENSITIVITY", "SM.NEST", "SAC.UNDER_BUMP", "SUSP.RELEASE",
-                            "SUSP.ANCHOR", "SUSP.ARMS", "RDL.CONNECT", "RDL.WIDTH", "RDL.SPACE", "RDL.ENCLOSES_UBM",
+                            "SUSP.ANCHOR", "SUSP.ARMS", "RDL.CONNECT", "RDL.UNROUTED", "RDL.WIDTH", "RDL.SPACE",
+                            "RDL.ENCLOSES_UBM",
                             "WAFER.EXCLUSION"}
     assert reasons["SUSP.ARMS"] == "no SAC, RDL shapes in the layout, and process ball_drop does not draw them here"
     assert not result.clean
