@@ -394,3 +394,89 @@ def test_grid(drawing, check, kit, pdk):
     found = kit.fired(result, "GRID", 0, 21)
     assert [(v.bbox, "layer LABEL" in v.message) for v in found] == [((0.001, 200.0, 20.001, 220.0), True)]
     kit.only_failing(result, "GRID")
+
+
+# ----------------------------------------------------------------------------- RDL nets declared by a fan-out
+def _fanout_manifest(kit, pads: list[tuple[str, float, str | None]], bumps: list[tuple[str, float, str | None]],
+                     unrouted: list[dict] | None = None) -> dict:
+    """A cantilever manifest whose routing declares pad nets, bump nets and the connections left open."""
+    nets = sorted({n for _, _, n in pads + bumps if n})
+    return kit.cantilever_manifest(
+        bumps=[{"name": n, "x": x, "y": 0.0, "net": net} for n, x, net in bumps],
+        routing={"pad_sites": [{"name": n, "x": x, "y": 0.0, "net": net} for n, x, net in pads],
+                 "nets": [{"net": n} for n in nets], "unrouted": unrouted or []})
+
+
+def test_rdl_connect_two_pads_of_one_net_pass(drawing, check, kit):
+    """A supply net: one line joins two pads of VDD and its bump; the twin is a signal net. Clean."""
+    d = drawing
+    kit.cantilever_site(d, 0)
+    kit.cantilever_site(d, kit.TWIN)
+    d.square("PAD", -300, 150, 100)
+    d.square("PASV", -300, 150, 60)
+    d.square("INS1", -300, 150, 50)
+    d.rect("RDL", -310, 0, -290, 150)  # the second VDD pad joined to the first one's line
+    d.die()
+    manifest = _fanout_manifest(kit, [("P0", -300, "VDD"), ("P0b", -300, "VDD"), ("P1", 700, "IO1")],
+                                [("B0", 0, "VDD"), ("B1", 1000, "IO1")])
+    manifest["routing"]["pad_sites"][1]["y"] = 150.0
+    result = check(d, manifest)
+    assert result.rule("RDL.CONNECT").status == "pass"
+    assert result.rule("RDL.UNROUTED").status == "pass"
+    kit.only_failing(result)
+
+
+def test_rdl_connect_line_joins_two_nets(drawing, check, kit):
+    """The same drawing with the second pad on net VSS: the RDL joins VDD and VSS."""
+    d = drawing
+    kit.cantilever_site(d, 0)
+    kit.cantilever_site(d, kit.TWIN)
+    d.square("PAD", -300, 150, 100)
+    d.square("PASV", -300, 150, 60)
+    d.square("INS1", -300, 150, 50)
+    d.rect("RDL", -310, 0, -290, 150)
+    d.die()
+    manifest = _fanout_manifest(kit, [("P0", -300, "VDD"), ("P0b", -300, "VSS"), ("P1", 700, "IO1")],
+                                [("B0", 0, "VDD"), ("B1", 1000, "IO1")])
+    manifest["routing"]["pad_sites"][1]["y"] = 150.0
+    result = check(d, manifest)
+    found = kit.fired(result, "RDL.CONNECT", -400, 400)
+    assert [v.message for v in found] == ["RDL joins terminals of different nets (VDD and VSS)"]
+    kit.only_failing(result, "RDL.CONNECT")
+
+
+def test_rdl_connect_spare_bump_reached(drawing, check, kit):
+    """A bump on no routed net (a spare bump) joined to a pad's line: a net of its own is joined."""
+    kit.cantilever_site(drawing, 0)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    result = check(drawing, _fanout_manifest(kit, [("P0", -300, "IO0"), ("P1", 700, "IO1")],
+                                             [("B0", 0, None), ("B1", 1000, "IO1")]))
+    found = kit.fired(result, "RDL.CONNECT", -400, 400)
+    assert [v.message for v in found] == ["RDL joins terminals of different nets (B0 (no net) and IO0)"]
+
+
+def test_rdl_unrouted_flight_line(drawing, check, kit):
+    """The router left B0 -> P0 open (the line stops 100 um short): one flight-line marker from bump to pad, and
+    RDL.CONNECT sees the bump of a routed net reach no pad."""
+    kit.cantilever_site(drawing, 0, line_from=-130)
+    kit.cantilever_site(drawing, kit.TWIN)
+    drawing.die()
+    open_line = {"net": "IO0", "from": "B0", "to": "P0", "from_xy": [0.0, 0.0], "to_xy": [-300.0, 0.0],
+                 "reason": "no way clear of the other lines"}
+    result = check(drawing, _fanout_manifest(kit, [("P0", -300, "IO0"), ("P1", 700, "IO1")],
+                                             [("B0", 0, "IO0"), ("B1", 1000, "IO1")], [open_line]))
+    [marker] = kit.fired(result, "RDL.UNROUTED", -400, 400)
+    assert marker.bbox == (-300.0, 0.0, 0.0, 0.0)
+    assert marker.message == "net IO0: B0 -> P0 not routed (no way clear of the other lines)"
+    assert [v.message for v in kit.fired(result, "RDL.CONNECT", -400, 400)] == [
+        "bump of a routed net reaches no pad of its net through RDL"]
+    kit.only_failing(result, "RDL.CONNECT", "RDL.UNROUTED")
+
+
+def test_rdl_unrouted_not_applicable_without_routing(drawing, check, kit):
+    kit.cantilever_site(drawing, 0)
+    drawing.die()
+    result = check(drawing, kit.cantilever_manifest())
+    assert result.rule("RDL.UNROUTED").status == "n/a"
+    assert result.rule("RDL.UNROUTED").reason == "no routed fan-out in the build manifest"
