@@ -1,0 +1,124 @@
+"""A chip handed over as 100,000 bump instances on no regular array: build with DRC, and the mask set.
+
+    python benchmarks/scatter.py [--bumps 100000] [--repeat 3] [--out out/benchmark-scatter]
+
+Writes a DEF as a design tool would: `--bumps` BUMP80 instances on a 130 um grid, each moved by up to
++-3 um in x and y (a seeded generator, so the same DEF every time), so that no two neighbourhoods repeat and no
+array reference can stand for them; a LEF with the bump macro; a ball_drop recipe reading them. Runs, each in a
+fresh process (interpreter start, imports, work, exit), once unmeasured and then `--repeat` times:
+
+- `maskgen build RECIPE` (with DRC): target under 10 s and 1 GB;
+- `maskgen masks RECIPE` (the build and every mask of ball_drop, with the mask list's critical dimensions):
+  target under 20 s and 1 GB.
+
+Prints one table: medians of wall time, CPU time and peak resident memory (`wait4` rusage of the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEF = """VERSION 5.8 ;
+MACRO BUMP80
+  CLASS COVER BUMP ;
+  ORIGIN 0 0 ;
+  SIZE 80 BY 80 ;
+  PIN PAD
+    DIRECTION INOUT ;
+    PORT
+      CLASS BUMP ;
+      LAYER metal10 ;
+        RECT 0 0 80 80 ;
+    END
+  END PAD
+END BUMP80
+END LIBRARY
+"""
+TARGETS = {"build": (10.0, 1024.0), "masks": (20.0, 1024.0)}
+"""Job -> (seconds, MB) the issue asks for."""
+
+
+def write_inputs(folder: Path, bumps: int, pitch: float = 130.0, jitter: float = 3.0) -> tuple[Path, float]:
+    """The DEF, LEF and recipe of the benchmark; returns the recipe and the die side (um)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20261205)
+    columns = math.ceil(math.sqrt(bumps))
+    rows = math.ceil(bumps / columns)
+    die = max(columns, rows) * pitch + 600
+    comps = []
+    for i in range(bumps):
+        r, c = divmod(i, columns)
+        x = die / 2 - (columns - 1) * pitch / 2 + c * pitch - 40 + rng.uniform(-jitter, jitter)
+        y = die / 2 - (rows - 1) * pitch / 2 + r * pitch - 40 + rng.uniform(-jitter, jitter)
+        comps.append(f"    - BUMP_{i} BUMP80 + FIXED ( {round(x * 1000)} {round(y * 1000)} ) N ;")
+    text = "\n".join(["VERSION 5.8 ;", "DESIGN scatter ;", "UNITS DISTANCE MICRONS 1000 ;",
+                      f"DIEAREA ( 0 0 ) ( {round(die * 1000)} {round(die * 1000)} ) ;",
+                      f"COMPONENTS {len(comps)} ;", *comps, "END COMPONENTS", "END DESIGN", ""])
+    (folder / "scatter.def").write_text(text)
+    (folder / "scatter.lef").write_text(LEF)
+    recipe = folder / "scatter.yaml"
+    recipe.write_text(f"""name: scatter
+process: ball_drop
+materials: {{pad: Al, adhesion: Ti, wetting: Cu, polymer: WBR2100}}
+die:
+  size: [{die:g}, {die:g}]
+  bump_map: {{kind: def, file: scatter.def, lef: scatter.lef, macro: BUMP80}}
+bump:
+  pad: {{width: 80, shape: octagon}}
+  passivation_opening: 40
+  ubm_diameter: 65
+solder: {{alloy: SAC305, ball_diameter: 60}}
+ball_drop: {{polymer_opening: 80}}
+""")
+    return recipe, die
+
+
+def _child(args: list[str]) -> tuple[float, float, float, int]:
+    """Wall s, CPU s, peak MB and exit code of `maskgen ARGS` in a fresh process."""
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execv(sys.executable, [sys.executable, "-m", "maskgen.cli", *args])
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    """Print the table of the scattered-bump benchmark."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bumps", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=ROOT / "out" / "benchmark-scatter")
+    args = ap.parse_args()
+    recipe, die = write_inputs(args.out, args.bumps)
+    jobs = {"build": ["build", str(recipe), "--out", str(args.out / "build"), "--max-sites", str(args.bumps)],
+            "masks": ["masks", str(recipe), "--out", str(args.out / "masks"), "--max-sites", str(args.bumps)]}
+    print(f"scatter: {args.bumps:,} bumps on a 130 um grid moved by up to 3 um, die {die / 1000:g} mm, "
+          f"medians of {args.repeat} runs after one warm-up", file=sys.stderr)
+    print("| job | wall s | CPU s | peak MB | target | verdict |")
+    print("|---|---:|---:|---:|---|---|")
+    for name, argv in jobs.items():
+        runs = [_child(argv) for _ in range(args.repeat + 1)][1:]
+        codes = {r[3] for r in runs}
+        wall, cpu, mb = (statistics.median(r[i] for r in runs) for i in range(3))
+        seconds, limit = TARGETS[name]
+        ok = wall < seconds and mb < limit and codes == {0}
+        print(f"| maskgen {name} | {wall:.2f} | {cpu:.2f} | {mb:.0f} | < {seconds:g} s, < {limit:g} MB | "
+              f"{'PASS' if ok else 'MISS'}{'' if codes == {0} else f' (exit {sorted(codes)})'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
