@@ -314,11 +314,14 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
             contacts = contacts & run.layer(name)
     nets = (run.layer("RDL") + run.layer("UBM") + run.layer("BUMP")).merged()
     links = _declared_links(run)
+    bumps = run.layer("BUMP")
+    spare = _declared_spare_bumps(run)
+    if spare is not None:           # bumps the design leaves on no net reach no pad on purpose
+        bumps = bumps.not_interacting(spare)
     if links is None:
-        return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
+        return checks.rdl_connect(nets, contacts, bumps)
     # a daisy-chain or Kelvin link joins two bumps (and their pads) on purpose: its net must join exactly two
     chained = nets.interacting(links)
-    bumps = run.layer("BUMP")
     return checks.rdl_connect(nets.not_interacting(links), contacts, bumps.not_interacting(chained)) + [
         m for m in (checks.Markers("test-structure link net joins more than its two bumps",
                                    chained.interacting(bumps, 3)),
@@ -340,6 +343,19 @@ def _declared_links(run: Run) -> kdb.Region | None:
         x = round((link["from"][0] + link["to"][0]) / 2 / dbu)
         y = round((link["from"][1] + link["to"][1]) / 2 / dbu)
         boxes.append(kdb.Box(x - 1, y - 1, x + 1, y + 1))
+    return run.layers.boxes_region(boxes)
+
+
+def _declared_spare_bumps(run: Run) -> kdb.Region | None:
+    """The centres of the spare bumps (on no routed net) the build manifest declares (None: none)."""
+    manifest = run.process.manifest
+    routing = ((manifest.model_extra or {}).get("routing") or {}) if manifest is not None else {}
+    spare = routing.get("spare_bumps") if isinstance(routing, dict) else None
+    if not spare:
+        return None
+    dbu = run.layers.dbu
+    boxes = [kdb.Box(round(b["x"] / dbu) - 1, round(b["y"] / dbu) - 1, round(b["x"] / dbu) + 1,
+                     round(b["y"] / dbu) + 1) for b in spare]
     return run.layers.boxes_region(boxes)
 
 
