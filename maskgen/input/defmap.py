@@ -149,6 +149,7 @@ def _read(path: Path) -> DefDesign:
     die: tuple[float, float, float, float] | None = None
     name = ""
     sections: dict[str, list[tuple[int, list[str]]]] = {}
+    notes: list[tuple[str, str]] = []
     while not t.at_end():
         word = t.take()
         if word == "DESIGN" and not name:
@@ -162,7 +163,7 @@ def _read(path: Path) -> DefDesign:
         elif word == "DIEAREA":
             die = _diearea(t)
         elif word in ("COMPONENTS", "PINS", "NETS", "SPECIALNETS"):
-            sections[word] = sections.get(word, []) + _statements(t, word)
+            sections[word] = sections.get(word, []) + _statements(t, word, notes)
     if units is None:
         raise InputError(path, "UNITS", None, "the DEF has no UNITS DISTANCE MICRONS statement")
     if die is None:
@@ -178,10 +179,12 @@ def _read(path: Path) -> DefDesign:
     for section in ("SPECIALNETS", "NETS"):
         for start, st in sections.get(section, []):
             _net(t, start, st, u, section == "SPECIALNETS", nets, wires)
+    for where, message in notes:    # only for a file that is read: an error is the one line
+        warn(path, where, message)
     return DefDesign(path, name, u, (die[0] / u, die[1] / u, die[2] / u, die[3] / u), components, pins, nets, wires)
 
 
-def _statements(t: Tokens, section: str) -> list[tuple[int, list[str]]]:
+def _statements(t: Tokens, section: str, notes: list[tuple[str, str]]) -> list[tuple[int, list[str]]]:
     """The `- ... ;` statements of a section up to END section, each as (first token index, tokens); a declared
     count that differs from the statements found is a warning, as OpenROAD and KLayout take it."""
     count_at = t.i
@@ -208,8 +211,8 @@ def _statements(t: Tokens, section: str) -> list[tuple[int, list[str]]]:
         out.append((start, statement))
         t.i = end + 1
     if int(declared) != len(out):
-        warn(t.path, f"line {t.line(count_at)}", f"{section} declares {int(declared)} statements, the section "
-             f"holds {len(out)}")
+        notes.append((f"line {t.line(count_at)}", f"{section} declares {int(declared)} statements, the section "
+                      f"holds {len(out)}"))
     return out
 
 

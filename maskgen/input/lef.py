@@ -176,7 +176,10 @@ def _port(t: Tokens) -> tuple[str | None, list[tuple[str, list[Point]]]]:
             else:
                 if len(nums) < 6 or len(nums) % 2:
                     raise t.error("POLYGON takes at least three x y points", at)
-                shapes.append((layer, list(zip(nums[::2], nums[1::2], strict=True))))
+                pts = list(zip(nums[::2], nums[1::2], strict=True))
+                if len(pts) > 3 and pts[0] == pts[-1]:
+                    pts.pop()                   # a closed ring: its first point again
+                shapes.append((layer, pts))
 
 
 def _num(t: Tokens, word: str, at: int) -> float:

@@ -178,4 +178,5 @@ def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Seq
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
     cx, cy = design.centre
-    return Terminal(name, mx - cx, my - cy, net, tuple((x - mx, y - my) for x, y in ring), component, pin)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net,
+                    tuple((round(x - mx, 6), round(y - my, 6)) for x, y in ring), component, pin)
