@@ -310,6 +310,7 @@ def test_the_signal_nets_build(tmp_path, read_gds):
     recipe.write_text(yaml.safe_dump(data))
     res = build(recipe, tmp_path / "out")
     rt = res.manifest["routing"]
+    assert res.manifest["die"]["size"] == [3000.0, 3000.0]
     assert rt["pads"] == rt["routed"] == 135 and rt["line_width"] == 4.0
     assert len(rt["spare_bumps"]) == 141 and len(rt["unrouted_pads"]) == 102
     assert {r.id for r in res.drc.rules if r.count} == {"PASV.IN_PAD", "PASV.WIDTH"}
@@ -329,3 +330,27 @@ def test_the_signal_nets_build(tmp_path, read_gds):
     rdl = gds.region("RDL").merged()
     assert rdl.count() == 135 + 141 + 102
     assert rdl.interacting(at).count() == 141 and rdl.interacting(at).interacting(gds.region("PAD")).is_empty()
+
+
+def test_a_net_pattern_that_matches_nothing_is_refused(cli, tmp_path):
+    """routing.nets names a net the pads and bumps do not have: one line naming the pattern, exit 2."""
+    recipe = _variant(tmp_path, pdk=_house_pdk(tmp_path, {"DIE.EDGE": 80, "RDL.WIDTH": 4, "RDL.SPACE": 4}))
+    data = yaml.safe_load(recipe.read_text())
+    data["die"]["routing"]["nets"] = ["p_*", "q_*"]
+    recipe.write_text(yaml.safe_dump(data))
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    lines = [ln for ln in err.strip().splitlines() if "warning" not in ln]
+    assert code == 2 and lines == [f"maskgen: error: {recipe}: die.routing.nets = 'q_*': matches no net of the "
+                                   "pads or bumps"], err
+
+
+def test_the_die_size_is_needed_without_a_def(cli, tmp_path):
+    """die.size left out of a recipe whose bumps and pads are not from a DEF: one line, exit 2."""
+    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "templates" / "default.yaml").read_text())
+    del data["die"]["size"]
+    recipe = tmp_path / "nosize.yaml"
+    recipe.write_text(yaml.safe_dump(data))
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 2 and err.strip() == (f"maskgen: error: {recipe}: die.size: required: give [width, height] in "
+                                         "um (only a DEF bump map or pad list, kind: def, gives the die from its "
+                                         "DIEAREA)"), err

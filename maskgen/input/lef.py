@@ -57,18 +57,36 @@ class LefMacro:
     pins: dict[str, LefPin]
 
 
+_CACHE: dict[tuple, dict[str, LefMacro]] = {}
+"""LEF files already read, by (resolved path, mtime, size): a build reads each once."""
+
+
 def read_lef(paths: list[Path]) -> dict[str, LefMacro]:
     """The macros of one or more LEF files (a later file's macro replaces an earlier one of the same name)."""
     macros: dict[str, LefMacro] = {}
     for path in paths:
-        if not path.is_file():
-            raise InputError(path, None, None, "LEF file not found")
+        macros.update(_read_once(path))
+    return macros
+
+
+def _read_once(path: Path) -> dict[str, LefMacro]:
+    """The macros of one LEF file, parsed only when the file is new or changed."""
+    if not path.is_file():
+        raise InputError(path, None, None, "LEF file not found")
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    found = _CACHE.get(key)
+    if found is None:
+        found = {}
         t = Tokens(path, read_text(path, "LEF"))
         while not t.at_end():
             if t.take() == "MACRO":
                 macro = _macro(t)
-                macros[macro.name] = macro
-    return macros
+                found[macro.name] = macro
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
 
 
 def _statement(t: Tokens) -> list[str]:

@@ -208,7 +208,7 @@ class Routing(_Strict):
     land_diameter: Um | None = None
     via: Um | None = None
     max_grid_cells: Annotated[int, Field(ge=1)] = MAX_GRID_CELLS
-    nets: list[str] | None = None
+    nets: Annotated[list[str], Field(min_length=1)] | None = None
     """The nets to route, names or glob patterns (`p_*`); default: every net with both a pad and a bump."""
 
     @field_validator("style", mode="before")
