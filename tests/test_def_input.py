@@ -354,3 +354,32 @@ def test_the_die_size_is_needed_without_a_def(cli, tmp_path):
     assert code == 2 and err.strip() == (f"maskgen: error: {recipe}: die.size: required: give [width, height] in "
                                          "um (only a DEF bump map or pad list, kind: def, gives the die from its "
                                          "DIEAREA)"), err
+
+
+def test_routed_wiring_as_design_tools_write_it(tmp_path):
+    """NEW segments, `*` points, vias, MASK, SHAPE and STYLE in ROUTED / FIXED wiring; a connection with
+    `+ SYNTHESIZED`; regular nets without a width: read as layer, width and points per segment."""
+    (tmp_path / "w.def").write_text("""VERSION 5.8 ;
+DESIGN w ;
+UNITS DISTANCE MICRONS 1000 ;
+DIEAREA ( 0 0 ) ( 100000 100000 ) ;
+SPECIALNETS 1 ;
+- VDD ( * VDD ) + ROUTED metal10 4000 + SHAPE IOWIRE ( 1000 2000 ) ( 9000 * )
+    NEW metal9 2000 + SHAPE STRIPE + MASK 1 ( 0 0 ) ( 0 5000 ) via9_0 + USE POWER ;
+END SPECIALNETS
+NETS 2 ;
+- a ( U1 Y + SYNTHESIZED ) ( U2 A ) + ROUTED metal1 ( 100 200 ) ( 300 * 50 ) M1_M2 ( * 900 ) MASK 2
+    NEW metal2 ( 300 900 ) ( 700 * ) ;
+- b ( U2 Y ) + FIXED metal3 STYLE 1 ( 0 0 ) ( 10 10 ) + USE SIGNAL ;
+END NETS
+END DESIGN
+""")
+    d = read_def(tmp_path / "w.def")
+    assert [(w.net, w.layer, w.width, w.points) for w in d.wires] == [
+        ("VDD", "metal10", 4.0, ((1.0, 2.0), (9.0, 2.0))),
+        ("VDD", "metal9", 2.0, ((0.0, 0.0), (0.0, 5.0))),
+        ("a", "metal1", None, ((0.1, 0.2), (0.3, 0.2), (0.3, 0.9))),
+        ("a", "metal2", None, ((0.3, 0.9), (0.7, 0.9))),
+        ("b", "metal3", None, ((0.0, 0.0), (0.01, 0.01))),
+    ]
+    assert d.net_of("U1", "Y") == "a" and d.net_of("U2", "A") == "a" and d.net_of("U7", "VDD") == "VDD"

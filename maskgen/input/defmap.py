@@ -92,14 +92,16 @@ class DefDesign:
     wires: list[DefWire] = field(default_factory=list)
     _joined: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     _every: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_component: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for net, conns in self.nets.items():
             for comp, pin in conns:
                 if comp == "*":
                     self._every.setdefault(pin, net)
-                elif comp != "PIN":
-                    self._joined.setdefault((comp, pin), net)
+                elif comp != "PIN" and (comp, pin) not in self._joined:
+                    self._joined[(comp, pin)] = net
+                    self._by_component.setdefault(comp, []).append(net)
 
     @property
     def centre(self) -> Point:
@@ -118,9 +120,8 @@ class DefDesign:
         return self._joined.get((component, pin)) or self._every.get(pin)
 
     def component_nets(self, component: str) -> list[str]:
-        """The distinct nets a component's pins are on, in the order they are met."""
-        out = [n for (c, _), n in self._joined.items() if c == component]
-        return list(dict.fromkeys(out))
+        """The distinct nets a component's pins are on (named connections), in the order they are met."""
+        return list(dict.fromkeys(self._by_component.get(component, [])))
 
 
 _CACHE: dict[tuple, DefDesign] = {}
