@@ -383,3 +383,30 @@ END DESIGN
         ("b", "metal3", None, ((0.0, 0.0), (0.01, 0.01))),
     ]
     assert d.net_of("U1", "Y") == "a" and d.net_of("U2", "A") == "a" and d.net_of("U7", "VDD") == "VDD"
+
+
+@pytest.mark.parametrize("orient", ["N", "S", "E", "W", "FN", "FS", "FE", "FW"])
+def test_a_def_pin_port_turned_as_klayout_turns_it(tmp_path, orient):
+    """PIN p_misc_o's port made a 10 x 5 um rect off its placement point ((0 0) (20000 10000) at UNITS 2000)
+    and turned to each orientation: the port lands where KLayout's LEF/DEF reader puts it, to 1 nm."""
+    old = ("    - p_misc_o + NET p_misc_o + DIRECTION OUTPUT + USE SIGNAL\n      + PORT\n"
+           "        + LAYER metal10 ( -45000 -45000 ) ( 45000 45000 )\n        + FIXED ( 3345000 5275000 ) N ;")
+    new = old.replace("( -45000 -45000 ) ( 45000 45000 )", "( 0 0 ) ( 20000 10000 )").replace(") N ;",
+                                                                                               f") {orient} ;")
+    text = DEF.read_text()
+    assert old in text
+    path = tmp_path / f"pin_{orient}.def"
+    path.write_text(text.replace(old, new))
+    (ours,) = read_terminals(path, [], "pins", None, "p_misc_o", None, "die.bump_map", 10, "die.bump_map.max_bumps")
+    ly = kdb.Layout()
+    opt = kdb.LoadLayoutOptions()
+    cfg = opt.lefdef_config
+    cfg.lef_files = [str(p) for p in LEFS]
+    cfg.dbu = 0.0005
+    opt.lefdef_config = cfg
+    ly.read(str(path), opt)
+    pin_layer = next(li for li in ly.layer_indexes() if ly.get_info(li).name == "metal10.PIN")
+    (box,) = [b for b in (p.bbox() for p in kdb.Region(ly.top_cell().shapes(pin_layer)).each())
+              if {b.width(), b.height()} == {20000, 10000}]
+    kx, ky = box.center().x * ly.dbu - 1500.0, box.center().y * ly.dbu - 1500.0
+    assert abs(ours.x - kx) <= 0.001 and abs(ours.y - ky) <= 0.001, (orient, (ours.x, ours.y), (kx, ky))
