@@ -96,6 +96,7 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     out: list[Terminal] = []
     exact = {m for m in macros or [] if not any(ch in m for ch in "*?[")}
     yielded: set[str] = set()
+    per_macro: dict[str, tuple[list[tuple[str, list]], bool]] = {}
     for c in design.components.values():
         if not c.placed or not matches(c.macro, macros):
             continue
@@ -103,7 +104,10 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
             raise InputError(design.path, f"{key}.lef", c.name, f"macro {c.macro} of component {c.name} has no "
                              f"SIZE in the LEF")
         m = lef[c.macro] if lef is not None else None
-        terms = _component_terms(design, c, m, pins, layer)
+        if m is not None and m.name not in per_macro:
+            per_macro[m.name] = terminal_pins(m, pins, layer)
+        chosen, whole = per_macro[m.name] if m is not None else ([], True)
+        terms = _component_terms(design, c, m, chosen, whole)
         if terms:
             yielded.add(c.macro)
         out += terms
@@ -119,13 +123,24 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     return out
 
 
-def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, pins: list[str] | None,
-                     layer: str | None) -> list[Terminal]:
+def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
+                     whole: bool) -> list[Terminal]:
     """One component's terminals: its chosen pins' shapes, placed; or the component itself as one."""
-    if m is None:
-        return [_whole(design, c, None)]
+    if m is None or whole:
+        return [_whole(design, c, m)]
+    out = []
+    for pin_name, shapes in chosen:
+        polys = [_place(c, m, s.points) for s in shapes]
+        name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
+        out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
+    return out
+
+
+def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tuple[list[tuple[str, list]], bool]:
+    """A macro's terminal pins with their shapes (see the module docstring), and whether the macro is one
+    terminal as a whole (no pins in the LEF, none asked for)."""
     if not m.pins:
-        return [_whole(design, c, m)] if pins is None and layer is None else []
+        return [], pins is None and layer is None
     chosen: list[tuple[str, list[LefShape]]] = []
     for p in m.pins.values():
         if not matches(p.name, pins):
@@ -138,12 +153,7 @@ def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, pin
             chosen.append((p.name, shapes))
     if not chosen and pins is None and layer is None and "BUMP" in m.macro_class.split():
         chosen = [(p.name, p.shapes()) for p in m.pins.values() if p.shapes()]
-    out = []
-    for pin_name, shapes in chosen:
-        polys = [_place(c, m, s.points) for s in shapes]
-        name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
-        out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
-    return out
+    return chosen, False
 
 
 def _whole(design: DefDesign, c: DefComponent, m: LefMacro | None) -> Terminal:
