@@ -383,7 +383,7 @@ def test_pads_and_bumps_that_do_not_pair_up_are_named(cli, tmp_path, pads, bumps
     ({"land_diameter": 210}, "die.routing.land_diameter = 210"),
     ({"style": "diagonal"}, "die.routing.style"),
     ({"width": 10}, "die.routing.width: unknown key; did you mean line_width? (allowed keys: style, line_width, "
-                "line_space, land_diameter, via, max_grid_cells)"),
+                "line_space, land_diameter, via, max_grid_cells, nets)"),
 ])
 def test_bad_routing_values_are_refused(cli, tmp_path, routing, needle):
     recipe = _recipe(tmp_path, _bottom_ring(FAN_ORDER), GRID9, routing=routing)

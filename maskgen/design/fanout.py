@@ -9,10 +9,17 @@ Matching (each pad joins exactly one bump, each bump exactly one pad):
 
 Pads without a bump and bumps without a pad are refused, by name. A pad whose centre is its bump's centre needs
 no line. Every other pad is routed by `maskgen.layout.routing`; a pad that cannot be routed is refused by name.
+
+Nets as the design has them (`die.routing.nets` given, or pads or bumps from a DEF): a net joins any number of
+pads and bumps; the selected nets (names or globs; default: every net with both a pad and a bump) are routed.
+Bumps on no selected net are spare bumps (drawn, listed in the manifest, kept clear by every line); pads on no
+selected net are drawn and not routed. Until the router takes multi-terminal nets, a selected net that is not
+one pad and one bump is refused by name.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import time
 from dataclasses import dataclass, field
@@ -23,7 +30,7 @@ import numpy as np
 from maskgen.design import constraints
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
-from maskgen.input.recipe import Recipe, Routing
+from maskgen.input.recipe import DefMap, DefPads, Recipe, Routing
 from maskgen.layout.routing import Land, Net, Route, Rules, Unroutable, route
 from maskgen.layout.sites import Site
 
@@ -53,6 +60,10 @@ class FanOut:
     routes: list[Route]
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    spare_bumps: list[Site] = field(default_factory=list)
+    """Bumps on no selected net: drawn, not joined to any pad, kept clear by the lines."""
+    idle_pads: list[Site] = field(default_factory=list)
+    """Pads on no selected net: drawn, not routed, kept clear by the lines."""
 
     def summary(self) -> dict:
         """Figures for the manifest: counts, lengths and rules (no timing: the manifest is deterministic)."""
@@ -66,7 +77,10 @@ class FanOut:
                 "longest": {"pad": longest.name, "length": round(longest.length, 3)} if longest else None,
                 "nets": [{"pad": p.name, "bump": b.name, **({"net": p.net} if p.net else {}),
                           "length": round(r.length, 3)} for p, b, r in zip(self.pads, self.bumps, self.routes,
-                                                                          strict=True)]}
+                                                                          strict=True)],
+                "spare_bumps": [{"name": b.name, **({"ball": b.ball} if b.ball else {}), "x": b.x, "y": b.y}
+                                for b in self.spare_bumps],
+                "unrouted_pads": [p.name for p in self.idle_pads]}
 
 
 def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
@@ -117,6 +131,58 @@ def match(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:
     _unmatched(file, [p for i, p in enumerate(pads) if i not in pairs],
                [b for j, b in enumerate(bumps) if j not in set(pairs.values())], "(matched by nearest centre)")
     return [bumps[pairs[i]] for i in range(len(pads))]
+
+
+@dataclass
+class Netlist:
+    """The nets to route as the design has them: each selected net's pads and bumps (in input order), the spare
+    bumps and the pads on no selected net."""
+
+    nets: dict[str, tuple[list[Site], list[Site]]]
+    spare_bumps: list[Site]
+    idle_pads: list[Site]
+
+
+def by_design(recipe: Recipe) -> bool:
+    """True when the die's nets are taken as the design has them (routing.nets, or pads or bumps from a DEF)."""
+    rt = recipe.die.fan_out
+    return rt is not None and (rt.nets is not None or isinstance(recipe.die.pads, DefPads)
+                               or isinstance(recipe.die.bump_map, DefMap))
+
+
+def netlist(pads: list[Site], bumps: list[Site], selected: list[str] | None, file: Path) -> Netlist:
+    """The selected nets (names or globs; None: every net with both a pad and a bump) with their pads and bumps."""
+    on: dict[str, tuple[list[Site], list[Site]]] = {}
+    for p in pads:
+        if p.net:
+            on.setdefault(p.net, ([], []))[0].append(p)
+    for b in bumps:
+        if b.net:
+            on.setdefault(b.net, ([], []))[1].append(b)
+    if selected is None:
+        chosen = {n for n, (ps, bs) in on.items() if ps and bs}
+    else:
+        chosen = set()
+        for pat in selected:
+            hit = {n for n in on if fnmatch.fnmatchcase(n, pat)}
+            if not hit:
+                raise InputError(file, "die.routing.nets", pat, "matches no net of the pads or bumps")
+            chosen |= hit
+    nets = {n: on[n] for n in sorted(chosen)}
+    return Netlist(nets, [b for b in bumps if b.net not in chosen], [p for p in pads if p.net not in chosen])
+
+
+def _pairs(nl: Netlist, file: Path) -> tuple[list[Site], list[Site]]:
+    """The pad and the bump of each selected net; a net of other than one pad and one bump is refused by name."""
+    wrong = [(n, len(ps), len(bs)) for n, (ps, bs) in nl.nets.items() if len(ps) != 1 or len(bs) != 1]
+    if wrong:
+        n, np_, nb = max(wrong, key=lambda w: (w[1] + w[2], w[0]))
+        more = [w[0] for w in wrong if w[0] != n]
+        rest = f" (and {len(more)} more: {', '.join(more[:5])}{', ...' if len(more) > 5 else ''})" if more else ""
+        raise InputError(file, "die.routing.nets", None, f"net {n} joins {np_} pad{'s' * (np_ != 1)} and {nb} "
+                         f"bump{'s' * (nb != 1)}{rest}; the router takes one pad and one bump per net yet")
+    pairs = sorted(((ps[0], bs[0]) for ps, bs in nl.nets.values()), key=lambda pb: pb[0].name)
+    return [p for p, _ in pairs], [b for _, b in pairs]
 
 
 def _by_net(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:
@@ -183,21 +249,41 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
     Other nets' lines keep the RDL space from a bump's land and from its solder (the wider of the ball
     footprint and the reflowed outline, `solder_diameter`), which would otherwise join them to the bump.
     """
-    bumps = match(pads, bump_sites, design_file)
+    spare: list[Site] = []
+    idle: list[Site] = []
+    if by_design(recipe):
+        nl = netlist(pads, bump_sites, recipe.die.fan_out.nets, design_file)
+        pads, bumps = _pairs(nl, design_file)
+        spare, idle = nl.spare_bumps, nl.idle_pads
+    else:
+        bumps = match(pads, bump_sites, design_file)
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
     square = recipe.bump.pad.shape != "circle"
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
-    nets = [Net(p.name, Land(p.x, p.y, figs.pad_land / 2, round=not square),
-                Land(b.x, b.y, figs.land_diameter / 2, keep=keep))
+    nets = [Net(p.name, pad_land(p, figs, square), Land(b.x, b.y, figs.land_diameter / 2, keep=keep))
             for p, b in zip(pads, bumps, strict=True)]
+    # spare bumps and idle pads: a net with its pad on its bump is never routed, but its lands keep other lines
+    # clear (the router's API has no obstacles of its own)
+    nets += [Net(b.name, Land(b.x, b.y, figs.land_diameter / 2, keep=keep),
+                 Land(b.x, b.y, figs.land_diameter / 2, keep=keep)) for b in spare]
+    nets += [Net(p.name, pad_land(p, figs, square), pad_land(p, figs, square)) for p in idle]
     start = time.perf_counter()
     try:
-        routes = route(nets, rules)
+        routes = route(nets, rules)[:len(pads)]
     except Unroutable as exc:
         raise InputError(design_file, "die.routing", f"{figs.line_width:g}/{figs.line_space:g} um",
                          f"cannot route pads {exc} with RDL line width {figs.line_width:g} um / space "
                          f"{figs.line_space:g} um ({figs.style}) inside the die edge keep-out DIE.EDGE "
                          f"{die_edge:g} um; move the pads or bumps, or change die.routing") from None
-    return FanOut(figures=figs, pads=pads, bumps=bumps, routes=routes, seconds=time.perf_counter() - start)
+    return FanOut(figures=figs, pads=pads, bumps=bumps, routes=routes, seconds=time.perf_counter() - start,
+                  spare_bumps=spare, idle_pads=idle)
+
+
+def pad_land(pad: Site, figs: RdlFigures, square: bool) -> Land:
+    """The land a line leaves a pad from: the pad's own shape (its bounding square) or the recipe's pad."""
+    if pad.outline:
+        half = max(max(abs(x), abs(y)) for x, y in pad.outline)
+        return Land(pad.x, pad.y, half, round=False)
+    return Land(pad.x, pad.y, figs.pad_land / 2, round=not square)

@@ -318,11 +318,14 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
         terminals, routed = declared
         return checks.rdl_nets(merged_flat(nets), terminals, routed)
     links = _declared_links(run)
+    bumps = run.layer("BUMP")
+    spare = _declared_spare_bumps(run)
+    if spare is not None:           # bumps the design leaves on no net reach no pad on purpose
+        bumps = bumps.not_interacting(spare)
     if links is None:
-        return checks.rdl_connect(nets, contacts, run.layer("BUMP"))
+        return checks.rdl_connect(nets, contacts, bumps)
     # a daisy-chain or Kelvin link joins two bumps (and their pads) on purpose: its net must join exactly two
     chained = nets.interacting(links)
-    bumps = run.layer("BUMP")
     return checks.rdl_connect(nets.not_interacting(links), contacts, bumps.not_interacting(chained)) + [
         m for m in (checks.Markers("test-structure link net joins more than its two bumps",
                                    chained.interacting(bumps, 3)),
@@ -380,6 +383,19 @@ def _rdl_unrouted(run: Run, rule: Rule) -> list[Markers]:
         found.append(Markers(f"net {u['net']}: {u['from']} -> {u['to']} not routed ({u['reason']})",
                              kdb.EdgePairs([kdb.EdgePair(line, line)])))
     return found
+
+
+def _declared_spare_bumps(run: Run) -> kdb.Region | None:
+    """The centres of the spare bumps (on no routed net) the build manifest declares (None: none)."""
+    manifest = run.process.manifest
+    routing = ((manifest.model_extra or {}).get("routing") or {}) if manifest is not None else {}
+    spare = routing.get("spare_bumps") if isinstance(routing, dict) else None
+    if not spare:
+        return None
+    dbu = run.layers.dbu
+    boxes = [kdb.Box(round(b["x"] / dbu) - 1, round(b["y"] / dbu) - 1, round(b["x"] / dbu) + 1,
+                     round(b["y"] / dbu) + 1) for b in spare]
+    return run.layers.boxes_region(boxes)
 
 
 @checks_rule("RDL.ENCLOSES_UBM")

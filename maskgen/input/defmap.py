@@ -1,162 +1,161 @@
-"""Bump maps from the chip design hand-off: a strict reader of the DEF sections a bump map needs.
+"""A chip's DEF as the design tools read it: die area, units, placed components, pins with their placed ports,
+the nets that join component pins (and DEF pins), and the routed wires of NETS and SPECIALNETS.
 
-Read: UNITS DISTANCE MICRONS, DIEAREA, COMPONENTS (placed bump instances), PINS (placed pins with their
-nets and first port rectangle) and the connections of NETS / SPECIALNETS (which net each bump instance is on).
-Every other section and statement is skipped. From a LEF, only each MACRO's SIZE is read: DEF places a
-component by the lower-left corner of its (oriented) macro, so its centre is the placement plus half the size.
+Accepted as OpenROAD and KLayout accept them: a section whose declared count differs from what it holds (one
+warning line naming file and line), components with any number of pins on any nets, `( * PIN )` connections
+(that pin of every component), PINS with several PORTs (each placed), the eight orientations, RECT (LAYER) and
+POLYGON pin shapes, ROUTED / FIXED / COVER wiring with NEW segments, vias, SHAPE, STYLE, MASK and `*` points. A
+true syntax error is one line with file and line. Every other section and statement is skipped.
 
-Why not a library: the PyPI `lefdef` package is an alpha ctypes wrapper (one 2023 release); KLayout's own
-DEF reader (already a dependency) places components but keeps no component-to-net connections. This reader
-is small, fast (1,000 bump instances in milliseconds, benchmarks/defmap.py) and names file, line and token
-in every error.
+Why our own reader and not KLayout's (a dependency already): KLayout's LEF/DEF reader gives placed shapes and
+orientations but no component-pin-to-net connections, which is what a pad-to-bump net list is; OpenROAD's is not
+a Python package. tests/test_def_input.py checks this reader's pin placement against KLayout's reading of the
+same files in every orientation.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from maskgen.errors import InputError
+from maskgen.input.deftokens import Tokens, read_text
+from maskgen.warn import warn
 
-_TOKEN = re.compile(r'"[^"]*"|[^\s]+')
-_COMMENT = re.compile(r"#[^\n]*")
+Point = tuple[float, float]
 PLACEMENTS = {"PLACED", "FIXED", "COVER"}
-SWAP_XY = {"E", "W", "FE", "FW"}
-ORIENTS = {"N", "S", "E", "W", "FN", "FS", "FE", "FW"}
+ORIENTS = ("N", "S", "E", "W", "FN", "FS", "FE", "FW")
+WIRING = {"ROUTED", "FIXED", "COVER", "NOSHIELD"}
+
+
+def rotate(x: float, y: float, orient: str) -> Point:
+    """A point turned by a DEF orientation about the origin (N = R0, W = R90, S = R180, E = R270, F = mirrored
+    about the y axis first), as OpenDB and KLayout place them."""
+    return {"N": (x, y), "W": (-y, x), "S": (-x, -y), "E": (y, -x),
+            "FN": (-x, y), "FW": (y, x), "FS": (x, -y), "FE": (-y, -x)}[orient]
 
 
 @dataclass(frozen=True)
-class DefBump:
-    """One bump from a DEF: instance (or pin) name, centre in um from the DIEAREA centre, net."""
+class DefComponent:
+    """A COMPONENTS statement: instance name, macro, placement point (um, DEF coordinates; the lower-left corner
+    of the oriented cell box), orientation; `placed` False for UNPLACED ones."""
 
     name: str
+    macro: str
     x: float
     y: float
+    orient: str
+    placed: bool
+
+
+@dataclass(frozen=True)
+class DefShape:
+    """A placed shape: layer and polygon in um, DEF coordinates."""
+
+    layer: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class DefPin:
+    """A PINS statement: pin name, its net and each placed port's shapes (um, DEF coordinates)."""
+
+    name: str
     net: str | None
+    ports: tuple[tuple[DefShape, ...], ...]
 
 
-class _Tokens:
-    """The tokens of a DEF/LEF file with their offsets, for located errors."""
+@dataclass(frozen=True)
+class DefWire:
+    """One routed wire segment of a net (ROUTED ... or NEW ...): layer, width in um (None: the layer's default,
+    as regular NETS give it), centre-line points in um, DEF coordinates."""
 
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.text = text
-        self.clean = _COMMENT.sub(lambda m: " " * len(m.group()), text)
-        self.words = _TOKEN.findall(self.clean)
-        self.i = 0
-
-    def line(self, index: int) -> int:
-        """1-based line number of token index (found again only when an error needs it)."""
-        for k, m in enumerate(_TOKEN.finditer(self.clean)):
-            if k == index:
-                return self.text.count("\n", 0, m.start()) + 1
-        return self.text.count("\n") + 1
-
-    def error(self, message: str, index: int | None = None) -> InputError:
-        """An InputError at a token (default: the current one)."""
-        at = self.i if index is None else index
-        if at >= len(self.words):
-            return InputError(self.path, "end of file", None, message)
-        return InputError(self.path, f"line {self.line(at)}", self.words[at], message)
-
-    def at_end(self) -> bool:
-        """True after the last token."""
-        return self.i >= len(self.words)
-
-    def take(self) -> str:
-        """The next token (an error at the end of the file)."""
-        if self.i >= len(self.words):
-            raise self.error("unexpected end of file")
-        self.i += 1
-        return self.words[self.i - 1]
-
-    def expect(self, word: str) -> None:
-        """The next token must be word."""
-        if self.take() != word:
-            raise self.error(f"expected {word!r}", self.i - 1)
-
-    def number(self) -> float:
-        """The next token as a number."""
-        word = self.take()
-        try:
-            return float(word)
-        except ValueError:
-            raise self.error("expected a number", self.i - 1) from None
-
-    def statements(self, section: str) -> list[tuple[int, list[str]]]:
-        """The `- ... ;` statements of a section up to END section, each as (first token index, tokens)."""
-        count_at = self.i
-        declared = self.number()
-        self.expect(";")
-        out: list[tuple[int, list[str]]] = []
-        while True:
-            word = self.take()
-            if word == "END":
-                end = self.take()
-                if end != section:
-                    raise self.error(f"expected END {section}", self.i - 1)
-                break
-            if word != "-":
-                raise self.error(f"expected '-' starting a {section} statement or END {section}", self.i - 1)
-            start = self.i
-            try:
-                end = self.words.index(";", start)
-            except ValueError:
-                raise self.error(f"statement of {section} not closed by ';' before the end of the file",
-                                 start) from None
-            statement = self.words[start:end]
-            if section in statement and "END" in statement:
-                raise self.error(f"statement of {section} not closed by ';' before END {section}", start)
-            out.append((start, statement))
-            self.i = end + 1
-        if int(declared) != len(out):
-            raise self.error(f"{section} declares {int(declared)} statements, the section holds {len(out)}", count_at)
-        return out
+    net: str
+    layer: str
+    width: float | None
+    points: tuple[Point, ...]
 
 
-def read_lef_sizes(path: Path) -> dict[str, tuple[float, float]]:
-    """Each LEF MACRO's SIZE (width, height) in um."""
-    if not path.is_file():
-        raise InputError(path, None, None, "LEF file not found")
-    t = _Tokens(path, _text(path, "LEF"))
-    sizes: dict[str, tuple[float, float]] = {}
-    while not t.at_end():
-        if t.take() != "MACRO":
-            continue
-        name = t.take()
-        while True:
-            word = t.take()
-            if word == "SIZE":
-                w = t.number()
-                t.expect("BY")
-                h = t.number()
-                if w <= 0 or h <= 0:
-                    raise t.error(f"macro {name} has a SIZE that is not positive", t.i - 1)
-                sizes[name] = (w, h)
-            elif word == "END" and not t.at_end() and t.words[t.i] == name:
-                t.i += 1
-                break
-    return sizes
+@dataclass
+class DefDesign:
+    """What a DEF holds for bumping: die area, units, components, pins, nets and routed wires."""
+
+    path: Path
+    name: str
+    units: float
+    die: tuple[float, float, float, float]
+    """DIEAREA's bounding box (x1, y1, x2, y2) in um, DEF coordinates."""
+    components: dict[str, DefComponent]
+    pins: list[DefPin]
+    nets: dict[str, list[tuple[str, str]]]
+    """Each net's connections as written: (component, pin), ('PIN', pin name) or ('*', pin)."""
+    wires: list[DefWire] = field(default_factory=list)
+    _joined: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _every: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_component: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for net, conns in self.nets.items():
+            for comp, pin in conns:
+                if comp == "*":
+                    self._every.setdefault(pin, net)
+                elif comp != "PIN" and (comp, pin) not in self._joined:
+                    self._joined[(comp, pin)] = net
+                    self._by_component.setdefault(comp, []).append(net)
+
+    @property
+    def centre(self) -> Point:
+        """The DIEAREA centre in um, DEF coordinates: maskgen's origin."""
+        x1, y1, x2, y2 = self.die
+        return (x1 + x2) / 2, (y1 + y2) / 2
+
+    @property
+    def size(self) -> Point:
+        """The die's width and height in um."""
+        x1, y1, x2, y2 = self.die
+        return x2 - x1, y2 - y1
+
+    def net_of(self, component: str, pin: str) -> str | None:
+        """The net a component's pin is on (a `( * pin )` connection counts for every component)."""
+        return self._joined.get((component, pin)) or self._every.get(pin)
+
+    def component_nets(self, component: str) -> list[str]:
+        """The distinct nets a component's pins are on (named connections), in the order they are met."""
+        return list(dict.fromkeys(self._by_component.get(component, [])))
 
 
-def read_def_bumps(path: Path, source: str = "components", macros: set[str] | None = None,
-                   lef: Path | None = None, max_bumps: int = 100_000,
-                   limit: str = "die.bump_map.max_bumps") -> list[DefBump]:
-    """The bumps of a DEF: placed components (of the given macros) or placed pins, with their nets."""
+_CACHE: dict[tuple, DefDesign] = {}
+"""DEFs already read, by (resolved path, mtime, size): a build reads (and warns about) each file once."""
+
+
+def read_def(path: Path) -> DefDesign:
+    """A DEF file read (once per build; again only when it changed)."""
     if not path.is_file():
         raise InputError(path, None, None, "DEF file not found")
-    sizes = read_lef_sizes(lef) if lef is not None else None
-    t = _Tokens(path, _text(path, "DEF"))
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _read(path)
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
+def _read(path: Path) -> DefDesign:
+    """Parse a DEF file."""
+    t = Tokens(path, read_text(path, "DEF"))
     units: float | None = None
-    die: tuple[float, float] | None = None
-    components: list[tuple[int, list[str]]] = []
-    pins: list[tuple[int, list[str]]] = []
-    nets: dict[str, str] = {}
-    net_at: dict[str, int] = {}
+    die: tuple[float, float, float, float] | None = None
+    name = ""
+    sections: dict[str, list[tuple[int, list[str]]]] = {}
+    notes: list[tuple[str, str]] = []
     while not t.at_end():
         word = t.take()
-        if word == "UNITS":
+        if word == "DESIGN" and not name:
+            name = t.take()
+        elif word == "UNITS":
             t.expect("DISTANCE")
             t.expect("MICRONS")
             units = t.number()
@@ -164,56 +163,62 @@ def read_def_bumps(path: Path, source: str = "components", macros: set[str] | No
                 raise t.error("UNITS DISTANCE MICRONS must be positive", t.i - 1)
         elif word == "DIEAREA":
             die = _diearea(t)
-        elif word == "COMPONENTS":
-            components = t.statements("COMPONENTS")
-        elif word == "PINS":
-            pins = t.statements("PINS")
-        elif word in ("NETS", "SPECIALNETS"):
-            for start, st in t.statements(word):
-                _connections(t, start, st, nets, net_at)
+        elif word in ("COMPONENTS", "PINS", "NETS", "SPECIALNETS"):
+            sections[word] = sections.get(word, []) + _statements(t, word, notes)
     if units is None:
         raise InputError(path, "UNITS", None, "the DEF has no UNITS DISTANCE MICRONS statement")
     if die is None:
-        raise InputError(path, "DIEAREA", None, "the DEF has no DIEAREA: bump positions are taken from its centre")
-    if source == "pins":
-        bumps = [_pin(t, start, st, units, die) for start, st in pins]
-        bumps = [b for b in bumps if b is not None]
-        what = "placed PINS"
-    else:
-        bumps = []
-        for start, st in components:
-            b = _component(t, start, st, units, die, macros, sizes, nets)
-            if b is not None:
-                bumps.append(b)
-            if len(bumps) > max_bumps:
-                raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"the DEF has more bumps than the "
-                                 f"limit; raise {limit} (or use --max-sites) to accept it")
-        what = "placed COMPONENTS" + (f" of macro {', '.join(sorted(macros))}" if macros else "")
-    if not bumps:
-        found = sorted({st[1] for _, st in components if len(st) > 1})
-        hint = f"; macros in COMPONENTS: {', '.join(found[:10])}" if found and source != "pins" else ""
-        raise InputError(path, "die.bump_map.source", source, f"the DEF holds no {what}{hint}")
-    if len(bumps) > max_bumps:
-        raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"the DEF has more bumps than the "
-                         f"limit; raise {limit} (or use --max-sites) to accept it")
-    seen: set[str] = set()
-    for b in bumps:
-        if b.name in seen:
-            raise InputError(path, None, b.name, "bump name given twice in the DEF")
-        seen.add(b.name)
-    return bumps
+        raise InputError(path, "DIEAREA", None, "the DEF has no DIEAREA: positions are taken from its centre")
+    u = units
+    components: dict[str, DefComponent] = {}
+    for start, st in sections.get("COMPONENTS", []):
+        c = _component(t, start, st, u)
+        components[c.name] = c
+    pins = [_pin(t, start, st, u) for start, st in sections.get("PINS", [])]
+    nets: dict[str, list[tuple[str, str]]] = {}
+    wires: list[DefWire] = []
+    for section in ("SPECIALNETS", "NETS"):
+        for start, st in sections.get(section, []):
+            _net(t, start, st, u, section == "SPECIALNETS", nets, wires)
+    for where, message in notes:    # only for a file that is read: an error is the one line
+        warn(path, where, message)
+    return DefDesign(path, name, u, (die[0] / u, die[1] / u, die[2] / u, die[3] / u), components, pins, nets, wires)
 
 
-def _text(path: Path, what: str) -> str:
-    """A LEF/DEF file's text."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, f"{what} file is not a UTF-8 text file") from None
+def _statements(t: Tokens, section: str, notes: list[tuple[str, str]]) -> list[tuple[int, list[str]]]:
+    """The `- ... ;` statements of a section up to END section, each as (first token index, tokens); a declared
+    count that differs from the statements found is a warning, as OpenROAD and KLayout take it."""
+    count_at = t.i
+    declared = t.number()
+    t.expect(";")
+    out: list[tuple[int, list[str]]] = []
+    while True:
+        word = t.take()
+        if word == "END":
+            end = t.take()
+            if end != section:
+                raise t.error(f"expected END {section}", t.i - 1)
+            break
+        if word != "-":
+            raise t.error(f"expected '-' starting a {section} statement or END {section}", t.i - 1)
+        start = t.i
+        try:
+            end = t.words.index(";", start)
+        except ValueError:
+            raise t.error(f"statement of {section} not closed by ';' before the end of the file", start) from None
+        statement = t.words[start:end]
+        if section in statement and "END" in statement:
+            raise t.error(f"statement of {section} not closed by ';' before END {section}", start)
+        out.append((start, statement))
+        t.i = end + 1
+    if int(declared) != len(out):
+        notes.append((f"line {t.line(count_at)}", f"{section} declares {int(declared)} statements, the section "
+                      f"holds {len(out)}"))
+    return out
 
 
-def _diearea(t: _Tokens) -> tuple[float, float]:
-    """The centre of the DIEAREA's bounding box in database units."""
+def _diearea(t: Tokens) -> tuple[float, float, float, float]:
+    """The bounding box of the DIEAREA's points in database units."""
     xs, ys = [], []
     while True:
         word = t.take()
@@ -226,10 +231,10 @@ def _diearea(t: _Tokens) -> tuple[float, float]:
         t.expect(")")
     if len(xs) < 2:
         raise t.error("DIEAREA needs at least two points", t.i - 1)
-    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    return min(xs), min(ys), max(xs), max(ys)
 
 
-def _number(t: _Tokens, start: int, st: list[str], k: int) -> float:
+def _number(t: Tokens, start: int, st: list[str], k: int) -> float:
     """Token k of a statement as a number, or a located error."""
     try:
         return float(st[k])
@@ -237,81 +242,105 @@ def _number(t: _Tokens, start: int, st: list[str], k: int) -> float:
         raise t.error("expected a number", start + min(k, len(st) - 1)) from None
 
 
-def _point(t: _Tokens, start: int, st: list[str], k: int) -> tuple[float, float]:
-    """The `( x y )` at token k of a statement."""
-    if k >= len(st) or st[k] != "(" or k + 3 >= len(st) or st[k + 3] != ")":
+def _point(t: Tokens, start: int, st: list[str], k: int, last: Point | None = None) -> tuple[Point, int]:
+    """The `( x y [ext] )` at token k of a statement (`*` repeats the last point's value), and the index after."""
+    if k >= len(st) or st[k] != "(":
         raise t.error("expected ( x y )", start + min(k, len(st) - 1))
-    return _number(t, start, st, k + 1), _number(t, start, st, k + 2)
+    vals = []
+    j = k + 1
+    while j < len(st) and st[j] != ")":
+        if st[j] == "*" and last is not None and len(vals) < 2:
+            vals.append(last[len(vals)])
+        else:
+            vals.append(_number(t, start, st, j))
+        j += 1
+    if j >= len(st) or len(vals) not in (2, 3):
+        raise t.error("expected ( x y )", start + min(k, len(st) - 1))
+    return (vals[0], vals[1]), j + 1
 
 
-def _placement(t: _Tokens, start: int, st: list[str]) -> tuple[float, float, str] | None:
-    """The `+ PLACED|FIXED|COVER ( x y ) orient` of a statement (None when it has none)."""
-    for k in range(len(st) - 1):
-        if st[k] == "+" and st[k + 1] in PLACEMENTS:
-            x, y = _point(t, start, st, k + 2)
-            orient = st[k + 6] if k + 6 < len(st) else ""
-            if orient not in ORIENTS:
-                raise t.error(f"expected an orientation ({', '.join(sorted(ORIENTS))})",
-                              start + min(k + 6, len(st) - 1))
-            return x, y, orient
-    return None
+def _placement(t: Tokens, start: int, st: list[str], k: int) -> tuple[float, float, str]:
+    """The `( x y ) orient` after a PLACED / FIXED / COVER at token k."""
+    (x, y), j = _point(t, start, st, k)
+    orient = st[j] if j < len(st) else ""
+    if orient not in ORIENTS:
+        raise t.error(f"expected an orientation ({', '.join(ORIENTS)})", start + min(j, len(st) - 1))
+    return x, y, orient
 
 
-def _component(t: _Tokens, start: int, st: list[str], units: float, die: tuple[float, float],
-               macros: set[str] | None, sizes: dict[str, tuple[float, float]] | None,
-               nets: dict[str, str]) -> DefBump | None:
-    """A placed bump instance at its centre (um from the die centre), or None for another macro."""
-    if len(st) < 2:
+def _component(t: Tokens, start: int, st: list[str], u: float) -> DefComponent:
+    """One COMPONENTS statement."""
+    if len(st) < 2 or st[1] == "+":
         raise t.error("a component needs a name and a macro", start)
-    name, macro = st[0], st[1]
-    if macros is not None and macro not in macros:
-        return None
-    placed = _placement(t, start, st)
-    if placed is None:
-        raise t.error(f"component {name} is not placed (+ PLACED or + FIXED ( x y ) orient)", start)
-    x, y, orient = placed
-    cx, cy = x / units, y / units
-    if sizes is not None:
-        if macro not in sizes:
-            raise t.error(f"macro {macro} of component {name} has no SIZE in the LEF", start + 1)
-        w, h = sizes[macro]
-        if orient in SWAP_XY:
-            w, h = h, w
-        cx, cy = cx + w / 2, cy + h / 2
-    return DefBump(name, cx - die[0] / units, cy - die[1] / units, nets.get(name))
+    for k in range(2, len(st) - 1):
+        if st[k] == "+" and st[k + 1] in PLACEMENTS:
+            x, y, orient = _placement(t, start, st, k + 2)
+            return DefComponent(st[0], st[1], x / u, y / u, orient, True)
+    return DefComponent(st[0], st[1], 0.0, 0.0, "N", False)
 
 
-def _pin(t: _Tokens, start: int, st: list[str], units: float, die: tuple[float, float]) -> DefBump | None:
-    """A placed pin at the centre of its first port rectangle (um from the die centre), with its net."""
-    name = st[0]
-    net = next((st[k + 2] for k in range(len(st) - 2) if st[k] == "+" and st[k + 1] == "NET"), None)
-    placed = _placement(t, start, st)
-    if placed is None:
-        raise t.error(f"pin {name} is not placed (+ PLACED or + FIXED ( x y ) orient)", start)
-    x, y, orient = placed
-    rx = ry = 0.0
-    for k in range(len(st) - 1):
-        if st[k] == "+" and st[k + 1] == "LAYER":
-            k2 = k + 3
-            if k2 < len(st) and st[k2] == "+":       # + LAYER name + MASK n / + SPACING d ...
-                k2 += 3
-            (x1, y1), (x2, y2) = _point(t, start, st, k2), _point(t, start, st, k2 + 4)
-            rx, ry = _orient((x1 + x2) / 2, (y1 + y2) / 2, orient)
-            break
-    return DefBump(name, (x + rx - die[0]) / units, (y + ry - die[1]) / units, net)
+def _groups(st: list[str], begin: int) -> list[tuple[int, list[str]]]:
+    """The `+ KEYWORD ...` groups of a statement from token `begin`, each as (index of its keyword, tokens)."""
+    out: list[tuple[int, list[str]]] = []
+    for k in range(begin, len(st)):
+        if st[k] == "+" and (k == 0 or st[k - 1] != "("):
+            out.append((k + 1, []))
+        elif out:
+            out[-1][1].append(st[k])
+    return out
 
 
-def _orient(x: float, y: float, orient: str) -> tuple[float, float]:
-    """A point of a pin's geometry turned by the DEF orientation (N = R0, W = R90, S = R180, E = R270, F = mirror)."""
-    return {"N": (x, y), "W": (-y, x), "S": (-x, -y), "E": (y, -x),
-            "FN": (-x, y), "FW": (-y, -x), "FS": (x, -y), "FE": (y, x)}[orient]
+def _pin(t: Tokens, start: int, st: list[str], u: float) -> DefPin:
+    """One PINS statement: its net and each placed port (shapes relative to the port's placement, turned)."""
+    name, net = st[0], None
+    ports: list[tuple[list[tuple[str, list[Point]]], tuple[float, float, str] | None]] = [([], None)]
+    for at, g in _groups(st, 1):
+        if not g:
+            raise t.error("expected a keyword after '+'", start + at - 1)
+        key = g[0]
+        if key == "NET" and len(g) > 1:
+            net = g[1]
+        elif key == "PORT":
+            ports.append(([], None))
+        elif key in ("LAYER", "POLYGON"):
+            k = 2
+            while k < len(g) and g[k] != "(":
+                k += 1
+            pts: list[Point] = []
+            while k < len(g):
+                p, k = _point(t, start + at, g, k, pts[-1] if pts else None)
+                pts.append(p)
+            if key == "LAYER":
+                if len(pts) != 2:
+                    raise t.error(f"pin {name}: LAYER takes ( x1 y1 ) ( x2 y2 )", start + at)
+                (x1, y1), (x2, y2) = pts
+                pts = [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
+            elif len(pts) < 3:
+                raise t.error(f"pin {name}: POLYGON takes at least three points", start + at)
+            ports[-1][0].append((g[1] if len(g) > 1 else "", pts))
+        elif key in PLACEMENTS:
+            ports[-1] = (ports[-1][0], _placement(t, start + at, g, 1))
+    placed = []
+    for shapes, place in ports:
+        if not shapes or place is None:
+            continue
+        px, py, orient = place
+        placed.append(tuple(DefShape(layer, tuple(((px + rx) / u, (py + ry) / u)
+                                                  for rx, ry in (rotate(x, y, orient) for x, y in pts)))
+                            for layer, pts in shapes))
+    return DefPin(name, net, tuple(placed))
 
 
-def _connections(t: _Tokens, start: int, st: list[str], nets: dict[str, str], net_at: dict[str, int]) -> None:
-    """The component connections `( comp pin )` of one NETS / SPECIALNETS statement, before its first `+`."""
+def _net(t: Tokens, start: int, st: list[str], u: float, special: bool,
+         nets: dict[str, list[tuple[str, str]]], wires: list[DefWire]) -> None:
+    """One NETS / SPECIALNETS statement: its connections and routed wires."""
     net = st[0]
+    conns = nets.setdefault(net, [])
     k = 1
     while k < len(st) and st[k] != "+":
+        if st[k] == "MUSTJOIN":
+            k += 1
+            continue
         if st[k] != "(":
             raise t.error(f"expected ( component pin ) in net {net}", start + k)
         end = k + 1
@@ -319,11 +348,54 @@ def _connections(t: _Tokens, start: int, st: list[str], nets: dict[str, str], ne
             end += 1
         if end >= len(st) or end - k < 3:
             raise t.error(f"connection of net {net} not closed by ')'", start + k)
-        comp = st[k + 1]
-        if comp != "PIN" and comp != "*":
-            other = nets.get(comp)
-            if other is not None and other != net:
-                raise t.error(f"component {comp} is on nets {other} (line {t.line(net_at[comp])}) and {net}", start + k)
-            nets[comp] = net
-            net_at[comp] = start + k
+        conns.append((st[k + 1], st[k + 2]))
         k = end + 1
+    while k < len(st):
+        if st[k] == "+" and k + 1 < len(st) and st[k + 1] in WIRING:
+            k = _wiring(t, start, st, k + 2, u, special, net, wires)
+        else:
+            k += 1
+
+
+WIRE_OPTIONS = {"SHAPE", "STYLE", "MASK"}
+
+
+def _wiring(t: Tokens, start: int, st: list[str], k: int, u: float, special: bool, net: str,
+            wires: list[DefWire]) -> int:
+    """The segments of one ROUTED / FIXED / COVER wiring from token k; returns the index after it."""
+    while True:
+        if k >= len(st):
+            raise t.error(f"net {net}: routed wiring needs a layer", start + len(st) - 1)
+        layer = st[k]
+        k += 1
+        width = None
+        if special and k < len(st) and st[k] not in ("(", "+"):
+            width = _number(t, start, st, k) / u
+            k += 1
+        pts: list[Point] = []
+        while k < len(st):
+            word = st[k]
+            if word == "(":
+                p, k = _point(t, start, st, k, pts[-1] if pts else None)
+                pts.append(p)
+            elif word == "NEW":
+                break
+            elif word == "+":
+                if k + 1 < len(st) and st[k + 1] in WIRE_OPTIONS:
+                    k += 3
+                else:
+                    break
+            elif word in ("MASK", "TAPERRULE"):
+                k += 2
+            elif word in ("RECT", "VIRTUAL"):
+                while k < len(st) and st[k] != ")":
+                    k += 1
+                k += 1
+            else:
+                k += 1                      # a via name, TAPER
+        if pts:
+            wires.append(DefWire(net, layer, width, tuple((x / u, y / u) for x, y in pts)))
+        if k < len(st) and st[k] == "NEW":
+            k += 1
+            continue
+        return k

@@ -36,6 +36,8 @@ def check_files(recipe: Recipe, file: Path) -> None:
     named = [(f"{key}.{field}", part, getattr(part, field, None))
              for key, part in (("die.bump_map", recipe.die.bump_map), ("die.pads", recipe.die.pads))
              for field in ("file", "lef")]
+    named = [(k, part, one) for k, part, name in named
+             for one in (name if isinstance(name, list) else [name])]   # lef: one file or a list
     for key, part, name in named:
         if name is None:
             continue

@@ -134,19 +134,26 @@ class TableMap(_Strict):
         return (self.pitch, self.pitch) if isinstance(self.pitch, (int, float)) else self.pitch
 
 
+Names = str | list[str] | None
+"""A name, a list of names, or glob patterns (`PADCELL_*`)."""
+
+
 class DefMap(_Strict):
     """Bump sites from the chip design hand-off (DEF): the placed bump instances of COMPONENTS (only those of
-    the `macro` names, when given) or the placed PINS, each with its net from NETS / SPECIALNETS. With `lef`,
-    a component's centre is its placement plus half its macro's SIZE; without, its placement point. Positions
-    are taken from the DIEAREA centre."""
+    the `macro` names or globs, when given) or the placed ports of PINS, each with its net from NETS /
+    SPECIALNETS. With `lef` (one file or a list), each terminal is a component's pin shape placed and oriented as
+    the component: the pins named by `pin`, the pin shapes on `layer`, else the pins whose PORT is CLASS BUMP
+    (a bump macro without those: its pins; a macro without pins: its cell box). Without `lef`, a component is
+    its placement point. Positions are taken from the DIEAREA centre."""
 
     kind: Literal["def"]
     file: str
-    lef: str | None = None
+    lef: str | list[str] | None = None
     source: Literal["components", "pins"] = "components"
-    macro: str | list[str] | None = None
+    macro: Names = None
+    pin: Names = None
+    layer: str | None = None
     max_bumps: Annotated[int, Field(ge=1)] = 100_000
-
 
 BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
                     Field(discriminator="kind")]
@@ -174,14 +181,17 @@ class GdsPads(_Strict):
 
 
 class DefPads(_Strict):
-    """The chip's pads from its DEF: placed COMPONENTS (of `macro`, when given) or PINS, with their nets (as for
-    `die.bump_map: {kind: def}`)."""
+    """The chip's pads from its DEF: the terminals of placed COMPONENTS (of `macro`) or the placed ports of PINS,
+    with their nets, chosen by `lef`, `pin` and `layer` as for `die.bump_map: {kind: def}`. Each pad is drawn
+    with its own shape."""
 
     kind: Literal["def"]
     file: str
-    lef: str | None = None
+    lef: str | list[str] | None = None
     source: Literal["components", "pins"] = "pins"
-    macro: str | list[str] | None = None
+    macro: Names = None
+    pin: Names = None
+    layer: str | None = None
     max_pads: Annotated[int, Field(ge=1)] = 100_000
 
 
@@ -198,6 +208,8 @@ class Routing(_Strict):
     land_diameter: Um | None = None
     via: Um | None = None
     max_grid_cells: Annotated[int, Field(ge=1)] = MAX_GRID_CELLS
+    nets: Annotated[list[str], Field(min_length=1)] | None = None
+    """The nets to route, names or glob patterns (`p_*`); default: every net with both a pad and a bump."""
 
     @field_validator("style", mode="before")
     @classmethod
@@ -245,9 +257,10 @@ class TestStructures(_Strict):
 
 
 class Die(_Strict):
-    """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them."""
+    """Die size, where its bumps go and, for a fan-out, where the chip's pads are and how RDL joins them. With a
+    DEF bump map or pad list, `size` may be left out: the DEF's DIEAREA gives it."""
 
-    size: UmXY
+    size: UmXY | None = None
     bump_map: BumpMap
     pads: PadList | None = None
     routing: Routing | None = None
@@ -505,7 +518,7 @@ def load_recipe(path: Path) -> Recipe:
 def recipe_from_data(data: dict, path: Path) -> Recipe:
     """Validate recipe data read from path (structure, types, the process family's block)."""
     from maskgen.design.families import FAMILY_BLOCK
-    recipe = validate(Recipe, data, path)
+    recipe = _die_from_def(validate(Recipe, data, path), path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:
         raise InputError(path, "process", recipe.process,
@@ -531,6 +544,24 @@ def recipe_from_data(data: dict, path: Path) -> Recipe:
             raise InputError(path, f"bump_types[{i}].name", t.name, "bump type names must be unique and not 'base' "
                              "(the recipe's own bump)")
     return recipe
+
+
+def _die_from_def(recipe: Recipe, path: Path) -> Recipe:
+    """A recipe without die.size takes the die from its DEF's DIEAREA (bump map first, then pad list)."""
+    if recipe.die.size is not None:
+        return recipe
+    for source in (recipe.die.bump_map, recipe.die.pads):
+        if isinstance(source, DefMap | DefPads):
+            from maskgen.input.defmap import read_def
+            file = Path(source.file)
+            design = read_def(file if file.is_absolute() else path.parent / file)
+            w, h = design.size
+            if w <= 0 or h <= 0 or max(w, h) > MAX_UM:
+                raise InputError(design.path, "DIEAREA", [w, h], f"the die must be positive and at most {MAX_UM:g} "
+                                 "um on a side; give die.size")
+            return recipe.model_copy(update={"die": recipe.die.model_copy(update={"size": (w, h)})})
+    raise InputError(path, "die.size", None, "required: give [width, height] in um (only a DEF bump map or pad "
+                     "list, kind: def, gives the die from its DIEAREA)")
 
 
 SWEPT_BY_TYPE = ("bump", "solder")

@@ -22,7 +22,7 @@ from maskgen.design.fanout import FanOut, plan
 from maskgen.errors import InputError
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder
-from maskgen.layout.cells.rdl import pad_via_land, routed_lines
+from maskgen.layout.cells.rdl import pad_via_land, routed_lines, shaped_pad
 from maskgen.layout.geometry import snap
 from maskgen.layout.jedec import a1_mark_points
 from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
@@ -150,9 +150,18 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         b.label(cell, block.point, ((x1 + x2) / 2, (y1 + y2) / 2))
     if fan is not None:
         st = r.bump
-        pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
-                           figs.via, figs.pad_land, st.pad.shape)
-        _place(b, cell, pad, runs(fan.pads))
+        drawn = fan.pads + fan.idle_pads
+        plain = [p for p in drawn if p.outline is None]
+        if plain:
+            pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
+                               figs.via, figs.pad_land, st.pad.shape)
+            _place(b, cell, pad, runs(plain))
+        shaped: dict[tuple, list[Site]] = {}
+        for p in drawn:
+            if p.outline is not None:
+                shaped.setdefault(tuple(p.outline), []).append(p)
+        for outline, at in shaped.items():
+            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via), runs(at))
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],

@@ -18,3 +18,5 @@ class Site:
     """JEDEC ball name of the site (row letters, column number) from the die's naming."""
     bump_type: str | None = None
     """The bump type a CSV's fifth column gives the site (recipe bump_types), if any."""
+    outline: tuple[tuple[float, float], ...] | None = None
+    """The pad's own shape (a DEF pin shape), polygon in um relative to the centre; None: drawn as the recipe's."""

@@ -137,8 +137,9 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
     if isinstance(bump_map, DefMap):
-        found_def = _def_bumps(bump_map, base, bump_map.max_bumps, "die.bump_map.max_bumps")
-        return _with_balls([Site(b.name, b.x, b.y, b.net) for b in found_def], naming, keep_names=True)
+        found_def = def_terminals(bump_map, base)
+        return _with_balls([Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in found_def], naming,
+                           keep_names=True)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         holes = set(map(tuple, bump_map.depopulate))
@@ -172,16 +173,19 @@ def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Latti
         return found
     xy = np.array([(s.x, s.y) for s in found], dtype=float)
     balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
-    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type)
+    return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type, s.outline)
             for s, b in zip(found, balls, strict=True)]
 
 
-def _def_bumps(source: DefMap | DefPads, base: Path | None, limit: int, key: str) -> list:
-    """The placed components or pins of a DEF map or pad list, with their nets."""
-    from maskgen.input.defmap import read_def_bumps
-    macros = {source.macro} if isinstance(source.macro, str) else source.macro
-    return read_def_bumps(_resolve(source.file, base), source.source, set(macros) if macros is not None else None,
-                          _resolve(source.lef, base) if source.lef else None, limit, key)
+def def_terminals(source: DefMap | DefPads, base: Path | None = None) -> list:
+    """The terminals (maskgen.input.terminals.Terminal) of a DEF bump map or pad list, with their nets."""
+    from maskgen.input.terminals import read_terminals
+    key, limit = (("die.bump_map", source.max_bumps) if isinstance(source, DefMap) else
+                  ("die.pads", source.max_pads))
+    lefs = [source.lef] if isinstance(source.lef, str) else list(source.lef or [])
+    return read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
+                          source.macro, source.pin, source.layer, key, limit,
+                          f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
 
 
 def _resolve(file: str, base: Path | None) -> Path:
@@ -258,7 +262,7 @@ def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
     if isinstance(pads, CsvPads):
         return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
     if isinstance(pads, DefPads):
-        return [Site(b.name, b.x, b.y, b.net) for b in _def_bumps(pads, base, pads.max_pads, "die.pads.max_pads")]
+        return [Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in def_terminals(pads, base)]
     from maskgen.input.chip import read_pad_sites
     return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
                           label_layer=pads.label_layer)

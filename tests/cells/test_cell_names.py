@@ -31,8 +31,9 @@ MODULES = [importlib.import_module(f"maskgen.layout.cells.{m.name}")
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""
 
-BUMP_CELLS = {"cantilever_bump", "chained_bump", "pad_via_land"}
-"""Cells assembled from part cells and named from their parts' names (manifests and references record them)."""
+BUMP_CELLS = {"cantilever_bump", "chained_bump", "pad_via_land", "shaped_pad"}
+"""Cells assembled from part cells and named from their parts' names (manifests and references record them);
+shaped_pad (a DEF pad of its own shape) is named from a digest of its outline, opening and via."""
 
 
 def _window(x: float) -> np.ndarray:

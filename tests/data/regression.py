@@ -16,7 +16,12 @@ import klayout.db as kdb
 DATA = Path(__file__).resolve().parent
 ROOT = DATA.parent.parent
 REFERENCE = DATA / "reference"
-RECIPES = sorted((ROOT / "templates").glob("*.yaml")) + sorted((DATA / "recipes").glob("*.yaml"))
+NOT_BUILT = {"openroad_flipchip"}
+"""Recipes under tests/data/recipes that do not build yet: OpenROAD's flip-chip is refused by net name until the
+router takes multi-terminal nets (tests/test_def_input.py tests the refusal and reads it)."""
+
+RECIPES = sorted((ROOT / "templates").glob("*.yaml")) + sorted(
+    p for p in (DATA / "recipes").glob("*.yaml") if p.stem not in NOT_BUILT)
 """Every shipped template plus the 004 embodiments the templates do not cover."""
 
 

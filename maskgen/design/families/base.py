@@ -274,9 +274,8 @@ def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell
     """
     st = design.recipe.bump
     fig = design.bump
-    pad = common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening)
-    if land is not None:
-        pad = bump_land(b, land)
+    pad = (bump_land(b, land) if land is not None
+           else common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening))
     parts = [common.ubm_island(b, st.ubm_diameter), *openings(),
              common.solder_footprint(b, fig.footprint_diameter), common.reflow_outline(b, fig.reflow_width)]
     name = b.name(f"{design.recipe.process}_bump", *(p.name for p in [pad, *parts]), *pad_at)

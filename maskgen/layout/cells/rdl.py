@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -62,6 +63,26 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
 bump_land = disc(
     "rdl_land", "RDL",
     "RDL land under a bump's UBM, where a fan-out line arrives (002:c13).", name="bump_land")
+
+
+def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: float, via: float) -> gdstk.Cell:
+    """A chip pad of its own shape (a DEF pin shape): the pad metal and the RDL land on it are the shape; the
+    passivation opening and the insulator via over it are the recipe's circles.
+
+    Named `shaped_pad_<digest>` from its outline, opening and via; the builder is given them as the key.
+
+    Args:
+        outline: the pad polygon in um, centred at the origin.
+        opening: passivation opening diameter in um.
+        via: via diameter in um.
+    """
+    pts = [(round(x, 6), round(y, 6)) for x, y in outline]
+    key = (tuple(pts), opening, via)
+
+    def draw(c: gdstk.Cell) -> None:
+        c.add(b.polygon(pts, "PAD"), b.circle(opening, "PASV"), b.circle(via, "INS1"), b.polygon(pts, "RDL"))
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
+    return b.cell(f"shaped_pad_{digest}", draw, key=key)
 
 
 def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:

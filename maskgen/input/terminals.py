@@ -1,0 +1,192 @@
+"""Pad and bump terminals of a chip's DEF: each component's pin shape placed and oriented as the component is
+(or each placed port of a DEF pin), with its centre, outline and net, in um from the die centre.
+
+Which pins are terminals (as OpenROAD's rdl_route takes them): with `layer`, every pin shape on that layer; else
+the ports of CLASS BUMP; with `pin`, only pins of those names (globs). A macro without such pins (a bump macro
+with no CLASS BUMP port, or without pins in the LEF) is one terminal: its cell box, and the net its pins are on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from maskgen.errors import InputError
+from maskgen.input.defmap import DefComponent, DefDesign, read_def, rotate
+from maskgen.input.lef import LefMacro, LefShape, read_lef
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A pad or bump terminal: name, centre (um from the die centre), net, outline (polygon in um relative to
+    the centre; None when the DEF gives no shape) and where it comes from (component or DEF pin, and pin)."""
+
+    name: str
+    x: float
+    y: float
+    net: str | None
+    outline: tuple[Point, ...] | None
+    component: str
+    pin: str | None
+
+
+def patterns(value: str | Sequence[str] | None) -> list[str] | None:
+    """A recipe's name, list or glob patterns as a list (None: any)."""
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def matches(name: str, pats: list[str] | None) -> bool:
+    """True when name matches one of the glob patterns (or there are none)."""
+    return pats is None or any(fnmatch.fnmatchcase(name, p) for p in pats)
+
+
+def read_terminals(def_file: Path, lef_files: list[Path], source: str, macro: str | Sequence[str] | None,
+                   pin: str | Sequence[str] | None, layer: str | None, key: str,
+                   limit: int, limit_key: str) -> list[Terminal]:
+    """The terminals of a DEF (see the module docstring); an InputError when none are found or over the limit."""
+    design = read_def(def_file)
+    pins = patterns(pin)
+    if source == "pins":
+        found = pin_terminals(design, pins, layer)
+        what = "placed PINS" + (f" named {', '.join(pins)}" if pins else "")
+    else:
+        lef = read_lef(lef_files) if lef_files else None
+        found = component_terminals(design, lef, patterns(macro), pins, layer, key, limit, limit_key)
+        what = "placed COMPONENTS" + (f" of macro {', '.join(patterns(macro) or [])}" if macro else "")
+    if not found:
+        names = sorted({c.macro for c in design.components.values()})
+        hint = f"; macros in COMPONENTS: {', '.join(names[:10])}" if names and source != "pins" else ""
+        raise InputError(def_file, f"{key}.source", source, f"the DEF holds no {what}{hint}")
+    if len(found) > limit:
+        raise InputError(def_file, limit_key.rsplit(".", 1)[-1], limit, f"the DEF has more terminals than the "
+                         f"limit; raise {limit_key} (or use --max-sites) to accept it")
+    seen: set[str] = set()
+    for term in found:
+        if term.name in seen:
+            raise InputError(def_file, None, term.name, "terminal name given twice in the DEF")
+        seen.add(term.name)
+    return found
+
+
+def pin_terminals(design: DefDesign, pins: list[str] | None, layer: str | None) -> list[Terminal]:
+    """Each placed port of the DEF's PINS (of those names, shapes on that layer): `NAME` or `NAME.k` for the
+    k-th port of a pin with several."""
+    out = []
+    for p in design.pins:
+        if not matches(p.name, pins):
+            continue
+        ports = [[s for s in port if layer is None or s.layer == layer] for port in p.ports]
+        ports = [port for port in ports if port]
+        for k, shapes in enumerate(ports, start=1):
+            out.append(_terminal(design, p.name if len(ports) == 1 else f"{p.name}.{k}", p.net,
+                                 [s.points for s in shapes], p.name, None))
+    return out
+
+
+def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macros: list[str] | None,
+                        pins: list[str] | None, layer: str | None, key: str, limit: int,
+                        limit_key: str) -> list[Terminal]:
+    """The terminals of the placed components of the macros (globs), each pin shape placed as its component."""
+    out: list[Terminal] = []
+    exact = {m for m in macros or [] if not any(ch in m for ch in "*?[")}
+    yielded: set[str] = set()
+    per_macro: dict[str, tuple[list[tuple[str, list]], bool]] = {}
+    for c in design.components.values():
+        if not c.placed or not matches(c.macro, macros):
+            continue
+        if lef is not None and (c.macro not in lef or lef[c.macro].size is None):
+            raise InputError(design.path, f"{key}.lef", c.name, f"macro {c.macro} of component {c.name} has no "
+                             f"SIZE in the LEF")
+        m = lef[c.macro] if lef is not None else None
+        if m is not None and m.name not in per_macro:
+            per_macro[m.name] = terminal_pins(m, pins, layer)
+        chosen, whole = per_macro[m.name] if m is not None else ([], True)
+        terms = _component_terms(design, c, m, chosen, whole)
+        if terms:
+            yielded.add(c.macro)
+        out += terms
+        if len(out) > limit:
+            raise InputError(design.path, limit_key.rsplit(".", 1)[-1], limit, f"the DEF has more terminals than "
+                             f"the limit; raise {limit_key} (or use --max-sites) to accept it")
+    used = {c.macro for c in design.components.values() if c.placed}
+    for name in sorted(exact & used - yielded):
+        how = f"pins {', '.join(pins or [])}" if pins else (f"pin shapes on layer {layer}" if layer else
+                                                             "pins with a CLASS BUMP port")
+        raise InputError(design.path, f"{key}.macro", name, f"macro {name} has no {how} in the LEF; name its "
+                         f"terminal pins ({key}.pin) or the layer they are on ({key}.layer)")
+    return out
+
+
+def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
+                     whole: bool) -> list[Terminal]:
+    """One component's terminals: its chosen pins' shapes, placed; or the component itself as one."""
+    if m is None or whole:
+        return [_whole(design, c, m)]
+    out = []
+    for pin_name, shapes in chosen:
+        polys = [_place(c, m, s.points) for s in shapes]
+        name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
+        out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
+    return out
+
+
+def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tuple[list[tuple[str, list]], bool]:
+    """A macro's terminal pins with their shapes (see the module docstring), and whether the macro is one
+    terminal as a whole (no pins in the LEF, none asked for)."""
+    if not m.pins:
+        return [], pins is None and layer is None
+    chosen: list[tuple[str, list[LefShape]]] = []
+    for p in m.pins.values():
+        if not matches(p.name, pins):
+            continue
+        if layer is not None:
+            shapes = p.shapes(layer=layer)
+        else:
+            shapes = p.shapes(port_class="BUMP") or (p.shapes() if pins is not None else [])
+        if shapes:
+            chosen.append((p.name, shapes))
+    if not chosen and pins is None and layer is None and "BUMP" in m.macro_class.split():
+        chosen = [(p.name, p.shapes()) for p in m.pins.values() if p.shapes()]
+    return chosen, False
+
+
+def _whole(design: DefDesign, c: DefComponent, m: LefMacro | None) -> Terminal:
+    """A component as one terminal: its cell box (or its placement point without a LEF), on its pins' net."""
+    nets = design.component_nets(c.name)
+    net = nets[0] if len(nets) == 1 else None
+    if m is None or m.size is None:
+        cx, cy = design.centre
+        return Terminal(c.name, c.x - cx, c.y - cy, net, None, c.name, None)
+    w, h = m.size
+    box = _place(c, m, ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h)))
+    return _terminal(design, c.name, net, [box], c.name, None)
+
+
+def _place(c: DefComponent, m: LefMacro, points: Sequence[Point]) -> tuple[Point, ...]:
+    """Points of a macro (placement frame) placed as the component: turned, then its cell box's lower-left
+    corner put on the placement point."""
+    w, h = m.size or (0.0, 0.0)
+    corners = [rotate(x, y, c.orient) for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+    dx = c.x - min(p[0] for p in corners)
+    dy = c.y - min(p[1] for p in corners)
+    return tuple((rx + dx, ry + dy) for rx, ry in (rotate(x, y, c.orient) for x, y in points))
+
+
+def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Sequence[Point]], component: str,
+              pin: str | None) -> Terminal:
+    """A terminal at the centre of its shapes' bounding box, from the die centre; its outline is the shape (the
+    bounding box when the terminal has several shapes)."""
+    xs = [p[0] for poly in polys for p in poly]
+    ys = [p[1] for poly in polys for p in poly]
+    x1, y1, x2, y2 = min(xs), min(ys), max(xs), max(ys)
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
+    cx, cy = design.centre
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net,
+                    tuple((round(x - mx, 6), round(y - my, 6)) for x, y in ring), component, pin)
