@@ -367,9 +367,13 @@ def deck_text(pdk: Pdk, process: Process) -> str:
         "#",
         "# Rules in this deck (id, value in um, claims):",
     ]
+    if pdk.overridden:
+        lines.insert(2, "# Rule values marked 'recipe' are the design's own (the recipe's rules:), in place of "
+                        "rules.yaml's.")
     for r in checked:
         value = "-" if r.value is None else f"{r.value:g}"
-        lines.append(f"#   {r.id:18s} {value:>7s}  {r.description} [{', '.join(r.claims) or r.source}]")
+        mine = f" (recipe; PDK {pdk.overridden[r.id]:g})" if r.id in pdk.overridden else ""
+        lines.append(f"#   {r.id:18s} {value:>7s}  {r.description} [{', '.join(r.claims) or r.source}]{mine}")
     lines.append("# Checked by maskgen only (run `maskgen drc`):")
     for r in only:
         why = MASKGEN_ONLY.get(r.id, "no KLayout DSL template for this rule")
