@@ -475,7 +475,7 @@ class Recipe(_Strict):
     pdk: str = "default"
     """A PDK shipped with maskgen by name, or a PDK folder of the design's own (`./house_pdk`: a path, relative
     to the recipe's folder)."""
-    rules: dict[str, Any] = {}
+    rules: dict[Any, Any] = {}
     """The design's own rule values by PDK rule id (`{RDL.WIDTH: 4}`), in place of rules.yaml's; checked by
     `maskgen.input.rules.apply_rules`."""
     process: str

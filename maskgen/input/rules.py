@@ -21,10 +21,13 @@ from maskgen.input.pdk import Pdk
 KEY = "rules"
 """The recipe key (and manifest key) of a design's rule values."""
 
+ZERO_ALLOWED = frozenset({"BUMP.PITCH"})
+"""Rules whose value may be 0 (BUMP.PITCH's base: pitch >= 0 + ubm_factor x UBM); every other value is > 0."""
+
 
 def apply_rules(pdk: Pdk, overrides: Mapping[Any, Any], file: str | Path | None, key: str = KEY) -> Pdk:
     """The PDK with the design's rule values in place of rules.yaml's; a bad override is one InputError line
-    naming `rules.<ID>` (unknown id, a rule without a value, not a number, negative)."""
+    naming `rules.<ID>` (unknown id, a rule without a value, not a number, not > 0)."""
     if not overrides:
         return pdk
     rules = pdk.rules
@@ -44,8 +47,9 @@ def apply_rules(pdk: Pdk, overrides: Mapping[Any, Any], file: str | Path | None,
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(file, where, value, f"takes a number in um (PDK {pdk.name}: {rule.value:g})")
         number = float(value)
-        if not math.isfinite(number) or number < 0 or (number == 0 and rule_id == "GRID"):
-            least = "> 0" if rule_id == "GRID" else ">= 0"
+        zero = rule_id in ZERO_ALLOWED
+        if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+            least = ">= 0" if zero else "> 0"
             raise InputError(file, where, value, f"takes a finite number {least} in um (PDK {pdk.name}: "
                              f"{rule.value:g})")
         values[rule_id] = number

@@ -1,0 +1,296 @@
+"""A recipe's own rule values (`rules:`) and PDK folder (`pdk: ./house_pdk`), as a bumping house runs each
+customer's rules (issue 19, item 1).
+
+The design: four 80 um pads routed by 4 um RDL lines at 45 degrees to four balls on a 1200 um die. With
+`rules: {RDL.WIDTH: 4, RDL.SPACE: 4}` the recipe check, `maskgen drc`, the KLayout deck `maskgen deck --recipe`
+writes, the mask list and the manifest all take 4 um; the same layout checked against the PDK's 10 um has
+one RDL.WIDTH marker per line.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import klayout.db as kdb
+import pytest
+import yaml
+
+from maskgen.build import build
+from maskgen.input.pdk import data_root, load_pdk
+from maskgen.outputs.masks import cd_rule
+
+PADS = "name,x,y,net\nP1,-75,{y1},N1\nP2,75,{y1},N2\nP3,-75,{y2},N3\nP4,75,{y2},N4\n"
+BUMPS = "name,x,y,net\nA1,-200,-200,N1\nA2,200,-200,N2\nB1,-200,200,N3\nB2,200,200,N4\n"
+LINES = 4
+"""RDL lines of the design: one per pad."""
+
+
+def recipe_data(rules: dict | None = None, **edits) -> dict:
+    """The 4 um RDL design as recipe data, with the given `rules:` (none: the PDK's)."""
+    data = {
+        "name": "rdl4", "pdk": "default", "process": "ball_drop",
+        "materials": {"pad": "Al", "adhesion": "Ti", "wetting": "Cu", "polymer": "WBR2100",
+                      "insulator": "polyimide", "rdl": "Cu"},
+        "die": {"size": [1200, 1200], "bump_map": {"kind": "csv", "file": "bumps.csv"},
+                "pads": {"kind": "csv", "file": "pads.csv"},
+                "routing": {"style": "45", "line_width": 4, "line_space": 4}},
+        "bump": {"pad": {"width": 80, "shape": "square"}, "passivation_opening": 50, "ubm_diameter": 200},
+        "solder": {"alloy": "SAC305", "ball_diameter": 250},
+        "ball_drop": {"polymer_opening": 270},
+    }
+    if rules is not None:
+        data["rules"] = rules
+    for key, value in edits.items():
+        node = data
+        *parents, leaf = key.split("__")
+        for k in parents:
+            node = node[k]
+        node[leaf] = value
+    return data
+
+
+def write_recipe(folder: Path, data: dict, pad_y: float = 450) -> Path:
+    """The recipe and its pad and ball CSVs in folder; pads at +-pad_y um."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pads.csv").write_text(PADS.format(y1=-pad_y, y2=pad_y))
+    (folder / "bumps.csv").write_text(BUMPS)
+    path = folder / "rdl4.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+FOUR = {"RDL.WIDTH": 4, "RDL.SPACE": 4}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The 4 um design built with its own rules (DRC on): (recipe, build result)."""
+    root = tmp_path_factory.mktemp("rules")
+    recipe = write_recipe(root / "recipe", recipe_data(FOUR))
+    return recipe, build(recipe, root / "out")
+
+
+@pytest.fixture(scope="module")
+def bare(built, tmp_path_factory) -> Path:
+    """The same layout without its manifest beside it: checked against the PDK's own values."""
+    folder = tmp_path_factory.mktemp("bare")
+    return Path(shutil.copy(built[1].files["gds"], folder / "rdl4.gds"))
+
+
+def rdl_lines(gds: Path, pdk) -> kdb.Region:
+    """The RDL shapes of a layout, merged, flat (lines and lands)."""
+    layout = kdb.Layout()
+    layout.read(str(gds))
+    li = layout.find_layer(*pdk.gds("RDL"))
+    return kdb.Region(layout.top_cell().begin_shapes_rec(li)).merged()
+
+
+def test_the_lines_are_4_um(built, pdk):
+    _, result = built
+    rdl = rdl_lines(result.files["gds"], pdk)
+    dbu = 0.001
+    assert rdl.count() == LINES                       # pad via, line and land merge into one shape per net
+    assert rdl.width_check(round(3.9 / dbu)).is_empty()
+    assert not rdl.width_check(round(4.1 / dbu)).is_empty()
+    assert result.manifest["routing"]["line_width"] == 4.0 and result.manifest["routing"]["routed"] == LINES
+
+
+def test_manifest_records_each_value_and_its_source(built):
+    _, result = built
+    on_disk = json.loads(result.files["json"].read_text())
+    rules = on_disk["rules"]
+    assert rules["RDL.WIDTH"] == {"value": 4.0, "source": "recipe", "pdk_value": 10.0}
+    assert rules["RDL.SPACE"] == {"value": 4.0, "source": "recipe", "pdk_value": 10.0}
+    assert rules["DIE.EDGE"] == {"value": 90.0, "source": "pdk"}
+    assert rules["PASV.WIDTH"] == {"value": 40.0, "source": "pdk"}
+    assert "UBM.ISLAND" not in rules                  # a rule without a value has nothing to record
+    assert on_disk["recipe"]["rules"] == FOUR and on_disk["pdk"] == "default" and "pdk_path" not in on_disk
+
+
+def test_build_drc_takes_the_recipe_values(built):
+    _, result = built
+    rules = {r.id: r for r in result.drc.rules}
+    assert result.drc.clean
+    assert (rules["RDL.WIDTH"].value, rules["RDL.WIDTH"].status) == (4.0, "pass")
+    assert (rules["RDL.SPACE"].value, rules["RDL.SPACE"].status) == (4.0, "pass")
+
+
+def test_maskgen_drc_clean_with_the_manifest_dirty_without(cli, built, bare, tmp_path):
+    _, result = built
+    report = tmp_path / "with.json"
+    code, out, _ = cli("drc", result.files["gds"], "--json", report)
+    data = json.loads(report.read_text())
+    by_id = {r["id"]: r for r in data["rules"]}
+    assert code == 0 and data["clean"] is True, out
+    assert by_id["RDL.WIDTH"]["value"] == 4.0 and by_id["RDL.WIDTH"]["status"] == "pass"
+
+    report = tmp_path / "without.json"
+    code, out, _ = cli("drc", bare, "--process", "ball_drop", "--json", report)
+    data = json.loads(report.read_text())
+    by_id = {r["id"]: r for r in data["rules"]}
+    assert code == 1, out
+    assert by_id["RDL.WIDTH"]["value"] == 10.0 and by_id["RDL.WIDTH"]["count"] == LINES
+    assert [r["id"] for r in data["rules"] if r["status"] == "fail"] == ["RDL.WIDTH"]
+    lines = rdl_lines(bare, load_pdk())
+    for v in data["violations"]:                      # every marker sits on a line
+        x1, y1, x2, y2 = v["bbox"]
+        box = kdb.Box(round(x1 * 1000), round(y1 * 1000), round(x2 * 1000), round(y2 * 1000))
+        assert not (lines & kdb.Region(box)).is_empty(), v
+
+
+def test_drc_of_a_layout_from_another_pdk_option_keeps_the_design_values(cli, built):
+    code, out, _ = cli("drc", built[1].files["gds"], "--pdk", "default")
+    assert code == 0 and "ok   RDL.WIDTH" in out
+
+
+def test_mask_list_cd_against_the_design_rule(cli, built, tmp_path):
+    recipe, _ = built
+    code, out, err = cli("masks", recipe, "--out", tmp_path)
+    assert code == 0, out + err
+    rows = {m["mask"]: m for m in json.loads((tmp_path / "rdl4" / "masks" / "mask_list.json").read_text())["masks"]}
+    rdl = rows["RDL"]
+    # a 4 um line at 45 degrees, its edges on the 5 nm grid: 4.01 um across
+    assert rdl["cd_kind"] == "line width" and rdl["critical_dimension"] == pytest.approx(4.0, abs=0.015)
+    assert (rdl["cd_rule"], rdl["cd_rule_um"], rdl["cd_rule_source"], rdl["cd_below_rule"]) == \
+        ("RDL.WIDTH", 4.0, "recipe", False)
+    assert (rows["PASV"]["cd_rule"], rows["PASV"]["cd_rule_um"], rows["PASV"]["cd_rule_source"]) == \
+        ("PASV.WIDTH", 40.0, "pdk")
+    assert rows["UBM"]["cd_rule"] is None
+    csv_row = next(line for line in (tmp_path / "rdl4" / "masks" / "mask_list.csv").read_text().splitlines()
+                   if line.startswith("RDL,"))
+    assert ",line width," in csv_row and ",RDL.WIDTH,4.000," in csv_row
+    # the same CD against the PDK's own 10 um is below its rule
+    assert cd_rule(load_pdk(), "RDL", rdl["critical_dimension"]) == \
+        {"cd_rule": "RDL.WIDTH", "cd_rule_um": 10.0, "cd_rule_source": "pdk", "cd_below_rule": True}
+
+
+def test_without_the_rules_the_4_um_line_is_refused(cli, tmp_path):
+    recipe = write_recipe(tmp_path / "r", recipe_data())
+    for command in ("build", "masks"):
+        code, _, err = cli(command, recipe, "--out", tmp_path / "out")
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        assert "die.routing.line_width = 4.0: must be at least 10 um (RDL.WIDTH)" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_pasv_width_30_lets_a_30_um_opening_through(cli, tmp_path):
+    refused = write_recipe(tmp_path / "a", recipe_data(FOUR, bump__passivation_opening=30))
+    code, _, err = cli("build", refused, "--out", tmp_path / "out")
+    assert code == 2 and "bump.passivation_opening = 30.0: must be at least 40 um (PASV.WIDTH)" in err
+    taken = write_recipe(tmp_path / "b", recipe_data({**FOUR, "PASV.WIDTH": 30}, bump__passivation_opening=30))
+    code, out, err = cli("build", taken, "--out", tmp_path / "out")
+    assert code == 0 and "DRC: clean" in out, out + err
+    manifest = json.loads((tmp_path / "out" / "rdl4" / "rdl4.json").read_text())
+    assert manifest["rules"]["PASV.WIDTH"] == {"value": 30.0, "source": "recipe", "pdk_value": 40.0}
+    layout = kdb.Layout()
+    layout.read(str(tmp_path / "out" / "rdl4" / "rdl4.gds"))
+    pasv = kdb.Region(layout.top_cell().begin_shapes_rec(layout.find_layer(*load_pdk().gds("PASV")))).merged()
+    assert pasv.count() == 4 and {round(p.bbox().width() * layout.dbu, 1) for p in pasv.each()} == {30.0}
+
+
+def test_die_edge_80_takes_a_pad_85_um_from_the_edge(cli, tmp_path):
+    refused = write_recipe(tmp_path / "a", recipe_data(FOUR), pad_y=515)
+    code, _, err = cli("build", refused, "--out", tmp_path / "out")
+    assert code == 2 and "closer than DIE.EDGE 90 um" in err
+    taken = write_recipe(tmp_path / "b", recipe_data({**FOUR, "DIE.EDGE": 80}), pad_y=515)
+    code, out, err = cli("build", taken, "--out", tmp_path / "out")
+    assert code == 0 and "DRC: clean" in out, out + err
+    code, out, _ = cli("drc", tmp_path / "out" / "rdl4" / "rdl4.gds")
+    assert code == 0 and "ok   DIE.EDGE" in out
+
+
+BAD = [
+    ("unknown id", {"RDL.WIDHT": 4}, ["rules.RDL.WIDHT: unknown rule; did you mean RDL.WIDTH?"]),
+    ("rule without a value", {"UBM.ISLAND": 3}, ["rules.UBM.ISLAND = 3: rule has no value"]),
+    ("not a number", {"RDL.WIDTH": "wide"}, ["rules.RDL.WIDTH = 'wide': takes a number in um"]),
+    ("true is no number", {"RDL.WIDTH": True}, ["rules.RDL.WIDTH = True: takes a number in um"]),
+    ("no value", {"RDL.WIDTH": None}, ["rules.RDL.WIDTH: takes a number in um"]),
+    ("negative", {"RDL.WIDTH": -4}, ["rules.RDL.WIDTH = -4: takes a finite number > 0 in um (PDK default: 10)"]),
+    ("zero", {"DIE.EDGE": 0}, ["rules.DIE.EDGE = 0: takes a finite number > 0"]),
+    ("infinite", {"RDL.SPACE": float("inf")}, ["rules.RDL.SPACE = inf: takes a finite number"]),
+    ("not a mapping", [4, 4], ["rules = [4, 4]: takes a mapping"]),
+]
+
+
+@pytest.mark.parametrize("case,rules,needles", BAD, ids=[c[0] for c in BAD])
+def test_bad_override_is_one_line_exit_2_nothing_written(cli, tmp_path, case, rules, needles):
+    recipe = write_recipe(tmp_path / "r", recipe_data(rules))
+    for args in (("build", recipe, "--out", tmp_path / "out"), ("deck", "--recipe", recipe, "--out", tmp_path / "out")):
+        code, stdout, stderr = cli(*args)
+        lines = stderr.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and "Traceback" not in stderr, (stdout, stderr)
+        assert str(recipe) in lines[0]
+        for needle in needles:
+            assert needle in lines[0], (needle, lines[0])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_manifest_with_a_bad_rule_record_is_refused(cli, built, tmp_path):
+    gds = Path(shutil.copy(built[1].files["gds"], tmp_path / "rdl4.gds"))
+    manifest = json.loads(built[1].files["json"].read_text())
+    manifest["rules"]["RDL.WIDTH"]["value"] = -1
+    (tmp_path / "rdl4.json").write_text(json.dumps(manifest))
+    code, _, err = cli("drc", gds)
+    assert code == 2 and "rdl4.json: rules.RDL.WIDTH = -1: takes a finite number > 0" in err
+
+
+# ----------------------------------------------------------------------------- pdk: ./house_pdk
+def house_pdk(folder: Path, rdl_width: float) -> Path:
+    """A copy of the default PDK whose rules.yaml asks RDL.WIDTH and RDL.SPACE of rdl_width um."""
+    shutil.copytree(data_root() / "pdk" / "default", folder)
+    rules = folder / "rules.yaml"
+    text = rules.read_text()
+    for rule in ("RDL.WIDTH", "RDL.SPACE"):
+        head = f"  - id: {rule}\n    value: 10.0\n"
+        assert head in text
+        text = text.replace(head, f"  - id: {rule}\n    value: {rdl_width}\n")
+    rules.write_text(text)
+    return folder
+
+
+def test_recipe_names_a_pdk_folder_beside_it(cli, tmp_path, monkeypatch):
+    house_pdk(tmp_path / "design" / "house_pdk", 4.0)
+    recipe = write_recipe(tmp_path / "design", recipe_data(None, pdk="./house_pdk"))
+    monkeypatch.chdir(tmp_path)                       # the folder is found beside the recipe, not the cwd
+    code, out, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 0 and "DRC: clean" in out, out + err
+    manifest = json.loads((tmp_path / "out" / "rdl4" / "rdl4.json").read_text())
+    assert manifest["pdk"] == "house_pdk"
+    assert manifest["pdk_path"] == (tmp_path / "design" / "house_pdk").resolve().as_posix()
+    assert manifest["rules"]["RDL.WIDTH"] == {"value": 4.0, "source": "pdk"}
+    code, out, _ = cli("drc", tmp_path / "out" / "rdl4" / "rdl4.gds")  # finds the house PDK from the manifest
+    assert code == 0 and "ok   RDL.WIDTH" in out
+    code, out, _ = cli("deck", "--recipe", recipe, "--out", tmp_path / "decks")
+    deck = (tmp_path / "decks" / "ball_drop.drc").read_text()
+    assert code == 0 and "PDK house_pdk, process ball_drop" in deck and "L[\"RDL\"].width_check(um(4.0)" in deck
+
+
+def test_recipe_rules_override_a_pdk_folder_too(cli, tmp_path):
+    house_pdk(tmp_path / "house_pdk", 6.0)
+    recipe = write_recipe(tmp_path, recipe_data(FOUR, pdk="./house_pdk"))
+    code, out, err = cli("build", recipe, "--out", tmp_path / "out")
+    assert code == 0, out + err
+    manifest = json.loads((tmp_path / "out" / "rdl4" / "rdl4.json").read_text())
+    assert manifest["rules"]["RDL.WIDTH"] == {"value": 4.0, "source": "recipe", "pdk_value": 6.0}
+
+
+@pytest.mark.parametrize("case,make,needles", [
+    ("missing folder", lambda root: None, ["pdk = './house_pdk': PDK folder not found", "relative to the recipe"]),
+    ("not a PDK", lambda root: (root / "house_pdk").mkdir(), ["pdk = './house_pdk': not a PDK folder",
+                                                              "layers.yaml not found"]),
+    ("no rules file", lambda root: (house_pdk(root / "house_pdk", 4.0) / "rules.yaml").unlink(),
+     ["house_pdk/rules.yaml: file not found"]),
+    ("no processes", lambda root: shutil.rmtree(house_pdk(root / "house_pdk", 4.0) / "processes"),
+     ["house_pdk/processes: folder not found"]),
+], ids=["missing folder", "not a PDK", "no rules file", "no processes"])
+def test_bad_pdk_folder_is_one_line(cli, tmp_path, case, make, needles):
+    make(tmp_path)
+    recipe = write_recipe(tmp_path, recipe_data(FOUR, pdk="./house_pdk"))
+    code, _, err = cli("build", recipe, "--out", tmp_path / "out")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert not (tmp_path / "out").exists()
