@@ -10,15 +10,20 @@ one RDL.WIDTH marker per line.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import klayout.db as kdb
+import klayout.rdb as rdb
 import pytest
 import yaml
 
 from maskgen.build import build
+from maskgen.drc.checks import Length, min_width_round
 from maskgen.input.pdk import data_root, load_pdk
+from maskgen.layout.geometry import circle_points
 from maskgen.outputs.masks import cd_rule
 
 PADS = "name,x,y,net\nP1,-75,{y1},N1\nP2,75,{y1},N2\nP3,-75,{y2},N3\nP4,75,{y2},N4\n"
@@ -294,3 +299,73 @@ def test_bad_pdk_folder_is_one_line(cli, tmp_path, case, make, needles):
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- the KLayout deck
+KLAYOUT = shutil.which("klayout")
+needs_klayout = pytest.mark.skipif(KLAYOUT is None and os.environ.get("MASKGEN_REQUIRE_KLAYOUT") != "1",
+                                   reason="desktop KLayout (klayout -b) is not installed")
+
+
+def deck_markers(deck: Path, layout: Path, report: Path) -> dict[str, list[kdb.DBox]]:
+    """Run a deck in KLayout batch mode: rule id -> marker boxes (um)."""
+    assert KLAYOUT is not None, "MASKGEN_REQUIRE_KLAYOUT=1 but no klayout executable on PATH"
+    proc = subprocess.run([KLAYOUT, "-b", "-r", str(deck), "-rd", f"input={layout}", "-rd", f"report={report}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    db = rdb.ReportDatabase("")
+    db.load(str(report))
+    found: dict[str, list[kdb.DBox]] = {}
+    for item in db.each_item():
+        name = db.category_by_id(item.category_id()).name()
+        for value in item.each_value():
+            box = value.edge_pair().bbox() if value.is_edge_pair() else value.polygon().bbox()
+            found.setdefault(name, []).append(box)
+    return found
+
+
+@needs_klayout
+def test_deck_of_the_recipe_is_clean_the_pdk_deck_is_not(cli, built, bare, tmp_path, pdk):
+    recipe, _ = built
+    code, _, err = cli("deck", "--recipe", recipe, "--out", tmp_path / "mine")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["ball_drop.drc", "ball_drop.lydrc"]
+    text = (tmp_path / "mine" / "ball_drop.drc").read_text()
+    assert 'L["RDL"].width_check(um(4.0)' in text and 'L["RDL"].space_check(um(4.0))' in text
+    assert "RDL.WIDTH                4" in text and "(recipe; PDK 10)" in text
+    assert deck_markers(tmp_path / "mine" / "ball_drop.drc", bare, tmp_path / "mine.lyrdb") == {}
+
+    code, _, err = cli("deck", "--process", "ball_drop", "--out", tmp_path / "pdk")
+    assert code == 0, err
+    found = deck_markers(tmp_path / "pdk" / "ball_drop.drc", bare, tmp_path / "pdk.lyrdb")
+    assert list(found) == ["RDL.WIDTH"]
+    lines = rdl_lines(bare, pdk)
+    dbu = 0.001
+    hit = set()
+    for box in found["RDL.WIDTH"]:                    # raw edge pairs, every one across a line of 4 um
+        ibox = kdb.Box(round(box.left / dbu), round(box.bottom / dbu), round(box.right / dbu), round(box.top / dbu))
+        near = kdb.Region(ibox.enlarged(1))
+        touched = [i for i, p in enumerate(lines.each()) if not (kdb.Region(p) & near).is_empty()]
+        assert len(touched) == 1
+        hit.add(touched[0])
+    assert len(hit) == LINES                          # every line is flagged
+
+
+# ----------------------------------------------------------------------------- round openings by diameter
+def _opening(diameter: float, round_: bool) -> kdb.Region:
+    """A passivation opening as the pad cell draws it (a polygon inscribed in its circle), or a square."""
+    if not round_:
+        half = round(diameter / 2 * 1000)
+        return kdb.Region(kdb.Box(-half, -half, half, half))
+    points = circle_points(diameter, 0.05)
+    return kdb.Region(kdb.Polygon([kdb.Point(round(x * 1000), round(y * 1000)) for x, y in points]))
+
+
+@pytest.mark.parametrize("diameter,round_,flagged", [
+    (30.0, True, False), (29.99, True, True), (30.0, False, False), (29.99, False, True)])
+def test_pasv_width_takes_a_round_opening_by_its_diameter(diameter, round_, flagged):
+    region = _opening(diameter, round_)
+    if round_:                                        # the drawn polygon is narrower than its circle
+        assert not region.width_check(30000 - 30, False, kdb.Metrics.Projection).is_empty()
+    found = min_width_round(region, Length(30000, 30.0), "passivation opening")
+    assert bool(found) is flagged
