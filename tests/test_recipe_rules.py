@@ -130,6 +130,12 @@ def test_maskgen_drc_clean_with_the_manifest_dirty_without(cli, built, bare, tmp
     by_id = {r["id"]: r for r in data["rules"]}
     assert code == 0 and data["clean"] is True, out
     assert by_id["RDL.WIDTH"]["value"] == 4.0 and by_id["RDL.WIDTH"]["status"] == "pass"
+    assert by_id["RDL.WIDTH"]["source"] == "recipe" and by_id["DIE.EDGE"]["source"] == "pdk"
+    db = rdb.ReportDatabase("")
+    db.load(str(result.files["gds"].with_name("rdl4.drc.lyrdb")))
+    texts = {c.name(): c.description for c in db.each_category()}
+    assert texts["RDL.WIDTH"] == "RDL minimum width (value 4 um, the recipe's rules:)"
+    assert texts["DIE.EDGE"] == "every pad centre lies at least the value inside the die edge (value 90 um)"
 
     report = tmp_path / "without.json"
     code, out, _ = cli("drc", bare, "--process", "ball_drop", "--json", report)
@@ -137,6 +143,7 @@ def test_maskgen_drc_clean_with_the_manifest_dirty_without(cli, built, bare, tmp
     by_id = {r["id"]: r for r in data["rules"]}
     assert code == 1, out
     assert by_id["RDL.WIDTH"]["value"] == 10.0 and by_id["RDL.WIDTH"]["count"] == LINES
+    assert by_id["RDL.WIDTH"]["source"] == "pdk"
     assert [r["id"] for r in data["rules"] if r["status"] == "fail"] == ["RDL.WIDTH"]
     lines = rdl_lines(bare, load_pdk())
     for v in data["violations"]:                      # every marker sits on a line
@@ -270,6 +277,10 @@ def test_recipe_names_a_pdk_folder_beside_it(cli, tmp_path, monkeypatch):
     code, out, _ = cli("deck", "--recipe", recipe, "--out", tmp_path / "decks")
     deck = (tmp_path / "decks" / "ball_drop.drc").read_text()
     assert code == 0 and "PDK house_pdk, process ball_drop" in deck and "L[\"RDL\"].width_check(um(4.0)" in deck
+    shutil.rmtree(tmp_path / "design" / "house_pdk")  # the PDK moved away: the manifest's folder is gone
+    code, _, err = cli("drc", tmp_path / "out" / "rdl4" / "rdl4.gds")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "rdl4.json: pdk_path = " in err and "not a PDK folder" in err
 
 
 def test_recipe_rules_override_a_pdk_folder_too(cli, tmp_path):

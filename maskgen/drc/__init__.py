@@ -96,7 +96,8 @@ def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Vio
     A layer the rule needs that the process draws and the layout lacks is a violation of the rule
     (a marker on the die naming the layer and the step), not a reason to skip it.
     """
-    base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value}
+    base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value,
+            "source": run.pdk.rule_source(rule.id)}
     note = None
     if rule.id in EMBODIMENT_RULES and run.process.inferred is not None:
         note = run.process.notes[-1]
