@@ -10,6 +10,7 @@ one RDL.WIDTH marker per line.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -21,8 +22,11 @@ import pytest
 import yaml
 
 from maskgen.build import build
+from maskgen.drc import run_drc
 from maskgen.drc.checks import Length, min_width_round
+from maskgen.drc.lydrc import write_decks
 from maskgen.input.pdk import data_root, load_pdk
+from maskgen.input.rules import apply_rules
 from maskgen.layout.geometry import circle_points
 from maskgen.outputs.masks import cd_rule
 
@@ -380,3 +384,23 @@ def test_pasv_width_takes_a_round_opening_by_its_diameter(diameter, round_, flag
         assert not region.width_check(30000 - 30, False, kdb.Metrics.Projection).is_empty()
     found = min_width_round(region, Length(30000, 30.0), "passivation opening")
     assert bool(found) is flagged
+
+
+@needs_klayout
+def test_both_engines_take_a_30_um_round_opening_as_30(tmp_path):
+    recipe = write_recipe(tmp_path / "r", recipe_data({**FOUR, "PASV.WIDTH": 30}, bump__passivation_opening=30))
+    result = build(recipe, tmp_path / "out")
+    assert result.drc.clean
+    gds = Path(shutil.copy(result.files["gds"], tmp_path / "rdl4.gds"))   # no manifest: the pdk given rules
+    for value, count in ((30.0, 0), (30.02, 4)):
+        pdk = apply_rules(load_pdk(), {**FOUR, "PASV.WIDTH": value}, "test")
+        mine = {r.id: r for r in run_drc(gds, pdk, process="ball_drop").rules}
+        assert mine["PASV.WIDTH"].count == count and mine["PASV.WIDTH"].value == value
+        deck = write_decks(pdk, tmp_path / f"deck{value}", "ball_drop")[0]
+        found = deck_markers(deck, gds, tmp_path / f"deck{value}.lyrdb")
+        assert list(found) == (["PASV.WIDTH"] if count else [])
+        # the deck's markers (raw edge pairs of facing chords, deep: in the pad cell, whose opening is centred on
+        # its origin) go across the opening: centred on it, inside its 30 um box, more than 29.9 um apart
+        for box in found.get("PASV.WIDTH", []):
+            assert box.center().distance(kdb.DPoint(0, 0)) < 0.01 and max(box.width(), box.height()) <= 30.01
+            assert math.hypot(box.width(), box.height()) > 29.9

@@ -128,7 +128,15 @@ def min_width_round(region: kdb.Region, d: Length, what: str) -> list[Markers]:
         return []
     flagged = region.interacting(narrow.polygons(1)).dup()
     flagged.flatten()
-    wide = kdb.Region([p for p in flagged.each() if (round_diameter(p) or -ON_ROUND) + ON_ROUND >= d.dbu])
+    known: dict[tuple, bool] = {}                 # shape (up to translation) -> a round one at least d across
+    wide = kdb.Region()
+    for p in flagged.each():
+        box = p.bbox()
+        key = (p.num_points(), box.width(), box.height(), p.area())
+        if key not in known:
+            known[key] = (round_diameter(p) or -ON_ROUND) + ON_ROUND >= d.dbu
+        if known[key]:
+            wide.insert(p)
     if not wide.is_empty():
         region = region.not_interacting(wide)
         narrow = region.width_check(d.dbu, False, kdb.Metrics.Projection)

@@ -319,7 +319,13 @@ def width_round(region, d)
   flagged = region.interacting(narrow.polygons(1)).dup
   flagged.flatten
   wide = RBA::Region::new
-  flagged.each { |p| dia = round_diameter(p); wide.insert(p) if dia && dia + $on_round >= d }
+  known = {}  # shape (up to translation) -> a round one at least d across
+  flagged.each do |p|
+    box = p.bbox
+    key = [p.num_points, box.width, box.height, p.area]
+    known[key] = (round_diameter(p) || -$on_round) + $on_round >= d unless known.key?(key)
+    wide.insert(p) if known[key]
+  end
   return narrow if wide.is_empty?
   region.not_interacting(wide).width_check(d, false, RBA::Metrics::Projection)
 end
