@@ -7,10 +7,11 @@
 Layers are read hierarchically (deep mode) so arrays of identical dies cost
 like one die; `flat=True` reads them flat (same answers). Rule values come from
 the PDK's rules.yaml, with the values the build manifest records from the
-recipe's `rules:` in their place (`maskgen.input.rules`); process-level rules read the build manifest beside the
-layout (`X.gds` -> `X.json`), the process named by the caller, or the process and
-embodiment inferred from the layers drawn. A layer the process draws and the
-layout lacks fails the rules that read it; violations are one marker per fault.
+recipe's `rules:` in their place (`maskgen.input.rules`); process-level rules
+read the build manifest beside the layout (`X.gds` -> `X.json`), the process
+named by the caller, or the process and embodiment inferred from the layers
+drawn. A layer the process draws and the layout lacks fails the rules that read
+it; violations are one marker per fault.
 """
 
 from __future__ import annotations
