@@ -9,8 +9,9 @@ from typing import Any
 
 from maskgen.design.derive import Design, derive
 from maskgen.errors import InputError
-from maskgen.input.pdk import load_pdk
+from maskgen.input.pdk import Pdk, load_pdk, load_recipe_pdk
 from maskgen.input.recipe import Recipe, load_recipe
+from maskgen.input.rules import apply_rules
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.die import DieLayout, build_die
 from maskgen.layout.wafer import build_wafer, mark_bad_dies
@@ -65,14 +66,20 @@ def prepare(recipe_path: Path, pdk_override: str | None = None, max_sites: int |
         recipe = raise_site_limits(recipe, max_sites)
     if max_grid_cells is not None:
         recipe = raise_grid_limit(recipe, max_grid_cells)
+    return derive(recipe, design_pdk(recipe, recipe_path, pdk_override), recipe_path)
+
+
+def design_pdk(recipe: Recipe, recipe_path: Path, pdk_override: str | None = None) -> Pdk:
+    """The PDK a design is built and checked with: --pdk, else the recipe's `pdk:` (a shipped name or a folder
+    relative to the recipe), with the recipe's `rules:` values in place of the PDK's (`apply_rules`, once)."""
     try:
-        pdk = load_pdk(pdk_override or recipe.pdk)
+        pdk = load_pdk(pdk_override) if pdk_override else load_recipe_pdk(recipe.pdk, recipe_path)
     except InputError as exc:
         if exc.file is not None:
             raise
         raise InputError(None if pdk_override else recipe_path, "--pdk" if pdk_override else "pdk",
                          exc.value, exc.allowed) from None
-    return derive(recipe, pdk, recipe_path)
+    return apply_rules(pdk, recipe.rules, recipe_path)
 
 
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,

@@ -133,7 +133,11 @@ def _cd_text(entry: dict) -> str:
     if entry["critical_dimension"] is None:
         return "    -    (nothing drawn)"
     x, y = entry["cd_at"]
-    return f"{entry['critical_dimension']:8.3f} um {entry['cd_kind']} at ({x:g}, {y:g})"
+    rule = ""
+    if entry.get("cd_rule"):
+        below = " BELOW" if entry["cd_below_rule"] else ""
+        rule = f" [{entry['cd_rule']} {entry['cd_rule_um']:g} um, {entry['cd_rule_source']}{below}]"
+    return f"{entry['critical_dimension']:8.3f} um {entry['cd_kind']} at ({x:g}, {y:g}){rule}"
 
 
 @command()
@@ -225,13 +229,18 @@ def drc(
       maskgen drc chip.oas --process cantilever_wlcsp --json drc.json --junit drc.xml --report drc.lyrdb
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
-    from maskgen.drc.context import beside, sibling_manifest
+    from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
     from maskgen.input.pdk import load_pdk
 
     if not layout.is_file():
         raise InputError(layout, None, None, "layout file not found")
     manifest, manifest_path = sibling_manifest(layout)
-    the_pdk = load_pdk(pdk or (manifest.pdk if manifest is not None and manifest.pdk else "default"))
+    try:
+        the_pdk = load_pdk(pdk or manifest_pdk(manifest))
+    except InputError as exc:
+        if pdk or manifest is None or exc.file is not None:
+            raise
+        raise InputError(manifest_path, "pdk_path" if manifest.pdk_path else "pdk", exc.value, exc.allowed) from None
     if process is not None:
         the_pdk.process(process, None, "--process")
     result = run_drc(layout, the_pdk, process=process, manifest=manifest, manifest_path=manifest_path, flat=flat,
@@ -257,24 +266,37 @@ def drc(
 @guarded
 def deck(
     pdk: PdkOpt = None,
-    process: Annotated[str | None, typer.Option("--process", help="One process (default: a deck per process).")]
-    = None,
+    process: Annotated[str | None, typer.Option("--process", help="One process (default: a deck per process, "
+                                                "or the recipe's process with --recipe).")] = None,
+    recipe: Annotated[Path | None, typer.Option("--recipe", help="A recipe (path or template name): its PDK, "
+                                                "its process and its own rule values (rules:).")] = None,
     out: OutOpt = Path("out"),
 ) -> None:
     """Write KLayout DRC decks (.drc and .lydrc, Ruby DSL) generated from the PDK's rules, one per process.
 
     The geometric rules run in KLayout without maskgen; rules that need nets, the build manifest or
-    materials are listed in the deck's header as checked by maskgen only.
+    materials are listed in the deck's header as checked by maskgen only. With --recipe, the deck is the
+    recipe's process on the recipe's PDK with the recipe's rule values (rules:), as its build is checked.
 
     Examples:
       maskgen deck --out decks
       maskgen deck --process cantilever_wlcsp --out decks
+      maskgen deck --recipe my_chip.yaml --out decks
       klayout -b -r decks/cantilever_wlcsp.drc -rd input=chip.gds -rd report=chip.lyrdb
     """
     from maskgen.drc.lydrc import write_decks
     from maskgen.input.pdk import load_pdk
 
-    the_pdk = load_pdk(pdk or "default")
+    if recipe is not None:
+        from maskgen.build import design_pdk
+        from maskgen.input.recipe import load_recipe
+
+        path = _recipe_path(recipe)
+        the_recipe = load_recipe(path)
+        the_pdk = design_pdk(the_recipe, path, pdk)
+        process = process or the_recipe.process
+    else:
+        the_pdk = load_pdk(pdk or "default")
     if process is not None:
         the_pdk.process(process, None, "--process")
     for path in write_decks(the_pdk, out / "decks" if out == Path("out") else out, process):

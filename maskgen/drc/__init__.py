@@ -6,10 +6,12 @@
 
 Layers are read hierarchically (deep mode) so arrays of identical dies cost
 like one die; `flat=True` reads them flat (same answers). Rule values come from
-the PDK's rules.yaml; process-level rules read the build manifest beside the
-layout (`X.gds` -> `X.json`), the process named by the caller, or the process and
-embodiment inferred from the layers drawn. A layer the process draws and the
-layout lacks fails the rules that read it; violations are one marker per fault.
+the PDK's rules.yaml, with the values the build manifest records from the
+recipe's `rules:` in their place (`maskgen.input.rules`); process-level rules
+read the build manifest beside the layout (`X.gds` -> `X.json`), the process
+named by the caller, or the process and embodiment inferred from the layers
+drawn. A layer the process draws and the layout lacks fails the rules that read
+it; violations are one marker per fault.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
 from maskgen.drc.report import write_reports
 from maskgen.drc.result import DrcResult, RuleResult, Violation
 from maskgen.input.pdk import Pdk, Rule
+from maskgen.input.rules import manifest_rules
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_MARKERS", "DrcResult", "ProcessContext", "RuleResult", "Violation",
            "drc_exit_code", "run_drc", "write_reports"]
@@ -57,6 +60,8 @@ def run_drc(
     """
     layout = Path(layout)
     context = process_context(pdk, layout, process, manifest, manifest_path)
+    if context.manifest is not None:
+        pdk = manifest_rules(pdk, context.manifest.rules, context.manifest_path or "manifest")
     if progress:
         progress(f"reading {layout}")
     layers = read_layout(layout, pdk, flat=flat, max_bytes=max_bytes)
@@ -92,7 +97,8 @@ def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Vio
     A layer the rule needs that the process draws and the layout lacks is a violation of the rule
     (a marker on the die naming the layer and the step), not a reason to skip it.
     """
-    base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value}
+    base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value,
+            "source": run.pdk.rule_source(rule.id)}
     note = None
     if rule.id in EMBODIMENT_RULES and run.process.inferred is not None:
         note = run.process.notes[-1]

@@ -102,6 +102,47 @@ def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
     return _keep([Markers(f"{what} narrower than {d}", narrow, measure=True, per="first", first=region)])
 
 
+ROUND_VERTICES = 16
+"""A polygon of at least this many vertices, all on one circle, is a round shape drawn inscribed in its circle."""
+ON_ROUND = 4
+"""dbu: vertex radii of a round shape agree within this (grid snapping moves a vertex by up to half a grid step)."""
+
+
+def round_diameter(poly: kdb.Polygon) -> int | None:
+    """The diameter (dbu) of a round shape drawn with its vertices on its circle, else None."""
+    if poly.holes() or poly.num_points_hull() < ROUND_VERTICES:
+        return None
+    box = poly.bbox()
+    cx, cy = (box.left + box.right) / 2, (box.bottom + box.top) / 2
+    radii = sorted(math.hypot(p.x - cx, p.y - cy) for p in poly.each_point_hull())
+    if radii[-1] - radii[0] > ON_ROUND:
+        return None
+    return round(2 * radii[len(radii) // 2])
+
+
+def min_width_round(region: kdb.Region, d: Length, what: str) -> list[Markers]:
+    """Every shape is at least d wide, a round opening by its diameter: drawn inscribed in its circle, a d um
+    circle is a little narrower across its flats, and is still a d um opening (as the mask list measures it)."""
+    narrow = region.width_check(d.dbu, False, kdb.Metrics.Projection)
+    if narrow.is_empty():
+        return []
+    flagged = region.interacting(narrow.polygons(1)).dup()
+    flagged.flatten()
+    known: dict[tuple, bool] = {}                 # shape (up to translation) -> a round one at least d across
+    wide = kdb.Region()
+    for p in flagged.each():
+        box = p.bbox()
+        key = (p.num_points(), box.width(), box.height(), p.area())
+        if key not in known:
+            known[key] = (round_diameter(p) or -ON_ROUND) + ON_ROUND >= d.dbu
+        if known[key]:
+            wide.insert(p)
+    if not wide.is_empty():
+        region = region.not_interacting(wide)
+        narrow = region.width_check(d.dbu, False, kdb.Metrics.Projection)
+    return _keep([Markers(f"{what} narrower than {d}", narrow, measure=True, per="first", first=region)])
+
+
 def min_space(region: kdb.Region, d: Length, what: str, between_shapes_only: bool = False,
               describe: Describe | None = None) -> list[Markers]:
     """Shapes keep at least d apart (with between_shapes_only, notches inside one shape are not checked)."""

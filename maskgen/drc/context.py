@@ -43,9 +43,20 @@ class Manifest(BaseModel):
 
     process: str | None = None
     pdk: str | None = None
+    pdk_path: str | None = None
+    """The PDK folder of a build with a PDK of its own (absent for a PDK shipped with maskgen)."""
+    rules: Any = None
+    """The rule values the build used, {id: {value, source}} (`maskgen.input.rules.rule_record`)."""
     materials: dict[str, str] = {}
     features: list[str] = []
     bump_types: list[BumpType] = []
+
+
+def manifest_pdk(manifest: Manifest | None) -> str:
+    """The PDK a build manifest names: its own folder, else the shipped PDK's name, else "default"."""
+    if manifest is None:
+        return "default"
+    return manifest.pdk_path or manifest.pdk or "default"
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def _process_layers(run: Run, rule: Rule) -> list[Markers]:
 # ----------------------------------------------------------------------------- one check on the rule's layers
 ONE_CHECK: dict[str, tuple[tuple[str, ...], Callable[..., list[Markers]], tuple[str, ...]]] = {
     "PASV.IN_PAD": (("PAD", "PASV"), checks.pasv_in_pad, ()),
-    "PASV.WIDTH": (("PASV",), checks.min_width, ("passivation opening",)),
+    "PASV.WIDTH": (("PASV",), checks.min_width_round, ("passivation opening",)),
     "RDL.WIDTH": (("RDL",), checks.min_width, ("RDL",)),
     "RDL.SPACE": (("RDL",), checks.min_space, ("RDL shapes",)),
     "DIE.EDGE": (("PAD", "DIE"), checks.die_edge, ()),

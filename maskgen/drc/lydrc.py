@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
 from maskgen.drc.deck import receiving_opening, registrar
 from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
 from maskgen.input.pdk import Pdk, Process, Rule
@@ -60,6 +61,15 @@ def _process_layers(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
+@template("PASV.WIDTH")
+def _pasv_width(rule: Rule, process: Process, pdk: Pdk) -> str:
+    """Every passivation opening is at least the value wide, a round one by its diameter (as checks.min_width_round)."""
+    return f"""  if need({_q(rule.id)}, ["PASV"])
+    out({_q(rule.id)}, width_round(L["PASV"], um({rule.value!r})),
+        "passivation opening narrower than {rule.value:g} um")
+  end"""
+
+
 @template("PASV.IN_PAD")
 def _pasv_in_pad(rule: Rule, process: Process, pdk: Pdk) -> str:
     return f"""  if need({_q(rule.id)}, ["PAD", "PASV"])
@@ -89,7 +99,6 @@ def _covers(outer: str, inner: str, outer_name: str, inner_name: str, every: str
 
 # the rules whose Ruby is one of the two kinds above, with their layers and words
 TEMPLATES.update({
-    "PASV.WIDTH": partial(_width, "PASV", "passivation opening"),
     "RDL.WIDTH": partial(_width, "RDL", "RDL"),
     "UBM.COVERS_PASV": partial(_covers, "UBM", "PASV", "UBM", "passivation opening", 'unless drawn?("RDL")',
                                "no UBM covers the passivation opening"),
@@ -294,6 +303,34 @@ def centres(region)
   region.extent_refs(0.5, 0.5, 0.5, 0.5, 1, 1)
 end
 
+# The diameter (dbu) of a round shape drawn with its vertices on its circle, else nil (as checks.round_diameter).
+def round_diameter(poly)
+  return nil if poly.holes > 0 || poly.num_points_hull < $round_vertices
+  box = poly.bbox
+  cx, cy = (box.left + box.right) / 2.0, (box.bottom + box.top) / 2.0
+  radii = poly.each_point_hull.collect { |p| Math.hypot(p.x - cx, p.y - cy) }.sort
+  return nil if radii[-1] - radii[0] > $on_round
+  (2 * radii[radii.size / 2]).round
+end
+
+# Shapes narrower than d, a round shape measured by its diameter (as checks.min_width_round).
+def width_round(region, d)
+  narrow = region.width_check(d, false, RBA::Metrics::Projection)
+  return narrow if narrow.is_empty?
+  flagged = region.interacting(narrow.polygons(1)).dup
+  flagged.flatten
+  wide = RBA::Region::new
+  known = {}  # shape (up to translation) -> a round one at least d across
+  flagged.each do |p|
+    box = p.bbox
+    key = [p.num_points, box.width, box.height, p.area]
+    known[key] = (round_diameter(p) || -$on_round) + $on_round >= d unless known.key?(key)
+    wide.insert(p) if known[key]
+  end
+  return narrow if wide.is_empty?
+  region.not_interacting(wide).width_check(d, false, RBA::Metrics::Projection)
+end
+
 # A rule needs layers: skipped when the process does not draw one of them here, a die marker per
 # layer the process draws and the layout lacks (as maskgen's Run.need).
 def need(rule, names)
@@ -368,9 +405,13 @@ def deck_text(pdk: Pdk, process: Process) -> str:
         "#",
         "# Rules in this deck (id, value in um, claims):",
     ]
+    if pdk.overridden:
+        lines.insert(2, "# Rule values marked 'recipe' are the design's own (the recipe's rules:), in place of "
+                        "rules.yaml's.")
     for r in checked:
         value = "-" if r.value is None else f"{r.value:g}"
-        lines.append(f"#   {r.id:18s} {value:>7s}  {r.description} [{', '.join(r.claims) or r.source}]")
+        mine = f" (recipe; PDK {pdk.overridden[r.id]:g})" if r.id in pdk.overridden else ""
+        lines.append(f"#   {r.id:18s} {value:>7s}  {r.description} [{', '.join(r.claims) or r.source}]{mine}")
     lines.append("# Checked by maskgen only (run `maskgen drc`):")
     for r in only:
         why = MASKGEN_ONLY.get(r.id, "no KLayout DSL template for this rule")
@@ -380,6 +421,8 @@ def deck_text(pdk: Pdk, process: Process) -> str:
     lines.append(f"$report_title = {_q(f'maskgen deck {pdk.name}/{process.name}')}")
     lines.append(f"$process = {_q(process.name)}")
     lines.append(f"$chord_error = {pdk.deck.chord_error!r}")
+    lines.append(f"$round_vertices = {ROUND_VERTICES}")
+    lines.append(f"$on_round = {ON_ROUND}")
     lines.append(PRELUDE)
     lines.append("L = {}")
     for name, spec in pdk.layers.items():

@@ -40,9 +40,10 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
-def _category_text(rule_description: str, claims: list[str], value: float | None) -> str:
+def _category_text(rule_description: str, claims: list[str], value: float | None, source: str = "pdk") -> str:
     cited = f" [{', '.join(claims)}]" if claims else ""
-    limit = f" (value {value:g} um)" if value is not None else ""
+    mine = ", the recipe's rules:" if source == "recipe" else ""
+    limit = f" (value {value:g} um{mine})" if value is not None else ""
     return f"{rule_description}{limit}{cited}"
 
 
@@ -59,7 +60,7 @@ def marker_database(result: DrcResult) -> rdb.ReportDatabase:
     categories = {}
     for r in result.rules:
         cat = db.create_category(r.id)
-        text = _category_text(r.description, r.claims, r.value)
+        text = _category_text(r.description, r.claims, r.value, r.source)
         if r.status == "n/a":
             text += f" -- not applicable: {r.reason}"
         elif r.capped:

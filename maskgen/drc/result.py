@@ -13,7 +13,7 @@ Shape = kdb.DPolygon | kdb.DEdgePair | kdb.DBox
 
 @dataclass(frozen=True)
 class RuleResult:
-    """One rule of the deck: id, claims, description, value (um), status, violation count, reason."""
+    """One rule of the deck: id, claims, description, value (um) and its source, status, violation count, reason."""
 
     id: str
     claims: list[str]
@@ -23,6 +23,8 @@ class RuleResult:
     count: int = 0
     listed: int = 0
     reason: str | None = None
+    source: str = "pdk"
+    """Where the value comes from: "pdk" (rules.yaml) or "recipe" (the design's `rules:`, via the manifest)."""
 
     @property
     def capped(self) -> bool:
@@ -32,8 +34,8 @@ class RuleResult:
     def to_dict(self) -> dict[str, Any]:
         """The rule as the JSON report writes it: `count` is the true total, `listed` the markers written."""
         return {"id": self.id, "claims": list(self.claims), "description": self.description,
-                "value": self.value, "status": self.status, "count": self.count, "listed": self.listed,
-                "reason": self.reason}
+                "value": self.value, "source": self.source, "status": self.status, "count": self.count,
+                "listed": self.listed, "reason": self.reason}
 
 
 @dataclass(frozen=True)

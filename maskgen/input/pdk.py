@@ -290,6 +290,9 @@ class Pdk(BaseModel):
     """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
     process_files: dict[str, Path] = {}
     """The file each process was read from, for error messages."""
+    overridden: dict[str, float] = {}
+    """Rule id -> the PDK file's value, for each rule whose value this design overrides (a recipe's `rules:`,
+    applied once by `maskgen.input.rules.apply_rules`); every reader of the rules sees the design's value."""
 
     @property
     def grid(self) -> float:
@@ -300,6 +303,15 @@ class Pdk(BaseModel):
     def rules(self) -> dict[str, Rule]:
         """Rules by id, in file order."""
         return {r.id: r for r in self.deck.rules}
+
+    def rule_source(self, rule_id: str) -> str:
+        """Where a rule's value comes from: "recipe" (the design's `rules:`) or "pdk" (rules.yaml)."""
+        return "recipe" if rule_id in self.overridden else "pdk"
+
+    @property
+    def shipped(self) -> bool:
+        """True for a PDK shipped with maskgen (found by name), False for a folder of the user's own."""
+        return self.path.parent == (data_root() / "pdk").resolve()
 
     def rule_value(self, rule_id: str) -> float:
         """The value of a rule in um; a rule without a value is a PDK error."""
@@ -408,6 +420,29 @@ def resolve_pdk_path(name_or_path: str) -> Path:
                      "or a path to a PDK folder")
 
 
+def names_folder(value: str) -> bool:
+    """True when a recipe's `pdk:` is a folder path (./house_pdk, ../kits/x, /abs/path), not a shipped name."""
+    return "/" in value or "\\" in value or value.startswith(".")
+
+
+def load_recipe_pdk(value: str, recipe_file: Path) -> Pdk:
+    """The PDK a recipe's `pdk:` names: a shipped PDK by name, or a folder relative to the recipe's folder."""
+    if not names_folder(value):
+        return load_pdk(value)
+    folder = Path(value) if Path(value).is_absolute() else recipe_file.parent / value
+    try:
+        found = folder.is_dir()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise InputError(recipe_file, "pdk", value, f"PDK folder not found: {folder} (a folder path is read "
+                         "relative to the recipe's folder)")
+    if not (folder / "layers.yaml").is_file():
+        raise InputError(recipe_file, "pdk", value, f"not a PDK folder: {folder / 'layers.yaml'} not found (a PDK "
+                         "folder holds layers.yaml, rules.yaml, materials.yaml, processes/)")
+    return _load(folder.resolve())
+
+
 def load_pdk(name_or_path: str = "default") -> Pdk:
     """Load and validate a PDK by name or folder path."""
     return _load(resolve_pdk_path(name_or_path))
@@ -430,6 +465,9 @@ def _load(path: Path) -> Pdk:
             raise InputError(path / "layers.yaml", name, f"{key[0]}/{key[1]}",
                              f"layer/datatype already used by {numbers[key]}")
         numbers[key] = name
+    if not (path / "processes").is_dir():
+        raise InputError(path / "processes", None, None, "folder not found (a PDK has one YAML file per process "
+                         "in processes/)")
     deck = validate(RuleDeck, read_yaml(path / "rules.yaml"), path / "rules.yaml")
     for i, rule in enumerate(deck.rules):
         for name in rule.layers:

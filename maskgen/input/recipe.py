@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -486,6 +486,11 @@ class Recipe(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
     description: str = ""
     pdk: str = "default"
+    """A PDK shipped with maskgen by name, or a PDK folder of the design's own (`./house_pdk`: a path, relative
+    to the recipe's folder)."""
+    rules: dict[Any, Any] = {}
+    """The design's own rule values by PDK rule id (`{RDL.WIDTH: 4}`), in place of rules.yaml's; checked by
+    `maskgen.input.rules.apply_rules`."""
     process: str
     materials: dict[str, str] = {}
     thickness: dict[str, Um] = {}

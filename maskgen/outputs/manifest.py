@@ -10,6 +10,7 @@ from maskgen import __version__
 from maskgen.design.derive import Design
 from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
 from maskgen.input.pdk import layer_table
+from maskgen.input.rules import rule_record
 from maskgen.layout.die import DieLayout
 from maskgen.layout.jedec import layout_corner
 
@@ -47,6 +48,8 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "recipe_file": design.file.name,
         "recipe": r.model_dump(mode="json", exclude_none=True),
         "pdk": design.pdk.name,
+        **({} if design.pdk.shipped else {"pdk_path": design.pdk.path.as_posix()}),
+        "rules": rule_record(design.pdk),
         "process": design.process.name,
         "seed": design.process.seed,
         "features": sorted(design.features),

@@ -18,7 +18,7 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.build import BuildResult, build
-from maskgen.input.pdk import DieMask
+from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
 from maskgen.outputs.output import atomic, write_json, write_text
@@ -112,6 +112,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
             top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening")
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
+                 **cd_rule(result.design.pdk, entry["mask"], cd.value if cd else None),
                  "label": label,
                  "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
         if oasis:
@@ -237,16 +238,36 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Pa
         atomic(path, write)
 
 
+FEATURE_RULES = ("WIDTH", "SPACE")
+"""A mask's least feature is ruled by `<MASK>.WIDTH` and `<MASK>.SPACE` (RDL.WIDTH, PASV.WIDTH) where the PDK has
+them; the smaller value is the mask list's cd_rule."""
+
+
+def cd_rule(pdk: Pdk, mask: str, cd: float | None) -> dict:
+    """The rule a mask's critical dimension answers to: id, value (the design's own with a recipe's `rules:`),
+    where the value comes from, and whether the drawn CD is below it; None fields when no rule covers the mask."""
+    found = [pdk.rules[i] for i in (f"{mask}.{kind}" for kind in FEATURE_RULES)
+             if i in pdk.rules and pdk.rules[i].value is not None]
+    if not found:
+        return {"cd_rule": None, "cd_rule_um": None, "cd_rule_source": None, "cd_below_rule": None}
+    rule = min(found, key=lambda r: r.value)
+    below = None if cd is None else cd < rule.value - pdk.grid / 2
+    return {"cd_rule": rule.id, "cd_rule_um": rule.value, "cd_rule_source": pdk.rule_source(rule.id),
+            "cd_below_rule": below}
+
+
 def _csv(rows: list[dict]) -> str:
-    """The mask list as CSV: mask, level, GDS layer, polarity, field, critical dimension, resist, step."""
+    """The mask list as CSV: mask, level, GDS layer, polarity, field, critical dimension and the rule it answers
+    to, resist, step."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["mask", "level", "gds_layer", "polarity", "field", "critical_dimension_um", "cd_kind", "cd_at_um",
-                "resist", "tone", "process_step", "file"])
+                "cd_rule", "cd_rule_um", "resist", "tone", "process_step", "file"])
     for r in rows:
         w.writerow([r["mask"], r["level"], f"{r['gds'][0]}/{r['gds'][1]}", r["polarity"], r["field"],
                     "" if r["critical_dimension"] is None else f"{r['critical_dimension']:.3f}", r["cd_kind"] or "",
                     "" if r["cd_at"] is None else f"{r['cd_at'][0]:g} {r['cd_at'][1]:g}",
+                    r["cd_rule"] or "", "" if r["cd_rule_um"] is None else f"{r['cd_rule_um']:.3f}",
                     r["resist"] or "", r["tone"] or "", r["step"], r["file"]])
     return buf.getvalue()
 

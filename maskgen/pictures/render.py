@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maskgen.drc.context import beside, sibling_manifest
+from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
 from maskgen.errors import InputError, check_choices
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
@@ -120,7 +120,7 @@ def _pdk_for(layout_path: Path, pdk: Pdk | None) -> Pdk:
     try:
         manifest, _ = sibling_manifest(layout_path)
         if manifest is not None and manifest.pdk:
-            return load_pdk(manifest.pdk)
+            return load_pdk(manifest_pdk(manifest))
     except InputError:
         pass  # an unreadable manifest or unknown PDK: the picture still renders with the default colours
     return load_pdk("default")

@@ -11,7 +11,7 @@ import pytest
 
 from maskgen.drc import drc_exit_code, run_drc, write_reports
 
-RULE_KEYS = {"id", "claims", "description", "value", "status", "count", "listed", "reason"}
+RULE_KEYS = {"id", "claims", "description", "value", "source", "status", "count", "listed", "reason"}
 
 
 @pytest.fixture()
