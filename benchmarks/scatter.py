@@ -2,7 +2,7 @@
 
     python benchmarks/scatter.py [--bumps 100000] [--repeat 3] [--out out/benchmark-scatter]
 
-Writes a DEF as a design tool would: `--bumps` BUMP80 instances on a 160 um grid, each moved by up to
+Writes a DEF as a design tool would: `--bumps` BUMP80 instances on a 165 um grid, each moved by up to
 +-3 um in x and y (a seeded generator, so the same DEF every time), so that no two neighbourhoods repeat and no
 array reference can stand for them; a LEF with the bump macro; a ball_drop recipe reading them. Runs, each in a
 fresh process (interpreter start, imports, work, exit), once unmeasured and then `--repeat` times:
@@ -46,7 +46,7 @@ TARGETS = {"build": (10.0, 1024.0), "masks": (20.0, 1024.0)}
 """Job -> (seconds, MB) the issue asks for."""
 
 
-def write_inputs(folder: Path, bumps: int, pitch: float = 160.0, jitter: float = 3.0) -> tuple[Path, float]:
+def write_inputs(folder: Path, bumps: int, pitch: float = 165.0, jitter: float = 3.0) -> tuple[Path, float]:
     """The DEF, LEF and recipe of the benchmark; returns the recipe and the die side (um)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(20261205)
@@ -105,7 +105,7 @@ def main() -> int:
     recipe, die = write_inputs(args.out, args.bumps)
     jobs = {"build": ["build", str(recipe), "--out", str(args.out / "build"), "--max-sites", str(args.bumps)],
             "masks": ["masks", str(recipe), "--out", str(args.out / "masks"), "--max-sites", str(args.bumps)]}
-    print(f"scatter: {args.bumps:,} bumps on a 160 um grid moved by up to 3 um, die {die / 1000:g} mm, "
+    print(f"scatter: {args.bumps:,} bumps on a 165 um grid moved by up to 3 um, die {die / 1000:g} mm, "
           f"medians of {args.repeat} runs after one warm-up", file=sys.stderr)
     print("| job | wall s | CPU s | peak MB | target | verdict |")
     print("|---|---:|---:|---:|---|---|")

@@ -104,8 +104,9 @@ def min_width(region: kdb.Region, d: Length, what: str) -> list[Markers]:
 
 ROUND_VERTICES = 16
 """A polygon of at least this many vertices, all on one circle, is a round shape drawn inscribed in its circle."""
-ON_ROUND = 4
-"""dbu: vertex radii of a round shape agree within this (grid snapping moves a vertex by up to half a grid step)."""
+ON_ROUND = 8
+"""dbu: vertex radii of a round shape agree within this: snapping to a 5 nm grid moves a vertex by up to
+2.5 nm in x and in y (3.5 nm), so two radii of one circle differ by up to about 7 nm."""
 
 
 def round_diameter(poly: kdb.Polygon) -> int | None:

@@ -132,13 +132,13 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         if chained:
             from maskgen.layout.cells.chain import chain_land, chained_bump
             linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
-            groups = [(linked, runs([s for s in kind.sites if s.name in chained])),
-                      (bump, runs([s for s in kind.sites if s.name not in chained]))]
+            groups = [(linked, runs([s for s in kind.sites if s.name in chained], b.grid)),
+                      (bump, runs([s for s in kind.sites if s.name not in chained], b.grid))]
         elif len(kinds) == 1:
-            groups = [(bump, arrays(r.die.bump_map, base, r.die.naming) if lattice(r.die.bump_map)
-                       else runs(bump_sites))]
+            groups = [(bump, arrays(r.die.bump_map, base, r.die.naming, b.grid) if lattice(r.die.bump_map)
+                       else runs(bump_sites, b.grid))]
         else:
-            groups = [(bump, runs(kind.sites))]
+            groups = [(bump, runs(kind.sites, b.grid))]
         groups = [(c, placed) for c, placed in groups if placed]
         for c, placed in groups:
             _place(b, cell, c, placed)
@@ -155,13 +155,13 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         if plain:
             pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
                                figs.via, figs.pad_land, st.pad.shape)
-            _place(b, cell, pad, runs(plain))
+            _place(b, cell, pad, runs(plain, b.grid))
         shaped: dict[tuple, list[Site]] = {}
         for p in drawn:
             if p.outline is not None:
                 shaped.setdefault(tuple(p.outline), []).append(p)
         for outline, at in shaped.items():
-            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via), runs(at))
+            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via), runs(at, b.grid))
         cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],

@@ -45,8 +45,10 @@ class Array:
         return self.columns * self.rows
 
 
-def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None) -> list[Array]:
-    """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites)."""
+def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None,
+           grid: float = 0.001) -> list[Array]:
+    """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites; free
+    sites in runs on the manufacturing grid)."""
     if isinstance(bump_map, GridMap):
         return _grid_arrays(bump_map)
     if isinstance(bump_map, StaggeredMap):
@@ -59,28 +61,34 @@ def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = 
         return out
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
-    return runs(sites(bump_map, base, naming))
+    return runs(sites(bump_map, base, naming), grid)
 
 
-def runs(site_list: list[Site], tol: float = 1e-3) -> list[Array]:
-    """Free sites compressed into row arrays wherever consecutive sites of a row are equally spaced."""
-    rows: dict[float, list[float]] = {}
+def runs(site_list: list[Site], grid: float) -> list[Array]:
+    """Free sites compressed into row arrays wherever consecutive sites of a row are equally spaced.
+
+    Sites are first put on the manufacturing grid, and a run holds only sites exactly one spacing apart on it:
+    an array's first site and spacing are on the grid, so every site it places is too (a spacing taken from
+    two sites off the grid, e.g. from a DEF at 1 nm, would move the sites further along the run off it).
+    """
+    rows: dict[int, list[int]] = {}
     for s in site_list:
-        rows.setdefault(round(s.y, 3), []).append(s.x)
+        rows.setdefault(round(s.y / grid), []).append(round(s.x / grid))
     out: list[Array] = []
-    for y in sorted(rows):
-        xs = sorted(rows[y])
+    for gy in sorted(rows):
+        xs = sorted(rows[gy])
+        y = gy * grid
         i = 0
         while i < len(xs):
             j = i + 1
-            dx = xs[j] - xs[i] if j < len(xs) else 0.0
-            while j + 1 < len(xs) and abs((xs[j + 1] - xs[j]) - dx) <= tol:
+            dx = xs[j] - xs[i] if j < len(xs) else 0
+            while j + 1 < len(xs) and xs[j + 1] - xs[j] == dx:
                 j += 1
             if j < len(xs) and dx > 0:
-                out.append(Array(xs[i], y, j - i + 1, 1, dx, 0.0))
+                out.append(Array(xs[i] * grid, y, j - i + 1, 1, dx * grid, 0.0))
                 i = j + 1
             else:
-                out.append(Array(xs[i], y))
+                out.append(Array(xs[i] * grid, y))
                 i += 1
     return out
 

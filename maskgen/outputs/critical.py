@@ -23,10 +23,8 @@ from dataclasses import dataclass
 import klayout.db as kdb
 import numpy as np
 
-CIRCLE_MIN_VERTICES = 16
-"""Fewer vertices than this is a polygon (octagon pad), not a circle."""
-CIRCLE_TOLERANCE = 8
-"""dbu: vertex radii of a circle agree within this (grid snapping moves a vertex by up to half a grid step)."""
+from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
+
 FACING = 30
 """degrees: edges checked against each other for a width are at most this far from parallel."""
 ON_CIRCLE = 4
@@ -48,13 +46,13 @@ class CriticalDimension:
 
 def _circle(poly: kdb.Polygon) -> tuple[float, float, float] | None:
     """(cx, cy, r) in dbu when the polygon is a circle drawn through its vertices, else None."""
-    if poly.holes() or poly.num_points_hull() < CIRCLE_MIN_VERTICES:
+    if poly.holes() or poly.num_points_hull() < ROUND_VERTICES:
         return None
     pts = np.array([(p.x, p.y) for p in poly.each_point_hull()], dtype=float)
     box = poly.bbox()
     cx, cy = (box.left + box.right) / 2, (box.bottom + box.top) / 2
     radii = np.hypot(pts[:, 0] - cx, pts[:, 1] - cy)
-    if radii.max() - radii.min() > CIRCLE_TOLERANCE:
+    if radii.max() - radii.min() > ON_ROUND:
         return None
     return cx, cy, float(np.median(radii))
 
