@@ -1,0 +1,69 @@
+"""Final check of routed lines as they will be drawn, with klayout.db: RDL space and width on the merged metal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import klayout.db as kdb
+import numpy as np
+
+from maskgen.layout.routing import geometry as geo
+from maskgen.layout.routing.model import Rules, Wire
+
+SCALE = round(1 / geo.DBU)
+
+
+def _poly(points: np.ndarray) -> kdb.Polygon:
+    return kdb.Polygon([kdb.Point(round(x * SCALE), round(y * SCALE)) for x, y in points])
+
+
+def drawn(points: Sequence[tuple[float, float]], width: float, style: str) -> list[np.ndarray]:
+    """The polygons a routed line is drawn as, vertices snapped to the database grid (um)."""
+    return [np.round(p / geo.DBU) * geo.DBU for p in geo.wire_metal(points, width, style)]
+
+
+def region(polys: Iterable[np.ndarray]) -> kdb.Region:
+    """A klayout region (database unit DBU) of polygons in um."""
+    out = kdb.Region()
+    for p in polys:
+        out.insert(_poly(p))
+    return out
+
+
+def violations(wires: dict[int, list[Wire]], fixed: list[tuple[int, list[np.ndarray]]], rules: Rules) -> set[int]:
+    """Nets whose lines are closer than the space to other metal (or their own, a notch) or narrower than the
+    width, on the merged metal of every line, terminal and obstacle."""
+    per_net = {n: region(p for w in ws for p in drawn(w.points, rules.width, rules.style))
+               for n, ws in wires.items() if ws}
+    if not per_net:
+        return set()
+    lines = kdb.Region()
+    for r in per_net.values():
+        lines += r
+    pads = region(p for _, pieces in fixed for p in pieces)
+    bad = _bad(lines, pads, rules)
+    if bad.is_empty():
+        return set()
+    out = set()
+    for n, r in per_net.items():
+        if not r.interacting(bad).is_empty():
+            out.add(n)
+    return out
+
+
+def clean(wires: Sequence[Wire], terminals: Iterable[Sequence[tuple[float, float]]], rules: Rules) -> dict[str, int]:
+    """Space and width violations of drawn lines and terminal outlines, counted as the DRC would (merged RDL)."""
+    lines = region(p for w in wires for p in drawn(w.points, rules.width, rules.style))
+    pads = region(np.asarray(t, dtype=float) for t in terminals)
+    total = (lines + pads).merged()
+    space = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
+    width = total.width_check(round(rules.width * SCALE)).polygons(1).interacting(lines).not_inside(pads)
+    return {"space": space.count(), "width": width.count()}
+
+
+def _bad(lines: kdb.Region, pads: kdb.Region, rules: Rules) -> kdb.Region:
+    """Markers of space and width violations that touch a line (a pin narrower than the line is not one)."""
+    total = (lines + pads).merged()
+    bad = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
+    bad += total.width_check(round(rules.width * SCALE)).polygons(1).interacting(lines).not_inside(pads)
+    return bad
