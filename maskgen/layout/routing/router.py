@@ -44,6 +44,9 @@ HISTORY = 0.5
 MARGIN = 100.0
 """A search first looks within this many um (or half the distance, if more) round its terminals' box."""
 EPS = 1e-7
+DEBUG = False
+CHECKS = 4
+"""Rounds of final check and repair (close the elements round each marker, route the nets again)."""
 
 DIRS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
 
@@ -443,9 +446,9 @@ class _Router:
         margin = max(MARGIN, dist / 2) / g.p
         lo_i, hi_i = min(si.min(), ti[near]), max(si.max(), ti[near])
         lo_j, hi_j = min(sj.min(), tj[near]), max(sj.max(), tj[near])
-        boxes = [np.array([max(0, int(lo_i - margin)), max(0, int(lo_j - margin)),
-                           min(g.nx, int(hi_i + margin) + 1), min(g.ny, int(hi_j + margin) + 1)], dtype=np.int64),
-                 np.array([0, 0, g.nx, g.ny], dtype=np.int64)]
+        boxes = [np.array([max(0, int(lo_i - m)), max(0, int(lo_j - m)), min(g.nx, int(hi_i + m) + 1),
+                           min(g.ny, int(hi_j + m) + 1)], dtype=np.int64) for m in (margin, 4 * margin)]
+        boxes.append(np.array([0, 0, g.nx, g.ny], dtype=np.int64))
         try:
             for box in boxes:
                 path, so, te = search.astar(
@@ -457,9 +460,15 @@ class _Router:
                     node, term, oi = entries[te]
                     conn.end = (term, oi)
                     conn.failed = ""
-                    return True
-                if (box == boxes[-1]).all():
+                    if strict or (box == boxes[-1]).all():
+                        return True
+                    t, nodes = self._elements([path])
+                    if not search.conflicts(self.block, t, nodes):
+                        return True
+                elif (box == boxes[-1]).all():
                     break
+            if conn.path is not None:
+                return True
         finally:
             heads[e_node] = -1
         conn.failed = CONGESTED if strict else NO_PATH
@@ -541,43 +550,64 @@ class _Router:
     def run(self, rounds: int, progress: Callable[[int, int], None] | None) -> Result:
         """Negotiate, drop and retry what stays in conflict, check, and collect wires and unrouted connections."""
         order = sorted(range(len(self.nets)), key=lambda n: (self._span(n), self.nets[n].name))
+        self.order = order
+        self.present = PRESENT
+        self.rounds_used = 0
+        self.progress = progress
+        self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
-        present = PRESENT
-        done = 0
-        used_rounds = 0
-        total = len(todo) * 1
-        for rnd in range(rounds):
-            used_rounds = rnd + 1
-            for n in todo:
-                self._rip(n)
-                self._route_net(n, present, strict=False)
-                done += 1
-                if progress is not None:
-                    progress(min(done, total), total)
-            bad = [n for n in order if self._conflicts(n)]
-            if not bad:
-                break
-            for n in bad:
-                self._history(n)
-            present *= PRESENT_GROWTH
-            todo = bad
-            total = done + len(bad)
-        self._resolve(order)
-        for _ in range(3):
+        for _ in range(CHECKS):
+            self._negotiate(todo, rounds)
+            self._resolve(order)
             bad = self._check()
             if not bad:
                 break
-            for n in sorted(bad, key=lambda n: self.nets[n].name):
-                self._rip(n)
-                self._route_net(n, present, strict=True)
+            for boxes in bad.values():
+                for box in boxes:
+                    self._forbid(box)
+            todo = sorted(bad, key=order.index)
+            self.total += len(todo)
         for n in self._check():
             self._rip(n)
             for c in self.conns[n]:
                 if c.path is not None:
                     c.path, c.failed = None, FAILED_CHECK
         if progress is not None:
-            progress(total, total)
-        return self._result(used_rounds)
+            progress(self.total, self.total)
+        return self._result(self.rounds_used)
+
+    def _negotiate(self, todo: list[int], rounds: int) -> None:
+        """Route the nets, then again those too close to another, with dearer costs, for at most `rounds` rounds."""
+        for rnd in range(rounds):
+            self.rounds_used = max(self.rounds_used, rnd + 1)
+            for n in todo:
+                self._rip(n)
+                self._route_net(n, self.present, strict=False)
+                self.done += 1
+                if self.progress is not None:
+                    self.progress(min(self.done, self.total), self.total)
+            bad = [n for n in self.order if self._conflicts(n)]
+            if DEBUG:
+                print("round", rnd + 1, "conflicted", len(bad), [self.nets[n].name for n in bad][:8])
+            if not bad:
+                return
+            for n in bad:
+                self._history(n)
+            self.present *= PRESENT_GROWTH
+            todo = bad
+            self.total += len(bad)
+
+    def _forbid(self, box: tuple[float, float, float, float]) -> None:
+        """Close every grid element near a marker of the final check to every net (mostly a notch between a
+        net's own line and terminal, which the stencils between nets do not see)."""
+        g = self.g
+        m = g.w / 2 + g.p / 2
+        ii, jj = g.nodes_near(box[0] - m, box[1] - m, box[2] + m, box[3] + m)
+        if not hasattr(self, "_access_nodes"):
+            self._access_nodes = np.array(sorted({o.node for t in self.terms for o in t.options}), dtype=np.int64)
+        idx = jj * g.nx + ii
+        idx = idx[~np.isin(idx, self._access_nodes)]
+        self.owner[:, idx] = -2
 
     def _span(self, n: int) -> float:
         """Ordering key: the length of the net's first connection (shortest first)."""

@@ -30,24 +30,27 @@ def region(polys: Iterable[np.ndarray]) -> kdb.Region:
     return out
 
 
-def violations(wires: dict[int, list[Wire]], fixed: list[tuple[int, list[np.ndarray]]], rules: Rules) -> set[int]:
+def violations(wires: dict[int, list[Wire]], fixed: list[tuple[int, list[np.ndarray]]],
+               rules: Rules) -> dict[int, list[tuple[float, float, float, float]]]:
     """Nets whose lines are closer than the space to other metal (or their own, a notch) or narrower than the
-    width, on the merged metal of every line, terminal and obstacle."""
+    width, on the merged metal of every line, terminal and obstacle; with the markers' boxes (um)."""
     per_net = {n: region(p for w in ws for p in drawn(w.points, rules.width, rules.style))
                for n, ws in wires.items() if ws}
     if not per_net:
-        return set()
+        return {}
     lines = kdb.Region()
     for r in per_net.values():
         lines += r
     pads = region(p for _, pieces in fixed for p in pieces)
     bad = _bad(lines, pads, rules)
     if bad.is_empty():
-        return set()
-    out = set()
+        return {}
+    out = {}
     for n, r in per_net.items():
-        if not r.interacting(bad).is_empty():
-            out.add(n)
+        hits = bad.interacting(r)
+        if not hits.is_empty():
+            out[n] = [(b.left / SCALE, b.bottom / SCALE, b.right / SCALE, b.top / SCALE)
+                      for b in (p.bbox() for p in hits.each())]
     return out
 
 
