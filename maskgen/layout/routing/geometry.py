@@ -2,9 +2,9 @@
 
 A routed line is drawn as one rectangle per segment (flush, the line's width wide) and one joint at each inner
 vertex: a w x w square for Manhattan lines (the natural corner of a 90-degree turn), a regular octagon of
-inradius w/2 for 45-degree lines (it fills every turn up to 90 degrees). Slanted segments are modelled and drawn
-SLANT_GROW wider, and 45-degree metal keeps SLANT_GROW more space, so snapping the off-grid vertices to the
-database grid never narrows a slanted line below the width nor brings two nets closer than the space.
+inradius w/2 for 45-degree lines (it fills every turn up to 90 degrees). 45-degree lines are modelled and drawn
+SLANT_GROW wider and keep SLANT_GROW more space, so snapping their off-grid vertices to the database grid never
+narrows a line below the width nor brings two nets closer than the space.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ Poly = np.ndarray  # (n, 2) float, counter-clockwise, convex
 def clearance(space: float, style: str) -> float:
     """Space kept between two nets' modelled metal in the style."""
     return space + (SLANT_GROW if style == "45" else 0.0)
+
+
+def line_width(width: float, style: str) -> float:
+    """Width of the modelled and drawn line in the style."""
+    return width + (SLANT_GROW if style == "45" else 0.0)
 
 
 def joint(width: float, style: str, at: tuple[float, float] = (0.0, 0.0)) -> Poly:
@@ -52,9 +57,9 @@ def segment(a: tuple[float, float], b: tuple[float, float], width: float) -> Pol
 
 def wire_metal(points: Sequence[tuple[float, float]], width: float, style: str) -> list[Poly]:
     """Convex pieces of a routed line's metal: a rectangle per segment and a joint at each inner vertex."""
-    out = [segment(a, b, width + (SLANT_GROW if abs(a[0] - b[0]) > 1e-9 and abs(a[1] - b[1]) > 1e-9 else 0.0))
-           for a, b in zip(points, points[1:], strict=False) if a != b]
-    out += [joint(width, style, p) for p in points[1:-1]]
+    w = line_width(width, style)
+    out = [segment(a, b, w) for a, b in zip(points, points[1:], strict=False) if a != b]
+    out += [joint(w, style, p) for p in points[1:-1]]
     return [p for p in out if len(p)]
 
 
@@ -139,3 +144,12 @@ def inside(points: np.ndarray, poly: Poly, tol: float = 1e-9) -> bool:
     rel = p[:, None, :] - poly[None, :, :]
     cross = e[None, :, 0] * rel[:, :, 1] - e[None, :, 1] * rel[:, :, 0]
     return bool(np.all(cross >= -tol * np.hypot(e[:, 0], e[:, 1])[None, :]))
+
+
+def inside_each(points: np.ndarray, poly: Poly, tol: float = 1e-9) -> np.ndarray:
+    """For each point, whether it lies in the convex polygon (boundary included)."""
+    p = np.asarray(points, dtype=float).reshape(-1, 2)
+    e = np.roll(poly, -1, axis=0) - poly
+    rel = p[:, None, :] - poly[None, :, :]
+    cross = e[None, :, 0] * rel[:, :, 1] - e[None, :, 1] * rel[:, :, 0]
+    return np.all(cross >= -tol * np.hypot(e[:, 0], e[:, 1])[None, :], axis=1)

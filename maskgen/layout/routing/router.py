@@ -44,6 +44,8 @@ HISTORY = 0.5
 MARGIN = 100.0
 """A search first looks within this many um (or half the distance, if more) round its terminals' box."""
 EPS = 1e-7
+RAY = 64
+"""Longest corridor (grid steps) out of a terminal's access node."""
 DEBUG = False
 CHECKS = 4
 """Rounds of final check and repair (close the elements round each marker, route the nets again)."""
@@ -93,7 +95,7 @@ class _Grid:
         style = rules.style
         self.style = style
         self.manhattan = style == "manhattan"
-        self.w = rules.width
+        self.w = geo.line_width(rules.width, style)
         self.thr = geo.clearance(rules.space, style)
         self.line_pitch = rules.width + rules.space
         p = self.p = self.line_pitch / DIVISIONS[style]
@@ -126,8 +128,7 @@ class _Grid:
         # arriving onto a straight piece of the net's own line: square-on only (no acute notch)
         self.tee = [np.array([0.0 if self._angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
                     for d in range(nd)]
-        self.metal = [geo.joint(self.w, style)] + [geo.wire_metal([(0, 0), (d[0] * p, d[1] * p)], self.w, style)[0]
-                                                   for d in fwd]
+        self.metal = [geo.joint(self.w, style)] + [geo.segment((0, 0), (d[0] * p, d[1] * p), self.w) for d in fwd]
         self._stencils()
 
     def _angle(self, a: int, b: int) -> int:
@@ -253,9 +254,12 @@ class _Router:
         self.hist = np.zeros((g.types, g.size), dtype=np.float32)
         self.tgt_head = np.full(g.size, -1, dtype=np.int64)
         self._access()
+        zones: dict[int, tuple[list, list]] = {}
         for term in self.terms:
+            zone, touch = zones.setdefault(term.net, ([], []))
             for piece in term.pieces:
-                self._block(piece, term.t.keep, term.net)
+                self._block(piece, term.t.keep, term.net, zone, touch)
+        self._own_zones(zones)
         for pieces, keep in self.obstacles:
             for piece in pieces:
                 self._block(piece, keep, -2)
@@ -308,9 +312,15 @@ class _Router:
                     if len(ii):
                         q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
                         ok = np.array([geo.inside(jv + qq, piece) for qq in q], dtype=bool)
-                        for n, pts, last, length in self._stubs(t.x, t.y, ii[ok], jj[ok]):
-                            if all(geo.inside(geo.joint(g.w, g.style, c), piece) for c in pts[1:-1]):
-                                term.options.append(_Option(n, pts, last, length))
+                        ii, jj = ii[ok], jj[ok]
+                        d2 = (g.x0 + ii * g.p - t.x) ** 2 + (g.y0 + jj * g.p - t.y) ** 2
+                        for k in np.lexsort((jj * g.nx + ii, d2)):
+                            for n, pts, last, length in self._stubs(t.x, t.y, ii[k:k + 1], jj[k:k + 1]):
+                                if all(geo.inside(geo.joint(g.w, g.style, c), piece) for c in pts[1:-1]):
+                                    term.options.append(_Option(n, pts, last, length))
+                                    break
+                            if term.options:
+                                break
             if not term.options:
                 outside.append(k)
         for k in outside:
@@ -335,8 +345,10 @@ class _Router:
                         self.static.add(term.net, piece, term.t.keep)
                     break
 
-    def _block(self, piece: np.ndarray, keep: float, owner: int) -> None:
-        """Mark the grid elements too close to a static piece as usable by its owner only."""
+    def _block(self, piece: np.ndarray, keep: float, owner: int, zone: list | None = None,
+               touch: list | None = None) -> None:
+        """Mark the grid elements too close to a static piece as usable by its owner only; collect (as keys
+        type * size + node) the elements near it and not inside it (zone) and those inside it (touch)."""
         g = self.g
         lim = g.thr + keep - EPS
         for t in range(g.types):
@@ -347,10 +359,50 @@ class _Router:
                 continue
             q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
             # element t at q: dist(metal + q, piece) = distance from q to piece - metal
-            near = geo.point_distance(q, diff) < lim
+            dist = geo.point_distance(q, diff)
+            near = dist < lim
             idx = jj[near] * g.nx + ii[near]
             cur = self.owner[t, idx]
             self.owner[t, idx] = np.where((cur == -1) | (cur == owner), owner, -2)
+            if zone is not None:
+                key = t * g.size + jj * g.nx + ii
+                pts = (q[:, None, :] + g.metal[t][None, :, :]).reshape(-1, 2)
+                inner = geo.inside_each(pts, piece).reshape(len(q), -1).all(axis=1)
+                zone.append(key[(dist < g.thr - EPS) & ~inner])
+                touch.append(key[inner])
+
+    def _own_zones(self, zones: dict[int, tuple[list, list]]) -> None:
+        """Close to its own net the elements near its terminals and not inside one, except the straight corridors
+        out of each terminal's access node: a line leaves and enters a terminal along a ray, never alongside
+        it nor across a slanted side (both would leave a notch narrower than the space in the net's metal)."""
+        g = self.g
+        nd = len(g.dirs)
+        corridors: dict[int, list[int]] = {}
+        for term in self.terms:
+            diffs = [[geo.minkowski_difference(p, g.metal[t]) for p in term.pieces] for t in range(g.types)]
+            for o in term.options:
+                keys = corridors.setdefault(term.net, [])
+                j0, i0 = divmod(o.node, g.nx)
+                for d in range(nd):
+                    di, dj = g.dirs[d]
+                    for k in range(RAY):
+                        i1, j1 = i0 + (k + 1) * di, j0 + (k + 1) * dj
+                        if not (0 <= i1 < g.nx and 0 <= j1 < g.ny):
+                            break
+                        a, b = (j0 + k * dj) * g.nx + i0 + k * di, j1 * g.nx + i1
+                        keys += [a, b, g.edge_t[d] * g.size + (b if g.edge_back[d] else a)]
+                        q = np.array([[g.x0 + i1 * g.p, g.y0 + j1 * g.p]])
+                        if min(float(geo.point_distance(q, df)[0]) for df in diffs[0]) >= g.thr - EPS:
+                            break
+        for net, (zone, touch) in zones.items():
+            if not zone:
+                continue
+            keys = np.unique(np.concatenate(zone))
+            keys = keys[~np.isin(keys, np.concatenate(touch))]
+            keys = keys[~np.isin(keys, np.asarray(corridors.get(net, []), dtype=np.int64))]
+            t, n = keys // g.size, keys % g.size
+            mine = self.owner[t, n] == net
+            self.owner[t[mine], n[mine]] = -2
 
     # ------------------------------------------------------------------ planning
     def _plan(self) -> list[list[_Conn]]:

@@ -60,7 +60,7 @@ def clean(wires: Sequence[Wire], terminals: Iterable[Sequence[tuple[float, float
     pads = region(np.asarray(t, dtype=float) for t in terminals)
     total = (lines + pads).merged()
     space = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    width = total.width_check(round(rules.width * SCALE)).polygons(1).interacting(lines).not_inside(pads)
+    width = total.width_check(round(rules.width * SCALE)).polygons(0).interacting(lines).not_inside(pads)
     return {"space": space.count(), "width": width.count()}
 
 
@@ -68,5 +68,5 @@ def _bad(lines: kdb.Region, pads: kdb.Region, rules: Rules) -> kdb.Region:
     """Markers of space and width violations that touch a line (a pin narrower than the line is not one)."""
     total = (lines + pads).merged()
     bad = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    bad += total.width_check(round(rules.width * SCALE)).polygons(1).interacting(lines).not_inside(pads)
+    bad += total.width_check(round(rules.width * SCALE)).polygons(0).interacting(lines).not_inside(pads)
     return bad
