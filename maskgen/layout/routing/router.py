@@ -45,6 +45,8 @@ MARGIN = 100.0
 """A search first looks within this many um (or half the distance, if more) round its terminals' box."""
 EPS = 1e-7
 RAY = 64
+AHEAD = 3
+"""Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
 """Longest corridor (grid steps) out of a terminal's access node."""
 DEBUG = False
 CHECKS = 4
@@ -67,6 +69,7 @@ class _Option:
     points: list[tuple[float, float]]
     last: int  # local direction index of the stub's last leg towards the node, or -1 (centre on the node)
     length: float
+    inside: bool = True  # the stub lies inside the terminal (else it was added to the terminal's metal)
 
 
 @dataclass
@@ -331,15 +334,24 @@ class _Router:
             partner = self._partner(term)
             cands = []
             for n, pts, last, length in self._stubs(t.x, t.y, ii, jj):
+                if last < 0:
+                    continue
+                ahead = [(pts[-1][0] + k * g.p * g.dirs[last][0], pts[-1][1] + k * g.p * g.dirs[last][1])
+                         for k in range(1, AHEAD + 1)]
                 gain = 0.0
                 if partner is not None:
-                    gain = math.dist(pts[-1], partner) - math.dist((t.x, t.y), partner)
-                cands.append((length + gain, length, n, len(cands), pts, last))
+                    gain = math.dist(ahead[-1], partner) - math.dist((t.x, t.y), partner)
+                cands.append((length + gain, length, n, len(cands), pts, last, ahead))
             cands.sort(key=lambda c: c[:4])
-            for _, length, n, _, pts, last in cands:
+            for _, length, n, _, pts, last, ahead in cands:
+                away = (pts[-1][0] - pts[-2][0]) * (pts[-1][0] - t.x) + (pts[-1][1] - pts[-2][1]) * (pts[-1][1] - t.y)
+                if away <= 0:
+                    continue
                 metal = geo.wire_metal(pts, self.rules.width, g.style) + [geo.joint(g.w, g.style, pts[-1])]
-                if self.static.clear(term.net, metal, g.thr):
-                    term.options.append(_Option(n, pts, last, length))
+                # the corridor out of the stub (straight on) must be clear too, or the terminal is walled in
+                path = [geo.joint(g.w, g.style, a) for a in ahead]
+                if self.static.clear(term.net, metal, g.thr) and self.static.clear(term.net, path, g.thr):
+                    term.options.append(_Option(n, pts, last, length, inside=False))
                     term.pieces = term.pieces + metal
                     for piece in metal:
                         self.static.add(term.net, piece, term.t.keep)
@@ -383,7 +395,7 @@ class _Router:
             for o in term.options:
                 keys = corridors.setdefault(term.net, [])
                 j0, i0 = divmod(o.node, g.nx)
-                for d in range(nd):
+                for d in range(nd) if o.inside or o.last < 0 else [o.last]:
                     di, dj = g.dirs[d]
                     for k in range(RAY):
                         i1, j1 = i0 + (k + 1) * di, j0 + (k + 1) * dj

@@ -60,7 +60,7 @@ def clean(wires: Sequence[Wire], terminals: Iterable[Sequence[tuple[float, float
     pads = region(np.asarray(t, dtype=float) for t in terminals)
     total = (lines + pads).merged()
     space = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    width = total.width_check(round(rules.width * SCALE)).polygons(0).interacting(lines).not_inside(pads)
+    width = _narrow(lines, pads, total, rules)
     return {"space": space.count(), "width": width.count()}
 
 
@@ -68,5 +68,14 @@ def _bad(lines: kdb.Region, pads: kdb.Region, rules: Rules) -> kdb.Region:
     """Markers of space and width violations that touch a line (a pin narrower than the line is not one)."""
     total = (lines + pads).merged()
     bad = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    bad += total.width_check(round(rules.width * SCALE)).polygons(0).interacting(lines).not_inside(pads)
+    bad += _narrow(lines, pads, total, rules)
     return bad
+
+
+def _narrow(lines: kdb.Region, pads: kdb.Region, total: kdb.Region, rules: Rules) -> kdb.Region:
+    """Width markers of the lines: narrow places of the lines alone (not covered by a terminal), and of the
+    merged metal away from terminals (a pin narrower than the line, as OpenROAD's are, is not the router's)."""
+    w = round(rules.width * SCALE)
+    out = lines.merged().width_check(w).polygons(0).not_inside(pads)
+    out += total.width_check(w).polygons(0).interacting(lines).not_interacting(pads)
+    return out
