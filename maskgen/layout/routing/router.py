@@ -49,6 +49,8 @@ AHEAD = 3
 """Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
 """Longest corridor (grid steps) out of a terminal's access node."""
 DEBUG = False
+STALL = 3
+"""Rounds without fewer nets in conflict after which negotiation stops (the rest is resolved by dropping)."""
 CHECKS = 4
 """Rounds of final check and repair (close the elements round each marker, route the nets again)."""
 
@@ -198,12 +200,15 @@ class _Static:
 
     def __init__(self, cell: float) -> None:
         self.cell = cell
-        self.buckets: dict[tuple[int, int], list[tuple[int, np.ndarray, float]]] = {}
+        self.keep = 0.0
+        self.buckets: dict[tuple[int, int], list[tuple[int, np.ndarray, float, np.ndarray, np.ndarray]]] = {}
 
     def add(self, owner: int, piece: np.ndarray, keep: float) -> None:
         """Add one convex piece owned by a net (-2: nobody's)."""
-        for key in self._keys(piece.min(axis=0), piece.max(axis=0)):
-            self.buckets.setdefault(key, []).append((owner, piece, keep))
+        lo, hi = piece.min(axis=0), piece.max(axis=0)
+        self.keep = max(self.keep, keep)
+        for key in self._keys(lo, hi):
+            self.buckets.setdefault(key, []).append((owner, piece, keep, lo, hi))
 
     def _keys(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int]]:
         c = self.cell
@@ -213,13 +218,16 @@ class _Static:
     def clear(self, owner: int, pieces: list[np.ndarray], thr: float) -> bool:
         """Whether the pieces keep thr (+ each one's keep) from every other owner's metal."""
         for piece in pieces:
-            lo, hi = piece.min(axis=0) - thr, piece.max(axis=0) + thr
+            plo, phi = piece.min(axis=0), piece.max(axis=0)
             seen: set[int] = set()
-            for key in self._keys(lo - 50.0, hi + 50.0):
-                for o, other, keep in self.buckets.get(key, ()):
+            for key in self._keys(plo - thr - self.keep, phi + thr + self.keep):
+                for o, other, keep, olo, ohi in self.buckets.get(key, ()):
                     if o == owner or id(other) in seen:
                         continue
                     seen.add(id(other))
+                    gap = max(olo[0] - phi[0], plo[0] - ohi[0], olo[1] - phi[1], plo[1] - ohi[1])
+                    if gap >= thr + keep:
+                        continue
                     if geo.distance(piece, other) < thr + keep - EPS:
                         return False
         return True
@@ -524,7 +532,7 @@ class _Router:
                     node, term, oi = entries[te]
                     conn.end = (term, oi)
                     conn.failed = ""
-                    if strict or (box == boxes[-1]).all():
+                    if strict or (box == boxes[-1]).all() or (box == boxes[1]).all():
                         return True
                     t, nodes = self._elements([path])
                     if not search.conflicts(self.block, t, nodes):
@@ -620,8 +628,8 @@ class _Router:
         self.progress = progress
         self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
-        for _ in range(CHECKS):
-            self._negotiate(todo, rounds)
+        for k in range(CHECKS):
+            self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
             bad = self._check()
             if not bad:
@@ -642,6 +650,7 @@ class _Router:
 
     def _negotiate(self, todo: list[int], rounds: int) -> None:
         """Route the nets, then again those too close to another, with dearer costs, for at most `rounds` rounds."""
+        best, since = len(todo) + 1, 0
         for rnd in range(rounds):
             self.rounds_used = max(self.rounds_used, rnd + 1)
             for n in todo:
@@ -654,6 +663,9 @@ class _Router:
             if DEBUG:
                 print("round", rnd + 1, "conflicted", len(bad), [self.nets[n].name for n in bad][:8])
             if not bad:
+                return
+            best, since = (len(bad), 0) if len(bad) < best else (best, since + 1)
+            if since >= STALL:
                 return
             for n in bad:
                 self._history(n)

@@ -76,6 +76,6 @@ def _narrow(lines: kdb.Region, pads: kdb.Region, total: kdb.Region, rules: Rules
     """Width markers of the lines: narrow places of the lines alone (not covered by a terminal), and of the
     merged metal away from terminals (a pin narrower than the line, as OpenROAD's are, is not the router's)."""
     w = round(rules.width * SCALE)
-    out = lines.merged().width_check(w).polygons(0).not_inside(pads)
+    out = lines.merged().width_check(w).polygons(0).not_interacting(pads)
     out += total.width_check(w).polygons(0).interacting(lines).not_interacting(pads)
     return out
