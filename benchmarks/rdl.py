@@ -299,7 +299,7 @@ def run_row(name: str, repeat: int) -> dict:
     # warm-up: numba loads its compiled code once per process
     route(nets[:1], [], Rules(row["w"], row["s"], row["style"], (x1, y1, x1 + 400, y1 + 400)))
     times, result = [], None
-    for k in range(max(1, repeat)):
+    for _ in range(max(1, repeat)):
         t = time.perf_counter()
         result = route(nets, obs, rules)
         times.append(time.perf_counter() - t)

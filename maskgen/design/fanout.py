@@ -24,11 +24,28 @@ from maskgen.design import constraints
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Recipe, Routing
-from maskgen.layout.routing import Land, Net, Route, Rules, Unroutable, route
+from maskgen.layout.routing import Net, Obstacle, Rules, Terminal, route
 from maskgen.layout.sites import Site
 
 NEAREST_LIMIT = 4_000_000
 """Largest pads x bumps product matched by nearest centres (beyond it, give nets or names)."""
+UNDER_BUMP = 1.0
+"""A pad whose centre lies within this distance (um) of its bump's centre sits under the bump: no line."""
+ROUND_SIDES = 64
+"""Sides of the polygon a round land is given to the router as (circumscribed: never smaller than drawn)."""
+
+
+@dataclass
+class Route:
+    """The centre-line of one pad's line to its bump (no points: the pad is under its bump)."""
+
+    name: str
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def length(self) -> float:
+        """Centre-line length in um."""
+        return sum(math.dist(a, b) for a, b in zip(self.points, self.points[1:], strict=False))
 
 
 @dataclass(frozen=True)
@@ -187,17 +204,40 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
-    square = recipe.bump.pad.shape != "circle"
+    pad_shape = recipe.bump.pad.shape
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
-    nets = [Net(p.name, Land(p.x, p.y, figs.pad_land / 2, round=not square),
-                Land(b.x, b.y, figs.land_diameter / 2, keep=keep))
-            for p, b in zip(pads, bumps, strict=True)]
+    nets, obstacles, routed = [], [], []
+    for i, (p, b) in enumerate(zip(pads, bumps, strict=True)):
+        pad = Terminal(p.name, p.x, p.y, _land(p.x, p.y, figs.pad_land, pad_shape))
+        bump = Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "circle"), keep=keep, bump=True)
+        if math.dist((p.x, p.y), (b.x, b.y)) <= UNDER_BUMP:
+            obstacles += [Obstacle(p.name, pad.shape), Obstacle(b.name, bump.shape, keep)]
+            continue
+        nets.append(Net(p.name, (pad,), (bump,)))
+        routed.append(i)
     start = time.perf_counter()
-    try:
-        routes = route(nets, rules)
-    except Unroutable as exc:
+    result = route(nets, obstacles, rules)
+    if result.unrouted:
+        failed = sorted({u.net for u in result.unrouted})
+        why = sorted({u.reason for u in result.unrouted})
         raise InputError(design_file, "die.routing", f"{figs.line_width:g}/{figs.line_space:g} um",
-                         f"cannot route pads {exc} with RDL line width {figs.line_width:g} um / space "
-                         f"{figs.line_space:g} um ({figs.style}) inside the die edge keep-out DIE.EDGE "
-                         f"{die_edge:g} um; move the pads or bumps, or change die.routing") from None
+                         f"cannot route pads {', '.join(failed)} ({'; '.join(why)}) with RDL line width "
+                         f"{figs.line_width:g} um / space {figs.line_space:g} um ({figs.style}) inside the die edge "
+                         f"keep-out DIE.EDGE {die_edge:g} um; move the pads or bumps, or change die.routing")
+    lines = {wire.net: wire.points for wire in result.wires}
+    routes = [Route(p.name, lines.get(p.name, []) if i in set(routed) else []) for i, p in enumerate(pads)]
     return FanOut(figures=figs, pads=pads, bumps=bumps, routes=routes, seconds=time.perf_counter() - start)
+
+
+def _land(x: float, y: float, size: float, shape: str) -> tuple[tuple[float, float], ...]:
+    """Outline of a land centred at (x, y): square, octagon (as drawn) or circle (circumscribed polygon)."""
+    from maskgen.layout.geometry import octagon_points, square_points
+    if shape == "square":
+        pts = square_points(size)
+    elif shape == "octagon":
+        pts = octagon_points(size)
+    else:
+        r = size / 2 / math.cos(math.pi / ROUND_SIDES)
+        a = np.arange(ROUND_SIDES) * 2 * math.pi / ROUND_SIDES
+        pts = np.stack([r * np.cos(a), r * np.sin(a)], axis=1)
+    return tuple((float(px) + x, float(py) + y) for px, py in np.asarray(pts, dtype=float))

@@ -153,7 +153,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
                            figs.via, figs.pad_land, st.pad.shape)
         _place(b, cell, pad, runs(fan.pads))
-        cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
+        cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width, style=figs.style))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
                      sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures, subarrays=sub)

@@ -446,16 +446,18 @@ class _Router:
             joined = list(seeds)
             rest = list(todo)
             while rest:
-                def gap(k: int) -> tuple[float, str]:
-                    t = self.terms[k].t
-                    return (min((math.dist((t.x, t.y), (self.terms[s].t.x, self.terms[s].t.y)) for s in joined),
-                                default=math.inf), t.name)
-                k = min(rest, key=gap)
+                k = min(rest, key=lambda k, joined=joined: self._gap(k, joined))
                 rest.remove(k)
                 conns.append(_Conn(n, k, list(joined)))
                 joined.append(k)
             out.append(conns)
         return out
+
+    def _gap(self, k: int, joined: list[int]) -> tuple[float, str]:
+        """Ordering key of a terminal still to attach: distance to the nearest joined terminal, then name."""
+        t = self.terms[k].t
+        return (min((math.dist((t.x, t.y), (self.terms[s].t.x, self.terms[s].t.y)) for s in joined),
+                    default=math.inf), t.name)
 
     # ------------------------------------------------------------------ search
     def _search(self, conn: _Conn, joined: set[int], lines: list[tuple[np.ndarray, np.ndarray]], present: float,

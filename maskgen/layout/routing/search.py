@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 INF = math.inf
+Arr = np.ndarray
 
 
 @njit(cache=True)
@@ -29,8 +30,10 @@ def _cost(owner, block, hist, t, n, net, present, strict):
 
 
 @njit(cache=True)
-def astar(nx, ny, box, di, dj, steplen, edge_t, edge_back, turn, owner, block, hist, net, present, strict,
-          src_node, src_dir, src_cost, tgt_head, tgt_next, tgt_fin, hbox, pitch, manhattan):
+def astar(nx: int, ny: int, box: Arr, di: Arr, dj: Arr, steplen: Arr, edge_t: Arr, edge_back: Arr, turn: Arr,
+          owner: Arr, block: Arr, hist: Arr, net: int, present: float, strict: bool, src_node: Arr, src_dir: Arr,
+          src_cost: Arr, tgt_head: Arr, tgt_next: Arr, tgt_fin: Arr, hbox: Arr, pitch: float,
+          manhattan: bool) -> tuple[Arr, int, int]:
     """Cheapest path (nodes, source index, target entry) inside box from any source to any target; empty if none.
 
     States are (node, direction arrived in); turn[d_from, d_to] is the bend cost (inf: not allowed), row ndir
@@ -132,7 +135,8 @@ def astar(nx, ny, box, di, dj, steplen, edge_t, edge_back, turn, owner, block, h
 
 
 @njit(cache=True)
-def mark(block, types, nodes, nx, ny, st_ptr, st_di, st_dj, sign):
+def mark(block: Arr, types: Arr, nodes: Arr, nx: int, ny: int, st_ptr: Arr, st_di: Arr, st_dj: Arr,
+         sign: int) -> None:
     """Add sign to block for every element too close to one of the given elements (conflict stencils)."""
     nt = block.shape[0]
     for k in range(types.shape[0]):
@@ -150,7 +154,7 @@ def mark(block, types, nodes, nx, ny, st_ptr, st_di, st_dj, sign):
 
 
 @njit(cache=True)
-def conflicts(block, types, nodes):
+def conflicts(block: Arr, types: Arr, nodes: Arr) -> int:
     """How many of the given elements other nets' elements are too close to."""
     c = 0
     for k in range(types.shape[0]):
@@ -160,7 +164,7 @@ def conflicts(block, types, nodes):
 
 
 @njit(cache=True)
-def add_history(block, hist, types, nodes, amount):
+def add_history(block: Arr, hist: Arr, types: Arr, nodes: Arr, amount: float) -> None:
     """Raise the history cost of the given elements that are in conflict."""
     for k in range(types.shape[0]):
         if block[types[k], nodes[k]] > 0:
