@@ -41,8 +41,8 @@ PRESENT_GROWTH = 2.0
 """... multiplied by this each round."""
 HISTORY = 0.5
 """History cost (line pitches) added each round to an element in conflict."""
-MARGIN = 100.0
-"""A search first looks within this many um (or half the distance, if more) round its terminals' box."""
+MARGIN = 50.0
+"""A search first looks within this many um (or a quarter of the distance, if more) round its terminals' box."""
 EPS = 1e-7
 RAY = 64
 AHEAD = 3
@@ -399,21 +399,27 @@ class _Router:
         nd = len(g.dirs)
         corridors: dict[int, list[int]] = {}
         for term in self.terms:
-            diffs = [[geo.minkowski_difference(p, g.metal[t]) for p in term.pieces] for t in range(g.types)]
+            diffs = [geo.minkowski_difference(p, g.metal[0]) for p in term.pieces]
             for o in term.options:
                 keys = corridors.setdefault(term.net, [])
                 j0, i0 = divmod(o.node, g.nx)
+                steps = np.arange(RAY + 1)
                 for d in range(nd) if o.inside or o.last < 0 else [o.last]:
                     di, dj = g.dirs[d]
-                    for k in range(RAY):
-                        i1, j1 = i0 + (k + 1) * di, j0 + (k + 1) * dj
-                        if not (0 <= i1 < g.nx and 0 <= j1 < g.ny):
-                            break
-                        a, b = (j0 + k * dj) * g.nx + i0 + k * di, j1 * g.nx + i1
-                        keys += [a, b, g.edge_t[d] * g.size + (b if g.edge_back[d] else a)]
-                        q = np.array([[g.x0 + i1 * g.p, g.y0 + j1 * g.p]])
-                        if min(float(geo.point_distance(q, df)[0]) for df in diffs[0]) >= g.thr - EPS:
-                            break
+                    ii, jj = i0 + steps * di, j0 + steps * dj
+                    ok = (ii >= 0) & (ii < g.nx) & (jj >= 0) & (jj < g.ny)
+                    stop = int(np.argmin(ok)) if not ok.all() else len(steps)
+                    ii, jj = ii[:stop], jj[:stop]
+                    if len(ii) < 2:
+                        continue
+                    q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
+                    dist = np.min([geo.point_distance(q, df) for df in diffs], axis=0)
+                    clear = np.flatnonzero(dist[1:] >= g.thr - EPS)
+                    last = int(clear[0]) + 1 if len(clear) else len(ii) - 1
+                    nodes = jj[:last + 1] * g.nx + ii[:last + 1]
+                    a, b = nodes[:-1], nodes[1:]
+                    keys += nodes.tolist()
+                    keys += (g.edge_t[d] * g.size + (b if g.edge_back[d] else a)).tolist()
         for net, (zone, touch) in zones.items():
             if not zone:
                 continue
@@ -517,7 +523,7 @@ class _Router:
         d2 = (g.x0 + ti * g.p - sx) ** 2 + (g.y0 + tj * g.p - sy) ** 2
         near = int(np.argmin(d2))
         dist = math.sqrt(float(d2[near]))
-        margin = max(MARGIN, dist / 2) / g.p
+        margin = max(MARGIN, dist / 4) / g.p
         lo_i, hi_i = min(si.min(), ti[near]), max(si.max(), ti[near])
         lo_j, hi_j = min(sj.min(), tj[near]), max(sj.max(), tj[near])
         boxes = [np.array([max(0, int(lo_i - m)), max(0, int(lo_j - m)), min(g.nx, int(hi_i + m) + 1),
@@ -630,6 +636,7 @@ class _Router:
         self.progress = progress
         self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
+        bad = {}
         for k in range(CHECKS):
             self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
@@ -641,7 +648,7 @@ class _Router:
                     self._forbid(box)
             todo = sorted(bad, key=order.index)
             self.total += len(todo)
-        for n in self._check():
+        for n in bad:
             self._rip(n)
             for c in self.conns[n]:
                 if c.path is not None:

@@ -50,7 +50,7 @@ def astar(nx: int, ny: int, box: Arr, di: Arr, dj: Arr, steplen: Arr, edge_t: Ar
     closed = np.zeros(size, dtype=np.uint8)
     hx0, hy0, hx1, hy1 = hbox
     slope = math.sqrt(2.0) - 2.0
-    heap = [(0.0, np.int64(0))]
+    heap = [(0.0, 0.0, np.int64(0))]   # (f, h, state): on equal f the state nearer the target first
     heap.pop()
     for k in range(src_node.shape[0]):
         n = src_node[k]
@@ -66,12 +66,12 @@ def astar(nx: int, ny: int, box: Arr, di: Arr, dj: Arr, steplen: Arr, edge_t: Ar
         if c < g[s]:
             g[s] = c
             parent[s] = -1 - k
-            heapq.heappush(heap, (c, s))
+            heapq.heappush(heap, (c, 0.0, s))
     best = INF
     best_state = -1
     best_entry = -1
     while len(heap) > 0:
-        f, s = heapq.heappop(heap)
+        f, _, s = heapq.heappop(heap)
         if f >= best:
             break
         if closed[s]:
@@ -118,7 +118,7 @@ def astar(nx: int, ny: int, box: Arr, di: Arr, dj: Arr, steplen: Arr, edge_t: Ar
                     h = pitch * (dx + dy)
                 else:
                     h = pitch * (dx + dy + slope * min(dx, dy))
-                heapq.heappush(heap, (c2 + h, s2))
+                heapq.heappush(heap, (c2 + h, h, s2))
     if best_state < 0:
         return np.empty(0, dtype=np.int64), -1, -1
     out = []
