@@ -49,6 +49,8 @@ AHEAD = 3
 """Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
 """Longest corridor (grid steps) out of a terminal's access node."""
 DEBUG = False
+OWN_WEIGHT = 1000
+"""Conflict count a net's own earlier 45-degree lines weigh while its later connections are routed."""
 STALL = 3
 """Rounds without fewer nets in conflict after which negotiation stops (the rest is resolved by dropping)."""
 CHECKS = 4
@@ -420,6 +422,8 @@ class _Router:
                     a, b = nodes[:-1], nodes[1:]
                     keys += nodes.tolist()
                     keys += (g.edge_t[d] * g.size + (b if g.edge_back[d] else a)).tolist()
+        self.corridors = np.unique(np.concatenate([np.asarray(k, dtype=np.int64) for k in corridors.values()]
+                                                  + [np.empty(0, dtype=np.int64)]))
         for net, (zone, touch) in zones.items():
             if not zone:
                 continue
@@ -585,14 +589,29 @@ class _Router:
         return np.concatenate([d[:1], d]) if len(d) else np.zeros(len(path), dtype=np.int64)
 
     def _route_net(self, n: int, present: float, strict: bool) -> None:
-        """Route every connection of net n (its old lines ripped up before) and mark its elements."""
+        """Route every connection of net n (its old lines ripped up before) and mark its elements.
+
+        Manhattan: a connection may end on the net's earlier lines (a T, square-on). 45 degree: it ends on a
+        terminal only, and keeps the space from the net's earlier lines away from its terminals (marked with
+        OWN_WEIGHT while the net is routed), so no two lines of the net leave a notch between them."""
+        g = self.g
         lines: list[tuple[np.ndarray, np.ndarray]] = []
         joined = set(self.seeds[n])
+        own: list[tuple[np.ndarray, np.ndarray]] = []
         for conn in self.conns[n]:
             conn.path, conn.end = None, None
             if self._search(conn, joined, lines, present, strict):
-                lines.append((conn.path, self._directions(conn.path)))
                 joined.add(conn.src)
+                if g.manhattan:
+                    lines.append((conn.path, self._directions(conn.path)))
+                else:
+                    t, nodes = self._elements([conn.path])
+                    free = self.owner[t, nodes] == -1
+                    t, nodes = t[free], nodes[free]
+                    search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+                    own.append((t, nodes))
+        for t, nodes in own:
+            search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
         self._commit(n)
 
     def _commit(self, n: int) -> None:
@@ -648,11 +667,8 @@ class _Router:
                     self._forbid(box)
             todo = sorted(bad, key=order.index)
             self.total += len(todo)
-        for n in bad:
-            self._rip(n)
-            for c in self.conns[n]:
-                if c.path is not None:
-                    c.path, c.failed = None, FAILED_CHECK
+        for n, boxes in bad.items():
+            self._drop(n, boxes)
         if progress is not None:
             progress(self.total, self.total)
         return self._result(self.rounds_used)
@@ -682,17 +698,34 @@ class _Router:
             todo = bad
             self.total += len(bad)
 
+    def _drop(self, n: int, boxes: list[tuple[float, float, float, float]]) -> None:
+        """Unroute the connections of net n whose lines reach a marker of the last check, and those joined
+        through them; the rest of the net stays routed."""
+        reach = self.rules.width + self.rules.space
+        gone: set[int] = set()
+        tee_gone = False
+        for c in self.conns[n]:
+            if c.path is None:
+                continue
+            pts = np.asarray(self._wire(c).points)
+            lo, hi = pts.min(axis=0) - reach, pts.max(axis=0) + reach
+            hit = any(lo[0] <= b[2] and b[0] <= hi[0] and lo[1] <= b[3] and b[1] <= hi[1] for b in boxes)
+            term = c.end[0] if c.end else -1
+            if hit or term in gone or (term < 0 and tee_gone):
+                gone.add(c.src)
+                tee_gone = True
+                c.path, c.failed = None, FAILED_CHECK
+
     def _forbid(self, box: tuple[float, float, float, float]) -> None:
-        """Close every grid element near a marker of the final check to every net (mostly a notch between a
-        net's own line and terminal, which the stencils between nets do not see)."""
+        """Close every grid element near a marker of the final check to every net, except the corridors out of
+        terminals (a marker is mostly a notch in a net's own metal, which the stencils between nets do not see)."""
         g = self.g
         m = g.w / 2 + g.p / 2
         ii, jj = g.nodes_near(box[0] - m, box[1] - m, box[2] + m, box[3] + m)
-        if not hasattr(self, "_access_nodes"):
-            self._access_nodes = np.array(sorted({o.node for t in self.terms for o in t.options}), dtype=np.int64)
         idx = jj * g.nx + ii
-        idx = idx[~np.isin(idx, self._access_nodes)]
-        self.owner[:, idx] = -2
+        keys = (np.arange(g.types)[:, None] * g.size + idx[None, :]).ravel()
+        keys = keys[~np.isin(keys, self.corridors)]   # the ways out of terminals stay open
+        self.owner[keys // g.size, keys % g.size] = -2
 
     def _span(self, n: int) -> float:
         """Ordering key: the length of the net's first connection (shortest first)."""
