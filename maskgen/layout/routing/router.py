@@ -471,7 +471,7 @@ class _Router:
 
     # ------------------------------------------------------------------ search
     def _search(self, conn: _Conn, joined: set[int], lines: list[tuple[np.ndarray, np.ndarray]], present: float,
-                strict: bool) -> bool:
+                strict: bool, used: dict[int, set[int]] | None = None) -> bool:
         """Route one connection onto the net's terminals joined so far or its lines; record its path."""
         g = self.g
         src = self.terms[conn.src]
@@ -499,6 +499,11 @@ class _Router:
                         tc = g.turn[d, back]
                         if tc < np.inf:
                             fin[d] = o.length + tc
+                for u in (used or {}).get(s, ()):
+                    for d in range(nd):
+                        # two lines leaving one terminal 45 degrees apart would leave a notch between them
+                        if g._angle(u, (d + nd // 2) % nd) == 45:
+                            fin[d] = np.inf
                 entries.append((o.node, s, oi))
                 fins.append(fin)
         for path, d_line in lines:
@@ -598,10 +603,17 @@ class _Router:
         lines: list[tuple[np.ndarray, np.ndarray]] = []
         joined = set(self.seeds[n])
         own: list[tuple[np.ndarray, np.ndarray]] = []
+        used: dict[int, set[int]] = {}
         for conn in self.conns[n]:
             conn.path, conn.end = None, None
-            if self._search(conn, joined, lines, present, strict):
+            if self._search(conn, joined, lines, present, strict, used):
                 joined.add(conn.src)
+                path = conn.path
+                if len(path) > 1:
+                    d = self._directions(path)
+                    used.setdefault(conn.src, set()).add(int(d[1]))
+                    if conn.end[0] >= 0:
+                        used.setdefault(conn.end[0], set()).add((int(d[-1]) + len(g.dirs) // 2) % len(g.dirs))
                 if g.manhattan:
                     lines.append((conn.path, self._directions(conn.path)))
                 else:
