@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
 from maskgen.layout.routing import geometry as geo
-from maskgen.layout.routing import search
 from maskgen.layout.routing.model import Net, Obstacle, Result, Rules, Terminal, Unrouted, Wire
 
 DIVISIONS = {"manhattan": 1, "45": 2}
@@ -191,6 +191,12 @@ class _Grid:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         jj, ii = np.mgrid[j1:j2 + 1, i1:i2 + 1]
         return ii.ravel().astype(np.int64), jj.ravel().astype(np.int64)
+
+
+def _kernels() -> ModuleType:
+    """The compiled search kernels, imported on first use (numba's import is not paid by builds without RDL)."""
+    from maskgen.layout.routing import search
+    return search
 
 
 def _snap(v: float) -> float:
@@ -540,7 +546,7 @@ class _Router:
         boxes.append(np.array([0, 0, g.nx, g.ny], dtype=np.int64))
         try:
             for box in boxes:
-                path, so, te = search.astar(
+                path, so, te = _kernels().astar(
                     g.nx, g.ny, box, g.di, g.dj, g.steplen, g.edge_t, g.edge_back, g.turn, self.owner, self.block,
                     self.hist, conn.net, present, strict, s_node, s_dir, s_cost, heads, tgt_next, tgt_fin, hbox,
                     g.p, g.manhattan)
@@ -552,7 +558,7 @@ class _Router:
                     if strict or (box == boxes[-1]).all() or (box == boxes[1]).all():
                         return True
                     t, nodes = self._elements([path])
-                    if not search.conflicts(self.block, t, nodes):
+                    if not _kernels().conflicts(self.block, t, nodes):
                         return True
                 elif (box == boxes[-1]).all():
                     break
@@ -620,10 +626,10 @@ class _Router:
                     t, nodes = self._elements([conn.path])
                     free = self.owner[t, nodes] == -1
                     t, nodes = t[free], nodes[free]
-                    search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+                    _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
                     own.append((t, nodes))
         for t, nodes in own:
-            search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+            _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
         self._commit(n)
 
     def _commit(self, n: int) -> None:
@@ -631,13 +637,13 @@ class _Router:
         paths = [c.path for c in self.conns[n] if c.path is not None]
         t, nodes = self._elements(paths)
         self.used[n] = (t, nodes)
-        search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
 
     def _rip(self, n: int) -> None:
         g = self.g
         t, nodes = self.used.pop(n, (None, None))
         if t is not None:
-            search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+            _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
 
     def _conflicts(self, n: int) -> int:
         """How many of net n's elements other nets are too close to."""
@@ -645,17 +651,17 @@ class _Router:
             return 0
         g = self.g
         t, nodes = self.used[n]
-        search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
-        c = search.conflicts(self.block, t, nodes)
-        search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+        c = _kernels().conflicts(self.block, t, nodes)
+        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
         return int(c)
 
     def _history(self, n: int) -> None:
         g = self.g
         t, nodes = self.used[n]
-        search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
-        search.add_history(self.block, self.hist, t, nodes, HISTORY)
-        search.mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+        _kernels().add_history(self.block, self.hist, t, nodes, HISTORY)
+        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
 
     # ------------------------------------------------------------------ negotiation
     def run(self, rounds: int, progress: Callable[[int, int], None] | None) -> Result:
