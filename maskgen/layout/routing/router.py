@@ -612,6 +612,13 @@ class _Router:
         used: dict[int, set[int]] = {}
         for conn in self.conns[n]:
             conn.path, conn.end = None, None
+        conns = list(self.conns[n])
+        # a connection that fails is tried once more at the end, onto every terminal joined by then
+        for k, conn in enumerate(conns + [c for c in self.conns[n] if len(self.conns[n]) > 1]):
+            if conn.path is not None or (k >= len(conns) and conn.src in joined):
+                continue
+            if k >= len(conns):
+                conn.seeds = sorted(joined | set(conn.seeds))
             if self._search(conn, joined, lines, present, strict, used):
                 joined.add(conn.src)
                 path = conn.path
