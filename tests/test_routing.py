@@ -196,6 +196,16 @@ def test_same_input_gives_the_same_routes():
     assert [w.points for w in first.wires] == [w.points for w in second.wires] and first.wires
 
 
+def test_progress_is_reported_up_to_the_total_and_lengths_per_net():
+    nets = [Net("A", (_pad("PA", 40, 100),), (_bump("BA", 300, 100),)),
+            Net("B", (_pad("PB", 40, 300),), (_bump("BB", 300, 300),))]
+    calls = []
+    r = route(nets, [], _rules("manhattan"), progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] >= 2
+    assert all(d <= t for d, t in calls) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert r.length("A") == pytest.approx(260.0) and r.length() == pytest.approx(520.0)
+
+
 def test_corners_drop_collinear_points():
     assert corners([(0, 0), (5, 0), (10, 0), (10, 0), (15, 5), (20, 10), (20, 20)]) == \
         [(0, 0), (10, 0), (20, 10), (20, 20)]
