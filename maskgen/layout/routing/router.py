@@ -48,7 +48,6 @@ RAY = 64
 AHEAD = 3
 """Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
 """Longest corridor (grid steps) out of a terminal's access node."""
-DEBUG = False
 OWN_WEIGHT = 1000
 """Conflict count a net's own earlier 45-degree lines weigh while its later connections are routed."""
 STALL = 3
@@ -710,8 +709,6 @@ class _Router:
                 if self.progress is not None:
                     self.progress(min(self.done, self.total), self.total)
             bad = [n for n in self.order if self._conflicts(n)]
-            if DEBUG:
-                print("round", rnd + 1, "conflicted", len(bad), [self.nets[n].name for n in bad][:8])
             if not bad:
                 return
             best, since = (len(bad), 0) if len(bad) < best else (best, since + 1)
