@@ -1,4 +1,4 @@
-"""RDL fan-out: the maze router on small grids, and fan-out dies read back from the written GDS with klayout.db."""
+"""RDL fan-out: the router on small hand-worked cases, fan-out dies read back from the written GDS with klayout.db."""
 
 from __future__ import annotations
 
@@ -14,17 +14,30 @@ import yaml
 from maskgen.build import build
 from maskgen.errors import InputError
 from maskgen.input.pdk import data_root
-from maskgen.layout.routing import Land, Net, Rules, Unroutable, corners, route
+from maskgen.layout.routing import Net, Obstacle, Rules, Terminal, corners, route
+from maskgen.layout.routing.verify import SCALE, clean, drawn, region
 
 TEMPLATE = data_root() / "templates" / "fanout_csv.yaml"
 
 
-# ----------------------------------------------------------------------------- router on small grids
-def _rules(style: str, size: float = 400.0) -> Rules:
-    return Rules(width=10.0, space=10.0, style=style, area=(0.0, 0.0, size, size))
+# ----------------------------------------------------------------------------- router on small cases
+def _sq(x, y, half):
+    return ((x - half, y - half), (x + half, y - half), (x + half, y + half), (x - half, y + half))
 
 
-def _angles_ok(points, step_deg: int) -> bool:
+def _pad(name, x, y, half=5.0):
+    return Terminal(name, x, y, _sq(x, y, half))
+
+
+def _bump(name, x, y, half=20.0):
+    return Terminal(name, x, y, _sq(x, y, half), bump=True)
+
+
+def _rules(style, size=400.0, w=10.0, s=10.0):
+    return Rules(width=w, space=s, style=style, area=(0.0, 0.0, size, size))
+
+
+def _angles_ok(points, step_deg):
     for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
         angle = math.degrees(math.atan2(by - ay, bx - ax)) % step_deg
         if min(angle, step_deg - angle) > 1e-6:
@@ -32,53 +45,165 @@ def _angles_ok(points, step_deg: int) -> bool:
     return True
 
 
-def test_aligned_pad_and_bump_get_one_straight_line():
-    net = Net("P1", Land(40, 200, 10, round=False), Land(300, 200, 30))
-    (r,) = route([net], _rules("45"))
-    assert r.points == [(40.0, 200.0), (300.0, 200.0)] and r.length == pytest.approx(260.0)
+def _metal(result, nets, rules, obstacles=()):
+    """Per net: its drawn lines merged with its terminals (klayout region, database unit 5 nm)."""
+    out = {}
+    for net in nets:
+        wires = [w for w in result.wires if w.net == net.name]
+        out[net.name] = (region(p for w in wires for p in drawn(w.points, rules.width, rules.style)) +
+                         region([list(t.shape) for t in (*net.pads, *net.bumps)])).merged()
+    return out
 
 
-@pytest.mark.parametrize("style,length,step", [
-    ("manhattan", 250.0 + 200.0, 90),                 # dx + dy
-    ("45", 200.0 * math.sqrt(2) + 50.0, 45),         # one diagonal leg of 200 + a straight leg of 50
-])
-def test_free_grid_gives_the_shortest_line(style, length, step):
-    (r,) = route([Net("P1", Land(50, 50, 10, round=False), Land(300, 250, 30))], _rules(style))
-    # the A* estimate never overestimates: on a free grid the line is the shortest, with the fewest bends
-    assert r.length == pytest.approx(length)
-    assert len(r.points) == 3
-    assert _angles_ok(r.points, step)
-    assert r.points[0] == (50.0, 50.0) and r.points[-1] == (300.0, 250.0)
+def _assert_clean(result, nets, rules, obstacles=()):
+    """Drawn lines keep space and width (as the DRC checks them), and no net's metal touches another's."""
+    shapes = [t.shape for n in nets for t in (*n.pads, *n.bumps)] + [o.shape for o in obstacles]
+    assert clean(result.wires, shapes, rules) == {"space": 0, "width": 0}
+    metal = _metal(result, nets, rules)
+    names = list(metal)
+    for a in names:
+        for b in names:
+            if a < b:
+                assert (metal[a] & metal[b]).is_empty(), (a, b)
 
 
-def test_line_goes_round_another_nets_land_by_the_clearance():
-    # B's pad sits under its bump: no line, but its 80 um land blocks A's straight way. The nodes A may use keep
-    # space 10 + 10/sqrt2 (mitred corner) + 5/sqrt2 (grid segment) = 20.6 um from the land: |y - 200| >= 65
-    a = Net("A", Land(50, 200, 10, round=False), Land(350, 200, 30))
-    b = Net("B", Land(200, 200, 40), Land(200, 200, 40))
-    ra, rb = route([a, b], _rules("manhattan"))
-    assert rb.points == []
-    assert ra.length == pytest.approx(300.0 + 2 * 65.0)
-    assert _angles_ok(ra.points, 90)
+def _point(x, y):
+    return kdb.Region(kdb.Box(round(x * SCALE) - 1, round(y * SCALE) - 1, round(x * SCALE) + 1, round(y * SCALE) + 1))
 
 
-def test_crossing_nets_go_round_each_other():
-    # P2's bump lies beyond P1's line: one of the two goes round the other's bump land
-    nets = [Net("P1", Land(40, 200, 10, round=False), Land(300, 200, 30)),
-            Net("P2", Land(40, 100, 10, round=False), Land(300, 300, 30))]
-    r1, r2 = route(nets, _rules("45"))
-    shortest = 260.0 + (200.0 * math.sqrt(2) + 60.0)
-    assert r1.length + r2.length > shortest + 100.0
-    assert _angles_ok(r1.points, 45) and _angles_ok(r2.points, 45)
+def _joined(metal, a, b):
+    """Whether two terminal centres lie on one piece of a net's merged metal."""
+    return any(not kdb.Region(p).interacting(_point(a.x, a.y)).is_empty() and
+               not kdb.Region(p).interacting(_point(b.x, b.y)).is_empty() for p in metal.each())
 
 
-def test_boxed_in_pad_is_named():
-    centre = Net("X", Land(200, 200, 40, round=False), Land(200, 350, 30))
-    around = [Net(n, Land(200 + dx, 200 + dy, 40, round=False), Land(200 + dx, 200 + dy, 40, round=False))
-              for n, dx, dy in (("L", -100, 0), ("R", 100, 0), ("U", 0, 100), ("D", 0, -100))]
-    with pytest.raises(Unroutable) as info:
-        route([centre, *around], _rules("45", 500.0))
-    assert list(info.value.reasons) == ["X"] and "no free way out of the pad" in str(info.value)
+@pytest.mark.parametrize("style", ["manhattan", "45"])
+def test_aligned_pad_and_bump_get_one_straight_line(style):
+    net = Net("A", (_pad("P", 40, 200),), (_bump("B", 300, 200),))
+    r = route([net], [], _rules(style))
+    (w,) = r.wires
+    assert w.points == [(40.0, 200.0), (300.0, 200.0)] and r.length() == pytest.approx(260.0)
+    assert (w.start, w.end) in (("P", "B"), ("B", "P")) and r.routed_nets == 1 and not r.unrouted
+
+
+def test_two_lines_fit_a_channel_of_exactly_two_widths_and_three_spaces():
+    # walls 100..300 um long leave a channel 2 w + 3 s = 50 um high (y 5..55): two 10 um lines fit only at exactly
+    # 10 um from the walls and from each other (centres y = 20, 40), which the disc model (~1.4 x the space) refused
+    w = s = 10.0
+    walls = [Obstacle("low", ((100, 0), (300, 0), (300, 5), (100, 5))),
+             Obstacle("high", ((100, 55), (300, 55), (300, 120), (100, 120)))]
+    nets = [Net("A", (_pad("PA", 20, 20),), (_bump("BA", 380, 20, 5),)),
+            Net("B", (_pad("PB", 20, 40),), (_bump("BB", 380, 40, 5),))]
+    rules = Rules(w, s, "manhattan", (0.0, 0.0, 400.0, 120.0))
+    r = route(nets, walls, rules)
+    assert r.routed_nets == 2 and not r.unrouted
+    assert sorted(wire.points for wire in r.wires) == [[(20.0, 20.0), (380.0, 20.0)], [(20.0, 40.0), (380.0, 40.0)]]
+    lines = [region(drawn(wire.points, w, "manhattan")).merged() for wire in r.wires]
+    walls_r = region([list(o.shape) for o in walls])
+    um = SCALE
+    # exactly the space: nothing closer than 10 um, something closer than 10.005 um
+    assert lines[0].separation_check(lines[1], round(s * um)).is_empty()
+    assert not lines[0].separation_check(lines[1], round(s * um) + 1).is_empty()
+    for line in lines:
+        assert line.width_check(round(w * um)).is_empty()
+        bbox = line.bbox()
+        assert bbox.height() == round(w * um)           # exactly the width
+    both = lines[0] + lines[1]
+    assert both.separation_check(walls_r, round(s * um)).is_empty()
+    assert not both.separation_check(walls_r, round(s * um) + 1).is_empty()
+    _assert_clean(r, nets, rules, walls)
+
+
+@pytest.mark.parametrize("style", ["manhattan", "45"])
+def test_one_pad_three_bumps_is_one_tree(style):
+    pad = _pad("P", 40, 60)
+    bumps = (_bump("B1", 200, 60), _bump("B2", 320, 60), _bump("B3", 260, 330))
+    net = Net("N", (pad,), bumps)
+    rules = _rules(style)
+    r = route([net], [], rules)
+    assert r.routed_nets == 1 and not r.unrouted and len(r.wires) == 3
+    metal = _metal(r, [net], rules)["N"]
+    assert metal.count() == 1                          # one piece of metal: pad and every bump joined
+    assert all(_joined(metal, pad, b) for b in bumps)
+    assert all(_angles_ok(w.points, 90 if style == "manhattan" else 45) for w in r.wires)
+    _assert_clean(r, [net], rules)
+
+
+def test_two_pads_on_one_bump_both_reach_it():
+    pads = (_pad("P1", 40, 100), _pad("P2", 40, 300))
+    net = Net("N", pads, (_bump("B", 300, 200),))
+    rules = _rules("manhattan")
+    r = route([net], [], rules)
+    assert r.routed_nets == 1 and len(r.wires) == 2
+    metal = _metal(r, [net], rules)["N"]
+    assert all(_joined(metal, p, net.bumps[0]) for p in pads)
+
+
+def test_supply_net_every_bump_reaches_a_pad_spare_pads_stay_unjoined():
+    # 3 pads on the left edge, 2 bumps: each bump reaches the net's metal (through it a pad); the third pad,
+    # not needed, keeps no line (as OpenROAD leaves it)
+    pads = (_pad("V1", 20, 60), _pad("V2", 20, 200), _pad("V3", 20, 340))
+    bumps = (_bump("BV1", 200, 80), _bump("BV2", 200, 320))
+    other = Net("S", (_pad("S1", 380, 200),), (_bump("BS", 300, 200),))
+    nets = [Net("VDD", pads, bumps), other]
+    rules = _rules("manhattan")
+    r = route(nets, [], rules)
+    assert r.routed_nets == 2 and not r.unrouted
+    assert len([w for w in r.wires if w.net == "VDD"]) == 2
+    metal = _metal(r, nets, rules)["VDD"]
+    assert all(any(_joined(metal, p, b) for p in pads) for b in bumps)
+    # BV1 joins V1 and BV2 joins V3 (nearest), the spare pad V2 stays alone: three pieces of VDD metal
+    assert metal.count() == 3 and not _joined(metal, pads[1], bumps[0]) and not _joined(metal, pads[1], bumps[1])
+    _assert_clean(r, nets, rules)
+
+
+@pytest.mark.parametrize("style", ["manhattan", "45"])
+def test_walled_in_pad_is_unrouted_the_others_routed(style):
+    wall = [Obstacle(n, _sq(200 + dx, 200 + dy, 40)) for n, dx, dy in
+            (("L", -80, 0), ("R", 80, 0), ("U", 0, 80), ("D", 0, -80))]
+    wall += [Obstacle(n, _sq(200 + dx, 200 + dy, 40)) for n, dx, dy in
+             (("LU", -80, 80), ("RU", 80, 80), ("LD", -80, -80), ("RD", 80, -80))]
+    nets = [Net("X", (_pad("PX", 200, 200),), (_bump("BX", 200, 360, 15),)),
+            Net("Y", (_pad("PY", 20, 20),), (_bump("BY", 380, 20, 15),))]
+    r = route(nets, wall, _rules(style))
+    assert r.routed_nets == 1 and [w.net for w in r.wires] == ["Y"]
+    (u,) = r.unrouted
+    assert (u.net, u.start, u.end) in (("X", "PX", "BX"), ("X", "BX", "PX")) and u.reason
+    assert {u.start_xy, u.end_xy} == {(200.0, 200.0), (200.0, 360.0)}
+
+
+@pytest.mark.parametrize("style", ["manhattan", "45"])
+def test_off_grid_terminals_start_and_end_at_their_centres(style):
+    nets = [Net("A", (_pad("PA", 33.37, 71.11, 8),), (_bump("BA", 301.23, 247.77),)),
+            Net("B", (_pad("PB", 57.91, 333.33, 8),), (_bump("BB", 249.99, 121.05),))]
+    rules = _rules(style)
+    r = route(nets, [], rules)
+    assert r.routed_nets == 2
+    for w in r.wires:
+        ends = {w.points[0], w.points[-1]}
+        net = next(n for n in nets if n.name == w.net)
+        assert ends == {(t.x, t.y) for t in (*net.pads, *net.bumps)}
+    _assert_clean(r, nets, rules)
+
+
+def test_same_input_gives_the_same_routes():
+    pads, balls = _ring_to_grid(n_side=6, pitch=200.0, ring=1000.0, grid=5, ball=400.0)
+    balls = balls[:len(pads)]
+    nets = [Net(f"P{k}", (_pad(f"P{k}", *p, 20),), (_bump(f"B{k}", *b, 55),))
+            for k, (p, b) in enumerate(zip(pads, balls, strict=True))]
+    rules = Rules(10.0, 10.0, "45", (-1190.0, -1190.0, 1190.0, 1190.0))
+    first, second = route(nets, [], rules), route(nets, [], rules)
+    assert [w.points for w in first.wires] == [w.points for w in second.wires] and first.wires
+
+
+def test_progress_is_reported_up_to_the_total_and_lengths_per_net():
+    nets = [Net("A", (_pad("PA", 40, 100),), (_bump("BA", 300, 100),)),
+            Net("B", (_pad("PB", 40, 300),), (_bump("BB", 300, 300),))]
+    calls = []
+    r = route(nets, [], _rules("manhattan"), progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] >= 2
+    assert all(d <= t for d, t in calls) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert r.length("A") == pytest.approx(260.0) and r.length() == pytest.approx(520.0)
 
 
 def test_corners_drop_collinear_points():
@@ -102,79 +227,38 @@ def _ring_to_grid(n_side=12, pitch=200.0, ring=1700.0, grid=7, ball=400.0):
     return pads, balls
 
 
-def test_manhattan_ring_to_ball_grid_routes_every_pad(tmp_path):
+def test_manhattan_ring_to_ball_grid_routes_every_pad():
     # 48 pads (80 um, 12 a side, 200 um pitch) round a 7 x 7 ball grid (221 um lands, 400 um pitch, no centre
-    # ball), Manhattan 10/10 um lines: every pad routed, clear, each line on its own pad and bump only
+    # ball), Manhattan 10/10 um lines: every pad routed, clean, each net's metal one piece touching no other
     pads, balls = _ring_to_grid()
-    nets = [Net(f"P{k:02d}", Land(*p, 40, round=False), Land(*b, 110.5))
+    nets = [Net(f"P{k:02d}", (_pad(f"P{k:02d}", *p, 40),), (_bump(f"B{k:02d}", *b, 110.5),))
             for k, (p, b) in enumerate(zip(pads, balls, strict=True))]
-    routes = route(nets, Rules(10.0, 10.0, "manhattan", (-1990.0, -1990.0, 1990.0, 1990.0)))
-    assert all(r.points for r in routes)
-    assert all(_angles_ok(r.points, 90) for r in routes)
-    _assert_clear(nets, routes, tmp_path)
+    rules = Rules(10.0, 10.0, "manhattan", (-1990.0, -1990.0, 1990.0, 1990.0))
+    r = route(nets, [], rules)
+    assert r.routed_nets == 48 and not r.unrouted
+    assert all(_angles_ok(w.points, 90) for w in r.wires)
+    _assert_clean(r, nets, rules)
+    assert all(m.count() == 1 for m in _metal(r, nets, rules).values())
 
 
-def _assert_clear(nets, routes, tmp_path, space=10.0, width=10.0):
-    """Draw lines and lands, write and read the GDS back: RDL space clean, each net touches exactly its own pad
-    and bump."""
-    lib = gdstk.Library(unit=1e-6, precision=1e-9)
-    cell = lib.new_cell("RDL")
-    for net, r in zip(nets, routes, strict=True):
-        for land in (net.pad, net.bump):
-            lo, hi = (land.x - land.half, land.y - land.half), (land.x + land.half, land.y + land.half)
-            cell.add(gdstk.ellipse((land.x, land.y), land.half, tolerance=0.01) if land.round else
-                     gdstk.rectangle(lo, hi))
-        if r.points:
-            cell.add(*gdstk.FlexPath(r.points, width + 0.002, joins="natural", ends="flush",
-                                     simple_path=False).to_polygons())
-    path = tmp_path / "rdl.gds"
-    lib.write_gds(path)
-    ly = kdb.Layout()
-    ly.read(str(path))
-    rdl = kdb.Region(ly.top_cell().begin_shapes_rec(ly.layer(0, 0))).merged()
-    um = round(1 / ly.dbu)
-    assert rdl.space_check(round(space * um)).is_empty()
-    assert rdl.count() == len(nets)
-
-    def at(land):
-        x, y = round(land.x * um), round(land.y * um)
-        return kdb.Region(kdb.Box(x - 1, y - 1, x + 1, y + 1))
-    for net in nets:
-        piece = rdl.interacting(at(net.pad))
-        assert piece.count() == 1 and not piece.interacting(at(net.bump)).is_empty()
-        others = [n for n in nets if n is not net]
-        assert all(piece.interacting(at(o.pad)).is_empty() and piece.interacting(at(o.bump)).is_empty()
-                   for o in others)
-
-
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("style", ["45", "manhattan"])
-def test_random_small_fan_outs_are_clear_or_named(tmp_path, seed, style):
-    # 6 pads on the edges of a 1200 um square joined at random to 6 of 9 bumps (3 x 3, 300 um pitch): every routed
-    # result keeps the space and joins each pad to its own bump only; an unroutable one names pads of the case
+def test_random_small_fan_outs_are_clean_and_nothing_is_dropped(seed, style):
+    # 6 pads on the edges of a 1200 um square joined at random to 6 of 9 bumps (3 x 3, 300 um pitch): whatever is
+    # routed keeps the space and width; every connection is either a wire or an unrouted entry
     rng = random.Random(seed)
     edge = [(x, 60.0) for x in range(150, 1100, 150)] + [(60.0, y) for y in range(300, 1100, 150)]
     pads = rng.sample(edge, 6)
     bumps = rng.sample([(300.0 + 300 * c, 300.0 + 300 * r) for r in range(3) for c in range(3)], 6)
-    nets = [Net(f"P{k}", Land(*p, 25, round=False), Land(*b, 60))
+    nets = [Net(f"P{k}", (_pad(f"P{k}", *p, 25),), (_bump(f"B{k}", *b, 60),))
             for k, (p, b) in enumerate(zip(pads, bumps, strict=True))]
     rules = Rules(10.0, 10.0, style, (20.0, 20.0, 1180.0, 1180.0))
-    try:
-        routes = route(nets, rules)
-    except Unroutable as exc:
-        assert exc.reasons and set(exc.reasons) <= {n.name for n in nets}
-        return
-    _assert_clear(nets, routes, tmp_path)
-    assert all(_angles_ok(r.points, 90 if style == "manhattan" else 45) for r in routes)
-
-
-def test_same_input_gives_the_same_routes():
-    pads, balls = _ring_to_grid(n_side=6, pitch=200.0, ring=1000.0, grid=5, ball=400.0)
-    balls = balls[:len(pads)]
-    nets = [Net(f"P{k}", Land(*p, 40, round=False), Land(*b, 110.5))
-            for k, (p, b) in enumerate(zip(pads, balls, strict=True))]
-    rules = Rules(10.0, 10.0, "45", (-1190.0, -1190.0, 1190.0, 1190.0))
-    assert [r.points for r in route(nets, rules)] == [r.points for r in route(nets, rules)]
+    r = route(nets, [], rules)
+    assert len(r.wires) + len(r.unrouted) == 6
+    assert r.routed_nets == 6 - len({u.net for u in r.unrouted})
+    routed = [n for n in nets if n.name in {w.net for w in r.wires}]
+    _assert_clean(r, routed, rules)
+    assert all(_angles_ok(w.points, 90 if style == "manhattan" else 45) for w in r.wires)
 
 
 # ----------------------------------------------------------------------------- recipes
@@ -358,7 +442,8 @@ def test_boxed_in_pad_is_refused_by_name_exit_2_nothing_written(cli, tmp_path):
     out = tmp_path / "out"
     code, _, err = cli("build", _boxed_in(tmp_path), "--out", out)
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "cannot route pads X (no free way out of the pad)" in err and "10 um / space 10 um" in err
+    assert "cannot route pads X (no path clear of other nets' terminals and obstacles)" in err
+    assert "10 um / space 10 um" in err
     assert not out.exists() or not any(out.rglob("*"))
 
 

@@ -1,6 +1,11 @@
-"""RDL fan-out of a die: the chip's pads matched to their bumps and joined by routed RDL lines.
+"""RDL fan-out of a die: the chip's pads joined to their bumps by routed RDL lines, net by net.
 
-Matching (each pad joins exactly one bump, each bump exactly one pad):
+Nets as the design has them (`die.routing.nets` given, or pads or bumps from a DEF): a net joins any number of
+pads and bumps; the selected nets (names or globs; default: every net with both a pad and a bump) are routed.
+Bumps on no selected net are spare bumps and pads on no selected net idle pads: drawn, listed in the manifest,
+kept clear by every line.
+
+Otherwise each pad joins exactly one bump, matched:
 
 1. when every pad and every bump has a net, by net; pads and bumps of one net (power, ground) pair off by
    nearest centres;
@@ -8,13 +13,9 @@ Matching (each pad joins exactly one bump, each bump exactly one pad):
 3. otherwise by nearest centres: the closest pad-bump pair first, then the next closest of the rest.
 
 Pads without a bump and bumps without a pad are refused, by name. A pad whose centre is its bump's centre needs
-no line. Every other pad is routed by `maskgen.layout.routing`; a pad that cannot be routed is refused by name.
-
-Nets as the design has them (`die.routing.nets` given, or pads or bumps from a DEF): a net joins any number of
-pads and bumps; the selected nets (names or globs; default: every net with both a pad and a bump) are routed.
-Bumps on no selected net are spare bumps (drawn, listed in the manifest, kept clear by every line); pads on no
-selected net are drawn and not routed. Until the router takes multi-terminal nets, a selected net that is not
-one pad and one bump is refused by name.
+no line. Every other net is routed by `maskgen.layout.routing` (each bump reaches a pad of its net; a net of one
+bump joins every pad to it); a connection the router cannot make is reported (manifest `routing.unrouted`, DRC rule
+RDL.UNROUTED), not dropped, and the layout keeps every net that was routed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +33,15 @@ from maskgen.design import constraints
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import DefMap, DefPads, Recipe, Routing
-from maskgen.layout.routing import Land, Net, Route, Rules, Unroutable, route
+from maskgen.layout.routing import Net, Obstacle, Result, Rules, Terminal, Unrouted, Wire, route
 from maskgen.layout.sites import Site
 
 NEAREST_LIMIT = 4_000_000
 """Largest pads x bumps product matched by nearest centres (beyond it, give nets or names)."""
+UNDER_BUMP = 1.0
+"""A pad whose centre lies within this distance (um) of its bump's centre sits under the bump: no line."""
+ROUND_SIDES = 64
+"""Sides of the polygon a round land is given to the router as (circumscribed: never smaller than drawn)."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,23 @@ class RdlFigures:
 
 
 @dataclass
-class FanOut:
-    """Pads, their bumps, the routed centre-lines (same order) and how long routing took."""
+class FanNet:
+    """One net of the fan-out: its name, pads and bumps (a matched pair without a net is named by its pad)."""
 
-    figures: RdlFigures
+    name: str
     pads: list[Site]
     bumps: list[Site]
-    routes: list[Route]
+
+
+@dataclass
+class FanOut:
+    """The fan-out's nets, the routed wires, the connections left open, and how the routing went."""
+
+    figures: RdlFigures
+    nets: list[FanNet]
+    wires: list[Wire]
+    unrouted: list[Unrouted] = field(default_factory=list)
+    rounds: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     spare_bumps: list[Site] = field(default_factory=list)
@@ -65,19 +81,61 @@ class FanOut:
     idle_pads: list[Site] = field(default_factory=list)
     """Pads on no selected net: drawn, not routed, kept clear by the lines."""
 
-    def summary(self) -> dict:
-        """Figures for the manifest: counts, lengths and rules (no timing: the manifest is deterministic)."""
-        lines = [r for r in self.routes if r.points]
-        longest = max(lines, key=lambda r: (r.length, r.name), default=None)
+    @property
+    def pads(self) -> list[Site]:
+        """The pads of the routed nets, net by net."""
+        return [p for n in self.nets for p in n.pads]
+
+    @property
+    def open_nets(self) -> set[str]:
+        """Names of the nets with a connection left unrouted."""
+        return {u.net for u in self.unrouted}
+
+    @property
+    def routed_nets(self) -> int:
+        """Nets whose every connection is routed."""
+        return len(self.nets) - len(self.open_nets)
+
+    def verdict(self) -> str:
+        """`routed 124/139 nets (89.2 %)`, as routers report it."""
+        total = len(self.nets)
+        share = 100.0 * self.routed_nets / total if total else 100.0
+        return f"routed {self.routed_nets}/{total} nets ({share:.1f} %)"
+
+    def summary(self, sheet_resistance: float) -> dict:
+        """Figures for the manifest: rules, counts, each net's tree, what was left open (no timing: the manifest
+        is deterministic). `sheet_resistance` (ohm/sq, electrical.yaml) gives each net's longest pad-to-bump path
+        its resistance."""
         f = self.figures
+        by_net: dict[str, list[Wire]] = {}
+        for w in self.wires:
+            by_net.setdefault(w.net, []).append(w)
+        open_nets = self.open_nets
+        rows = []
+        for n in self.nets:
+            wires = by_net.get(n.name, [])
+            length = sum(w.length for w in wires)
+            row: dict = {"net": n.name, "pads": [p.name for p in n.pads], "bumps": [b.name for b in n.bumps],
+                         "routed": n.name not in open_nets, "segments": sum(len(w.points) - 1 for w in wires),
+                         "length": round(length, 3)}
+            path = longest_path(n, wires)
+            if path is not None:
+                row["longest_path"] = {"bump": path[0], "pad": path[1], "length": round(path[2], 3),
+                                       "resistance_mohm": round(1000 * sheet_resistance * path[2] / f.line_width, 3)}
+            rows.append(row)
+        longest = max(rows, key=lambda r: (r["length"], r["net"]), default=None)
+        total = len(self.nets)
         return {"style": f.style, "line_width": f.line_width, "line_space": f.line_space,
-                "land_diameter": f.land_diameter, "via": f.via, "pads": len(self.pads), "routed": len(lines),
-                "under_bump": len(self.routes) - len(lines),
-                "total_length": round(sum(r.length for r in lines), 3),
-                "longest": {"pad": longest.name, "length": round(longest.length, 3)} if longest else None,
-                "nets": [{"pad": p.name, "bump": b.name, **({"net": p.net} if p.net else {}),
-                          "length": round(r.length, 3)} for p, b, r in zip(self.pads, self.bumps, self.routes,
-                                                                          strict=True)],
+                "land_diameter": f.land_diameter, "via": f.via, "pads": len(self.pads), "net_count": total,
+                "routed": self.routed_nets,
+                "routed_percent": round(100.0 * self.routed_nets / total, 1) if total else 100.0,
+                "rounds": self.rounds, "total_length": round(sum(w.length for w in self.wires), 3),
+                "longest": {"net": longest["net"], "length": longest["length"]} if longest and longest["length"]
+                else None,
+                "nets": rows,
+                "unrouted": [{"net": u.net, "from": u.start, "to": u.end, "from_xy": list(u.start_xy),
+                              "to_xy": list(u.end_xy), "reason": u.reason} for u in self.unrouted],
+                "pad_sites": [{"name": p.name, "x": p.x, "y": p.y, "net": p.net} for p in self.pads + self.idle_pads],
                 "spare_bumps": [{"name": b.name, **({"ball": b.ball} if b.ball else {}), "x": b.x, "y": b.y}
                                 for b in self.spare_bumps],
                 "unrouted_pads": [p.name for p in self.idle_pads]}
@@ -172,19 +230,6 @@ def netlist(pads: list[Site], bumps: list[Site], selected: list[str] | None, fil
     return Netlist(nets, [b for b in bumps if b.net not in chosen], [p for p in pads if p.net not in chosen])
 
 
-def _pairs(nl: Netlist, file: Path) -> tuple[list[Site], list[Site]]:
-    """The pad and the bump of each selected net; a net of other than one pad and one bump is refused by name."""
-    wrong = [(n, len(ps), len(bs)) for n, (ps, bs) in nl.nets.items() if len(ps) != 1 or len(bs) != 1]
-    if wrong:
-        n, np_, nb = max(wrong, key=lambda w: (w[1] + w[2], w[0]))
-        more = [w[0] for w in wrong if w[0] != n]
-        rest = f" (and {len(more)} more: {', '.join(more[:5])}{', ...' if len(more) > 5 else ''})" if more else ""
-        raise InputError(file, "die.routing.nets", None, f"net {n} joins {np_} pad{'s' * (np_ != 1)} and {nb} "
-                         f"bump{'s' * (nb != 1)}{rest}; the router takes one pad and one bump per net yet")
-    pairs = sorted(((ps[0], bs[0]) for ps, bs in nl.nets.values()), key=lambda pb: pb[0].name)
-    return [p for p, _ in pairs], [b for _, b in pairs]
-
-
 def _by_net(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:
     """Pads and bumps of each net paired by nearest centres."""
     nets: dict[str, tuple[list[int], list[int]]] = {}
@@ -243,47 +288,116 @@ def _names(sites: list[Site]) -> str:
 
 
 def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list[Site], recipe: Recipe,
-         die_edge: float, solder_diameter: float = 0.0) -> FanOut:
-    """Match every pad to its bump and route the RDL lines; an InputError names every pad left unrouted.
+         die_edge: float, solder_diameter: float = 0.0,
+         progress: Callable[[int, int], None] | None = None) -> FanOut:
+    """Group the pads and bumps into nets (as the design has them, or matched one to one) and route the RDL.
 
     Other nets' lines keep the RDL space from a bump's land and from its solder (the wider of the ball
     footprint and the reflowed outline, `solder_diameter`), which would otherwise join them to the bump.
+    Connections the router cannot make are returned in `FanOut.unrouted`; `progress(done, total)` follows it.
     """
     spare: list[Site] = []
     idle: list[Site] = []
     if by_design(recipe):
         nl = netlist(pads, bump_sites, recipe.die.fan_out.nets, design_file)
-        pads, bumps = _pairs(nl, design_file)
+        fan_nets = [FanNet(name, ps, bs) for name, (ps, bs) in nl.nets.items()]
         spare, idle = nl.spare_bumps, nl.idle_pads
     else:
         bumps = match(pads, bump_sites, design_file)
+        fan_nets = [FanNet(p.name, [p], [b]) for p, b in zip(pads, bumps, strict=True)]
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
-    square = recipe.bump.pad.shape != "circle"
+    pad_shape = recipe.bump.pad.shape
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
-    nets = [Net(p.name, pad_land(p, figs, square), Land(b.x, b.y, figs.land_diameter / 2, keep=keep))
-            for p, b in zip(pads, bumps, strict=True)]
-    # spare bumps and idle pads: a net with its pad on its bump is never routed, but its lands keep other lines
-    # clear (the router's API has no obstacles of its own)
-    nets += [Net(b.name, Land(b.x, b.y, figs.land_diameter / 2, keep=keep),
-                 Land(b.x, b.y, figs.land_diameter / 2, keep=keep)) for b in spare]
-    nets += [Net(p.name, pad_land(p, figs, square), pad_land(p, figs, square)) for p in idle]
+
+    def pad_terminal(p: Site) -> Terminal:
+        return Terminal(p.name, p.x, p.y, _pad_shape(p, figs.pad_land, pad_shape))
+
+    def bump_terminal(b: Site) -> Terminal:
+        return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "circle"), keep=keep, bump=True)
+
+    nets: list[Net] = []
+    obstacles = [Obstacle(b.name, bump_terminal(b).shape, keep) for b in spare]
+    obstacles += [Obstacle(p.name, pad_terminal(p).shape) for p in idle]
+    for n in fan_nets:
+        ps, bs = [pad_terminal(p) for p in n.pads], [bump_terminal(b) for b in n.bumps]
+        if len(ps) == 1 and len(bs) == 1 and math.dist((ps[0].x, ps[0].y), (bs[0].x, bs[0].y)) <= UNDER_BUMP:
+            obstacles += [Obstacle(ps[0].name, ps[0].shape), Obstacle(bs[0].name, bs[0].shape, keep)]
+            continue
+        nets.append(Net(n.name, tuple(ps), tuple(bs)))
     start = time.perf_counter()
-    try:
-        routes = route(nets, rules)[:len(pads)]
-    except Unroutable as exc:
-        raise InputError(design_file, "die.routing", f"{figs.line_width:g}/{figs.line_space:g} um",
-                         f"cannot route pads {exc} with RDL line width {figs.line_width:g} um / space "
-                         f"{figs.line_space:g} um ({figs.style}) inside the die edge keep-out DIE.EDGE "
-                         f"{die_edge:g} um; move the pads or bumps, or change die.routing") from None
-    return FanOut(figures=figs, pads=pads, bumps=bumps, routes=routes, seconds=time.perf_counter() - start,
-                  spare_bumps=spare, idle_pads=idle)
+    result: Result = route(nets, obstacles, rules, progress=progress)
+    return FanOut(figures=figs, nets=fan_nets, wires=result.wires, unrouted=result.unrouted, rounds=result.rounds,
+                  seconds=time.perf_counter() - start, spare_bumps=spare, idle_pads=idle)
 
 
-def pad_land(pad: Site, figs: RdlFigures, square: bool) -> Land:
-    """The land a line leaves a pad from: the pad's own shape (its bounding square) or the recipe's pad."""
-    if pad.outline:
-        half = max(max(abs(x), abs(y)) for x, y in pad.outline)
-        return Land(pad.x, pad.y, half, round=False)
-    return Land(pad.x, pad.y, figs.pad_land / 2, round=not square)
+def longest_path(net: FanNet, wires: list[Wire]) -> tuple[str, str, float] | None:
+    """(bump, pad, length um) of the longest of the paths from each bump of a net to its nearest pad along the
+    net's wires (a wire may end on another one's segment: the segment is split there); None without wires."""
+    if not wires:
+        return None
+    key = lambda p: (round(p[0], 6), round(p[1], 6))  # noqa: E731 - a point as a graph node
+    segments = [(key(a), key(b)) for w in wires for a, b in zip(w.points, w.points[1:], strict=False) if a != b]
+    ends = {key(w.points[0]) for w in wires} | {key(w.points[-1]) for w in wires}
+    for e in ends:  # split every segment an end lies on inside it
+        for k, (a, b) in enumerate(segments):
+            if e in (a, b):
+                continue
+            ab, ae, eb = math.dist(a, b), math.dist(a, e), math.dist(e, b)
+            if abs(ae + eb - ab) < 1e-6:
+                segments[k:k + 1] = [(a, e), (e, b)]
+                break
+    graph: dict[tuple[float, float], list[tuple[tuple[float, float], float]]] = {}
+    for a, b in segments:
+        graph.setdefault(a, []).append((b, math.dist(a, b)))
+        graph.setdefault(b, []).append((a, math.dist(a, b)))
+    pads = {key((p.x, p.y)): p.name for p in net.pads}
+    best: tuple[str, str, float] | None = None
+    for b in net.bumps:
+        start = key((b.x, b.y))
+        if start not in graph:
+            continue
+        found = _nearest_pad(graph, start, pads)
+        if found is not None and (best is None or found[1] > best[2]):
+            best = (b.name, found[0], found[1])
+    return best
+
+
+def _nearest_pad(graph: dict, start: tuple[float, float], pads: dict) -> tuple[str, float] | None:
+    """The pad reached first from start along the graph (Dijkstra), with its path length."""
+    import heapq
+    seen: set = set()
+    heap = [(0.0, start)]
+    while heap:
+        d, node = heapq.heappop(heap)
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in pads:
+            return pads[node], d
+        for nxt, step in graph.get(node, ()):
+            if nxt not in seen:
+                heapq.heappush(heap, (d + step, nxt))
+    return None
+
+
+def _pad_shape(p: Site, size: float, shape: str) -> tuple[tuple[float, float], ...]:
+    """A pad's RDL land outline: its own shape (a DEF pin) or the recipe's pad land."""
+    if p.outline:
+        return tuple((x + p.x, y + p.y) for x, y in p.outline)
+    return _land(p.x, p.y, size, shape)
+
+
+def _land(x: float, y: float, size: float, shape: str) -> tuple[tuple[float, float], ...]:
+    """Outline of a land centred at (x, y): square, octagon (as drawn) or circle (circumscribed polygon)."""
+    from maskgen.layout.geometry import octagon_points, square_points
+    if shape == "square":
+        pts = square_points(size)
+    elif shape == "octagon":
+        pts = octagon_points(size)
+    else:
+        r = size / 2 / math.cos(math.pi / ROUND_SIDES)
+        a = np.arange(ROUND_SIDES) * 2 * math.pi / ROUND_SIDES
+        pts = np.stack([r * np.cos(a), r * np.sin(a)], axis=1)
+    return tuple((float(px) + x, float(py) + y) for px, py in np.asarray(pts, dtype=float))

@@ -162,7 +162,7 @@ def build_die(b: Builder, design: Design) -> DieLayout:
                 shaped.setdefault(tuple(p.outline), []).append(p)
         for outline, at in shaped.items():
             _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via), runs(at, b.grid))
-        cell.add(*routed_lines(b, [rt.points for rt in fan.routes], figs.line_width))
+        cell.add(*routed_lines(b, [w.points for w in fan.wires], figs.line_width, style=figs.style))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
                      sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures, subarrays=sub)

@@ -287,7 +287,7 @@ def summary(design: Design, p: Plan, reflow_alloy: str) -> dict[str, Any]:
     """Chains and Kelvin structures for the reliability lab: bumps in order, probe pads, predicted resistance."""
     e = design.pdk.electrical
     r_bump = e.get("bump_resistance", {}).get(reflow_alloy, e.get("default_bump_resistance", 0.003))
-    rs_rdl = e.get("rdl_sheet_resistance", 0.0034)
+    rs_rdl = design.pdk.rdl_sheet_resistance
     rs_board = e.get("board_sheet_resistance", 0.00049)
 
     def die_r(link: Link) -> float:

@@ -69,7 +69,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if die.bump_count <= SITE_LIST_LIMIT:
         data["bumps"] = []                         # filled below, already rounded: keeps the key order
     if die.fanout is not None:
-        data["routing"] = die.fanout.summary()
+        data["routing"] = die.fanout.summary(design.pdk.rdl_sheet_resistance)
     if die.structures is not None:
         from maskgen.layout.teststructures import summary
         data["test_structures"] = summary(design, die.structures, r.solder.alloy)

@@ -39,14 +39,26 @@ def rdl_line(b: Builder, start: tuple[float, float], end: tuple[float, float], w
 
 
 def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], width: float,
-                 layer: str = "RDL") -> list[gdstk.Polygon]:
-    """Routed fan-out lines: one polygon per centre-line, mitred joints, flush ends, snapped.
+                 layer: str = "RDL", style: str | None = None) -> list[gdstk.Polygon]:
+    """Routed lines: one polygon per centre-line, snapped.
 
     Args:
         routes: centre-lines in um, each from a pad to its bump (Manhattan or 45-degree segments).
-        width: line width in um; a line with 45-degree segments is drawn one grid step wider a side, so
-            snapping its slanted edges to the grid never narrows it below the width.
+        width: line width in um.
+        style: the router's style ('manhattan' or '45'): each line is drawn exactly as the router modelled
+            it (maskgen.layout.routing.wire_metal: flush segments, square or octagonal joints). Without a
+            style (straight links of test structures): mitred joints and flush ends, a line with 45-degree
+            segments one grid step wider a side so snapping never narrows it below the width.
     """
+    if style is not None:
+        from maskgen.layout.routing import wire_metal
+        drawn = []
+        for points in routes:
+            if len(points) < 2:
+                continue
+            pieces = [gdstk.Polygon(p) for p in wire_metal(list(map(tuple, points)), width, style)]
+            drawn += [b.polygon(np.asarray(p.points), layer) for p in gdstk.boolean(pieces, [], "or")]
+        return drawn
     out = []
     for points in routes:
         if len(points) < 2:

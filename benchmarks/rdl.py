@@ -1,0 +1,370 @@
+"""RDL router against OpenROAD's `rdl_route` on its flip-chip test design (issue 20).
+
+    python benchmarks/rdl.py                 # every row, one table
+    python benchmarks/rdl.py --rows 4/4,45   # some rows
+    python benchmarks/rdl.py --repeat 3      # median of 3 routing runs where a run takes < 20 s
+
+Terminals are read here from the DEF and LEF of tests/data/third_party/openroad_pad (a small reader, until the
+project's DEF input lands): signal nets p_*: the bump (DUMMY_BUMP, 45 x 45 um, placed by its lower-left corner;
+DUMMY_BUMP_45 octagon, ORIGIN 22.5 22.5) and the pad cell's PAD pin; supply nets VDD, VSS, DVDD, DVSS: their
+bumps and the power pad cells' pins whose PORT is CLASS BUMP. Bumps and pad pins on no routed net are
+obstacles. The check: every terminal centre of a signal net, and every bump of a supply net, lies within 1 nm of
+a wire end of OpenROAD's rdl_route.defok.
+
+OpenROAD's length is read from the .defok ROUTED metal10 segments of the routed nets. Its axis-aligned
+segments are extended by half a width past their corners; an end is pulled back by half a width when that
+point lies on another segment of the net, so each centre-line is counted once (diagonals are not extended).
+
+Each row routes in a fresh process (peak memory = that process's peak resident set, interpreter, numba and
+klayout included); time = route() alone (median of --repeat runs where cheap), after one warm-up on a small
+design (numba loads its compiled code once per process). Clean = klayout.db space and width checks of the
+drawn lines merged with every terminal and obstacle, as the DRC does (markers touching a line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from maskgen.layout.routing import Net, Obstacle, Rules, Terminal, route  # noqa: E402
+from maskgen.layout.routing.verify import clean  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "third_party" / "openroad_pad"
+DEF = DATA / "Nangate45_blackparrot__floorplan_flipchip.def"
+DEF45 = DATA / "Nangate45_blackparrot__floorplan_flipchip_45.def"
+LEF = DATA / "Nangate45_io__dummy_pads.lef"
+SUPPLY = ("VDD", "VSS", "DVDD", "DVSS")
+LAYER = "metal10"
+
+
+# ---------------------------------------------------------------------------------------------- LEF / DEF
+def read_lef(path: Path) -> dict[str, dict]:
+    """Macros: size, origin, and per pin the metal10 shapes of its CLASS BUMP ports (polygons in macro um)."""
+    macros: dict[str, dict] = {}
+    macro = pin = None
+    port_class = None
+    layer = None
+    for raw in path.read_text().splitlines():
+        tok = raw.replace(";", " ; ").split()
+        if not tok:
+            continue
+        if tok[0] == "MACRO":
+            macro = macros.setdefault(tok[1], {"size": (0.0, 0.0), "origin": (0.0, 0.0), "pins": {}})
+        elif macro is None:
+            continue
+        elif tok[0] == "SIZE":
+            macro["size"] = (float(tok[1]), float(tok[3]))
+        elif tok[0] == "ORIGIN":
+            macro["origin"] = (float(tok[1]), float(tok[2]))
+        elif tok[0] == "PIN":
+            pin = tok[1]
+        elif tok[0] == "PORT":
+            port_class, layer = None, None
+        elif tok[0] == "CLASS" and pin is not None:
+            port_class = tok[1]
+        elif tok[0] == "LAYER":
+            layer = tok[1]
+        elif tok[0] in ("RECT", "POLYGON") and pin is not None and layer == LAYER:
+            v = [float(t) for t in tok[1:] if t != ";"]
+            if tok[0] == "RECT":
+                x1, y1, x2, y2 = v
+                pts = [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
+            else:
+                pts = list(zip(v[::2], v[1::2], strict=True))
+            macro["pins"].setdefault(pin, []).append((port_class, pts))
+        elif tok[0] == "END" and len(tok) > 1 and tok[1] == pin:
+            pin = None
+    return macros
+
+
+def read_def(path: Path) -> tuple[float, tuple, dict, dict]:
+    """Units per um, die area (um), components {name: (macro, x, y, orient)} and nets {name: [(comp, pin)]}."""
+    text = path.read_text()
+    units = float(re.search(r"UNITS DISTANCE MICRONS (\d+)", text).group(1))
+    x1, y1, x2, y2 = (float(v) / units for v in re.search(
+        r"DIEAREA \( (\S+) (\S+) \) \( (\S+) (\S+) \)", text).groups())
+    comps = {}
+    body = text[text.index("\nCOMPONENTS"):text.index("END COMPONENTS")]
+    for m in re.finditer(r"- (\S+) (\S+) \+ (?:FIXED|PLACED) \( (\S+) (\S+) \) (\S+)", body):
+        comps[m.group(1)] = (m.group(2), float(m.group(3)) / units, float(m.group(4)) / units, m.group(5))
+    nets: dict[str, list[tuple[str, str]]] = {}
+    for section in ("SPECIALNETS", "NETS"):
+        start = text.index(f"\n{section} ")
+        body = text[start:text.index(f"END {section}", start)]
+        for block in body.split(";")[1:]:
+            m = re.match(r"\s*- (\S+)", block)
+            if m:
+                nets.setdefault(m.group(1), []).extend(re.findall(r"\( (\S+) (\S+) \)", block.split("+")[0]))
+    return units, (x1, y1, x2, y2), comps, nets
+
+
+def place(pts: list[tuple[float, float]], macro: dict, x: float, y: float, orient: str) -> list[tuple[float, float]]:
+    """Macro coordinates to die coordinates: the oriented macro's box has its lower-left corner at (x, y)."""
+    w, h = macro["size"]
+    ox, oy = macro["origin"]
+    out = []
+    for px, py in pts:
+        px, py = px + ox, py + oy
+        u, v = {"N": (px, py), "S": (w - px, h - py), "FN": (w - px, py), "FS": (px, h - py),
+                "W": (h - py, px), "E": (py, w - px), "FW": (py, px), "FE": (h - py, w - px)}[orient]
+        out.append((round(x + u, 6), round(y + v, 6)))
+    return out
+
+
+def _terminal(name: str, pts: list[tuple[float, float]], bump: bool) -> Terminal:
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return Terminal(name, round((min(xs) + max(xs)) / 2, 6), round((min(ys) + max(ys)) / 2, 6), tuple(pts),
+                    bump=bump)
+
+
+def design(def_path: Path, pattern: str = "p_") -> tuple[list[Net], list[Obstacle], tuple]:
+    """The routed nets (signal p_* and supplies) with their terminals, the rest of the metal10 as obstacles."""
+    macros = read_lef(LEF)
+    _, die, comps, nets = read_def(def_path)
+    used: set[tuple[str, str]] = set()
+    out = []
+    for name in sorted(nets):
+        if not (name.startswith(pattern) or name in SUPPLY):
+            continue
+        pads, bumps = [], []
+        for comp, pin in nets[name]:
+            if comp not in comps:
+                continue
+            mname, x, y, orient = comps[comp]
+            for cls, pts in macros.get(mname, {}).get("pins", {}).get(pin, []):
+                bump = mname.startswith("DUMMY_BUMP")
+                if not bump and cls != "BUMP" and name in SUPPLY:
+                    continue
+                t = _terminal(comp if bump else f"{comp}/{pin}", place(pts, macros[mname], x, y, orient), bump)
+                (bumps if bump else pads).append(t)
+                used.add((comp, pin))
+        if pads or bumps:
+            out.append(Net(name, tuple(pads), tuple(bumps)))
+    obstacles = []
+    for comp, (mname, x, y, orient) in sorted(comps.items()):
+        macro = macros.get(mname)
+        if macro is None:
+            continue
+        for pin, shapes in sorted(macro["pins"].items()):
+            if (comp, pin) in used:
+                continue
+            for cls, pts in shapes:
+                if mname.startswith("DUMMY_BUMP") or cls == "BUMP":
+                    obstacles.append(Obstacle(f"{comp}/{pin}", tuple(place(pts, macro, x, y, orient))))
+    return out, obstacles, die
+
+
+def tiled(nets: list[Net], obstacles: list[Obstacle], die: tuple, n: int) -> tuple[list[Net], list[Obstacle], tuple]:
+    """The design tiled n x n (nets renamed per tile, so every net stays routable)."""
+    x1, y1, x2, y2 = die
+    w, h = x2 - x1, y2 - y1
+    out_nets, out_obs = [], []
+    for i in range(n):
+        for j in range(n):
+            dx, dy = i * w, j * h
+
+            def mv(t: Terminal, dx: float = dx, dy: float = dy, i: int = i, j: int = j) -> Terminal:
+                return Terminal(f"{t.name}@{i}_{j}", t.x + dx, t.y + dy, tuple((x + dx, y + dy) for x, y in t.shape),
+                                t.keep, t.bump)
+            out_nets += [Net(f"{net.name}@{i}_{j}", tuple(map(mv, net.pads)), tuple(map(mv, net.bumps)))
+                         for net in nets]
+            out_obs += [Obstacle(f"{o.name}@{i}_{j}", tuple((x + dx, y + dy) for x, y in o.shape), o.keep)
+                        for o in obstacles]
+    return out_nets, out_obs, (x1, y1, x1 + n * w, y1 + n * h)
+
+
+def daisy() -> tuple[list[Net], list[Obstacle], tuple]:
+    """OpenROAD's daisy-chain test: pad u_ddr_dm_1_o to BUMP_0_0, BUMP_11_12 and BUMP_12_12; the other bumps of
+    the 17 x 17 array are obstacles (built from the flip-chip DEF, which has the same array)."""
+    nets, obstacles, die = design(DEF)
+    terms = {t.name: t for net in nets for t in (*net.pads, *net.bumps)}
+    terms.update({o.name.split("/")[0]: _terminal(o.name.split("/")[0], list(o.shape), True) for o in obstacles
+                  if o.name.startswith("BUMP_")})
+    chain = ("BUMP_0_0", "BUMP_11_12", "BUMP_12_12")
+    net = Net("p_ddr_dm_1_o", (terms["u_ddr_dm_1_o/PAD"],), tuple(terms[b] for b in chain))
+    obs = [Obstacle(t.name, t.shape) for name, t in sorted(terms.items()) if t.bump and name not in chain]
+    return [net], obs, die
+
+
+# ---------------------------------------------------------------------------------------------- OpenROAD
+def defok(path: Path) -> tuple[dict[str, float], list[tuple[float, float]]]:
+    """Centre-line length per net (um) of the metal10 ROUTED segments, and every segment end."""
+    text = path.read_text()
+    units = float(re.search(r"UNITS DISTANCE MICRONS (\d+)", text).group(1))
+    lengths: dict[str, float] = {}
+    ends: list[tuple[float, float]] = []
+    for section in ("SPECIALNETS", "NETS"):
+        start = text.find(f"\n{section} ")
+        if start < 0:
+            continue
+        body = text[start:text.index(f"END {section}", start)]
+        for block in body.split(";")[1:]:
+            m = re.match(r"\s*- (\S+)", block)
+            if not m:
+                continue
+            segs = []
+            for w, a, b, c, d in re.findall(r"metal10 (\d+) \+ SHAPE IOWIRE \( (\S+) (\S+) \) \( (\S+) (\S+) \)",
+                                            block):
+                segs.append((float(w) / units, (float(a) / units, float(b) / units),
+                             (float(c) / units, float(d) / units)))
+            if not segs:
+                continue
+            total = 0.0
+            for k, (w, p, q) in enumerate(segs):
+                ends += [p, q]
+                length = math.dist(p, q)
+                if p[0] != q[0] and p[1] != q[1]:
+                    total += length
+                    continue
+                ux, uy = (q[0] - p[0]) / length, (q[1] - p[1]) / length
+                for e, sgn in ((p, 1), (q, -1)):
+                    r = (e[0] + sgn * ux * w / 2, e[1] + sgn * uy * w / 2)
+                    if any(_on(r, s[1], s[2]) for t, s in enumerate(segs) if t != k):
+                        length -= w / 2
+                total += length
+            lengths[m.group(1)] = lengths.get(m.group(1), 0.0) + total
+    return lengths, ends
+
+
+def _on(r: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
+    cross = (b[0] - a[0]) * (r[1] - a[1]) - (b[1] - a[1]) * (r[0] - a[0])
+    if abs(cross) > 1e-6 * max(1.0, math.dist(a, b)):
+        return False
+    return min(a[0], b[0]) - 1e-6 <= r[0] <= max(a[0], b[0]) + 1e-6 and \
+        min(a[1], b[1]) - 1e-6 <= r[1] <= max(a[1], b[1]) + 1e-6
+
+
+def openroad(log: str) -> tuple[int | None, int | None]:
+    """Nets routed and failed from an OpenROAD log."""
+    text = (DATA / log).read_text()
+    total = re.search(r"Routing (\d+) nets", text)
+    failed = re.search(r"Failed to route (\d+) nets", text)
+    n = int(total.group(1)) if total else None
+    f = int(failed.group(1)) if failed else 0
+    return (n - f if n is not None else None), n
+
+
+def check_terminals(nets: list[Net], ends: list[tuple[float, float]]) -> tuple[int, int]:
+    """Terminal centres (signal nets: all; supplies: bumps) within 1 nm of a wire end of the .defok."""
+    import numpy as np
+    e = np.asarray(ends)
+    hit = total = 0
+    for net in nets:
+        terms = net.bumps if net.name in SUPPLY else (*net.pads, *net.bumps)
+        for t in terms:
+            total += 1
+            hit += bool((np.hypot(e[:, 0] - t.x, e[:, 1] - t.y) <= 0.001).any())
+    return hit, total
+
+
+# ---------------------------------------------------------------------------------------------- rows
+ROWS = {
+    "4/4": dict(def_="flip", w=4, s=4, style="manhattan", tile=1, ok="rdl_route.ok", defok="rdl_route.defok"),
+    "45": dict(def_="flip45", w=6, s=6, style="45", tile=1, ok="rdl_route_45.ok", defok="rdl_route_45.defok"),
+    "10/10": dict(def_="flip", w=10, s=10, style="manhattan", tile=1, ok="rdl_route_failed.ok", defok=None),
+    "daisy": dict(def_="daisy", w=4, s=4, style="manhattan", tile=1, ok=None, defok="rdl_route_daisy_chain.defok"),
+    "2x2": dict(def_="flip", w=4, s=4, style="manhattan", tile=2, ok=None, defok=None),
+    "4x4": dict(def_="flip", w=4, s=4, style="manhattan", tile=4, ok=None, defok=None),
+}
+
+
+def load(row: dict) -> tuple[list[Net], list[Obstacle], tuple]:
+    """The row's nets, obstacles and die."""
+    if row["def_"] == "daisy":
+        return daisy()
+    nets, obs, die = design(DEF45 if row["def_"] == "flip45" else DEF)
+    if row["tile"] > 1:
+        nets, obs, die = tiled(nets, obs, die, row["tile"])
+    return nets, obs, die
+
+
+def run_row(name: str, repeat: int) -> dict:
+    """Route one row (in this process) and return its figures."""
+    row = ROWS[name]
+    nets, obs, die = load(row)
+    x1, y1, x2, y2 = die
+    h = row["w"] / 2
+    rules = Rules(row["w"], row["s"], row["style"], (x1 + h, y1 + h, x2 - h, y2 - h))
+    # warm-up: numba loads its compiled code once per process
+    route(nets[:1], [], Rules(row["w"], row["s"], row["style"], (x1, y1, x1 + 400, y1 + 400)))
+    times, result = [], None
+    for _ in range(max(1, repeat)):
+        t = time.perf_counter()
+        result = route(nets, obs, rules)
+        times.append(time.perf_counter() - t)
+        if times[-1] > 20:
+            break
+    terms = [t.shape for net in nets for t in (*net.pads, *net.bumps)] + [o.shape for o in obs]
+    viol = clean(result.wires, terms, rules)
+    out = {"row": name, "nets": result.nets, "routed": result.routed_nets, "length": result.length(),
+           "rounds": result.rounds, "seconds": statistics.median(times), "runs": len(times),
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "space": viol["space"],
+           "width": viol["width"], "unrouted": len(result.unrouted),
+           "failed_nets": sorted({u.net for u in result.unrouted})[:20]}
+    routed_names = {n.name for n in nets} - {u.net for u in result.unrouted}
+    if row["defok"]:
+        lengths, ends = defok(DATA / row["defok"])
+        out["or_length"] = sum(lengths.values())
+        out["or_length_same_nets"] = sum(v for k, v in lengths.items() if k in routed_names)
+        out["terminals_on_wire_ends"] = check_terminals(nets, ends)
+    if row["ok"]:
+        out["or_routed"], out["or_nets"] = openroad(row["ok"])
+    return out
+
+
+def main() -> None:
+    """Run each row in its own process and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", default=",".join(ROWS))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--row", help=argparse.SUPPRESS)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    if args.row:
+        print(json.dumps(run_row(args.row, args.repeat)))
+        return
+    results = []
+    for name in args.rows.split(","):
+        proc = subprocess.run([sys.executable, __file__, "--row", name, "--repeat", str(args.repeat)],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode:
+            print(f"{name}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+def table(results: list[dict]) -> str:
+    """The side-by-side table (markdown)."""
+    head = ("| job | maskgen routed | % | length um | x OpenROAD | rounds | s (median) | peak MB | clean "
+            "| OpenROAD routed | OpenROAD length um |")
+    lines = [head, "|" + "---|" * 11]
+    for r in results:
+        or_len = r.get("or_length")
+        ratio = f"{r['length'] / or_len:.3f}" if or_len else "-"
+        or_routed = f"{r['or_routed']}/{r['or_nets']}" if r.get("or_nets") else ("routed" if or_len else "-")
+        ok = "yes" if r["space"] == 0 and r["width"] == 0 else f"no ({r['space']} space, {r['width']} width)"
+        lines.append(f"| {r['row']} | {r['routed']}/{r['nets']} | {100 * r['routed'] / max(1, r['nets']):.1f} "
+                     f"| {r['length']:.0f} | {ratio} | {r['rounds']} | {r['seconds']:.2f} ({r['runs']}) "
+                     f"| {r['peak_mb']:.0f} | {ok} | {or_routed} | {f'{or_len:.0f}' if or_len else '-'} |")
+    notes = [f"{r['row']}: terminal centres on OpenROAD wire ends {r['terminals_on_wire_ends'][0]}/"
+             f"{r['terminals_on_wire_ends'][1]}" for r in results if "terminals_on_wire_ends" in r]
+    notes += [f"{r['row']}: unrouted nets {', '.join(r['failed_nets'])}" for r in results if r["failed_nets"]]
+    return "\n".join(lines + [""] + notes)
+
+
+if __name__ == "__main__":
+    main()
