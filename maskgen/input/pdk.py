@@ -295,11 +295,11 @@ class Pdk(BaseModel):
     applied once by `maskgen.input.rules.apply_rules`); every reader of the rules sees the design's value."""
 
     @property
-
-    @property
     def rdl_sheet_resistance(self) -> float:
         """RDL sheet resistance in ohm/sq (electrical.yaml; 3.4 mOhm/sq, 5 um electroplated Cu, when not given)."""
         return float(self.electrical.get("rdl_sheet_resistance", 0.0034))
+
+    @property
     def grid(self) -> float:
         """Manufacturing grid in um."""
         return self.deck.grid
