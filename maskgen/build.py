@@ -85,7 +85,7 @@ def design_pdk(recipe: Recipe, recipe_path: Path, pdk_override: str | None = Non
 def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: bool = False,
           run_drc: bool = True, progress: Callable[[str], None] | None = None,
           max_sites: int | None = None, max_grid_cells: int | None = None,
-          recipe: Recipe | None = None) -> BuildResult:
+          recipe: Recipe | None = None, route_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build a recipe into out/<name>/: <name>.gds (and .oas), .lyp, .json and, with DRC, .lyrdb (recipe: one
     already read from recipe_path, e.g. a sweep point; its files resolve beside recipe_path)."""
     say = progress or (lambda _msg: None)
@@ -95,7 +95,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     b = Builder(design.pdk, name)
     if getattr(design.recipe.die, "pads", None) is not None:
         say("routing the fan-out: RDL lines from the chip's pads to their bumps")
-    die = build_die(b, design)
+    die = build_die(b, design, route_progress)
     extra: dict[str, Any] = {}
     if design.recipe.wafer is not None:
         say("stepping dies onto the wafer")
@@ -124,6 +124,9 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         files["lyrdb"] = out_dir / f"{name}.lyrdb"
     if design.recipe.wafer is not None:
         files["e142"], files["sinf"] = out_dir / f"{name}_map.xml", out_dir / f"{name}.sinf"
+    routed_def = rdl_def(design, die)
+    if routed_def is not None:
+        files["rdl_def"] = out_dir / f"{name}_rdl.def"
     if die.structures is not None:
         for kind, suffix in (("board_gds", "_board.gds"), ("board_lands_gbr", "_board_lands.gbr"),
                              ("board_traces_gbr", "_board_traces.gbr")):
@@ -138,6 +141,11 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         from maskgen.layout.teststructures import write_board
         say("writing the board-side layout (GDSII, Gerber)")
         write_board(b, name, die.structures, out_dir)
+    if routed_def is not None:
+        from maskgen.outputs.defout import write_routed_def
+        say("writing the routed RDL back into the chip's DEF")
+        source, wires, layer, units, centre = routed_def
+        write_routed_def(source, files["rdl_def"], wires, layer, units, centre)
     write_json(files["json"], data)
     if design.recipe.wafer is not None:
         write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))
@@ -152,3 +160,31 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         result.drc = drc(files["gds"], design.pdk, manifest=data, progress=say)
         write_reports(result.drc, lyrdb=files["lyrdb"])
     return result
+
+
+def rdl_def(design: Design, die: DieLayout) -> tuple[Path, dict, str, float, tuple[float, float]] | None:
+    """What `<name>_rdl.def` is written from: the chip's DEF, the routed wires per net at their drawn width, the
+    DEF layer, units and die centre; None when the die has no routed fan-out from a DEF."""
+    from maskgen.input.defmap import read_def
+    from maskgen.input.recipe import DefMap, DefPads
+    from maskgen.layout.routing.geometry import line_width
+    from maskgen.outputs.defout import DefWire
+    r = design.recipe
+    fan = die.fanout
+    if fan is None:
+        return None
+    source = r.die.pads if isinstance(r.die.pads, DefPads) else r.die.bump_map
+    if not isinstance(source, (DefPads, DefMap)):
+        return None
+    layer = (r.die.routing.def_layer if r.die.routing is not None else None) or getattr(r.die.pads, "layer", None)
+    if layer is None:
+        raise InputError(design.file, "die.routing.def_layer", None, "the routed RDL is written back into the "
+                         "chip's DEF on a routing layer of its LEF: name it (e.g. def_layer: metal10), or give "
+                         "die.pads a layer")
+    path = design.file.parent / source.file
+    chip = read_def(path)
+    width = line_width(fan.figures.line_width, fan.figures.style)
+    wires: dict[str, list[DefWire]] = {}
+    for w in fan.wires:
+        wires.setdefault(w.net, []).append(DefWire(width, tuple(w.points)))
+    return path, wires, layer, chip.units, chip.centre

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -128,6 +129,23 @@ def _progress() -> Callable[[str], None]:
     return lambda msg: console.print(f"[dim]... {msg}[/dim]")
 
 
+@contextlib.contextmanager
+def _route_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while the RDL router works (none when stderr is not a terminal)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("routing RDL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("route", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        yield advance
+
+
 def _cd_text(entry: dict) -> str:
     """A mask list entry's critical dimension for the terminal: value, kind and where."""
     if entry["critical_dimension"] is None:
@@ -166,12 +184,14 @@ def build(
 
     path = _recipe_path(recipe)
     _check_sweep(path)
-    result = do_build(path, out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(), max_sites=max_sites,
-                      max_grid_cells=max_grid_cells)
+    with _route_bar() as route_progress:
+        result = do_build(path, out, pdk, oasis=oasis, run_drc=not no_drc, progress=_progress(),
+                          max_sites=max_sites, max_grid_cells=max_grid_cells, route_progress=route_progress)
     typer.echo(summary_table(result))
     for kind, file in result.files.items():
         typer.echo(f"{kind:6s} {file}")
     dirty = result.drc is not None and not result.drc.clean
+    dirty = dirty or (result.die.fanout is not None and bool(result.die.fanout.unrouted))
     if result.design.recipe.sweep:
         dirty = _sweep(result, path, out, pdk, not no_drc, max_sites) or dirty
     if dirty and not allow_dirty:

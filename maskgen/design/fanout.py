@@ -315,7 +315,7 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
         return Terminal(p.name, p.x, p.y, _pad_shape(p, figs.pad_land, pad_shape))
 
     def bump_terminal(b: Site) -> Terminal:
-        return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "circle"), keep=keep, bump=True)
+        return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "octagon"), keep=keep, bump=True)
 
     nets: list[Net] = []
     obstacles = [Obstacle(b.name, bump_terminal(b).shape, keep) for b in spare]

@@ -210,6 +210,8 @@ class Routing(_Strict):
     max_grid_cells: Annotated[int, Field(ge=1)] = MAX_GRID_CELLS
     nets: Annotated[list[str], Field(min_length=1)] | None = None
     """The nets to route, names or glob patterns (`p_*`); default: every net with both a pad and a bump."""
+    def_layer: str | None = Field(default=None, pattern=r"^[^\s;()]+$")
+    """The design's routing layer the RDL is written back on in `<name>_rdl.def` (default: the pads' `layer`)."""
 
     @field_validator("style", mode="before")
     @classmethod

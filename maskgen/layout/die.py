@@ -9,6 +9,7 @@ which differ from pad to pad, as polygons in the die cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,8 +96,9 @@ def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = 
                              f"bump {s.name} at ({s.x:g}, {s.y:g}) um does not fit on the die")
 
 
-def build_die(b: Builder, design: Design) -> DieLayout:
-    """The die cell named after the recipe: boundary plus bump arrays (one bump cell per bump type)."""
+def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], None] | None = None) -> DieLayout:
+    """The die cell named after the recipe: boundary plus bump arrays (one bump cell per bump type), and the
+    routed RDL of a fan-out (`route_progress(done, total)` follows the router)."""
     r = design.recipe
     base = design.file.parent
     bump_sites = sites(r.die.bump_map, base, r.die.naming)
@@ -112,7 +114,8 @@ def build_die(b: Builder, design: Design) -> DieLayout:
         check_spacing(design, kinds)
     if figs is not None:
         keep = max(max(k.design.bump.footprint_diameter, k.design.bump.reflow_width) for k in kinds)
-        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep)
+        fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep,
+                   progress=route_progress)
         land = figs.land_diameter
     cell = gdstk.Cell(r.name)
     cell.add(b.ref(common.die_boundary(b, *r.die.size)))

@@ -48,6 +48,13 @@ def summary_table(result: Any) -> str:
             ox, oy = w["die_grid_offset"]
             rows.append(f"die_grid_offset auto: {w['die_count_centred']} dies with the grid centred -> "
                         f"{w['die_count']} dies at offset [{ox:g}, {oy:g}] um")
+    fan = getattr(result.die, "fanout", None)
+    if fan is not None:
+        rt = m["routing"]
+        rows.append(f"RDL: {fan.verdict()} ({rt['style']}, {rt['line_width']:g}/{rt['line_space']:g} um), "
+                    f"{rt['total_length']:,.0f} um of line, {fan.rounds} round{'s' * (fan.rounds != 1)}, "
+                    f"{fan.seconds:.1f} s; {len(fan.unrouted)} connection{'s' * (len(fan.unrouted) != 1)} "
+                    f"unrouted, {len(fan.spare_bumps)} spare bump{'s' * (len(fan.spare_bumps) != 1)}")
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
         rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")

@@ -58,7 +58,7 @@ def samples(b: Builder) -> dict[str, tuple[dict, dict]]:
         "stair_openings": ({"mask_opening": 150, "openings": [150, 170]},
                            {"mask_opening": 140, "openings": [150, 180]}),
         "chain_land": ({"via": 60, "land": 230}, {"via": 70, "land": 240}),
-        "rdl_land": ({"diameter": 221}, {"diameter": 231}),
+        "rdl_land_octagon": ({"width": 221}, {"width": 231}),
         "pad_via": ({"diameter": 50, "layer": "INS1"}, {"diameter": 60, "layer": "INS2"}),
         "sacrificial_layer": ({"diameter": 320}, {"diameter": 330}),
         "elastic_layer": ({"diameter": 340}, {"diameter": 350}),

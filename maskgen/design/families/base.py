@@ -21,7 +21,7 @@ from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process, Step
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import common
-from maskgen.layout.cells.rdl import bump_land
+from maskgen.layout.cells.rdl import octagon_land
 
 if TYPE_CHECKING:
     from maskgen.design.derive import Design
@@ -267,14 +267,14 @@ def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell
     Args:
         openings: makes the family's opening cells (called after the UBM island is made, so cells keep their
             order in the library).
-        land: for a fan-out die, the diameter of the RDL land under the UBM; the pad then sits elsewhere (its
-            own cell), so the bump cell draws no pad.
+        land: for a fan-out die, the width across flats of the octagonal RDL land under the UBM; the pad then
+            sits elsewhere (its own cell), so the bump cell draws no pad.
         pad_at: where the pad stack sits (a fixed-offset RDL route), else under the bump.
         extra: polygons drawn in the bump cell itself (the route of a fixed-offset RDL).
     """
     st = design.recipe.bump
     fig = design.bump
-    pad = (bump_land(b, land) if land is not None
+    pad = (octagon_land(b, land) if land is not None
            else common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening))
     parts = [common.ubm_island(b, st.ubm_diameter), *openings(),
              common.solder_footprint(b, fig.footprint_diameter), common.reflow_outline(b, fig.reflow_width)]

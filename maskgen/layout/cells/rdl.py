@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import gdstk
 import numpy as np
 
-from maskgen.layout.cells.base import Builder, cell_name, disc
+from maskgen.layout.cells.base import Builder, Shapes, cell_name, part
 from maskgen.layout.geometry import octagon_points, square_points
 
 
@@ -72,9 +72,17 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
     return out
 
 
-bump_land = disc(
-    "rdl_land", "RDL",
-    "RDL land under a bump's UBM, where a fan-out line arrives (002:c13).", name="bump_land")
+@part("rdl_land_octagon")
+def octagon_land(b: Builder, width: float) -> Shapes:
+    """RDL land under a bump's UBM where routed fan-out lines arrive (002:c13): an octagon `width` across flats,
+    so a line of any routing direction (0, 45 or 90 degrees) meets one of its flat sides square-on, wherever on
+    the side it arrives (a line arriving off the centre of a round land would meet it at a slant and leave a
+    notch narrower than the RDL space).
+
+    Args:
+        width: across flats in um (the UBM's enclosure is measured to the flats).
+    """
+    return [b.polygon(octagon_points(width), "RDL")]
 
 
 def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: float, via: float) -> gdstk.Cell:
