@@ -178,9 +178,9 @@ def rdl_def(design: Design, die: DieLayout) -> tuple[Path, dict, str, float, tup
         return None
     layer = (r.die.routing.def_layer if r.die.routing is not None else None) or getattr(r.die.pads, "layer", None)
     if layer is None:
-        raise InputError(design.file, "die.routing.def_layer", None, "the routed RDL is written back into the "
-                         "chip's DEF on a routing layer of its LEF: name it (e.g. def_layer: metal10), or give "
-                         "die.pads a layer")
+        fan.notes.append("the routed RDL is not written back as DEF: name the routing layer of the chip's LEF "
+                         "it goes on (die.routing.def_layer, e.g. metal10)")
+        return None
     path = design.file.parent / source.file
     chip = read_def(path)
     width = line_width(fan.figures.line_width, fan.figures.style)

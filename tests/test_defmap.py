@@ -199,7 +199,7 @@ def test_fanout_pads_from_def_pins_route_like_the_csv(tmp_path):
     (tmp_path / "fanout_csv.yaml").write_text(yaml.safe_dump(data))
     res = build(tmp_path / "fanout_csv.yaml", tmp_path / "out")
     assert res.drc.clean
-    assert res.manifest["routing"]["nets"][0]["pad"] == "PAD001"
+    assert res.manifest["routing"]["nets"][0]["pads"] == ["PAD001"]
     # each DEF pad is drawn as its own pin shape (an 80 um square here, the CSV recipe's pad): the pad cells are
     # named after their shape, so the hierarchy differs; every layer drawn, seen flat, is the reference's
     diffs = compare(res.files["gds"], REFERENCE / "fanout_csv.gds")

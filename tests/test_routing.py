@@ -8,6 +8,7 @@ import random
 
 import gdstk
 import klayout.db as kdb
+import klayout.rdb as rdb
 import pytest
 import yaml
 
@@ -327,7 +328,8 @@ def test_template_routes_every_pad_to_its_bump_drc_clean(template_build, read_gd
     assert res.drc.clean
     lay = Layout(res, read_gds)
     routing = res.manifest["routing"]
-    assert routing["pads"] == routing["routed"] == 100 and routing["under_bump"] == 0
+    assert routing["pads"] == routing["routed"] == routing["net_count"] == 100 and routing["under_bump"] == 0
+    assert routing["unrouted"] == [] and routing["routed_percent"] == 100.0
     # one RDL net per pad, each touching exactly one pad contact and exactly one UBM (its bump's)
     assert lay.rdl.count() == 100
     assert lay.rdl.interacting(lay.contacts, 1, 1).count() == 100
@@ -335,7 +337,8 @@ def test_template_routes_every_pad_to_its_bump_drc_clean(template_build, read_gd
     pads = {p["name"]: p for p in _csv(TEMPLATE.parent / "fanout_csv_pads.csv")}
     bumps = {b["name"]: b for b in _csv(TEMPLATE.parent / "fanout_csv_bumps.csv")}
     for net in routing["nets"]:
-        p, b = pads[net["pad"]], bumps[net["bump"]]
+        [pad], [bump] = net["pads"], net["bumps"]
+        p, b = pads[pad], bumps[bump]
         assert p["net"] == b["net"] == net["net"]
         piece = lay.rdl.interacting(lay.point(p["x"], p["y"]))
         assert piece.count() == 1 and not piece.interacting(lay.point(b["x"], b["y"])).is_empty()
@@ -399,7 +402,7 @@ def test_pad_under_its_bump_gets_no_line(tmp_path, read_gds):
     res = build(_recipe(tmp_path, pads, bumps), tmp_path)
     assert res.drc.clean
     routing = res.manifest["routing"]
-    assert routing["under_bump"] == 1 and routing["routed"] == 2
+    assert routing["under_bump"] == 1 and routing["routed"] == 3  # the net under its bump is joined without a line
     lay = Layout(res, read_gds)
     assert lay.lines.count() == 2 and lay.lines.interacting(lay.point(0, 0)).is_empty()
     under = lay.rdl.interacting(lay.point(0, 0))
@@ -422,7 +425,7 @@ def test_chip_gds_pad_layer_with_net_labels(tmp_path, read_gds):
     recipe.write_text(yaml.safe_dump(data))
     res = build(recipe, tmp_path)
     assert res.drc.clean
-    nets = {n["net"]: n["bump"] for n in res.manifest["routing"]["nets"]}
+    nets = {n["net"]: n["bumps"][0] for n in res.manifest["routing"]["nets"]}
     assert nets == {"N3": "A", "N1": "B", "N2": "C"}
     lay = Layout(res, read_gds)
     assert lay.rdl.count() == 3 and lay.rdl.interacting(lay.contacts, 1, 1).count() == 3
@@ -438,13 +441,26 @@ def _boxed_in(tmp_path, space=10):
     return _recipe(tmp_path, plus, bumps, name="boxed", routing={"line_space": space})
 
 
-def test_boxed_in_pad_is_refused_by_name_exit_2_nothing_written(cli, tmp_path):
+def test_boxed_in_pad_is_a_partial_result_marked_exit_1(cli, tmp_path, read_gds):
+    """Pad X walled in by four pads (20 um gaps, 10/10 um lines): the other four nets are routed and written, X's
+    connection is one RDL.UNROUTED marker (a flight line from its bump to its pad), exit 1; --allow-dirty: 0."""
     out = tmp_path / "out"
-    code, _, err = cli("build", _boxed_in(tmp_path), "--out", out)
-    assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "cannot route pads X (no path clear of other nets' terminals and obstacles)" in err
-    assert "10 um / space 10 um" in err
-    assert not out.exists() or not any(out.rglob("*"))
+    code, stdout, _ = cli("build", _boxed_in(tmp_path), "--out", out)
+    assert code == 1
+    assert "RDL: routed 4/5 nets (80.0 %)" in stdout
+    data = json.loads((out / "boxed" / "boxed.json").read_text())
+    [open_line] = data["routing"]["unrouted"]
+    assert (open_line["net"], open_line["from"], open_line["to"]) == ("X", "X", "X")
+    assert open_line["from_xy"] == [0.0, 700.0] and open_line["to_xy"] == [0.0, -300.0]
+    assert [n["net"] for n in data["routing"]["nets"] if not n["routed"]] == ["X"]
+    db = rdb.ReportDatabase("")
+    db.load(str(out / "boxed" / "boxed.lyrdb"))
+    cat = db.category_by_path("RDL.UNROUTED")
+    assert cat.num_items() == 1
+    gds = read_gds(out / "boxed" / "boxed.gds")
+    assert gds.region("RDL").merged().count() == 4 + 5   # four routed nets, X's pad land and its bump land
+    code, _, _ = cli("build", _boxed_in(tmp_path), "--out", tmp_path / "out2", "--allow-dirty")
+    assert code == 0
 
 
 @pytest.mark.parametrize("pads,bumps,needle", [
@@ -468,7 +484,7 @@ def test_pads_and_bumps_that_do_not_pair_up_are_named(cli, tmp_path, pads, bumps
     ({"land_diameter": 210}, "die.routing.land_diameter = 210"),
     ({"style": "diagonal"}, "die.routing.style"),
     ({"width": 10}, "die.routing.width: unknown key; did you mean line_width? (allowed keys: style, line_width, "
-                "line_space, land_diameter, via, max_grid_cells, nets)"),
+                "line_space, land_diameter, via, max_grid_cells, nets, def_layer)"),
 ])
 def test_bad_routing_values_are_refused(cli, tmp_path, routing, needle):
     recipe = _recipe(tmp_path, _bottom_ring(FAN_ORDER), GRID9, routing=routing)

@@ -54,6 +54,10 @@ class RdlFigures:
     land_diameter: float
     via: float
     pad_land: float
+    pad_land_shape: str = "octagon"
+    """The RDL land on a chip pad: an octagon, so that lines of every routing direction leave it square-on (a
+    line leaving a square or round land at a slant leaves an acute notch); square for square pads routed
+    Manhattan."""
 
 
 @dataclass
@@ -80,6 +84,8 @@ class FanOut:
     """Bumps on no selected net: drawn, not joined to any pad, kept clear by the lines."""
     idle_pads: list[Site] = field(default_factory=list)
     """Pads on no selected net: drawn, not routed, kept clear by the lines."""
+    under_bump: int = 0
+    """Nets of one pad under its one bump: joined without a line."""
 
     @property
     def pads(self) -> list[Site]:
@@ -127,7 +133,7 @@ class FanOut:
         total = len(self.nets)
         return {"style": f.style, "line_width": f.line_width, "line_space": f.line_space,
                 "land_diameter": f.land_diameter, "via": f.via, "pads": len(self.pads), "net_count": total,
-                "routed": self.routed_nets,
+                "routed": self.routed_nets, "under_bump": self.under_bump,
                 "routed_percent": round(100.0 * self.routed_nets / total, 1) if total else 100.0,
                 "rounds": self.rounds, "total_length": round(sum(w.length for w in self.wires), 3),
                 "longest": {"net": longest["net"], "length": longest["length"]} if longest and longest["length"]
@@ -169,7 +175,9 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
         raise InputError(file, "die.routing.via", via, f"the via must lie on the pad: at most the pad width {pad:g}")
     from maskgen.input.limits import check_routing_grid
     check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space)
-    return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad)
+    shape = "square" if recipe.bump.pad.shape == "square" and rt.style == "manhattan" else "octagon"
+    return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad,
+                      pad_land_shape=shape)
 
 
 def match(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:
@@ -304,11 +312,13 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
         spare, idle = nl.spare_bumps, nl.idle_pads
     else:
         bumps = match(pads, bump_sites, design_file)
-        fan_nets = [FanNet(p.name, [p], [b]) for p, b in zip(pads, bumps, strict=True)]
+        shared = {n for n in (p.net for p in pads) if n is not None and sum(q.net == n for q in pads) > 1}
+        fan_nets = [FanNet(p.name if p.net is None or p.net in shared else p.net, [p], [b])
+                    for p, b in zip(pads, bumps, strict=True)]
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
-    pad_shape = recipe.bump.pad.shape
+    pad_shape = figs.pad_land_shape
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
 
     def pad_terminal(p: Site) -> Terminal:
@@ -318,18 +328,20 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
         return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "octagon"), keep=keep, bump=True)
 
     nets: list[Net] = []
+    under = 0
     obstacles = [Obstacle(b.name, bump_terminal(b).shape, keep) for b in spare]
     obstacles += [Obstacle(p.name, pad_terminal(p).shape) for p in idle]
     for n in fan_nets:
         ps, bs = [pad_terminal(p) for p in n.pads], [bump_terminal(b) for b in n.bumps]
         if len(ps) == 1 and len(bs) == 1 and math.dist((ps[0].x, ps[0].y), (bs[0].x, bs[0].y)) <= UNDER_BUMP:
             obstacles += [Obstacle(ps[0].name, ps[0].shape), Obstacle(bs[0].name, bs[0].shape, keep)]
+            under += 1
             continue
         nets.append(Net(n.name, tuple(ps), tuple(bs)))
     start = time.perf_counter()
     result: Result = route(nets, obstacles, rules, progress=progress)
     return FanOut(figures=figs, nets=fan_nets, wires=result.wires, unrouted=result.unrouted, rounds=result.rounds,
-                  seconds=time.perf_counter() - start, spare_bumps=spare, idle_pads=idle)
+                  seconds=time.perf_counter() - start, spare_bumps=spare, idle_pads=idle, under_bump=under)
 
 
 def longest_path(net: FanNet, wires: list[Wire]) -> tuple[str, str, float] | None:

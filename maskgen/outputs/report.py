@@ -55,6 +55,7 @@ def summary_table(result: Any) -> str:
                     f"{rt['total_length']:,.0f} um of line, {fan.rounds} round{'s' * (fan.rounds != 1)}, "
                     f"{fan.seconds:.1f} s; {len(fan.unrouted)} connection{'s' * (len(fan.unrouted) != 1)} "
                     f"unrouted, {len(fan.spare_bumps)} spare bump{'s' * (len(fan.spare_bumps) != 1)}")
+        rows += [f"note: {note}" for note in fan.notes]
     if result.drc is not None:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
         rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 import gdstk
+import klayout.db as kdb
 import numpy as np
 
 from maskgen.layout.cells.base import Builder, Shapes, cell_name, part
@@ -52,12 +53,18 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
     """
     if style is not None:
         from maskgen.layout.routing import wire_metal
-        drawn = []
+        # pieces put on the manufacturing grid first, then joined in integer grid units: joining first and
+        # snapping the joined outline after left 5 nm jogs at 45-degree joints (RDL.SPACE markers of 0 um)
+        metal = kdb.Region()
         for points in routes:
             if len(points) < 2:
                 continue
-            pieces = [gdstk.Polygon(p) for p in wire_metal(list(map(tuple, points)), width, style)]
-            drawn += [b.polygon(np.asarray(p.points), layer) for p in gdstk.boolean(pieces, [], "or")]
+            for piece in wire_metal(list(map(tuple, points)), width, style):
+                metal.insert(kdb.DPolygon([kdb.DPoint(float(x), float(y)) for x, y in piece]).to_itype(b.grid))
+        drawn = []
+        for poly in metal.merged().each():
+            poly = poly.resolved_holes() if poly.holes() else poly
+            drawn.append(b.polygon(np.array([(q.x * b.grid, q.y * b.grid) for q in poly.each_point_hull()]), layer))
         return drawn
     out = []
     for points in routes:
@@ -109,14 +116,14 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
 
-    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it; the land's shape is
-    the pad's (in the pad's name), and the builder is given it as the key all the same.
+    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it, plus `_octagon` for an
+    octagonal land on a pad of another shape.
 
     Args:
         pad: the pad stack cell (pad and passivation opening), centred at the origin.
         via: via diameter in um.
-        land: RDL land width in um (the pad's shape).
-        shape: square, octagon or circle.
+        land: RDL land width in um (across flats for an octagon).
+        shape: square, octagon or circle (the fan-out's pad_land_shape).
     """
     def draw(c: gdstk.Cell) -> None:
         c.add(b.ref(pad))
@@ -125,4 +132,5 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
             c.add(b.circle(land, "RDL"))
         else:
             c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
-    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land], b.grid), draw, key=shape)
+    suffix = ["octagon"] if shape == "octagon" and not pad.name.startswith("pad_stack_octagon") else []
+    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land, *suffix], b.grid), draw, key=shape)

@@ -33,25 +33,40 @@ def line_width(width: float, style: str) -> float:
     return width + (SLANT_GROW if style == "45" else 0.0)
 
 
+def diagonal_reach(width: float) -> float:
+    """c of a 45-degree line of this width: its metal is |x - y| <= c about the centre-line (the perpendicular
+    half-width c / sqrt2 at least width/2), c / 2 on the database grid so that every vertex of 45-degree metal,
+    where its slanted sides meet axis-parallel ones on the grid, lies on the grid (no snapping notches)."""
+    step = 2 * DBU
+    return math.ceil(width / 2 * math.sqrt(2) / step - 1e-9) * step
+
+
 def joint(width: float, style: str, at: tuple[float, float] = (0.0, 0.0)) -> Poly:
-    """The joint at a line's vertex: square (Manhattan) or octagon of inradius width/2 (45 degree)."""
+    """The joint at a line's vertex: square (Manhattan) or octagon (45 degree) bounded by |x|, |y| <= width/2
+    and |x +- y| <= diagonal_reach: every vertex on the grid, sides flush with the lines' sides."""
     h = width / 2
     if style == "manhattan":
         pts = [(h, -h), (h, h), (-h, h), (-h, -h)]
     else:
-        t = h * TAN22
+        t = diagonal_reach(width) - h
         pts = [(h, -t), (h, t), (t, h), (-t, h), (-h, t), (-h, -t), (-t, -h), (t, -h)]
     return np.asarray(pts, dtype=float) + np.asarray(at, dtype=float)
 
 
 def segment(a: tuple[float, float], b: tuple[float, float], width: float) -> Poly:
-    """Flush rectangle of a straight segment from a to b, counter-clockwise."""
+    """Flush rectangle of a straight segment from a to b, counter-clockwise; a 45-degree one |x -+ y| <= c about
+    its centre-line (diagonal_reach), its corners on the grid."""
     ax, ay = a
     bx, by = b
     length = math.hypot(bx - ax, by - ay)
     if length == 0:
         return np.empty((0, 2))
-    nx, ny = -(by - ay) / length * width / 2, (bx - ax) / length * width / 2
+    if abs(abs(bx - ax) - abs(by - ay)) < 1e-9:          # 45 degrees: offset (c/2)(-dy, dx) on the grid
+        half = diagonal_reach(width) / 2
+        sx, sy = math.copysign(1.0, bx - ax), math.copysign(1.0, by - ay)
+        nx, ny = -sy * half, sx * half
+    else:
+        nx, ny = -(by - ay) / length * width / 2, (bx - ax) / length * width / 2
     return np.asarray([(ax - nx, ay - ny), (bx - nx, by - ny), (bx + nx, by + ny), (ax + nx, ay + ny)])
 
 
@@ -153,3 +168,31 @@ def inside_each(points: np.ndarray, poly: Poly, tol: float = 1e-9) -> np.ndarray
     rel = p[:, None, :] - poly[None, :, :]
     cross = e[None, :, 0] * rel[:, :, 1] - e[None, :, 1] * rel[:, :, 0]
     return np.all(cross >= -tol * np.hypot(e[:, 0], e[:, 1])[None, :], axis=1)
+
+
+def square_exit(piece: Poly, at: tuple[float, float], direction: tuple[int, int], half: float) -> bool:
+    """Whether a line of half-width `half` running from `at` (inside the convex piece) in `direction` leaves the
+    piece square-on: through one side whose outward normal is the direction, the whole width within that side.
+    A line leaving across a side at a slant (a diagonal out of a square pad) meets it at an acute angle, a notch
+    narrower than any space."""
+    pts = np.asarray(piece, dtype=float)
+    u = np.asarray(direction, dtype=float)
+    u = u / math.hypot(*u)
+    q = np.asarray(at, dtype=float)
+    e = np.roll(pts, -1, axis=0) - pts
+    length = np.hypot(e[:, 0], e[:, 1])
+    ok = length > 0
+    normal = np.zeros_like(e)
+    normal[ok] = np.stack([e[ok, 1], -e[ok, 0]], axis=1) / length[ok, None]   # outward for counter-clockwise
+    if e[0, 0] * e[1 % len(e), 1] - e[0, 1] * e[1 % len(e), 0] < 0:            # clockwise: turn them round
+        normal = -normal
+    facing = normal @ u
+    t = np.full(len(pts), np.inf)
+    ahead = facing > 1e-12
+    t[ahead] = np.einsum("ij,ij->i", normal[ahead], pts[ahead] - q) / facing[ahead]
+    k = int(np.argmin(t))
+    if not np.isfinite(t[k]) or facing[k] < 1 - 1e-6:
+        return False
+    hit = q + t[k] * u
+    along = (hit - pts[k]) @ (e[k] / length[k])
+    return bool(half - 1e-9 <= along <= length[k] - half + 1e-9)

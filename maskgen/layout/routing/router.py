@@ -411,7 +411,10 @@ class _Router:
                 keys = corridors.setdefault(term.net, [])
                 j0, i0 = divmod(o.node, g.nx)
                 steps = np.arange(RAY + 1)
-                for d in range(nd) if o.inside or o.last < 0 else [o.last]:
+                ways = range(nd) if o.inside or o.last < 0 else [o.last]
+                if o.inside and len(term.pieces) == 1:   # out of the terminal square-on only (no acute notch)
+                    ways = [d for d in ways if geo.square_exit(term.pieces[0], g.xy(o.node), g.dirs[d], g.w / 2)]
+                for d in ways:
                     di, dj = g.dirs[d]
                     ii, jj = i0 + steps * di, j0 + steps * dj
                     ok = (ii >= 0) & (ii < g.nx) & (jj >= 0) & (jj < g.ny)
