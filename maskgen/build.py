@@ -186,5 +186,5 @@ def rdl_def(design: Design, die: DieLayout) -> tuple[Path, dict, str, float, tup
     width = line_width(fan.figures.line_width, fan.figures.style)
     wires: dict[str, list[DefWire]] = {}
     for w in fan.wires:
-        wires.setdefault(w.net, []).append(DefWire(width, tuple(w.points)))
+        wires.setdefault(w.net, []).append(DefWire(width, tuple(w.points), square=fan.figures.style == "manhattan"))
     return path, wires, layer, chip.units, chip.centre

@@ -4,10 +4,13 @@ partial result kept and marked, and the routed RDL written back into the DEF (re
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import klayout.db as kdb
+import klayout.rdb as rdb
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -68,9 +71,9 @@ def test_a_signal_net_tree_and_its_resistance(flipchip) -> None:
     path's resistance is length / width x the RDL sheet resistance (3.4 mOhm/sq, electrical.yaml)."""
     nets = {n["net"]: n for n in flipchip.manifest["routing"]["nets"]}
     n = nets["p_ddr_dq_0_io"]
-    assert n["pads"] == ["u_ddr_dq_0_io/PAD"] and n["bumps"] == ["BUMP_3_7"] and n["routed"]
+    assert n["pads"] == ["u_ddr_dq_0_io"] and n["bumps"] == ["BUMP_3_7"] and n["routed"]
     path = n["longest_path"]
-    assert path["bump"] == "BUMP_3_7" and path["pad"] == "u_ddr_dq_0_io/PAD"
+    assert path["bump"] == "BUMP_3_7" and path["pad"] == "u_ddr_dq_0_io"
     assert path["length"] == pytest.approx(n["length"], abs=1e-3)
     assert path["resistance_mohm"] == pytest.approx(1000 * 0.0034 * n["length"] / 4.0, abs=1e-3)
 
@@ -98,7 +101,7 @@ def test_routed_def_reads_back_as_the_drawn_lines(flipchip) -> None:
     target = flipchip.files["rdl_def"]
     assert target.name == "openroad_flipchip_rdl.def"
     text = target.read_text(encoding="utf-8")
-    assert "SPECIALNETS" in text and "+ ROUTED metal10 4000 " in text
+    assert "SPECIALNETS" in text and "+ ROUTED metal10 8000 " in text        # 4 um at 2000 units per um
     source = (OPENROAD / "Nangate45_blackparrot__floorplan_flipchip.def").read_text(encoding="utf-8")
     assert text.startswith(source[:source.index("SPECIALNETS")])     # everything before is the designer's
     lines, wires = _top_rdl_nm(flipchip.files["gds"]), _def_metal10_nm(target)
@@ -114,17 +117,13 @@ def test_build_exit_codes_of_a_partial_result(tmp_path: Path) -> None:
         data["die"][key]["file"] = str(OPENROAD / Path(data["die"][key]["file"]).name)
         data["die"][key]["lef"] = [str(OPENROAD / Path(p).name) for p in data["die"][key]["lef"]]
     data["die"]["routing"]["nets"] = ["p_ddr_dq_1*", "DVSS"]
-    data["rules"].update({"RDL.WIDTH": 10, "RDL.SPACE": 10})
-    data["die"]["routing"].update({"line_width": 10, "line_space": 10, "land_diameter": 130})
-    data["bump"]["ubm_diameter"] = 100
-    data["solder"]["ball_diameter"] = 110
-    data["ball_drop"]["polymer_opening"] = 121
+    data["die"]["routing"].update({"line_width": 20, "line_space": 20, "land_diameter": 120})
     recipe.write_text(yaml.safe_dump(data))
     runner = CliRunner()
     res = runner.invoke(app, ["build", str(recipe), "--out", str(tmp_path / "out"), "--no-drc"])
     manifest = json.loads((tmp_path / "out" / "openroad_flipchip" / "openroad_flipchip.json").read_text())
     unrouted = manifest["routing"]["unrouted"]
-    assert unrouted, "130 um lands at 160 um pitch leave no room for 10/10 lines between DVSS bumps"
+    assert unrouted, "120 um lands at 160 um pitch leave 40 um between bumps: no 20/20 um line passes"
     assert res.exit_code == 1, res.output
     assert f"routed {manifest['routing']['routed']}/{manifest['routing']['net_count']} nets" in res.output
     assert (tmp_path / "out" / "openroad_flipchip" / "openroad_flipchip.gds").is_file()
@@ -159,3 +158,27 @@ def test_daisy_chain_one_pad_three_bumps(tmp_path: Path) -> None:
     assert net["routed"] and not res.manifest["routing"]["unrouted"]
     assert res.drc.rule("RDL.CONNECT").status == "pass" and res.drc.clean, res.drc.verdict()
     assert net["longest_path"]["bump"] in ("BUMP_11_12", "BUMP_12_12")   # the far ones
+
+
+KLAYOUT = shutil.which("klayout")
+
+
+@pytest.mark.skipif(KLAYOUT is None and os.environ.get("MASKGEN_REQUIRE_KLAYOUT") != "1",
+                    reason="desktop KLayout (klayout -b) is not installed")
+def test_routed_lines_clean_in_the_klayout_deck(flipchip, tmp_path) -> None:
+    """The generated deck of the recipe (its 4/4 um rules), run by KLayout on the routed flip-chip: no RDL.SPACE or
+    RDL.WIDTH marker (the lines keep exactly the rule, as the router modelled them)."""
+    assert KLAYOUT is not None, "MASKGEN_REQUIRE_KLAYOUT=1 but no klayout executable on PATH"
+    res = CliRunner().invoke(app, ["deck", "--recipe", str(RECIPE), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    deck = tmp_path / "ball_drop.drc"
+    assert 'L["RDL"].space_check(um(4.0))' in deck.read_text()
+    report = tmp_path / "deck.lyrdb"
+    proc = subprocess.run([KLAYOUT, "-b", "-r", str(deck), "-rd", f"input={flipchip.files['gds']}",
+                           "-rd", f"report={report}"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    db = rdb.ReportDatabase("")
+    db.load(str(report))
+    rules = {db.category_by_id(item.category_id()).name() for item in db.each_item()}
+    assert not rules & {"RDL.SPACE", "RDL.WIDTH"}, rules
+    assert flipchip.drc.rule("RDL.SPACE").status == flipchip.drc.rule("RDL.WIDTH").status == "pass"

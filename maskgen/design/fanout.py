@@ -174,7 +174,8 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     if via > pad:
         raise InputError(file, "die.routing.via", via, f"the via must lie on the pad: at most the pad width {pad:g}")
     from maskgen.input.limits import check_routing_grid
-    check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space)
+    from maskgen.layout.routing.router import DIVISIONS
+    check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space, DIVISIONS[rt.style])
     shape = "square" if recipe.bump.pad.shape == "square" and rt.style == "manhattan" else "octagon"
     return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad,
                       pad_land_shape=shape)
@@ -322,7 +323,7 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
 
     def pad_terminal(p: Site) -> Terminal:
-        return Terminal(p.name, p.x, p.y, _pad_shape(p, figs.pad_land, pad_shape))
+        return Terminal(p.name, p.x, p.y, _pad_shape(p, figs.pad_land, pad_shape, figs))
 
     def bump_terminal(b: Site) -> Terminal:
         return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "octagon"), keep=keep, bump=True)
@@ -394,11 +395,23 @@ def _nearest_pad(graph: dict, start: tuple[float, float], pads: dict) -> tuple[s
     return None
 
 
-def _pad_shape(p: Site, size: float, shape: str) -> tuple[tuple[float, float], ...]:
-    """A pad's RDL land outline: its own shape (a DEF pin) or the recipe's pad land."""
+def _pad_shape(p: Site, size: float, shape: str, figs: RdlFigures) -> tuple[tuple[float, float], ...]:
+    """A pad's RDL land outline (absolute um): its own (shaped_land) or the recipe's pad land."""
     if p.outline:
-        return tuple((x + p.x, y + p.y) for x, y in p.outline)
+        return tuple((x + p.x, y + p.y) for x, y in shaped_land(tuple(p.outline), figs))
     return _land(p.x, p.y, size, shape)
+
+
+def shaped_land(outline: tuple[tuple[float, float], ...], figs: RdlFigures) -> tuple[tuple[float, float], ...]:
+    """The RDL land on a pad of its own shape (a DEF pin, um about its centre): the shape itself, or for
+    45-degree lines the octagon inscribed in its box (lines of every direction leave an octagon square-on)."""
+    if figs.style != "45":
+        return outline
+    from maskgen.layout.geometry import octagon_points
+    xs, ys = [x for x, _ in outline], [y for _, y in outline]
+    width = min(max(xs) - min(xs), max(ys) - min(ys))
+    centre = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    return tuple((float(x), float(y)) for x, y in octagon_points(width, centre))
 
 
 def _land(x: float, y: float, size: float, shape: str) -> tuple[tuple[float, float], ...]:

@@ -158,9 +158,9 @@ def check_wafer(recipe: Recipe, file: Path) -> None:
 
 
 def check_routing_grid(recipe: Recipe, file: Path, die_edge: float, line_width: float, line_space: float,
-                       divisions: int = 4) -> None:
-    """The nodes of a fan-out's routing grid (the die less DIE.EDGE at (width + space) / 4) against
-    die.routing.max_grid_cells, before the grid is allocated."""
+                       divisions: int) -> None:
+    """The nodes of a fan-out's routing grid (the die less DIE.EDGE at (width + space) / divisions, the router's
+    grid) against die.routing.max_grid_cells, before the grid is allocated."""
     rt = recipe.die.fan_out
     if rt is None:
         return

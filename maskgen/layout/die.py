@@ -19,7 +19,7 @@ import numpy as np
 from maskgen.design.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
 from maskgen.design.derive import Design, recipe_pad_offset
 from maskgen.design.families import family
-from maskgen.design.fanout import FanOut, plan
+from maskgen.design.fanout import FanOut, plan, shaped_land
 from maskgen.errors import InputError
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder
@@ -164,7 +164,9 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
             if p.outline is not None:
                 shaped.setdefault(tuple(p.outline), []).append(p)
         for outline, at in shaped.items():
-            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via), runs(at, b.grid))
+            land = shaped_land(outline, figs)
+            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via,
+                                       None if land == outline else list(land)), runs(at, b.grid))
         cell.add(*routed_lines(b, [w.points for w in fan.wires], figs.line_width, style=figs.style))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],

@@ -9,13 +9,15 @@ The written DEF is the source DEF as the designer handed it over, byte for byte,
   count grows by as many;
 * without a SPECIALNETS section, one is written before NETS (or before END DESIGN).
 
-A wire is one centre-line polyline at one width, written as a multi-point path: DEF special wires end flush at
-their first and last point and join their segments mitred, as the RDL layer draws them, so KLayout's LEF/DEF
-reader gives back the drawn metal.
+DEF special wires end flush at their points. A Manhattan line (square joints) is written leg by leg, each leg
+extended by half the width past an inner vertex, as OpenROAD writes its RDL; a 45-degree line as one
+multi-point path, whose mitred joints are its octagonal joints at 45-degree bends. KLayout's LEF/DEF reader gives
+back the drawn metal.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,10 +31,13 @@ _COMMENT = re.compile(r"#[^\n]*")
 
 @dataclass(frozen=True)
 class DefWire:
-    """One routed RDL line: its drawn width and centre-line in um from the die centre."""
+    """One routed RDL line: its drawn width and centre-line in um from the die centre; `square` joints (Manhattan
+    lines) are written as one segment per leg, extended by half the width past each inner vertex as OpenROAD
+    writes them, else (mitred joints) as one multi-point path."""
 
     width: float
     points: tuple[tuple[float, float], ...]
+    square: bool = False
 
 
 def routed_def_text(source: Path, text: str, wires: Mapping[str, Sequence[DefWire]], layer: str, units: float,
@@ -138,11 +143,25 @@ def _xy(p: tuple[float, float], units: float, origin: tuple[float, float]) -> st
 
 def _routing(wires: Sequence[DefWire], layer: str, units: float, origin: tuple[float, float]) -> str:
     """`+ ROUTED layer width ( x y ) ... NEW layer width ...` for a net's wires."""
+    paths: list[tuple[float, list[tuple[float, float]]]] = []
+    for w in wires:
+        if not w.square or len(w.points) <= 2:
+            paths.append((w.width, list(w.points)))
+            continue
+        last = len(w.points) - 2
+        for k, (a, b) in enumerate(zip(w.points, w.points[1:], strict=False)):
+            length = math.dist(a, b)
+            if length == 0:
+                continue
+            ux, uy, h = (b[0] - a[0]) / length, (b[1] - a[1]) / length, w.width / 2
+            start = a if k == 0 else (a[0] - ux * h, a[1] - uy * h)
+            end = b if k == last else (b[0] + ux * h, b[1] + uy * h)
+            paths.append((w.width, [start, end]))
     rows = []
-    for i, w in enumerate(wires):
+    for i, (width, points) in enumerate(paths):
         lead = "+ ROUTED" if i == 0 else "NEW"
-        pts = " ".join(_xy(p, units, origin) for p in w.points)
-        rows.append(f"{lead} {layer} {round(w.width * units)} {pts}")
+        pts = " ".join(_xy(p, units, origin) for p in points)
+        rows.append(f"{lead} {layer} {round(width * units)} {pts}")
     return "\n      " + "\n      ".join(rows)
 
 

@@ -92,22 +92,26 @@ def octagon_land(b: Builder, width: float) -> Shapes:
     return [b.polygon(octagon_points(width), "RDL")]
 
 
-def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: float, via: float) -> gdstk.Cell:
-    """A chip pad of its own shape (a DEF pin shape): the pad metal and the RDL land on it are the shape; the
-    passivation opening and the insulator via over it are the recipe's circles.
+def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: float, via: float,
+               land: Sequence[tuple[float, float]] | None = None) -> gdstk.Cell:
+    """A chip pad of its own shape (a DEF pin shape): the pad metal is the shape, the RDL land on it the shape
+    too (or `land`, e.g. an octagon inside it for 45-degree lines); the passivation opening and the insulator
+    via over it are the recipe's circles.
 
-    Named `shaped_pad_<digest>` from its outline, opening and via; the builder is given them as the key.
+    Named `shaped_pad_<digest>` from its outline, opening, via and land; the builder is given them as the key.
 
     Args:
         outline: the pad polygon in um, centred at the origin.
         opening: passivation opening diameter in um.
         via: via diameter in um.
+        land: the RDL land polygon in um (default: the outline).
     """
     pts = [(round(x, 6), round(y, 6)) for x, y in outline]
-    key = (tuple(pts), opening, via)
+    rdl = pts if land is None else [(round(x, 6), round(y, 6)) for x, y in land]
+    key = (tuple(pts), opening, via) if land is None else (tuple(pts), opening, via, tuple(rdl))
 
     def draw(c: gdstk.Cell) -> None:
-        c.add(b.polygon(pts, "PAD"), b.circle(opening, "PASV"), b.circle(via, "INS1"), b.polygon(pts, "RDL"))
+        c.add(b.polygon(pts, "PAD"), b.circle(opening, "PASV"), b.circle(via, "INS1"), b.polygon(rdl, "RDL"))
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
     return b.cell(f"shaped_pad_{digest}", draw, key=key)
 
