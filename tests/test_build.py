@@ -159,6 +159,6 @@ def test_list_shows_every_cell_builder_with_its_patent_numeral(cli):
     cells = out.split("Cells:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     names = [line.split()[0] for line in cells]
     assert {"common.bond_pad", "openings.polymer_opening", "stair.stair_openings", "ball_drop.bump_cell",
-            "cantilever.sacrificial_layer", "cantilever.etch_windows", "rdl.bump_land"} <= set(names)
+            "cantilever.sacrificial_layer", "cantilever.etch_windows", "rdl.octagon_land"} <= set(names)
     assert len(names) == len(set(names)) >= 20
     assert any("sacrificial layer 140" in line for line in cells)

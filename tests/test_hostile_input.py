@@ -121,11 +121,12 @@ def test_a_die_larger_than_the_wafer_is_refused(cli, tmp_path):
 
 
 def test_routing_grid_nodes_are_checked_and_the_option_raises_the_limit(cli, tmp_path):
-    """A 60 mm fan-out die at 10/10 um line/space: grid pitch 5 um, (60000 - 2 x 90) / 5 + 1 = 11,965 nodes a
-    side, 143,161,225 in all, over the 4,000,000 default; --max-grid-cells raises die.routing.max_grid_cells."""
+    """A 60 mm fan-out die at 10/10 um line/space, 45 degree: grid pitch (10 + 10) / 2 = 10 um,
+    (60000 - 2 x 90) / 10 + 1 = 5,983 nodes a side, 35,796,289 in all, over the 4,000,000 default;
+    --max-grid-cells raises die.routing.max_grid_cells."""
     recipe = _recipe(tmp_path, "fanout_csv", _set("die.size", [60_000, 60_000]))
     line = _one_line(cli, "build", recipe, "--out", tmp_path / "out")
-    assert "die.routing.max_grid_cells = 4000000" in line and "143,161,225 nodes (11,965 x 11,965 at 5 um" in line
+    assert "die.routing.max_grid_cells = 4000000" in line and "35,796,289 nodes (5,983 x 5,983 at 10 um" in line
     design = prepare(recipe, max_grid_cells=200_000_000)   # derive only: the grid is not allocated
     assert design.recipe.die.routing.max_grid_cells == 200_000_000
 

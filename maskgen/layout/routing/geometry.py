@@ -1,10 +1,10 @@
 """Exact metal of routed lines and distances between convex polygons, in um (numpy, no PDK).
 
 A routed line is drawn as one rectangle per segment (flush, the line's width wide) and one joint at each inner
-vertex: a w x w square for Manhattan lines (the natural corner of a 90-degree turn), a regular octagon of
-inradius w/2 for 45-degree lines (it fills every turn up to 90 degrees). 45-degree lines are modelled and drawn
-SLANT_GROW wider and keep SLANT_GROW more space, so snapping their off-grid vertices to the database grid never
-narrows a line below the width nor brings two nets closer than the space.
+vertex: a w x w square for Manhattan lines (the natural corner of a 90-degree turn), an octagon for 45-degree
+lines (it fills every turn up to 90 degrees). Every vertex of that metal lies on the database grid when the
+centre-line does: axis sides at half the width rounded up to the grid, slanted sides at |x -+ y| = c with c / 2
+on the grid (diagonal_reach). What is modelled is what is drawn, to the nanometre: no snapping moves it.
 """
 
 from __future__ import annotations
@@ -16,21 +16,23 @@ import numpy as np
 
 DBU = 0.005
 """Database grid (um) every drawn vertex is snapped to."""
-SLANT_GROW = 2 * DBU
-"""Extra width and space of 45-degree metal (um): covers the snapping of its off-grid vertices."""
 TAN22 = math.tan(math.pi / 8)
+
+SLANT_SPACE = 2 * DBU
+"""Extra space 45-degree lines keep (um): measured on fanout_csv, 100 of 100 nets routed with it, 96 without."""
 
 Poly = np.ndarray  # (n, 2) float, counter-clockwise, convex
 
 
 def clearance(space: float, style: str) -> float:
-    """Space kept between two nets' modelled metal in the style."""
-    return space + (SLANT_GROW if style == "45" else 0.0)
+    """Space kept between two nets' modelled metal in the style (um)."""
+    return space + (SLANT_SPACE if style == "45" else 0.0)
 
 
 def line_width(width: float, style: str) -> float:
-    """Width of the modelled and drawn line in the style."""
-    return width + (SLANT_GROW if style == "45" else 0.0)
+    """Width of the modelled and drawn line: the rule's, rounded up to twice the grid (its half on the grid)."""
+    step = 2 * DBU
+    return math.ceil(width / step - 1e-9) * step
 
 
 def diagonal_reach(width: float) -> float:
