@@ -407,28 +407,8 @@ def _fanout_manifest(kit, pads: list[tuple[str, float, str | None]], bumps: list
                  "nets": [{"net": n} for n in nets], "unrouted": unrouted or []})
 
 
-def test_rdl_connect_two_pads_of_one_net_pass(drawing, check, kit):
-    """A supply net: one line joins two pads of VDD and its bump; the twin is a signal net. Clean."""
-    d = drawing
-    kit.cantilever_site(d, 0)
-    kit.cantilever_site(d, kit.TWIN)
-    d.square("PAD", -300, 150, 100)
-    d.square("PASV", -300, 150, 60)
-    d.square("INS1", -300, 150, 50)
-    d.rect("RDL", -310, 0, -290, 150)  # the second VDD pad joined to the first one's line
-    d.die()
-    manifest = _fanout_manifest(kit, [("P0", -300, "VDD"), ("P0b", -300, "VDD"), ("P1", 700, "IO1")],
-                                [("B0", 0, "VDD"), ("B1", 1000, "IO1")])
-    manifest["routing"]["pad_sites"][1]["y"] = 150.0
-    result = check(d, manifest)
-    assert result.rule("RDL.CONNECT").status == "pass"
-    assert result.rule("RDL.UNROUTED").status == "pass"
-    kit.only_failing(result)
-
-
-def test_rdl_connect_line_joins_two_nets(drawing, check, kit):
-    """The same drawing with the second pad on net VSS: the RDL joins VDD and VSS."""
-    d = drawing
+def _second_pad_on_the_line(d, kit) -> None:
+    """Two cantilever sites and a second pad 150 um above the first site's pad, joined to its line."""
     kit.cantilever_site(d, 0)
     kit.cantilever_site(d, kit.TWIN)
     d.square("PAD", -300, 150, 100)
@@ -436,10 +416,27 @@ def test_rdl_connect_line_joins_two_nets(drawing, check, kit):
     d.square("INS1", -300, 150, 50)
     d.rect("RDL", -310, 0, -290, 150)
     d.die()
+
+
+def test_rdl_connect_two_pads_of_one_net_pass(drawing, check, kit):
+    """A supply net: one line joins two pads of VDD and its bump; the twin is a signal net. Clean."""
+    _second_pad_on_the_line(drawing, kit)
+    manifest = _fanout_manifest(kit, [("P0", -300, "VDD"), ("P0b", -300, "VDD"), ("P1", 700, "IO1")],
+                                [("B0", 0, "VDD"), ("B1", 1000, "IO1")])
+    manifest["routing"]["pad_sites"][1]["y"] = 150.0
+    result = check(drawing, manifest)
+    assert result.rule("RDL.CONNECT").status == "pass"
+    assert result.rule("RDL.UNROUTED").status == "pass"
+    kit.only_failing(result)
+
+
+def test_rdl_connect_line_joins_two_nets(drawing, check, kit):
+    """The same drawing with the second pad on net VSS: the RDL joins VDD and VSS."""
+    _second_pad_on_the_line(drawing, kit)
     manifest = _fanout_manifest(kit, [("P0", -300, "VDD"), ("P0b", -300, "VSS"), ("P1", 700, "IO1")],
                                 [("B0", 0, "VDD"), ("B1", 1000, "IO1")])
     manifest["routing"]["pad_sites"][1]["y"] = 150.0
-    result = check(d, manifest)
+    result = check(drawing, manifest)
     found = kit.fired(result, "RDL.CONNECT", -400, 400)
     assert [v.message for v in found] == ["RDL joins terminals of different nets (VDD and VSS)"]
     kit.only_failing(result, "RDL.CONNECT")
