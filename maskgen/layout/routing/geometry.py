@@ -2,9 +2,10 @@
 
 A routed line is drawn as one rectangle per segment (flush, the line's width wide) and one joint at each inner
 vertex: a w x w square for Manhattan lines (the natural corner of a 90-degree turn), a regular octagon of
-inradius w/2 for 45-degree lines (it fills every turn up to 90 degrees). 45-degree lines are modelled and drawn
-SLANT_GROW wider and keep SLANT_GROW more space, so snapping their off-grid vertices to the database grid never
-narrows a line below the width nor brings two nets closer than the space.
+inradius w/2 for 45-degree lines (it fills every turn up to 90 degrees). Slanted segments and the octagonal
+joints are modelled and drawn SLANT_GROW wider (axis segments exactly the width), and 45-degree metal keeps
+SLANT_GROW more space, so snapping their off-grid vertices to the database grid never narrows a line below the
+width nor brings two nets closer than the space.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def clearance(space: float, style: str) -> float:
 
 
 def line_width(width: float, style: str) -> float:
-    """Width of the modelled and drawn line in the style."""
+    """Width of the modelled and drawn slanted segments and joints in the style."""
     return width + (SLANT_GROW if style == "45" else 0.0)
 
 
@@ -58,9 +59,13 @@ def segment(a: tuple[float, float], b: tuple[float, float], width: float) -> Pol
 def wire_metal(points: Sequence[tuple[float, float]], width: float, style: str) -> list[Poly]:
     """Convex pieces of a routed line's metal: a rectangle per segment and a joint at each inner vertex."""
     w = line_width(width, style)
-    out = [segment(a, b, w) for a, b in zip(points, points[1:], strict=False) if a != b]
+    out = [segment(a, b, w if _slanted(a, b) else width) for a, b in zip(points, points[1:], strict=False) if a != b]
     out += [joint(w, style, p) for p in points[1:-1]]
     return [p for p in out if len(p)]
+
+
+def _slanted(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) > 1e-9 and abs(a[1] - b[1]) > 1e-9
 
 
 def convex_pieces(shape: Sequence[tuple[float, float]]) -> list[Poly]:

@@ -134,7 +134,8 @@ class _Grid:
         # arriving onto a straight piece of the net's own line: square-on only (no acute notch)
         self.tee = [np.array([0.0 if self._angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
                     for d in range(nd)]
-        self.metal = [geo.joint(self.w, style)] + [geo.segment((0, 0), (d[0] * p, d[1] * p), self.w) for d in fwd]
+        self.metal = [geo.joint(self.w, style)] + [geo.wire_metal([(0, 0), (d[0] * p, d[1] * p)], rules.width,
+                                                                  style)[0] for d in fwd]
         self._stencils()
 
     def _angle(self, a: int, b: int) -> int:
