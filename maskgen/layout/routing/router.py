@@ -199,6 +199,20 @@ def _kernels() -> ModuleType:
     return search
 
 
+_DIFFS: dict[tuple, np.ndarray] = {}
+
+
+def _diff(piece: np.ndarray, metal: np.ndarray) -> np.ndarray:
+    """piece - metal (Minkowski), computed once per shape of piece and metal and moved to the piece."""
+    key = (np.round(piece - piece[0], 9).tobytes(), metal.tobytes())
+    d = _DIFFS.get(key)
+    if d is None:
+        if len(_DIFFS) > 100_000:
+            _DIFFS.clear()
+        d = _DIFFS[key] = geo.minkowski_difference(piece - piece[0], metal)
+    return d + piece[0]
+
+
 def _snap(v: float) -> float:
     return round(round(v / geo.DBU) * geo.DBU, 6)
 
@@ -330,7 +344,8 @@ class _Router:
                     ii, jj = g.nodes_near(*lo, *hi)
                     if len(ii):
                         q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-                        ok = np.array([geo.inside(jv + qq, piece) for qq in q], dtype=bool)
+                        ok = geo.inside_each((q[:, None, :] + jv[None]).reshape(-1, 2), piece).reshape(len(q), -1)
+                        ok = ok.all(axis=1)
                         ii, jj = ii[ok], jj[ok]
                         d2 = (g.x0 + ii * g.p - t.x) ** 2 + (g.y0 + jj * g.p - t.y) ** 2
                         for k in np.lexsort((jj * g.nx + ii, d2)):
@@ -380,7 +395,7 @@ class _Router:
         g = self.g
         lim = g.thr + keep - EPS
         for t in range(g.types):
-            diff = geo.minkowski_difference(piece, g.metal[t])
+            diff = _diff(piece, g.metal[t])
             lo, hi = diff.min(axis=0) - lim, diff.max(axis=0) + lim
             ii, jj = g.nodes_near(*lo, *hi)
             if not len(ii):
@@ -407,7 +422,7 @@ class _Router:
         nd = len(g.dirs)
         corridors: dict[int, list[int]] = {}
         for term in self.terms:
-            diffs = [geo.minkowski_difference(p, g.metal[0]) for p in term.pieces]
+            diffs = [_diff(p, g.metal[0]) for p in term.pieces]
             for o in term.options:
                 keys = corridors.setdefault(term.net, [])
                 j0, i0 = divmod(o.node, g.nx)
