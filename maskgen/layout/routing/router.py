@@ -134,7 +134,8 @@ class _Grid:
         # arriving onto a straight piece of the net's own line: square-on only (no acute notch)
         self.tee = [np.array([0.0 if self._angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
                     for d in range(nd)]
-        self.metal = [geo.joint(self.w, style)] + [geo.segment((0, 0), (d[0] * p, d[1] * p), self.w) for d in fwd]
+        self.metal = [geo.joint(self.w, style)] + [geo.wire_metal([(0, 0), (d[0] * p, d[1] * p)], rules.width,
+                                                                  style)[0] for d in fwd]
         self._stencils()
 
     def _angle(self, a: int, b: int) -> int:
@@ -196,6 +197,20 @@ def _kernels() -> ModuleType:
     """The compiled search kernels, imported on first use (numba's import is not paid by builds without RDL)."""
     from maskgen.layout.routing import search
     return search
+
+
+_DIFFS: dict[tuple, np.ndarray] = {}
+
+
+def _diff(piece: np.ndarray, metal: np.ndarray) -> np.ndarray:
+    """piece - metal (Minkowski), computed once per shape of piece and metal and moved to the piece."""
+    key = (np.round(piece - piece[0], 9).tobytes(), metal.tobytes())
+    d = _DIFFS.get(key)
+    if d is None:
+        if len(_DIFFS) > 100_000:
+            _DIFFS.clear()
+        d = _DIFFS[key] = geo.minkowski_difference(piece - piece[0], metal)
+    return d + piece[0]
 
 
 def _snap(v: float) -> float:
@@ -329,7 +344,8 @@ class _Router:
                     ii, jj = g.nodes_near(*lo, *hi)
                     if len(ii):
                         q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-                        ok = np.array([geo.inside(jv + qq, piece) for qq in q], dtype=bool)
+                        ok = geo.inside_each((q[:, None, :] + jv[None]).reshape(-1, 2), piece).reshape(len(q), -1)
+                        ok = ok.all(axis=1)
                         ii, jj = ii[ok], jj[ok]
                         d2 = (g.x0 + ii * g.p - t.x) ** 2 + (g.y0 + jj * g.p - t.y) ** 2
                         for k in np.lexsort((jj * g.nx + ii, d2)):
@@ -379,7 +395,7 @@ class _Router:
         g = self.g
         lim = g.thr + keep - EPS
         for t in range(g.types):
-            diff = geo.minkowski_difference(piece, g.metal[t])
+            diff = _diff(piece, g.metal[t])
             lo, hi = diff.min(axis=0) - lim, diff.max(axis=0) + lim
             ii, jj = g.nodes_near(*lo, *hi)
             if not len(ii):
@@ -406,7 +422,7 @@ class _Router:
         nd = len(g.dirs)
         corridors: dict[int, list[int]] = {}
         for term in self.terms:
-            diffs = [geo.minkowski_difference(p, g.metal[0]) for p in term.pieces]
+            diffs = [_diff(p, g.metal[0]) for p in term.pieces]
             for o in term.options:
                 keys = corridors.setdefault(term.net, [])
                 j0, i0 = divmod(o.node, g.nx)
