@@ -4,11 +4,11 @@
     python benchmarks/rdl.py --rows 4/4,45   # some rows
     python benchmarks/rdl.py --repeat 3      # median of 3 routing runs where a run takes < 20 s
 
-Terminals are read here from the DEF and LEF of tests/data/third_party/openroad_pad (a small reader, until the
-project's DEF input lands): signal nets p_*: the bump (DUMMY_BUMP, 45 x 45 um, placed by its lower-left corner;
-DUMMY_BUMP_45 octagon, ORIGIN 22.5 22.5) and the pad cell's PAD pin; supply nets VDD, VSS, DVDD, DVSS: their
-bumps and the power pad cells' pins whose PORT is CLASS BUMP. Bumps and pad pins on no routed net are
-obstacles. The check: every terminal centre of a signal net, and every bump of a supply net, lies within 1 nm of
+Terminals are read from the DEF and LEFs of tests/data/third_party/openroad_pad by maskgen's own reader
+(maskgen.input.terminals, as `maskgen build` reads them): the bumps (DUMMY_BUMP, 45 x 45 um; DUMMY_BUMP_45
+octagon) and the pad cells' pins on metal10 (the signal pads' PAD pin, the power pad cells' supply pins), each
+with its net; signal nets p_* and supply nets VDD, VSS, DVDD, DVSS are routed, every other terminal is an
+obstacle. The check: every terminal centre of a signal net, and every bump of a supply net, lies within 1 nm of
 a wire end of OpenROAD's rdl_route.defok.
 
 OpenROAD's length is read from the .defok ROUTED metal10 segments of the routed nets. Its axis-aligned
@@ -37,132 +37,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from maskgen.input.defmap import read_def as read_chip  # noqa: E402
+from maskgen.input.terminals import Terminal as ChipTerminal  # noqa: E402
+from maskgen.input.terminals import read_terminals  # noqa: E402
 from maskgen.layout.routing import Net, Obstacle, Rules, Terminal, route  # noqa: E402
 from maskgen.layout.routing.verify import clean  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "third_party" / "openroad_pad"
 DEF = DATA / "Nangate45_blackparrot__floorplan_flipchip.def"
 DEF45 = DATA / "Nangate45_blackparrot__floorplan_flipchip_45.def"
-LEF = DATA / "Nangate45_io__dummy_pads.lef"
+LEFS = [DATA / "Nangate45__Nangate45_tech.lef", DATA / "Nangate45_io__dummy_pads.lef"]
 SUPPLY = ("VDD", "VSS", "DVDD", "DVSS")
 LAYER = "metal10"
 
 
-# ---------------------------------------------------------------------------------------------- LEF / DEF
-def read_lef(path: Path) -> dict[str, dict]:
-    """Macros: size, origin, and per pin the metal10 shapes of its CLASS BUMP ports (polygons in macro um)."""
-    macros: dict[str, dict] = {}
-    macro = pin = None
-    port_class = None
-    layer = None
-    for raw in path.read_text().splitlines():
-        tok = raw.replace(";", " ; ").split()
-        if not tok:
-            continue
-        if tok[0] == "MACRO":
-            macro = macros.setdefault(tok[1], {"size": (0.0, 0.0), "origin": (0.0, 0.0), "pins": {}})
-        elif macro is None:
-            continue
-        elif tok[0] == "SIZE":
-            macro["size"] = (float(tok[1]), float(tok[3]))
-        elif tok[0] == "ORIGIN":
-            macro["origin"] = (float(tok[1]), float(tok[2]))
-        elif tok[0] == "PIN":
-            pin = tok[1]
-        elif tok[0] == "PORT":
-            port_class, layer = None, None
-        elif tok[0] == "CLASS" and pin is not None:
-            port_class = tok[1]
-        elif tok[0] == "LAYER":
-            layer = tok[1]
-        elif tok[0] in ("RECT", "POLYGON") and pin is not None and layer == LAYER:
-            v = [float(t) for t in tok[1:] if t != ";"]
-            if tok[0] == "RECT":
-                x1, y1, x2, y2 = v
-                pts = [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
-            else:
-                pts = list(zip(v[::2], v[1::2], strict=True))
-            macro["pins"].setdefault(pin, []).append((port_class, pts))
-        elif tok[0] == "END" and len(tok) > 1 and tok[1] == pin:
-            pin = None
-    return macros
-
-
-def read_def(path: Path) -> tuple[float, tuple, dict, dict]:
-    """Units per um, die area (um), components {name: (macro, x, y, orient)} and nets {name: [(comp, pin)]}."""
-    text = path.read_text()
-    units = float(re.search(r"UNITS DISTANCE MICRONS (\d+)", text).group(1))
-    x1, y1, x2, y2 = (float(v) / units for v in re.search(
-        r"DIEAREA \( (\S+) (\S+) \) \( (\S+) (\S+) \)", text).groups())
-    comps = {}
-    body = text[text.index("\nCOMPONENTS"):text.index("END COMPONENTS")]
-    for m in re.finditer(r"- (\S+) (\S+) \+ (?:FIXED|PLACED) \( (\S+) (\S+) \) (\S+)", body):
-        comps[m.group(1)] = (m.group(2), float(m.group(3)) / units, float(m.group(4)) / units, m.group(5))
-    nets: dict[str, list[tuple[str, str]]] = {}
-    for section in ("SPECIALNETS", "NETS"):
-        start = text.index(f"\n{section} ")
-        body = text[start:text.index(f"END {section}", start)]
-        for block in body.split(";")[1:]:
-            m = re.match(r"\s*- (\S+)", block)
-            if m:
-                nets.setdefault(m.group(1), []).extend(re.findall(r"\( (\S+) (\S+) \)", block.split("+")[0]))
-    return units, (x1, y1, x2, y2), comps, nets
-
-
-def place(pts: list[tuple[float, float]], macro: dict, x: float, y: float, orient: str) -> list[tuple[float, float]]:
-    """Macro coordinates to die coordinates: the oriented macro's box has its lower-left corner at (x, y)."""
-    w, h = macro["size"]
-    ox, oy = macro["origin"]
-    out = []
-    for px, py in pts:
-        px, py = px + ox, py + oy
-        u, v = {"N": (px, py), "S": (w - px, h - py), "FN": (w - px, py), "FS": (px, h - py),
-                "W": (h - py, px), "E": (py, w - px), "FW": (py, px), "FE": (h - py, w - px)}[orient]
-        out.append((round(x + u, 6), round(y + v, 6)))
-    return out
-
-
-def _terminal(name: str, pts: list[tuple[float, float]], bump: bool) -> Terminal:
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return Terminal(name, round((min(xs) + max(xs)) / 2, 6), round((min(ys) + max(ys)) / 2, 6), tuple(pts),
+# ---------------------------------------------------------------------------------------------- terminals
+def _terminal(t: ChipTerminal, centre: tuple[float, float], bump: bool) -> Terminal:
+    """A terminal of the project's DEF reader in the DEF's own um (OpenROAD's .defok coordinates)."""
+    cx, cy = centre
+    x, y = round(t.x + cx, 6), round(t.y + cy, 6)
+    return Terminal(t.name, x, y, tuple((round(px + x, 6), round(py + y, 6)) for px, py in t.outline or ()),
                     bump=bump)
 
 
 def design(def_path: Path, pattern: str = "p_") -> tuple[list[Net], list[Obstacle], tuple]:
-    """The routed nets (signal p_* and supplies) with their terminals, the rest of the metal10 as obstacles."""
-    macros = read_lef(LEF)
-    _, die, comps, nets = read_def(def_path)
-    used: set[tuple[str, str]] = set()
-    out = []
-    for name in sorted(nets):
-        if not (name.startswith(pattern) or name in SUPPLY):
-            continue
-        pads, bumps = [], []
-        for comp, pin in nets[name]:
-            if comp not in comps:
-                continue
-            mname, x, y, orient = comps[comp]
-            for cls, pts in macros.get(mname, {}).get("pins", {}).get(pin, []):
-                bump = mname.startswith("DUMMY_BUMP")
-                if not bump and cls != "BUMP" and name in SUPPLY:
-                    continue
-                t = _terminal(comp if bump else f"{comp}/{pin}", place(pts, macros[mname], x, y, orient), bump)
-                (bumps if bump else pads).append(t)
-                used.add((comp, pin))
-        if pads or bumps:
-            out.append(Net(name, tuple(pads), tuple(bumps)))
+    """The routed nets (signal p_* and supplies) with their terminals, read by maskgen's own DEF/LEF reader as
+    `maskgen build` reads them (bumps: the DUMMY_BUMP macros; pads: the pad cells' pins on metal10), the
+    terminals of no routed net as obstacles; and the die area (um, DEF coordinates)."""
+    chip = read_chip(def_path)
+    macro = "DUMMY_BUMP_45" if def_path == DEF45 else "DUMMY_BUMP"
+    bumps = read_terminals(def_path, LEFS, "components", macro, None, None, "bumps", 10**6, "bumps.limit")
+    pads = read_terminals(def_path, LEFS, "components", ["PADCELL_*"], None, LAYER, "pads", 10**6, "pads.limit")
+    chosen: dict[str, tuple[list[Terminal], list[Terminal]]] = {}
     obstacles = []
-    for comp, (mname, x, y, orient) in sorted(comps.items()):
-        macro = macros.get(mname)
-        if macro is None:
-            continue
-        for pin, shapes in sorted(macro["pins"].items()):
-            if (comp, pin) in used:
-                continue
-            for cls, pts in shapes:
-                if mname.startswith("DUMMY_BUMP") or cls == "BUMP":
-                    obstacles.append(Obstacle(f"{comp}/{pin}", tuple(place(pts, macro, x, y, orient))))
-    return out, obstacles, die
+    for t, bump in [(t, False) for t in pads] + [(t, True) for t in bumps]:
+        term = _terminal(t, chip.centre, bump)
+        if t.net is not None and (t.net.startswith(pattern) or t.net in SUPPLY):
+            chosen.setdefault(t.net, ([], []))[1 if bump else 0].append(term)
+        else:
+            obstacles.append(Obstacle(term.name, term.shape))
+    nets = [Net(name, tuple(ps), tuple(bs)) for name, (ps, bs) in sorted(chosen.items())]
+    return nets, obstacles, chip.die
 
 
 def tiled(nets: list[Net], obstacles: list[Obstacle], die: tuple, n: int) -> tuple[list[Net], list[Obstacle], tuple]:
@@ -187,14 +102,15 @@ def tiled(nets: list[Net], obstacles: list[Obstacle], die: tuple, n: int) -> tup
 def daisy() -> tuple[list[Net], list[Obstacle], tuple]:
     """OpenROAD's daisy-chain test: pad u_ddr_dm_1_o to BUMP_0_0, BUMP_11_12 and BUMP_12_12; the other bumps of
     the 17 x 17 array are obstacles (built from the flip-chip DEF, which has the same array)."""
-    nets, obstacles, die = design(DEF)
-    terms = {t.name: t for net in nets for t in (*net.pads, *net.bumps)}
-    terms.update({o.name.split("/")[0]: _terminal(o.name.split("/")[0], list(o.shape), True) for o in obstacles
-                  if o.name.startswith("BUMP_")})
+    chip = read_chip(DEF)
+    bumps = {t.name: _terminal(t, chip.centre, True) for t in
+             read_terminals(DEF, LEFS, "components", "DUMMY_BUMP", None, None, "bumps", 10**6, "bumps.limit")}
+    pads = {t.name: _terminal(t, chip.centre, False) for t in
+            read_terminals(DEF, LEFS, "components", ["PADCELL_*"], None, LAYER, "pads", 10**6, "pads.limit")}
     chain = ("BUMP_0_0", "BUMP_11_12", "BUMP_12_12")
-    net = Net("p_ddr_dm_1_o", (terms["u_ddr_dm_1_o/PAD"],), tuple(terms[b] for b in chain))
-    obs = [Obstacle(t.name, t.shape) for name, t in sorted(terms.items()) if t.bump and name not in chain]
-    return [net], obs, die
+    net = Net("p_ddr_dm_1_o", (pads["u_ddr_dm_1_o"],), tuple(bumps[b] for b in chain))
+    obs = [Obstacle(name, t.shape) for name, t in sorted(bumps.items()) if name not in chain]
+    return [net], obs, chip.die
 
 
 # ---------------------------------------------------------------------------------------------- OpenROAD
