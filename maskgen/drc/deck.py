@@ -480,6 +480,25 @@ def _material_claimed(run: Run, rule: Rule) -> list[Markers]:
     return checks.claimed_materials(choices)
 
 
+# ----------------------------------------------------------------------------- checked per cell
+def _ball_layers(run: Run) -> tuple[str, ...] | None:
+    process = run.process.process
+    opening = receiving_opening(process) if process is not None else None
+    return None if opening is None else (opening, "UBM", "BUMP")
+
+
+LOCAL: dict[str, Callable[[Run], tuple[str, ...] | None]] = {
+    "PASV.IN_PAD": lambda run: ("PAD", "PASV"),
+    "PASV.WIDTH": lambda run: ("PASV",),
+    "UBM.COVERS_PASV": lambda run: ("UBM", "PASV"),
+    "UBM.ISLAND": lambda run: ("UBM", "PASV", "RDL"),
+    "BALL.OPENING": _ball_layers,
+    "BUMP.SPACE": lambda run: ("REFLOW", "BUMP"),
+}
+"""Rules that look no farther than their value from a shape (enclosures, widths, overlaps, spaces), with the
+layers they read: checked once per cell when the placed cells stand farther apart (`maskgen.drc.isolated`)."""
+
+
 # ----------------------------------------------------------------------------- wafer
 @checks_rule("WAFER.EXCLUSION")
 def _wafer_exclusion(run: Run, rule: Rule) -> list[Markers]:
