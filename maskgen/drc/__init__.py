@@ -67,8 +67,8 @@ def run_drc(
         progress(f"reading {layout}")
     layers = read_layout(layout, pdk, flat=flat, max_bytes=max_bytes)
     context = resolve(context, layers, pdk)
-    run = Run(layers=layers, pdk=pdk, process=context)
     apart = isolated.placements(layers)
+    run = Run(layers=layers, pdk=pdk, process=context, apart=apart)
     results: list[RuleResult] = []
     violations: list[Violation] = []
     for rule in pdk.deck.rules:

@@ -31,8 +31,11 @@ class Placements:
 
     layout: kdb.Layout
     top: kdb.Cell
+    helpers: set[int]
     trans: dict[int, list[kdb.ICplxTrans]] = field(default_factory=dict)
     _isolated: dict[tuple, bool] = field(default_factory=dict)
+    _shifts: dict[int, np.ndarray] = field(default_factory=dict)
+    _merged: dict[int, kdb.Region | None] = field(default_factory=dict)
 
     def isolated(self, lis: tuple[int, ...], reach: int) -> bool:
         """True when the top cell draws nothing on the layers and no two placements come within `reach` (dbu)
@@ -54,8 +57,48 @@ class Placements:
             if box.empty():
                 continue
             box = box.enlarged(grow, grow)
-            boxes += [(b.left, b.bottom, b.right, b.top) for b in (box.transformed(t) for t in placed)]
-        return _apart(np.array(boxes, dtype=np.int64).reshape(-1, 4))
+            shifts = self._shift_array(ci)
+            if shifts is not None:       # plain shifts (a DEF's N components): the box moved, in numpy
+                boxes.append(shifts[:, [0, 1, 0, 1]] + np.array([box.left, box.bottom, box.right, box.top]))
+            else:
+                boxes.append(np.array([(b.left, b.bottom, b.right, b.top) for b in (box.transformed(t)
+                                                                                   for t in placed)]))
+        return _apart(np.concatenate(boxes).astype(np.int64) if boxes else np.zeros((0, 4), dtype=np.int64))
+
+    def _shift_array(self, ci: int) -> np.ndarray | None:
+        """The placements of a cell as (dx, dy) rows when all are plain shifts, else None."""
+        if ci not in self._shifts:
+            placed = self.trans[ci]
+            plain = all(not t.is_complex() and t.rot() == 0 and not t.is_mirror() for t in placed)
+            self._shifts[ci] = np.array([(t.disp.x, t.disp.y) for t in placed], dtype=np.int64) if plain else None
+        return self._shifts[ci]
+
+    def merged(self, li: int) -> kdb.Region | None:
+        """The layer flat over the whole layout, each placed cell's shapes merged in the cell and placed (merged
+        semantics off: they are merged already), or None when placements touch there or the top draws on it."""
+        if li not in self._merged:
+            self._merged[li] = self._placed_merged(li) if self.isolated((li,), 0) else None
+        return self._merged[li]
+
+    def _placed_merged(self, li: int) -> kdb.Region:
+        helper = self.layout.insert_layer(kdb.LayerInfo())
+        self.helpers.add(helper)
+        for ci in self.trans:
+            cell = self.layout.cell(ci)
+            if not cell.bbox_per_layer(li).empty():
+                cell.shapes(helper).insert(kdb.Region(cell.begin_shapes_rec(li)).merged())
+        flat = kdb.Region(self.top.begin_shapes_rec(helper))
+        flat.merged_semantics = False
+        return flat
+
+    def cell_merged(self, li: int) -> list[kdb.Polygon]:
+        """The merged shapes of each placed cell on the layer, in the cell's frame (each cell once)."""
+        out: list[kdb.Polygon] = []
+        for ci in sorted(self.trans):
+            cell = self.layout.cell(ci)
+            if not cell.bbox_per_layer(li).empty():
+                out += list(kdb.Region(cell.begin_shapes_rec(li)).merged().each())
+        return out
 
     def cells(self, lis: tuple[int, ...]) -> list[tuple[kdb.Cell, list[kdb.ICplxTrans]]]:
         """The child cells drawing on the layers, each with its placements, by cell index."""
@@ -72,7 +115,7 @@ def placements(layers: LayoutLayers) -> Placements | None:
     top = layers.top
     if top.child_instances() < MIN_INSTANCES:
         return None
-    found = Placements(layers.layout, top)
+    found = Placements(layers.layout, top, helpers=layers.helper_layers)
     for inst in top.each_inst():
         base = inst.cplx_trans
         placed = found.trans.setdefault(inst.cell_index, [])
@@ -86,16 +129,33 @@ def placements(layers: LayoutLayers) -> Placements | None:
 
 
 def _apart(boxes: np.ndarray) -> bool:
-    """True when no two boxes (left, bottom, right, top) touch or overlap: sorted by left edge, each box is
-    compared with its k-th successor for k = 1, 2, ... while some successor still starts inside it in x."""
-    if len(boxes) < 2:
+    """True when no two boxes (left, bottom, right, top) touch or overlap. Each box is filed in a bucket of a grid
+    as wide as the widest box, by its lower-left corner; boxes that touch lie in the same or adjacent buckets, so
+    only those pairs are compared (numpy, pairs bucket by bucket)."""
+    n = len(boxes)
+    if n < 2:
         return True
-    b = boxes[np.argsort(boxes[:, 0], kind="stable")]
-    for k in range(1, len(b)):
-        in_x = b[k:, 0] <= b[:-k, 2]
-        if not in_x.any():
-            return True
-        if (in_x & (b[k:, 1] <= b[:-k, 3]) & (b[:-k, 1] <= b[k:, 3])).any():
+    size = int(max((boxes[:, 2] - boxes[:, 0]).max(), (boxes[:, 3] - boxes[:, 1]).max(), 1))
+    bx, by = boxes[:, 0] // size, boxes[:, 1] // size
+    bx, by = bx - bx.min(), by - by.min()
+    rows = int(by.max()) + 3
+    key = bx * rows + by + 1
+    order = np.argsort(key, kind="stable")
+    key, b = key[order], boxes[order]
+    index = np.arange(n)
+    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
+        target = key + dx * rows + dy
+        lo = np.searchsorted(key, target, "left")
+        hi = np.searchsorted(key, target, "right")
+        if dx == dy == 0:
+            lo = np.maximum(lo, index + 1)        # each pair in a bucket once
+        counts = np.maximum(hi - lo, 0)
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        a = np.repeat(index, counts)
+        c = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        if ((b[a, 0] <= b[c, 2]) & (b[c, 0] <= b[a, 2]) & (b[a, 1] <= b[c, 3]) & (b[c, 1] <= b[a, 3])).any():
             return False
     return True
 

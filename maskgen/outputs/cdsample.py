@@ -29,6 +29,74 @@ class Unit:
 
 def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
     """Every unit of layer li under top, in a stable order (the hierarchy walked depth first)."""
+    drawn_children: dict[int, list[kdb.Instance]] = {}
+
+    def children(cell: kdb.Cell) -> list[kdb.Instance]:
+        """The cell's instances of cells that draw on the layer."""
+        found = drawn_children.get(cell.cell_index())
+        if found is None:
+            found = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
+            drawn_children[cell.cell_index()] = found
+        return found
+
+    if _all_simple(top, children):
+        return [Unit(key, trans, box.transformed(trans), shapes) for key, trans, box, shapes in
+                _cell_units(top, li, children, {})]
+    return _walk_units(top, li, children)
+
+
+_Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region]]
+"""A cell's units in its own frame: key, placement, untransformed box and shapes."""
+
+
+def _placements(inst: kdb.Instance) -> list[kdb.ICplxTrans]:
+    """The transformation of each element of an instance (an array's elements row by row)."""
+    base = inst.cplx_trans
+    na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)
+    return [kdb.ICplxTrans(kdb.Trans(inst.a * i + inst.b * j)) * base if (i or j) else base
+            for i in range(na) for j in range(nb)]
+
+
+def _all_simple(top: kdb.Cell, children) -> bool:
+    """True when every placement under top on the layer is exact in integers (no magnification, no odd angle):
+    then a cell's units, found once in its own frame, are placed exactly as a walk would place them."""
+    seen: set[int] = set()
+    stack = [top]
+    while stack:
+        cell = stack.pop()
+        for inst in children(cell):
+            if inst.cplx_trans.is_complex():
+                return False
+            if inst.cell_index not in seen:
+                seen.add(inst.cell_index)
+                stack.append(inst.cell)
+    return True
+
+
+def _cell_units(cell: kdb.Cell, li: int, children, memo: dict[int, _Local]) -> _Local:
+    """The units of a cell in its own frame, in walk order (found once per cell)."""
+    found = memo.get(cell.cell_index())
+    if found is not None:
+        return found
+    shapes = kdb.Region(cell.shapes(li))
+    kids = children(cell)
+    found = []
+    if not kids:
+        if not shapes.is_empty():
+            found.append((("cell", cell.cell_index()), kdb.ICplxTrans(), shapes.bbox(), shapes))
+    else:
+        for n, poly in enumerate(shapes.each()):
+            found.append((("polygon", cell.cell_index(), n), kdb.ICplxTrans(), poly.bbox(), kdb.Region(poly)))
+        for inst in kids:
+            inner = _cell_units(inst.cell, li, children, memo)
+            for placed in _placements(inst):
+                found += [(key, placed * trans, box, region) for key, trans, box, region in inner]
+    memo[cell.cell_index()] = found
+    return found
+
+
+def _walk_units(top: kdb.Cell, li: int, children) -> list[Unit]:
+    """The units of layer li, the hierarchy walked placement by placement (any transformation)."""
     layout = top.layout()
     regions: dict[tuple, kdb.Region] = {}
     units: list[Unit] = []
@@ -40,16 +108,11 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
             regions[key] = kdb.Region(cell.shapes(li))
         return regions[key]
 
-    drawn_children: dict[int, list[kdb.Instance]] = {}
-
     def walk(cell: kdb.Cell, trans: kdb.ICplxTrans) -> None:
         """Units of cell placed by trans."""
-        children = drawn_children.get(cell.cell_index())
-        if children is None:
-            children = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
-            drawn_children[cell.cell_index()] = children
+        kids = children(cell)
         shapes = own(cell)
-        if not children:
+        if not kids:
             if not shapes.is_empty():
                 units.append(Unit(("cell", cell.cell_index()), trans, shapes.bbox().transformed(trans), shapes))
             return
@@ -58,7 +121,7 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
             if key not in regions:
                 regions[key] = kdb.Region(poly)
             units.append(Unit(key, trans, poly.bbox().transformed(trans), regions[key]))
-        for inst in children:
+        for inst in kids:
             child = layout.cell(inst.cell_index)
             base = inst.cplx_trans
             na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)

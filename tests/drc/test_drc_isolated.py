@@ -90,3 +90,18 @@ def test_apart_finds_touching_boxes():
     assert isolated._apart(np.array([[0, 0, 10, 10], [11, 0, 20, 10], [0, 11, 10, 20]]))
     assert not isolated._apart(np.array([[0, 0, 10, 10], [30, 30, 40, 40], [10, 10, 12, 12]]))
     assert not isolated._apart(np.array([[0, 0, 100, 10], [5, 50, 6, 60], [50, 5, 60, 6]]))
+
+
+def test_apart_agrees_with_every_pair_compared():
+    import itertools
+
+    import numpy as np
+    rng = random.Random(1)
+    for _ in range(2000):
+        boxes = []
+        for _ in range(rng.randint(2, 12)):
+            x, y = rng.randint(-50, 50), rng.randint(-50, 50)
+            boxes.append((x, y, x + rng.randint(0, 20), y + rng.randint(0, 20)))
+        every = not any(p[0] <= q[2] and q[0] <= p[2] and p[1] <= q[3] and q[1] <= p[3]
+                        for p, q in itertools.combinations(boxes, 2))
+        assert isolated._apart(np.array(boxes)) == every, boxes
