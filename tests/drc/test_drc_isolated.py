@@ -105,3 +105,18 @@ def test_apart_agrees_with_every_pair_compared():
         every = not any(p[0] <= q[2] and q[0] <= p[2] and p[1] <= q[3] and q[1] <= p[3]
                         for p, q in itertools.combinations(boxes, 2))
         assert isolated._apart(np.array(boxes)) == every, boxes
+
+
+def test_flat_pitch_and_edge_checks_find_what_the_whole_check_finds(drawing, pdk, tmp_path, monkeypatch):
+    cell = _bump(drawing, "good")
+    rng = random.Random(3)
+    for i in range(30):          # 130 um pitch: the 120 um UBM islands 10 um apart, closer than BUMP.PITCH asks
+        drawing.top.add(gdstk.Reference(cell, (i * 130.0 + round(rng.uniform(-2, 2), 3), 0)))
+    drawing.rect("DIE", -60, -500, 3900, 500)       # the first pad's centre 60 um from the die edge
+    path = drawing.write(tmp_path / "tight.gds")
+    monkeypatch.setattr(isolated, "MIN_INSTANCES", 10**9)
+    whole = run_drc(path, pdk, process="ball_drop")
+    monkeypatch.setattr(isolated, "MIN_INSTANCES", 1)
+    assert _summary(run_drc(path, pdk, process="ball_drop")) == _summary(whole)
+    assert whole.rule("BUMP.PITCH").count == 29
+    assert whole.rule("DIE.EDGE").count == 1
