@@ -48,7 +48,10 @@ class Placements:
     def _test(self, lis: tuple[int, ...], reach: int) -> bool:
         if any(not self.top.shapes(li).is_empty() for li in lis):
             return False
-        grow = max(reach, 0) // 2 + 1
+        return _apart(self._boxes(lis, max(reach, 0) // 2 + 1))
+
+    def _boxes(self, lis: tuple[int, ...], grow: int) -> np.ndarray:
+        """The box of each placement on the layers, grown by `grow` (dbu), as rows (left, bottom, right, top)."""
         boxes = []
         for ci, placed in self.trans.items():
             box = kdb.Box()
@@ -63,7 +66,7 @@ class Placements:
             else:
                 boxes.append(np.array([(b.left, b.bottom, b.right, b.top) for b in (box.transformed(t)
                                                                                    for t in placed)]))
-        return _apart(np.concatenate(boxes).astype(np.int64) if boxes else np.zeros((0, 4), dtype=np.int64))
+        return np.concatenate(boxes).astype(np.int64) if boxes else np.zeros((0, 4), dtype=np.int64)
 
     def _shift_array(self, ci: int) -> np.ndarray | None:
         """The placements of a cell as (dx, dy) rows when all are plain shifts, else None."""
@@ -91,6 +94,17 @@ class Placements:
         flat.merged_semantics = False
         return flat
 
+    def touches(self, li: int, boxes: list[kdb.Box]) -> bool:
+        """True when a placement's box on the layer touches or overlaps one of the boxes."""
+        if not boxes:
+            return False
+        placed = self._boxes((li,), 0)
+        for box in boxes:
+            if ((placed[:, 0] <= box.right) & (box.left <= placed[:, 2]) & (placed[:, 1] <= box.top)
+                    & (box.bottom <= placed[:, 3])).any():
+                return True
+        return False
+
     def cell_merged(self, li: int) -> list[kdb.Polygon]:
         """The merged shapes of each placed cell on the layer, in the cell's frame (each cell once)."""
         out: list[kdb.Polygon] = []
@@ -112,10 +126,15 @@ class Placements:
 
 def placements(layers: LayoutLayers) -> Placements | None:
     """The placements of the top cell's children, or None when the top cell has fewer than MIN_INSTANCES."""
-    top = layers.top
+    return placements_in(layers.top, layers.helper_layers)
+
+
+def placements_in(top: kdb.Cell, helpers: set[int]) -> Placements | None:
+    """The placements of a cell's children (helper layers it makes are added to `helpers`), or None when the
+    cell has fewer than MIN_INSTANCES child instances."""
     if top.child_instances() < MIN_INSTANCES:
         return None
-    found = Placements(layers.layout, top, helpers=layers.helper_layers)
+    found = Placements(top.layout(), top, helpers=helpers)
     for inst in top.each_inst():
         base = inst.cplx_trans
         placed = found.trans.setdefault(inst.cell_index, [])
@@ -129,12 +148,25 @@ def placements(layers: LayoutLayers) -> Placements | None:
 
 
 def _apart(boxes: np.ndarray) -> bool:
-    """True when no two boxes (left, bottom, right, top) touch or overlap. Each box is filed in a bucket of a grid
+    """True when no two boxes (left, bottom, right, top) touch or overlap."""
+    return not any(len(a) for a, _ in _touching(boxes, first_only=True))
+
+
+def touching_pairs(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i != j listed once, of boxes (left, bottom, right, top) that touch or overlap."""
+    found = list(_touching(boxes))
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([a for a, _ in found]), np.concatenate([c for _, c in found])
+
+
+def _touching(boxes: np.ndarray, first_only: bool = False):
+    """Pairs of touching boxes, a batch at a time (indices into boxes). Each box is filed in a bucket of a grid
     as wide as the widest box, by its lower-left corner; boxes that touch lie in the same or adjacent buckets, so
-    only those pairs are compared (numpy, pairs bucket by bucket)."""
+    only those pairs are compared (numpy, bucket offset by bucket offset)."""
     n = len(boxes)
     if n < 2:
-        return True
+        return
     size = int(max((boxes[:, 2] - boxes[:, 0]).max(), (boxes[:, 3] - boxes[:, 1]).max(), 1))
     bx, by = boxes[:, 0] // size, boxes[:, 1] // size
     bx, by = bx - bx.min(), by - by.min()
@@ -155,9 +187,11 @@ def _apart(boxes: np.ndarray) -> bool:
             continue
         a = np.repeat(index, counts)
         c = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        if ((b[a, 0] <= b[c, 2]) & (b[c, 0] <= b[a, 2]) & (b[a, 1] <= b[c, 3]) & (b[c, 1] <= b[a, 3])).any():
-            return False
-    return True
+        hit = (b[a, 0] <= b[c, 2]) & (b[c, 0] <= b[a, 2]) & (b[a, 1] <= b[c, 3]) & (b[c, 1] <= b[a, 3])
+        if hit.any():
+            yield order[a[hit]], order[c[hit]]
+            if first_only:
+                return
 
 
 def cell_layers(full: LayoutLayers, cell: kdb.Cell) -> LayoutLayers:

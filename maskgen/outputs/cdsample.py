@@ -15,6 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import klayout.db as kdb
+import numpy as np
+
+from maskgen.drc.isolated import touching_pairs
 
 
 @dataclass(frozen=True)
@@ -152,34 +155,35 @@ def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
     """The shapes of one unit of every distinct neighbourhood (reach in dbu) and of its neighbours."""
     if not units:
         return kdb.Region()
-    size = max(max(u.box.width(), u.box.height()) for u in units) + reach + 1
-    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for n, u in enumerate(units):
-        for gx in range(u.box.left // size, u.box.right // size + 1):
-            for gy in range(u.box.bottom // size, u.box.top // size + 1):
-                grid[(gx, gy)].append(n)
+    # unit m is a neighbour of unit n when its box touches n's box grown by the reach: the boxes grown by the
+    # reach to the right and top touch (a symmetric relation), found in numpy
+    grown = np.array([(u.box.left, u.box.bottom, u.box.right + reach, u.box.top + reach) for u in units],
+                     dtype=np.int64)
+    a, b = touching_pairs(grown)
+    near: dict[int, list[int]] = defaultdict(list)
+    for n, m in zip(np.concatenate([a, b]).tolist(), np.concatenate([b, a]).tolist(), strict=True):
+        near[n].append(m)
     shifts = [_shift(u.trans) for u in units]
 
     def relative(n: int, m: int) -> tuple:
         """Unit m seen from unit n: a plain difference when both are shifts (most placements), else exact."""
-        a, b = shifts[n], shifts[m]
-        if a is not None and b is not None:
-            return (0.0, False, 1.0, b[0] - a[0], b[1] - a[1])
+        e, f = shifts[n], shifts[m]
+        if e is not None and f is not None:
+            return (0.0, False, 1.0, f[0] - e[0], f[1] - e[1])
         return _relative(units[n].trans, units[m].trans)
 
     seen: dict[tuple, int] = {}
     keep: set[int] = set()
     for n, u in enumerate(units):
-        near = u.box.enlarged(reach, reach)
-        found: set[int] = set()
-        for gx in range(near.left // size, near.right // size + 1):
-            for gy in range(near.bottom // size, near.top // size + 1):
-                found.update(m for m in grid.get((gx, gy), ()) if m != n and units[m].box.touches(near))
-        signature = (u.key, tuple(sorted((units[m].key, relative(n, m)) for m in found)))
+        found = near.get(n)
+        if found is None:               # alone within the reach: one of these per cell or polygon
+            signature: tuple = (u.key, ())
+        else:
+            signature = (u.key, tuple(sorted((units[m].key, relative(n, m)) for m in found)))
         if signature not in seen:
             seen[signature] = n
             keep.add(n)
-            keep.update(found)
+            keep.update(found or ())
     out = kdb.Region()
     for n in sorted(keep):
         out.insert(units[n].shapes.transformed(units[n].trans))

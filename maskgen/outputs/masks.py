@@ -18,6 +18,7 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.build import BuildResult, build
+from maskgen.drc.isolated import Placements, placements_in
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
@@ -104,6 +105,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         plate_inch(geo.plate, fmt, wafer, result.design.file)
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
+    apart = placements_in(top, set())
     for entry in result.manifest["masks"]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
@@ -121,8 +123,11 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if "die" in fmt.format:
             marks = _region(alignment_marks(geo.die, entry["level"], die_w, die_h)
                             + mask_label(geo.die, label, die_w, die_h), dbu)
-            chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
-                             clear_field=entry["polarity"] != "clear")
+            clear_field = entry["polarity"] != "clear"
+            chrome = _placed_chrome(apart, li, marks) if clear_field else None
+            if chrome is None:
+                chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
+                                 clear_field=clear_field)
             _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
                           [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
         if set(fmt.format) - {"die"}:
@@ -178,6 +183,18 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     tp.queue("_output(o, (_tile & _frame) - f)")
     tp.execute("dark-field mask")
     return kdb.Region(cell.shapes(layer))     # the tiles' polygons as written, in tile order
+
+
+def _placed_chrome(apart: Placements | None, li: int | None, marks: kdb.Region) -> kdb.Region | None:
+    """The chrome of a clear-field mask of many placed cells that do not touch (on the layer, nor the marks): each
+    cell's shapes merged once and placed (the same shapes a merge of the whole layer gives, without merging 100,000
+    of them); None when that does not hold."""
+    if apart is None or li is None:
+        return None
+    placed = apart.merged(li)
+    if placed is None or apart.touches(li, [p.bbox() for p in marks.each()]):
+        return None
+    return placed + marks.merged()
 
 
 def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, entry: dict, label: str,
