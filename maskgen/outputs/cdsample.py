@@ -48,6 +48,33 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
     return _walk_units(top, li, children)
 
 
+def first_placement_units(top: kdb.Cell, li: int) -> list[Unit] | None:
+    """The units of the first placement of each cell placed in top (in walk order), for a top cell whose
+    placements stand apart farther than the reach (see `neighbourhood_sample`): every other placement of a cell
+    repeats the first one's neighbourhoods. None when a placement under top is not exact in integers."""
+    drawn = {ci: [inst for inst in top.layout().cell(ci).each_inst() if not inst.cell.bbox_per_layer(li).empty()]
+             for ci in _subtree(top)}
+    children = lambda cell: drawn[cell.cell_index()]  # noqa: E731 - the cache of layer_units, prefilled
+    if not _all_simple(top, children) or not kdb.Region(top.shapes(li)).is_empty():
+        return None
+    memo: dict[int, _Local] = {}
+    out: list[Unit] = []
+    seen: set[int] = set()
+    for inst in children(top):
+        if inst.cell_index in seen:
+            continue
+        seen.add(inst.cell_index)
+        placed = _placements(inst)[0]
+        out += [Unit(key, placed * trans, box.transformed(placed * trans), shapes)
+                for key, trans, box, shapes in _cell_units(inst.cell, li, children, memo)]
+    return out
+
+
+def _subtree(top: kdb.Cell) -> list[int]:
+    """The cell indexes of top and every cell under it."""
+    return [top.cell_index(), *top.called_cells()]
+
+
 _Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region]]
 """A cell's units in its own frame: key, placement, untransformed box and shapes."""
 

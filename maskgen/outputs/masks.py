@@ -111,7 +111,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         li = ly.find_layer(layer, datatype)
         label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
         cd = None if li is None else layer_critical_dimension(
-            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening")
+            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening", apart=apart)
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
                  **cd_rule(result.design.pdk, entry["mask"], cd.value if cd else None),
