@@ -54,7 +54,7 @@ def test_cd_from_first_placements_is_the_whole_layer_cd(scattered, monkeypatch):
     assert layer_critical_dimension(scattered, li, 0.005, opening=True).value == 30.0
 
 
-def test_placed_chrome_is_the_merged_layer(scattered, monkeypatch):
+def test_placed_features_is_the_merged_layer(scattered, monkeypatch):
     scattered = scattered.cell("die")          # the layout stays alive in the fixture
     monkeypatch.setattr(isolated, "MIN_INSTANCES", 1)
     apart = isolated.placements_in(scattered, set())
@@ -62,8 +62,8 @@ def test_placed_chrome_is_the_merged_layer(scattered, monkeypatch):
     for number in LAYERS.values():
         li = scattered.layout().find_layer(number, 0)
         whole = masks._chrome(scattered.begin_shapes_rec(li), far, kdb.Box(), 0.001, clear_field=True)
-        placed = masks._placed_chrome(apart, li, far)
+        placed = masks._placed_features(apart, li, far)
         assert placed is not None and placed.count() == whole.count() == 49
         assert (placed ^ whole).is_empty()
     touching = kdb.Region(kdb.Box(0, 0, 1000, 1000))            # a mark on a bump: merged as a whole
-    assert masks._placed_chrome(apart, scattered.layout().find_layer(3, 0), touching) is None
+    assert masks._placed_features(apart, scattered.layout().find_layer(3, 0), touching) is None

@@ -124,10 +124,12 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
             marks = _region(alignment_marks(geo.die, entry["level"], die_w, die_h)
                             + mask_label(geo.die, label, die_w, die_h), dbu)
             clear_field = entry["polarity"] != "clear"
-            chrome = _placed_chrome(apart, li, marks) if clear_field else None
-            if chrome is None:
+            placed = _placed_features(apart, li, marks)
+            if placed is not None and clear_field:
+                chrome = placed
+            else:
                 chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
-                                 clear_field=clear_field)
+                                 clear_field=clear_field, features=placed)
             _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
                           [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
         if set(fmt.format) - {"die"}:
@@ -163,10 +165,12 @@ the 1.5 M-bump wafer on a loaded machine: 500 um tiles 10.6 s, 1000 um 10.0 s, 2
 
 
 def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: kdb.Box, dbu: float,
-            clear_field: bool, tile: float = TILE) -> kdb.Region:
-    """The chrome of one mask: the drawn shapes and marks (clear field), or the field minus them (dark field)."""
-    features = kdb.Region(drawn) if drawn is not None else kdb.Region()
-    features += marks
+            clear_field: bool, tile: float = TILE, features: kdb.Region | None = None) -> kdb.Region:
+    """The chrome of one mask: the drawn shapes and marks (clear field), or the field minus them (dark field);
+    `features` gives the drawn shapes and marks already merged (see `_placed_features`)."""
+    if features is None:
+        features = kdb.Region(drawn) if drawn is not None else kdb.Region()
+        features += marks
     if clear_field:
         return features.merged()
     out = kdb.Layout()
@@ -185,16 +189,18 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     return kdb.Region(cell.shapes(layer))     # the tiles' polygons as written, in tile order
 
 
-def _placed_chrome(apart: Placements | None, li: int | None, marks: kdb.Region) -> kdb.Region | None:
-    """The chrome of a clear-field mask of many placed cells that do not touch (on the layer, nor the marks): each
-    cell's shapes merged once and placed (the same shapes a merge of the whole layer gives, without merging 100,000
-    of them); None when that does not hold."""
+def _placed_features(apart: Placements | None, li: int | None, marks: kdb.Region) -> kdb.Region | None:
+    """The features of a mask of many placed cells that do not touch (on the layer, nor the marks), merged: each
+    cell's shapes merged once and placed (the shapes a merge of the whole layer gives, without merging 100,000 of
+    them), and the marks; the chrome of a clear-field mask. None when that does not hold."""
     if apart is None or li is None:
         return None
     placed = apart.merged(li)
     if placed is None or apart.touches(li, [p.bbox() for p in marks.each()]):
         return None
-    return placed + marks.merged()
+    features = placed + marks.merged()
+    features.merged_semantics = False          # merged already: a dark field's tiles need not merge it again
+    return features
 
 
 def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, entry: dict, label: str,
