@@ -30,18 +30,30 @@ class Unit:
     shapes: kdb.Region
 
 
-def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
-    """Every unit of layer li under top, in a stable order (the hierarchy walked depth first)."""
+def _children_on(layout: kdb.Layout, li: int):
+    """A function giving a cell's instances of cells that draw on the layer (each cell and each answer found once)."""
+    draws: dict[int, bool] = {}
     drawn_children: dict[int, list[kdb.Instance]] = {}
 
     def children(cell: kdb.Cell) -> list[kdb.Instance]:
         """The cell's instances of cells that draw on the layer."""
         found = drawn_children.get(cell.cell_index())
         if found is None:
-            found = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
+            found = []
+            for inst in cell.each_inst():
+                ci = inst.cell_index
+                if ci not in draws:
+                    draws[ci] = not layout.cell(ci).bbox_per_layer(li).empty()
+                if draws[ci]:
+                    found.append(inst)
             drawn_children[cell.cell_index()] = found
         return found
+    return children
 
+
+def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
+    """Every unit of layer li under top, in a stable order (the hierarchy walked depth first)."""
+    children = _children_on(top.layout(), li)
     if _all_simple(top, children):
         return [Unit(key, trans, box.transformed(trans), shapes) for key, trans, box, shapes in
                 _cell_units(top, li, children, {})]
@@ -52,9 +64,7 @@ def first_placement_units(top: kdb.Cell, li: int) -> list[Unit] | None:
     """The units of the first placement of each cell placed in top (in walk order), for a top cell whose
     placements stand apart farther than the reach (see `neighbourhood_sample`): every other placement of a cell
     repeats the first one's neighbourhoods. None when a placement under top is not exact in integers."""
-    drawn = {ci: [inst for inst in top.layout().cell(ci).each_inst() if not inst.cell.bbox_per_layer(li).empty()]
-             for ci in _subtree(top)}
-    children = lambda cell: drawn[cell.cell_index()]  # noqa: E731 - the cache of layer_units, prefilled
+    children = _children_on(top.layout(), li)
     if not _all_simple(top, children) or not kdb.Region(top.shapes(li)).is_empty():
         return None
     memo: dict[int, _Local] = {}
@@ -68,11 +78,6 @@ def first_placement_units(top: kdb.Cell, li: int) -> list[Unit] | None:
         out += [Unit(key, placed * trans, box.transformed(placed * trans), shapes)
                 for key, trans, box, shapes in _cell_units(inst.cell, li, children, memo)]
     return out
-
-
-def _subtree(top: kdb.Cell) -> list[int]:
-    """The cell indexes of top and every cell under it."""
-    return [top.cell_index(), *top.called_cells()]
 
 
 _Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region]]
@@ -94,12 +99,13 @@ def _all_simple(top: kdb.Cell, children) -> bool:
     stack = [top]
     while stack:
         cell = stack.pop()
+        layout = cell.layout()
         for inst in children(cell):
-            if inst.cplx_trans.is_complex():
+            if inst.is_complex():
                 return False
             if inst.cell_index not in seen:
                 seen.add(inst.cell_index)
-                stack.append(inst.cell)
+                stack.append(layout.cell(inst.cell_index))
     return True
 
 
@@ -117,8 +123,11 @@ def _cell_units(cell: kdb.Cell, li: int, children, memo: dict[int, _Local]) -> _
     else:
         for n, poly in enumerate(shapes.each()):
             found.append((("polygon", cell.cell_index(), n), kdb.ICplxTrans(), poly.bbox(), kdb.Region(poly)))
+        layout = cell.layout()
         for inst in kids:
-            inner = _cell_units(inst.cell, li, children, memo)
+            inner = memo.get(inst.cell_index)
+            if inner is None:
+                inner = _cell_units(layout.cell(inst.cell_index), li, children, memo)
             for placed in _placements(inst):
                 found += [(key, placed * trans, box, region) for key, trans, box, region in inner]
     memo[cell.cell_index()] = found
