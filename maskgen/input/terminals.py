@@ -120,8 +120,13 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     yielded: set[str] = set()
     per_macro: dict[str, tuple[list[tuple[str, list]], bool]] = {}
     turned: dict[tuple[str, str], _Turned] = {}
+    chosen_macro: dict[str, bool] = {}
     for c in design.components.values():
-        if not c.placed or not matches(c.macro, macros):
+        if not c.placed:
+            continue
+        if c.macro not in chosen_macro:
+            chosen_macro[c.macro] = matches(c.macro, macros)
+        if not chosen_macro[c.macro]:
             continue
         if lef is not None and (c.macro not in lef or lef[c.macro].size is None):
             raise InputError(design.path, f"{key}.lef", c.name, f"macro {c.macro} of component {c.name} has no "
@@ -232,5 +237,14 @@ def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Seq
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
     cx, cy = design.centre
-    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net,
-                    tuple((round(x - mx, 6), round(y - my, 6)) for x, y in ring), component, pin)
+    offsets = tuple((x - mx, y - my) for x, y in ring)
+    outline = _OUTLINES.get(offsets)
+    if outline is None:          # most terminals of a macro have the same offsets: each rounded once
+        if len(_OUTLINES) > 10_000:
+            _OUTLINES.clear()
+        outline = _OUTLINES[offsets] = tuple((round(dx, 6), round(dy, 6)) for dx, dy in offsets)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, outline, component, pin)
+
+
+_OUTLINES: dict[tuple[Point, ...], tuple[Point, ...]] = {}
+"""Terminal outlines rounded to 1 pm, by their exact offsets from the centre."""
