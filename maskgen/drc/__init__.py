@@ -22,9 +22,10 @@ from typing import Any
 
 import klayout.db as kdb
 
+from maskgen.drc import isolated
 from maskgen.drc.checks import Markers
 from maskgen.drc.context import Manifest, ProcessContext, process_context
-from maskgen.drc.deck import RULES, MissingLayers, NotApplicable, Run
+from maskgen.drc.deck import LOCAL, RULES, MissingLayers, NotApplicable, Run
 from maskgen.drc.inference import resolve
 from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
 from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
@@ -66,13 +67,14 @@ def run_drc(
         progress(f"reading {layout}")
     layers = read_layout(layout, pdk, flat=flat, max_bytes=max_bytes)
     context = resolve(context, layers, pdk)
-    run = Run(layers=layers, pdk=pdk, process=context)
+    apart = isolated.placements(layers)
+    run = Run(layers=layers, pdk=pdk, process=context, apart=apart)
     results: list[RuleResult] = []
     violations: list[Violation] = []
     for rule in pdk.deck.rules:
         if progress:
             progress(f"checking {rule.id}")
-        result, found = _check(run, rule, max_markers)
+        result, found = _check(run, rule, max_markers, apart)
         results.append(result)
         violations += found
     order = {r.id: i for i, r in enumerate(pdk.deck.rules)}
@@ -91,11 +93,13 @@ EMBODIMENT_RULES = ("SAC.UNDER_BUMP", "SUSP.RELEASE", "SUSP.ANCHOR", "SUSP.ARMS"
 """Rules whose layers depend on the 004 embodiment: their results say what was inferred."""
 
 
-def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Violation]]:
+def _check(run: Run, rule: Rule, max_markers: int,
+           apart: isolated.Placements | None = None) -> tuple[RuleResult, list[Violation]]:
     """Run one rule: its result line and its violations (at most max_markers listed).
 
     A layer the rule needs that the process draws and the layout lacks is a violation of the rule
-    (a marker on the die naming the layer and the step), not a reason to skip it.
+    (a marker on the die naming the layer and the step), not a reason to skip it. A rule of `LOCAL` on a
+    layout whose placed cells stand apart is checked once per cell (`maskgen.drc.isolated`).
     """
     base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value,
             "source": run.pdk.rule_source(rule.id)}
@@ -106,7 +110,9 @@ def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Vio
     if fn is None:
         return RuleResult(**base, status="n/a", reason="no check is implemented for this rule id"), []
     try:
-        markers = fn(run, rule)
+        markers = _per_cell(run, rule, fn, apart)
+        if markers is None:
+            markers = fn(run, rule)
     except MissingLayers as missing:
         markers = missing.markers
     except NotApplicable as why:
@@ -122,6 +128,32 @@ def _check(run: Run, rule: Rule, max_markers: int) -> tuple[RuleResult, list[Vio
     reason = f"first {len(found)} of {count} markers listed (marker limit {max_markers})" \
         if len(found) < count else note
     return RuleResult(**base, status="fail", count=count, listed=len(found), reason=reason), found
+
+
+def _per_cell(run: Run, rule: Rule, fn: Callable[[Run, Rule], list[Markers]],
+              apart: isolated.Placements | None) -> list[Markers] | None:
+    """The rule's markers checked in each placed cell alone and placed at every placement of the cell; None
+    when the rule cannot be checked so here (not a LOCAL rule, cells within its reach, a layout-level finding)."""
+    layers_of = LOCAL.get(rule.id)
+    if apart is None or layers_of is None:
+        return None
+    names = layers_of(run)
+    if names is None:
+        return None
+    by_name = {name: li for li, name in run.layers.layer_names.items()}
+    lis = tuple(sorted(by_name[n] for n in names if n in by_name))
+    cells = apart.cells(lis)
+    reach = 0 if rule.value is None else run.length(rule).dbu     # no value: overlaps only
+    if not cells or not apart.isolated(lis, reach):
+        return None
+    found: list[Markers] = []
+    for cell, trans in cells:
+        local = Run(layers=isolated.cell_layers(run.layers, cell), pdk=run.pdk, process=run.process)
+        markers = fn(local, rule)
+        if any(m.shapes is None for m in markers):
+            return None
+        found += [isolated.placed(m, trans) for m in markers]
+    return found
 
 
 def _violations(rule_id: str, markers: Markers, run: Run, limit: int) -> tuple[list[Violation], int]:

@@ -20,6 +20,7 @@ from maskgen.drc import checks
 from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
 from maskgen.drc.inference import foreign_layers
+from maskgen.drc.isolated import Placements
 from maskgen.drc.layers import LayoutLayers
 from maskgen.drc.markers import Fault, merged_flat
 from maskgen.input.pdk import Pdk, Process, Rule, claimed_for
@@ -47,6 +48,15 @@ class Run:
     layers: LayoutLayers
     pdk: Pdk
     process: ProcessContext
+    apart: Placements | None = None
+    """The placed cells of a layout of many single placements (`maskgen.drc.isolated`), else None."""
+
+    def placed_merged(self, name: str) -> kdb.Region | None:
+        """A layer flat, each placed cell's shapes merged and placed, when the placements do not touch on it."""
+        li = next((i for i, n in self.layers.layer_names.items() if n == name), None)
+        if self.apart is None or li is None:
+            return None
+        return self.apart.merged(li)
 
     def need(self, *names: str) -> None:
         """Stop the rule when layers are absent: NotApplicable if the process does not draw one of them here,
@@ -147,7 +157,6 @@ ONE_CHECK: dict[str, tuple[tuple[str, ...], Callable[..., list[Markers]], tuple[
     "PASV.WIDTH": (("PASV",), checks.min_width_round, ("passivation opening",)),
     "RDL.WIDTH": (("RDL",), checks.min_width, ("RDL",)),
     "RDL.SPACE": (("RDL",), checks.min_space, ("RDL shapes",)),
-    "DIE.EDGE": (("PAD", "DIE"), checks.die_edge, ()),
 }
 """Rules that are one check: rule id -> the layers it needs, the check run on their regions and the rule's
 value, and the words the check's messages name them by."""
@@ -161,6 +170,15 @@ def _one_check(names: tuple[str, ...], check: Callable[..., list[Markers]], word
 
 
 RULES.update({rule_id: _one_check(*spec) for rule_id, spec in ONE_CHECK.items()})
+
+
+@checks_rule("DIE.EDGE")
+def _die_edge(run: Run, rule: Rule) -> list[Markers]:
+    run.need("PAD", "DIE")
+    flat = run.placed_merged("PAD")
+    if flat is not None and checks.die_edge_clean(flat, _flat(run.layer("DIE")), run.length(rule)):
+        return []            # every placed pad's centre inside, checked flat (else marked as below)
+    return checks.die_edge(run.layer("PAD"), run.layer("DIE"), run.length(rule))
 
 
 # ----------------------------------------------------------------------------- passivation, UBM
@@ -422,10 +440,18 @@ def _bump_space(run: Run, rule: Rule) -> list[Markers]:
 def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
     run.need("UBM")
     _, factor = run.pdk.bump_pitch()
-    widest = _widest(run.layer("UBM")) * run.layers.dbu
+    flat = run.placed_merged("UBM")
+    if flat is not None:     # placed cells apart: the widest island is the widest of a cell's
+        li = next(i for i, n in run.layers.layer_names.items() if n == "UBM")
+        widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in run.apart.cell_merged(li))
+    else:
+        widest_dbu = _widest(run.layer("UBM"))
+    widest = widest_dbu * run.layers.dbu
     base = run.length(rule)
     pitch = solder.min_pitch(widest, base.um, factor)
     space = run.length(rule, pitch - widest)
+    if flat is not None and flat.isolated_check(space.dbu).is_empty():
+        return []            # the same check on the same islands, flat: nothing closer (else marked as below)
     what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
             f"i.e. space below {space})")
 
@@ -478,6 +504,25 @@ def _material_claimed(run: Run, rule: Rule) -> list[Markers]:
         choices.append((choice.role, choice.material, role, entry.allowed if entry else None,
                         entry.claim if entry else None, choice.material in run.pdk.materials.materials))
     return checks.claimed_materials(choices)
+
+
+# ----------------------------------------------------------------------------- checked per cell
+def _ball_layers(run: Run) -> tuple[str, ...] | None:
+    process = run.process.process
+    opening = receiving_opening(process) if process is not None else None
+    return None if opening is None else (opening, "UBM", "BUMP")
+
+
+LOCAL: dict[str, Callable[[Run], tuple[str, ...] | None]] = {
+    "PASV.IN_PAD": lambda run: ("PAD", "PASV"),
+    "PASV.WIDTH": lambda run: ("PASV",),
+    "UBM.COVERS_PASV": lambda run: ("UBM", "PASV"),
+    "UBM.ISLAND": lambda run: ("UBM", "PASV", "RDL"),
+    "BALL.OPENING": _ball_layers,
+    "BUMP.SPACE": lambda run: ("REFLOW", "BUMP"),
+}
+"""Rules that look no farther than their value from a shape (enclosures, widths, overlaps, spaces), with the
+layers they read: checked once per cell when the placed cells stand farther apart (`maskgen.drc.isolated`)."""
 
 
 # ----------------------------------------------------------------------------- wafer

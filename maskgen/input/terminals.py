@@ -46,17 +46,39 @@ def matches(name: str, pats: list[str] | None) -> bool:
     return pats is None or any(fnmatch.fnmatchcase(name, p) for p in pats)
 
 
+_READ: dict[tuple, tuple[DefDesign, dict[str, LefMacro] | None, tuple[Terminal, ...]]] = {}
+"""Terminals already taken from a DEF, by the question asked, with the DEF and LEF objects they came from
+(the DEF read once per build by `read_def`, the same LEF macros): a build that asks twice (sites, pitch)
+places them once."""
+
+
 def read_terminals(def_file: Path, lef_files: list[Path], source: str, macro: str | Sequence[str] | None,
                    pin: str | Sequence[str] | None, layer: str | None, key: str,
                    limit: int, limit_key: str) -> list[Terminal]:
     """The terminals of a DEF (see the module docstring); an InputError when none are found or over the limit."""
     design = read_def(def_file)
+    lef = read_lef(lef_files) if lef_files and source != "pins" else None
+    ask = (str(def_file), tuple(map(str, lef_files)), source, tuple(patterns(macro) or ()), macro is None,
+           tuple(patterns(pin) or ()), pin is None, layer, key, limit, limit_key)
+    known = _READ.get(ask)
+    if known is not None and known[0] is design and known[1] == lef:
+        return list(known[2])
+    found = _terminals(def_file, design, lef, source, macro, pin, layer, key, limit, limit_key)
+    if len(_READ) >= 8:
+        _READ.clear()
+    _READ[ask] = (design, lef, tuple(found))
+    return found
+
+
+def _terminals(def_file: Path, design: DefDesign, lef: dict[str, LefMacro] | None, source: str,
+               macro: str | Sequence[str] | None, pin: str | Sequence[str] | None, layer: str | None, key: str,
+               limit: int, limit_key: str) -> list[Terminal]:
+    """The terminals of a DEF read, checked against the limit and for names given twice."""
     pins = patterns(pin)
     if source == "pins":
         found = pin_terminals(design, pins, layer)
         what = "placed PINS" + (f" named {', '.join(pins)}" if pins else "")
     else:
-        lef = read_lef(lef_files) if lef_files else None
         found = component_terminals(design, lef, patterns(macro), pins, layer, key, limit, limit_key)
         what = "placed COMPONENTS" + (f" of macro {', '.join(patterns(macro) or [])}" if macro else "")
     if not found:
@@ -97,8 +119,14 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     exact = {m for m in macros or [] if not any(ch in m for ch in "*?[")}
     yielded: set[str] = set()
     per_macro: dict[str, tuple[list[tuple[str, list]], bool]] = {}
+    turned: dict[tuple[str, str], _Turned] = {}
+    chosen_macro: dict[str, bool] = {}
     for c in design.components.values():
-        if not c.placed or not matches(c.macro, macros):
+        if not c.placed:
+            continue
+        if c.macro not in chosen_macro:
+            chosen_macro[c.macro] = matches(c.macro, macros)
+        if not chosen_macro[c.macro]:
             continue
         if lef is not None and (c.macro not in lef or lef[c.macro].size is None):
             raise InputError(design.path, f"{key}.lef", c.name, f"macro {c.macro} of component {c.name} has no "
@@ -107,7 +135,7 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
         if m is not None and m.name not in per_macro:
             per_macro[m.name] = terminal_pins(m, pins, layer)
         chosen, whole = per_macro[m.name] if m is not None else ([], True)
-        terms = _component_terms(design, c, m, chosen, whole)
+        terms = _component_terms(design, c, m, chosen, whole, turned)
         if terms:
             yielded.add(c.macro)
         out += terms
@@ -123,14 +151,25 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     return out
 
 
+_Turned = tuple[float, float, list[list[tuple[Point, ...]]]]
+"""A macro turned by one orientation: the lower-left corner of its turned cell box, and its chosen pins'
+shapes turned (a component of that macro and orientation adds its placement point)."""
+
+
 def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
-                     whole: bool) -> list[Terminal]:
+                     whole: bool, turned: dict[tuple[str, str], _Turned]) -> list[Terminal]:
     """One component's terminals: its chosen pins' shapes, placed; or the component itself as one."""
     if m is None or whole:
         return [_whole(design, c, m)]
+    frame = turned.get((m.name, c.orient))
+    if frame is None:
+        frame = turned[m.name, c.orient] = (*_corner(c, m),
+                                            [[_turn(c, s.points) for s in shapes] for _, shapes in chosen])
+    x0, y0, turned_pins = frame
+    dx, dy = c.x - x0, c.y - y0
     out = []
-    for pin_name, shapes in chosen:
-        polys = [_place(c, m, s.points) for s in shapes]
+    for (pin_name, _), shapes in zip(chosen, turned_pins, strict=True):
+        polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for points in shapes]
         name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
         out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
     return out
@@ -171,11 +210,21 @@ def _whole(design: DefDesign, c: DefComponent, m: LefMacro | None) -> Terminal:
 def _place(c: DefComponent, m: LefMacro, points: Sequence[Point]) -> tuple[Point, ...]:
     """Points of a macro (placement frame) placed as the component: turned, then its cell box's lower-left
     corner put on the placement point."""
+    x0, y0 = _corner(c, m)
+    dx, dy = c.x - x0, c.y - y0
+    return tuple((rx + dx, ry + dy) for rx, ry in _turn(c, points))
+
+
+def _corner(c: DefComponent, m: LefMacro) -> Point:
+    """The lower-left corner of the macro's cell box turned by the component's orientation."""
     w, h = m.size or (0.0, 0.0)
     corners = [rotate(x, y, c.orient) for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
-    dx = c.x - min(p[0] for p in corners)
-    dy = c.y - min(p[1] for p in corners)
-    return tuple((rx + dx, ry + dy) for rx, ry in (rotate(x, y, c.orient) for x, y in points))
+    return min(p[0] for p in corners), min(p[1] for p in corners)
+
+
+def _turn(c: DefComponent, points: Sequence[Point]) -> tuple[Point, ...]:
+    """Points of a macro turned by the component's orientation."""
+    return tuple(rotate(x, y, c.orient) for x, y in points)
 
 
 def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Sequence[Point]], component: str,
@@ -188,5 +237,14 @@ def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Seq
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
     cx, cy = design.centre
-    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net,
-                    tuple((round(x - mx, 6), round(y - my, 6)) for x, y in ring), component, pin)
+    offsets = tuple((x - mx, y - my) for x, y in ring)
+    outline = _OUTLINES.get(offsets)
+    if outline is None:          # most terminals of a macro have the same offsets: each rounded once
+        if len(_OUTLINES) > 10_000:
+            _OUTLINES.clear()
+        outline = _OUTLINES[offsets] = tuple((round(dx, 6), round(dy, 6)) for dx, dy in offsets)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, outline, component, pin)
+
+
+_OUTLINES: dict[tuple[Point, ...], tuple[Point, ...]] = {}
+"""Terminal outlines rounded to 1 pm, by their exact offsets from the centre."""

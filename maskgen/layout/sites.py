@@ -288,7 +288,10 @@ def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
         return min(cand) if cand else None
     if isinstance(bump_map, RingMap):
         return bump_map.pitch
-    pts = np.array([(s.x, s.y) for s in sites(bump_map, base)])
+    if isinstance(bump_map, DefMap):  # the positions alone: no ball names
+        pts = np.array([(t.x, t.y) for t in def_terminals(bump_map, base)], dtype=float)
+    else:
+        pts = np.array([(s.x, s.y) for s in sites(bump_map, base)])
     return nearest_distance(pts)
 
 

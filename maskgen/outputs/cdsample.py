@@ -15,6 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import klayout.db as kdb
+import numpy as np
+
+from maskgen.drc.isolated import touching_pairs
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,112 @@ class Unit:
     shapes: kdb.Region
 
 
+def _children_on(layout: kdb.Layout, li: int):
+    """A function giving a cell's instances of cells that draw on the layer (each cell and each answer found once)."""
+    draws: dict[int, bool] = {}
+    drawn_children: dict[int, list[kdb.Instance]] = {}
+
+    def children(cell: kdb.Cell) -> list[kdb.Instance]:
+        """The cell's instances of cells that draw on the layer."""
+        found = drawn_children.get(cell.cell_index())
+        if found is None:
+            found = []
+            for inst in cell.each_inst():
+                ci = inst.cell_index
+                if ci not in draws:
+                    draws[ci] = not layout.cell(ci).bbox_per_layer(li).empty()
+                if draws[ci]:
+                    found.append(inst)
+            drawn_children[cell.cell_index()] = found
+        return found
+    return children
+
+
 def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
     """Every unit of layer li under top, in a stable order (the hierarchy walked depth first)."""
+    children = _children_on(top.layout(), li)
+    if _all_simple(top, children):
+        return [Unit(key, trans, box.transformed(trans), shapes) for key, trans, box, shapes in
+                _cell_units(top, li, children, {})]
+    return _walk_units(top, li, children)
+
+
+def first_placement_units(top: kdb.Cell, li: int) -> list[Unit] | None:
+    """The units of the first placement of each cell placed in top (in walk order), for a top cell whose
+    placements stand apart farther than the reach (see `neighbourhood_sample`): every other placement of a cell
+    repeats the first one's neighbourhoods. None when a placement under top is not exact in integers."""
+    children = _children_on(top.layout(), li)
+    if not _all_simple(top, children) or not kdb.Region(top.shapes(li)).is_empty():
+        return None
+    memo: dict[int, _Local] = {}
+    out: list[Unit] = []
+    seen: set[int] = set()
+    for inst in children(top):
+        if inst.cell_index in seen:
+            continue
+        seen.add(inst.cell_index)
+        placed = _placements(inst)[0]
+        out += [Unit(key, placed * trans, box.transformed(placed * trans), shapes)
+                for key, trans, box, shapes in _cell_units(inst.cell, li, children, memo)]
+    return out
+
+
+_Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region]]
+"""A cell's units in its own frame: key, placement, untransformed box and shapes."""
+
+
+def _placements(inst: kdb.Instance) -> list[kdb.ICplxTrans]:
+    """The transformation of each element of an instance (an array's elements row by row)."""
+    base = inst.cplx_trans
+    na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)
+    return [kdb.ICplxTrans(kdb.Trans(inst.a * i + inst.b * j)) * base if (i or j) else base
+            for i in range(na) for j in range(nb)]
+
+
+def _all_simple(top: kdb.Cell, children) -> bool:
+    """True when every placement under top on the layer is exact in integers (no magnification, no odd angle):
+    then a cell's units, found once in its own frame, are placed exactly as a walk would place them."""
+    seen: set[int] = set()
+    stack = [top]
+    while stack:
+        cell = stack.pop()
+        layout = cell.layout()
+        for inst in children(cell):
+            if inst.is_complex():
+                return False
+            if inst.cell_index not in seen:
+                seen.add(inst.cell_index)
+                stack.append(layout.cell(inst.cell_index))
+    return True
+
+
+def _cell_units(cell: kdb.Cell, li: int, children, memo: dict[int, _Local]) -> _Local:
+    """The units of a cell in its own frame, in walk order (found once per cell)."""
+    found = memo.get(cell.cell_index())
+    if found is not None:
+        return found
+    shapes = kdb.Region(cell.shapes(li))
+    kids = children(cell)
+    found = []
+    if not kids:
+        if not shapes.is_empty():
+            found.append((("cell", cell.cell_index()), kdb.ICplxTrans(), shapes.bbox(), shapes))
+    else:
+        for n, poly in enumerate(shapes.each()):
+            found.append((("polygon", cell.cell_index(), n), kdb.ICplxTrans(), poly.bbox(), kdb.Region(poly)))
+        layout = cell.layout()
+        for inst in kids:
+            inner = memo.get(inst.cell_index)
+            if inner is None:
+                inner = _cell_units(layout.cell(inst.cell_index), li, children, memo)
+            for placed in _placements(inst):
+                found += [(key, placed * trans, box, region) for key, trans, box, region in inner]
+    memo[cell.cell_index()] = found
+    return found
+
+
+def _walk_units(top: kdb.Cell, li: int, children) -> list[Unit]:
+    """The units of layer li, the hierarchy walked placement by placement (any transformation)."""
     layout = top.layout()
     regions: dict[tuple, kdb.Region] = {}
     units: list[Unit] = []
@@ -40,16 +147,11 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
             regions[key] = kdb.Region(cell.shapes(li))
         return regions[key]
 
-    drawn_children: dict[int, list[kdb.Instance]] = {}
-
     def walk(cell: kdb.Cell, trans: kdb.ICplxTrans) -> None:
         """Units of cell placed by trans."""
-        children = drawn_children.get(cell.cell_index())
-        if children is None:
-            children = [inst for inst in cell.each_inst() if not inst.cell.bbox_per_layer(li).empty()]
-            drawn_children[cell.cell_index()] = children
+        kids = children(cell)
         shapes = own(cell)
-        if not children:
+        if not kids:
             if not shapes.is_empty():
                 units.append(Unit(("cell", cell.cell_index()), trans, shapes.bbox().transformed(trans), shapes))
             return
@@ -58,7 +160,7 @@ def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
             if key not in regions:
                 regions[key] = kdb.Region(poly)
             units.append(Unit(key, trans, poly.bbox().transformed(trans), regions[key]))
-        for inst in children:
+        for inst in kids:
             child = layout.cell(inst.cell_index)
             base = inst.cplx_trans
             na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)
@@ -89,34 +191,35 @@ def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
     """The shapes of one unit of every distinct neighbourhood (reach in dbu) and of its neighbours."""
     if not units:
         return kdb.Region()
-    size = max(max(u.box.width(), u.box.height()) for u in units) + reach + 1
-    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for n, u in enumerate(units):
-        for gx in range(u.box.left // size, u.box.right // size + 1):
-            for gy in range(u.box.bottom // size, u.box.top // size + 1):
-                grid[(gx, gy)].append(n)
+    # unit m is a neighbour of unit n when its box touches n's box grown by the reach: the boxes grown by the
+    # reach to the right and top touch (a symmetric relation), found in numpy
+    grown = np.array([(u.box.left, u.box.bottom, u.box.right + reach, u.box.top + reach) for u in units],
+                     dtype=np.int64)
+    a, b = touching_pairs(grown)
+    near: dict[int, list[int]] = defaultdict(list)
+    for n, m in zip(np.concatenate([a, b]).tolist(), np.concatenate([b, a]).tolist(), strict=True):
+        near[n].append(m)
     shifts = [_shift(u.trans) for u in units]
 
     def relative(n: int, m: int) -> tuple:
         """Unit m seen from unit n: a plain difference when both are shifts (most placements), else exact."""
-        a, b = shifts[n], shifts[m]
-        if a is not None and b is not None:
-            return (0.0, False, 1.0, b[0] - a[0], b[1] - a[1])
+        e, f = shifts[n], shifts[m]
+        if e is not None and f is not None:
+            return (0.0, False, 1.0, f[0] - e[0], f[1] - e[1])
         return _relative(units[n].trans, units[m].trans)
 
     seen: dict[tuple, int] = {}
     keep: set[int] = set()
     for n, u in enumerate(units):
-        near = u.box.enlarged(reach, reach)
-        found: set[int] = set()
-        for gx in range(near.left // size, near.right // size + 1):
-            for gy in range(near.bottom // size, near.top // size + 1):
-                found.update(m for m in grid.get((gx, gy), ()) if m != n and units[m].box.touches(near))
-        signature = (u.key, tuple(sorted((units[m].key, relative(n, m)) for m in found)))
+        found = near.get(n)
+        if found is None:               # alone within the reach: one of these per cell or polygon
+            signature: tuple = (u.key, ())
+        else:
+            signature = (u.key, tuple(sorted((units[m].key, relative(n, m)) for m in found)))
         if signature not in seen:
             seen[signature] = n
             keep.add(n)
-            keep.update(found)
+            keep.update(found or ())
     out = kdb.Region()
     for n in sorted(keep):
         out.insert(units[n].shapes.transformed(units[n].trans))

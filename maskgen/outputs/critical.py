@@ -24,6 +24,7 @@ import klayout.db as kdb
 import numpy as np
 
 from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
+from maskgen.drc.isolated import Placements
 
 FACING = 30
 """degrees: edges checked against each other for a width are at most this far from parallel."""
@@ -217,20 +218,34 @@ def _to_segment(c: tuple[float, float, float], edge: kdb.Edge) -> float:
     return float(np.hypot(*(q - p1 - t * v)))
 
 
-def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool) -> CriticalDimension | None:
+def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool,
+                             apart: Placements | None = None) -> CriticalDimension | None:
     """The critical dimension of one mask layer of a die, measured on one copy of each distinct neighbourhood.
 
     The sample holds every width and every space narrower than its reach (maskgen.outputs.cdsample); a result that is
-    not narrower than the reach is measured again with a reach beyond it, so no narrower space can be missed."""
-    from maskgen.outputs.cdsample import layer_units, neighbourhood_sample
-    units = layer_units(top, li)
+    not narrower than the reach is measured again with a reach beyond it, so no narrower space can be missed. With
+    `apart` (a die of many placed cells), while the placements stand farther apart than the reach the sample is
+    taken from the first placement of each cell alone: the others repeat its neighbourhoods."""
+    from maskgen.outputs.cdsample import first_placement_units, layer_units, neighbourhood_sample
+    first = first_placement_units(top, li) if apart is not None else None
+    every: list = []
+
+    def units_within(reach: int | None) -> list:
+        """The units to sample at this reach: the first placements' while the placements stand apart."""
+        if first is not None and (reach is None or apart.isolated((li,), reach)):
+            return first
+        if not every:
+            every.extend(layer_units(top, li))
+        return every
+
+    units = units_within(None)
     if not units:
         return None
     dbu = top.layout().dbu
     reach = min(min(u.box.width(), u.box.height()) for u in units if u.key[0] == "cell") \
         if any(u.key[0] == "cell" for u in units) else min(min(u.box.width(), u.box.height()) for u in units)
     while True:
-        cd = critical_dimension(neighbourhood_sample(units, reach), dbu, grid, opening)
+        cd = critical_dimension(neighbourhood_sample(units_within(reach), reach), dbu, grid, opening)
         if cd is None or cd.value / dbu < reach:
             return cd
         reach = round(cd.value / dbu) + 2

@@ -18,6 +18,7 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.build import BuildResult, build
+from maskgen.drc.isolated import Placements, placements_in
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
@@ -104,12 +105,13 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         plate_inch(geo.plate, fmt, wafer, result.design.file)
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
+    apart = placements_in(top, set())
     for entry in result.manifest["masks"]:
         layer, datatype = entry["gds"]
         li = ly.find_layer(layer, datatype)
         label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
         cd = None if li is None else layer_critical_dimension(
-            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening")
+            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening", apart=apart)
         entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
                  **cd_rule(result.design.pdk, entry["mask"], cd.value if cd else None),
@@ -121,8 +123,13 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if "die" in fmt.format:
             marks = _region(alignment_marks(geo.die, entry["level"], die_w, die_h)
                             + mask_label(geo.die, label, die_w, die_h), dbu)
-            chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
-                             clear_field=entry["polarity"] != "clear")
+            clear_field = entry["polarity"] != "clear"
+            placed = _placed_features(apart, li, marks)
+            if placed is not None and clear_field:
+                chrome = placed
+            else:
+                chrome = _chrome(top.begin_shapes_rec(li) if li is not None else None, marks, field_box, dbu,
+                                 clear_field=clear_field, features=placed)
             _write_chrome(chrome, dbu, f"{name}_{entry['mask']}",
                           [path, *([out_dir / entry["oasis_file"]] if oasis else [])])
         if set(fmt.format) - {"die"}:
@@ -158,10 +165,12 @@ the 1.5 M-bump wafer on a loaded machine: 500 um tiles 10.6 s, 1000 um 10.0 s, 2
 
 
 def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: kdb.Box, dbu: float,
-            clear_field: bool, tile: float = TILE) -> kdb.Region:
-    """The chrome of one mask: the drawn shapes and marks (clear field), or the field minus them (dark field)."""
-    features = kdb.Region(drawn) if drawn is not None else kdb.Region()
-    features += marks
+            clear_field: bool, tile: float = TILE, features: kdb.Region | None = None) -> kdb.Region:
+    """The chrome of one mask: the drawn shapes and marks (clear field), or the field minus them (dark field);
+    `features` gives the drawn shapes and marks already merged (see `_placed_features`)."""
+    if features is None:
+        features = kdb.Region(drawn) if drawn is not None else kdb.Region()
+        features += marks
     if clear_field:
         return features.merged()
     out = kdb.Layout()
@@ -178,6 +187,20 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     tp.queue("_output(o, (_tile & _frame) - f)")
     tp.execute("dark-field mask")
     return kdb.Region(cell.shapes(layer))     # the tiles' polygons as written, in tile order
+
+
+def _placed_features(apart: Placements | None, li: int | None, marks: kdb.Region) -> kdb.Region | None:
+    """The features of a mask of many placed cells that do not touch (on the layer, nor the marks), merged: each
+    cell's shapes merged once and placed (the shapes a merge of the whole layer gives, without merging 100,000 of
+    them), and the marks; the chrome of a clear-field mask. None when that does not hold."""
+    if apart is None or li is None:
+        return None
+    placed = apart.merged(li)
+    if placed is None or apart.touches(li, [p.bbox() for p in marks.each()]):
+        return None
+    features = placed + marks.merged()
+    features.merged_semantics = False          # merged already: a dark field's tiles need not merge it again
+    return features
 
 
 def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, entry: dict, label: str,
