@@ -39,7 +39,8 @@ def make(family: str, exaggeration: float) -> list[Path]:
 
 
 def make_layouts() -> list[Path]:
-    """The 300 mm wafer, the fan-out die and the test vehicle (die and board side) rendered whole."""
+    """The 300 mm wafer, the fan-out die, the test vehicle (die and board side) and OpenROAD's flip-chip routed from
+    its DEF, rendered whole."""
     from maskgen.build import build
     from maskgen.pictures import render_command
 
@@ -50,6 +51,9 @@ def make_layouts() -> list[Path]:
             written += render_command(result.files["gds"], DOCS, views=[view], width=800, height=800)
             if "board_gds" in result.files:        # the test vehicle's board side: docs/test_vehicle_board_die.png
                 written += render_command(result.files["board_gds"], DOCS, views=["die"], width=800, height=800)
+        flipchip = DOCS.parent / "tests" / "data" / "recipes" / "openroad_flipchip.yaml"
+        result = build(flipchip, Path(tmp), run_drc=False)
+        written += render_command(result.files["gds"], DOCS, views=["die"], width=800, height=800)
     return written
 
 
