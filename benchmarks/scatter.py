@@ -11,19 +11,22 @@ fresh process (interpreter start, imports, work, exit), once unmeasured and then
 - `maskgen masks RECIPE` (the build and every mask of ball_drop, with the mask list's critical dimensions):
   target under 20 s and 1 GB.
 
-Prints one table: medians of wall time, CPU time and peak resident memory (`wait4` rusage of the child).
+Prints one table: medians of wall time, CPU time and peak resident memory (`wait4` rusage of the child, as
+wafer.py measures it).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from wafer import Sample, run_once  # noqa: E402  (benchmarks/wafer.py: one way to measure a child process)
 
 ROOT = Path(__file__).resolve().parent.parent
 LEF = """VERSION 5.8 ;
@@ -81,18 +84,9 @@ ball_drop: {{polymer_opening: 80}}
     return recipe, die
 
 
-def _child(args: list[str]) -> tuple[float, float, float, int]:
-    """Wall s, CPU s, peak MB and exit code of `maskgen ARGS` in a fresh process."""
-    t0 = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execv(sys.executable, [sys.executable, "-m", "maskgen.cli", *args])
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - t0
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+def _child(args: list[str], work: Path) -> Sample:
+    """`maskgen ARGS` in a fresh process, measured by wafer.py's run_once (wall, CPU, peak MB, exit code)."""
+    return run_once([sys.executable, "-m", "maskgen.cli", *args], work / "timing.json", work / f"{args[0]}.log")
 
 
 def main() -> int:
@@ -110,9 +104,9 @@ def main() -> int:
     print("| job | wall s | CPU s | peak MB | target | verdict |")
     print("|---|---:|---:|---:|---|---|")
     for name, argv in jobs.items():
-        runs = [_child(argv) for _ in range(args.repeat + 1)][1:]
-        codes = {r[3] for r in runs}
-        wall, cpu, mb = (statistics.median(r[i] for r in runs) for i in range(3))
+        runs = [_child(argv, args.out) for _ in range(args.repeat + 1)][1:]
+        codes = {r.exit for r in runs}
+        wall, cpu, mb = (statistics.median(getattr(r, k) for r in runs) for k in ("wall_s", "cpu_s", "peak_mb"))
         seconds, limit = TARGETS[name]
         ok = wall < seconds and mb < limit and codes == {0}
         print(f"| maskgen {name} | {wall:.2f} | {cpu:.2f} | {mb:.0f} | < {seconds:g} s, < {limit:g} MB | "
