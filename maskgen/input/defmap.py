@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from maskgen.errors import InputError
-from maskgen.input.deftokens import Tokens, read_text
+from maskgen.input.deftokens import Tokens, read_once, read_text
 from maskgen.warn import warn
 
 Point = tuple[float, float]
@@ -130,17 +130,7 @@ _CACHE: dict[tuple, DefDesign] = {}
 
 def read_def(path: Path) -> DefDesign:
     """A DEF file read (once per build; again only when it changed)."""
-    if not path.is_file():
-        raise InputError(path, None, None, "DEF file not found")
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    found = _CACHE.get(key)
-    if found is None:
-        found = _read(path)
-        if len(_CACHE) >= 8:
-            _CACHE.clear()
-        _CACHE[key] = found
-    return found
+    return read_once(_CACHE, path, "DEF", _read)
 
 
 def _read(path: Path) -> DefDesign:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from maskgen.errors import InputError
 
@@ -17,6 +19,26 @@ def read_text(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(path, None, None, f"{what} file is not a UTF-8 text file") from None
+
+
+T = TypeVar("T")
+CACHE_FILES = 8
+"""Files a reader keeps parsed (a build reads a handful; the cache is emptied when it is full)."""
+
+
+def read_once(cache: dict[tuple, T], path: Path, what: str, parse: Callable[[Path], T]) -> T:
+    """parse(path), kept in cache by (resolved path, mtime, size): a file is parsed again only when it changed."""
+    if not path.is_file():
+        raise InputError(path, None, None, f"{what} file not found")
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    found = cache.get(key)
+    if found is None:
+        found = parse(path)
+        if len(cache) >= CACHE_FILES:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 class Tokens:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from maskgen.errors import InputError
-from maskgen.input.deftokens import Tokens, read_text
+from maskgen.input.deftokens import Tokens, read_once, read_text
 
 Point = tuple[float, float]
 
@@ -71,21 +70,17 @@ def read_lef(paths: list[Path]) -> dict[str, LefMacro]:
 
 def _read_once(path: Path) -> dict[str, LefMacro]:
     """The macros of one LEF file, parsed only when the file is new or changed."""
-    if not path.is_file():
-        raise InputError(path, None, None, "LEF file not found")
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    found = _CACHE.get(key)
-    if found is None:
-        found = {}
-        t = Tokens(path, read_text(path, "LEF"))
-        while not t.at_end():
-            if t.take() == "MACRO":
-                macro = _macro(t)
-                found[macro.name] = macro
-        if len(_CACHE) >= 8:
-            _CACHE.clear()
-        _CACHE[key] = found
+    return read_once(_CACHE, path, "LEF", _parse)
+
+
+def _parse(path: Path) -> dict[str, LefMacro]:
+    """The macros of one LEF file by name."""
+    found: dict[str, LefMacro] = {}
+    t = Tokens(path, read_text(path, "LEF"))
+    while not t.at_end():
+        if t.take() == "MACRO":
+            macro = _macro(t)
+            found[macro.name] = macro
     return found
 
 
