@@ -51,9 +51,13 @@ class Run:
     apart: Placements | None = None
     """The placed cells of a layout of many single placements (`maskgen.drc.isolated`), else None."""
 
+    def layer_index(self, name: str) -> int | None:
+        """The layout's layer index of a canonical layer (None when it is not drawn)."""
+        return next((i for i, n in self.layers.layer_names.items() if n == name), None)
+
     def placed_merged(self, name: str) -> kdb.Region | None:
         """A layer flat, each placed cell's shapes merged and placed, when the placements do not touch on it."""
-        li = next((i for i, n in self.layers.layer_names.items() if n == name), None)
+        li = self.layer_index(name)
         if self.apart is None or li is None:
             return None
         return self.apart.merged(li)
@@ -352,11 +356,23 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
         if not m.shapes.is_empty()]
 
 
+def _extra(run: Run) -> dict:
+    """The build manifest's keys the DRC model leaves to the rules that read them ({} without a manifest)."""
+    manifest = run.process.manifest
+    return (manifest.model_extra or {}) if manifest is not None else {}
+
+
+def _marks(run: Run, points: list[tuple[float, float]]) -> kdb.Region:
+    """A helper layer of 2 x 2 dbu boxes at points given in um, to find the shapes they lie on."""
+    dbu = run.layers.dbu
+    at = [(round(x / dbu), round(y / dbu)) for x, y in points]
+    return run.layers.boxes_region([kdb.Box(x - 1, y - 1, x + 1, y + 1) for x, y in at])
+
+
 def _declared_nets(run: Run) -> tuple[list[checks.Terminal], set[str]] | None:
     """The pads and bumps with their nets and the routed nets, as a fan-out's build manifest declares them
     (None: the manifest declares no pad nets, and each bump must reach exactly one pad)."""
-    manifest = run.process.manifest
-    extra = (manifest.model_extra or {}) if manifest is not None else {}
+    extra = _extra(run)
     routing = extra.get("routing")
     if not isinstance(routing, dict) or extra.get("wafer") is not None:
         return None
@@ -373,24 +389,16 @@ def _declared_nets(run: Run) -> tuple[list[checks.Terminal], set[str]] | None:
 
 def _declared_links(run: Run) -> kdb.Region | None:
     """The midpoints of the die-side test-structure links the build manifest declares (None: no links)."""
-    manifest = run.process.manifest
-    declared = ((manifest.model_extra or {}).get("test_structures") or {}) if manifest is not None else {}
+    declared = _extra(run).get("test_structures") or {}
     links = declared.get("die_links") if isinstance(declared, dict) else None
     if not links:
         return None
-    dbu = run.layers.dbu
-    boxes = []
-    for link in links:
-        x = round((link["from"][0] + link["to"][0]) / 2 / dbu)
-        y = round((link["from"][1] + link["to"][1]) / 2 / dbu)
-        boxes.append(kdb.Box(x - 1, y - 1, x + 1, y + 1))
-    return run.layers.boxes_region(boxes)
+    return _marks(run, [((k["from"][0] + k["to"][0]) / 2, (k["from"][1] + k["to"][1]) / 2) for k in links])
 
 
 @checks_rule("RDL.UNROUTED")
 def _rdl_unrouted(run: Run, rule: Rule) -> list[Markers]:
-    manifest = run.process.manifest
-    routing = ((manifest.model_extra or {}).get("routing") if manifest is not None else None)
+    routing = _extra(run).get("routing")
     if not isinstance(routing, dict) or "unrouted" not in routing:
         raise NotApplicable("no routed fan-out in the build manifest")
     dbu = run.layers.dbu
@@ -405,15 +413,11 @@ def _rdl_unrouted(run: Run, rule: Rule) -> list[Markers]:
 
 def _declared_spare_bumps(run: Run) -> kdb.Region | None:
     """The centres of the spare bumps (on no routed net) the build manifest declares (None: none)."""
-    manifest = run.process.manifest
-    routing = ((manifest.model_extra or {}).get("routing") or {}) if manifest is not None else {}
+    routing = _extra(run).get("routing") or {}
     spare = routing.get("spare_bumps") if isinstance(routing, dict) else None
     if not spare:
         return None
-    dbu = run.layers.dbu
-    boxes = [kdb.Box(round(b["x"] / dbu) - 1, round(b["y"] / dbu) - 1, round(b["x"] / dbu) + 1,
-                     round(b["y"] / dbu) + 1) for b in spare]
-    return run.layers.boxes_region(boxes)
+    return _marks(run, [(b["x"], b["y"]) for b in spare])
 
 
 @checks_rule("RDL.ENCLOSES_UBM")
@@ -442,8 +446,8 @@ def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
     _, factor = run.pdk.bump_pitch()
     flat = run.placed_merged("UBM")
     if flat is not None:     # placed cells apart: the widest island is the widest of a cell's
-        li = next(i for i, n in run.layers.layer_names.items() if n == "UBM")
-        widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in run.apart.cell_merged(li))
+        islands = run.apart.cell_merged(run.layer_index("UBM"))
+        widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in islands)
     else:
         widest_dbu = _widest(run.layer("UBM"))
     widest = widest_dbu * run.layers.dbu
