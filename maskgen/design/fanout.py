@@ -319,11 +319,10 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
-    pad_shape = figs.pad_land_shape
     keep = max(0.0, (solder_diameter - figs.land_diameter) / 2)
 
     def pad_terminal(p: Site) -> Terminal:
-        return Terminal(p.name, p.x, p.y, _pad_shape(p, figs.pad_land, pad_shape, figs))
+        return Terminal(p.name, p.x, p.y, _pad_shape(p, figs))
 
     def bump_terminal(b: Site) -> Terminal:
         return Terminal(b.name, b.x, b.y, _land(b.x, b.y, figs.land_diameter, "octagon"), keep=keep, bump=True)
@@ -395,11 +394,11 @@ def _nearest_pad(graph: dict, start: tuple[float, float], pads: dict) -> tuple[s
     return None
 
 
-def _pad_shape(p: Site, size: float, shape: str, figs: RdlFigures) -> tuple[tuple[float, float], ...]:
+def _pad_shape(p: Site, figs: RdlFigures) -> tuple[tuple[float, float], ...]:
     """A pad's RDL land outline (absolute um): its own (shaped_land) or the recipe's pad land."""
     if p.outline:
         return tuple((x + p.x, y + p.y) for x, y in shaped_land(tuple(p.outline), figs))
-    return _land(p.x, p.y, size, shape)
+    return _land(p.x, p.y, figs.pad_land, figs.pad_land_shape)
 
 
 def shaped_land(outline: tuple[tuple[float, float], ...], figs: RdlFigures) -> tuple[tuple[float, float], ...]:

@@ -157,7 +157,7 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
         plain = [p for p in drawn if p.outline is None]
         if plain:
             pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
-                               figs.via, figs.pad_land, figs.pad_land_shape)
+                               figs.via, figs.pad_land, figs.pad_land_shape, st.pad.shape)
             _place(b, cell, pad, runs(plain, b.grid))
         shaped: dict[tuple, list[Site]] = {}
         for p in drawn:

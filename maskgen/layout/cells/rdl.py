@@ -116,7 +116,7 @@ def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: floa
     return b.cell(f"shaped_pad_{digest}", draw, key=key)
 
 
-def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str) -> gdstk.Cell:
+def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str, pad_shape: str) -> gdstk.Cell:
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
 
@@ -128,6 +128,7 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
         via: via diameter in um.
         land: RDL land width in um (across flats for an octagon).
         shape: square, octagon or circle (the fan-out's pad_land_shape).
+        pad_shape: the pad's own shape (bump.pad.shape).
     """
     def draw(c: gdstk.Cell) -> None:
         c.add(b.ref(pad))
@@ -136,5 +137,5 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
             c.add(b.circle(land, "RDL"))
         else:
             c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
-    suffix = ["octagon"] if shape == "octagon" and not pad.name.startswith("pad_stack_octagon") else []
+    suffix = ["octagon"] if shape == "octagon" and pad_shape != "octagon" else []
     return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land, *suffix], b.grid), draw, key=shape)
