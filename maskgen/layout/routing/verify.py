@@ -58,18 +58,21 @@ def clean(wires: Sequence[Wire], terminals: Iterable[Sequence[tuple[float, float
     """Space and width violations of drawn lines and terminal outlines, counted as the DRC would (merged RDL)."""
     lines = region(p for w in wires for p in drawn(w.points, rules.width, rules.style))
     pads = region(np.asarray(t, dtype=float) for t in terminals)
-    total = (lines + pads).merged()
-    space = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    width = _narrow(lines, pads, total, rules)
+    space, width = _markers(lines, pads, rules)
     return {"space": space.count(), "width": width.count()}
 
 
 def _bad(lines: kdb.Region, pads: kdb.Region, rules: Rules) -> kdb.Region:
     """Markers of space and width violations that touch a line (a pin narrower than the line is not one)."""
+    space, width = _markers(lines, pads, rules)
+    return space + width
+
+
+def _markers(lines: kdb.Region, pads: kdb.Region, rules: Rules) -> tuple[kdb.Region, kdb.Region]:
+    """Space and width markers touching the lines, on the lines merged with the terminals (as the DRC merges RDL)."""
     total = (lines + pads).merged()
-    bad = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
-    bad += _narrow(lines, pads, total, rules)
-    return bad
+    space = total.space_check(round(rules.space * SCALE)).polygons(1).interacting(lines)
+    return space, _narrow(lines, pads, total, rules)
 
 
 def _narrow(lines: kdb.Region, pads: kdb.Region, total: kdb.Region, rules: Rules) -> kdb.Region:
