@@ -131,19 +131,31 @@ def _progress() -> Callable[[str], None]:
 
 @contextlib.contextmanager
 def _route_bar() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while the RDL router works (none when stderr is not a terminal)."""
+    """A progress bar on stderr while the RDL router works: shown from the router's first report until it has
+    done all it counts (none for a build that routes nothing, nor when stderr is not a terminal)."""
     if not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("routing RDL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("route", total=None)
+    shown: list[tuple[Progress, Any]] = []
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        if not shown:
+            bar = Progress(TextColumn("routing RDL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=True)
+            bar.start()
+            shown.append((bar, bar.add_task("route", total=total)))
+        bar, task = shown[0]
+        bar.update(task, completed=done, total=total)
+        if done >= total:
+            bar.stop()
+            shown.clear()
+    try:
         yield advance
+    finally:
+        for bar, _ in shown:
+            bar.stop()
 
 
 def _cd_text(entry: dict) -> str:
