@@ -20,7 +20,6 @@ RDL.UNROUTED), not dropped, and the layout keeps every net that was routed.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from maskgen.design import constraints
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import DefMap, DefPads, Recipe, Routing
+from maskgen.input.terminals import matches
 from maskgen.layout.routing import Net, Obstacle, Result, Rules, Terminal, Unrouted, Wire, route
 from maskgen.layout.sites import Site
 
@@ -231,7 +231,7 @@ def netlist(pads: list[Site], bumps: list[Site], selected: list[str] | None, fil
     else:
         chosen = set()
         for pat in selected:
-            hit = {n for n in on if fnmatch.fnmatchcase(n, pat)}
+            hit = {n for n in on if matches(n, [pat])}
             if not hit:
                 raise InputError(file, "die.routing.nets", pat, "matches no net of the pads or bumps")
             chosen |= hit
