@@ -8,14 +8,17 @@ than space (+ their keep) to their polygons, exactly, for every net but their ow
 
 A terminal centre lies anywhere: its wire reaches the grid by a stub (centre, one bend, node) inside the
 terminal's metal; a terminal too small to hold one (a pad pin narrower than the line) gets one stub chosen
-outside, clear of everything already placed, added to its metal.
+outside, clear of everything already placed, added to its metal: short, towards its partner, a jog then a run
+(at 45 degrees), with room for the line to go on.
 
 Each net is a tree built connection by connection (sequential Steiner attachment): a bump (or a lone bump's
 pad) is joined to the nearest of the net's terminals already joined or the net's lines (a T onto a straight
 piece, square-on). The connections are routed by A* (length, a bend penalty, present and history costs) and
 negotiated (PathFinder): nets whose lines are too close to another's are ripped up and routed again with dearer
 costs, up to `rounds`; nets still too close then are dropped one by one (most conflicts first) and routed once
-more with every conflict forbidden; what still fails is returned unrouted, nothing else is dropped.
+more with every conflict forbidden. A connection still unrouted is then routed through the fewest other nets'
+lines and those nets routed again clear of it (kept only when fewer connections stay unrouted); what still fails
+is returned unrouted, nothing else is dropped.
 """
 
 from __future__ import annotations
@@ -45,15 +48,18 @@ MARGIN = 50.0
 """A search first looks within this many um (or a quarter of the distance, if more) round its terminals' box."""
 EPS = 1e-7
 RAY = 64
+"""Longest corridor (grid steps) out of a terminal's access node."""
 AHEAD = 3
 """Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
-"""Longest corridor (grid steps) out of a terminal's access node."""
 OWN_WEIGHT = 1000
 """Conflict count a net's own earlier 45-degree lines weigh while its later connections are routed."""
 STALL = 3
 """Rounds without fewer nets in conflict after which negotiation stops (the rest is resolved by dropping)."""
 CHECKS = 4
 """Rounds of final check and repair (close the elements round each marker, route the nets again)."""
+BREAK_IN = 1000.0
+"""Present cost (line pitches per element) with which a net left unrouted is routed again through other nets'
+lines: high, so that it crosses as few of them as it can."""
 
 DIRS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
 
@@ -124,7 +130,7 @@ class _Grid:
         turn = np.full((nd + 1, nd), np.inf)
         for a in range(nd):
             for b in range(nd):
-                ang = self._angle(a, b)
+                ang = self.angle(a, b)
                 if ang == 0:
                     turn[a, b] = 0.0
                 elif ang <= 90:
@@ -132,13 +138,13 @@ class _Grid:
         turn[nd, :] = 0.0
         self.turn = turn
         # arriving onto a straight piece of the net's own line: square-on only (no acute notch)
-        self.tee = [np.array([0.0 if self._angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
+        self.tee = [np.array([0.0 if self.angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
                     for d in range(nd)]
         self.metal = [geo.joint(self.w, style)] + [geo.wire_metal([(0, 0), (d[0] * p, d[1] * p)], rules.width,
                                                                   style)[0] for d in fwd]
         self._stencils()
 
-    def _angle(self, a: int, b: int) -> int:
+    def angle(self, a: int, b: int) -> int:
         """Turn in degrees between two local directions (0..180)."""
         da, db = self.dirs[a], self.dirs[b]
         ang = math.degrees(math.atan2(da[0] * db[1] - da[1] * db[0], da[0] * db[0] + da[1] * db[1]))
@@ -367,26 +373,51 @@ class _Router:
             for n, pts, last, length in self._stubs(t.x, t.y, ii, jj):
                 if last < 0:
                     continue
-                ahead = [(pts[-1][0] + k * g.p * g.dirs[last][0], pts[-1][1] + k * g.p * g.dirs[last][1])
-                         for k in range(1, AHEAD + 1)]
+                ahead = (pts[-1][0] + AHEAD * g.p * g.dirs[last][0], pts[-1][1] + AHEAD * g.p * g.dirs[last][1])
                 gain = 0.0
                 if partner is not None:
-                    gain = math.dist(ahead[-1], partner) - math.dist((t.x, t.y), partner)
-                cands.append((length + gain, length, n, len(cands), pts, last, ahead))
+                    gain = math.dist(ahead, partner) - math.dist((t.x, t.y), partner)
+                # a 45-degree stub jogs first and then runs: one that runs and then hooks (a bend's cost) turns its
+                # line back past its own metal at 45 degrees (an acute notch)
+                hook = BEND[90] * g.line_pitch if not g.manhattan and len(pts) == 3 and \
+                    math.dist(pts[0], pts[1]) > math.dist(pts[-2], pts[-1]) else 0.0
+                cands.append((length + gain + hook, length, n, len(cands), pts, last))
             cands.sort(key=lambda c: c[:4])
-            for _, length, n, _, pts, last, ahead in cands:
+            for _, length, n, _, pts, last in cands:
                 away = (pts[-1][0] - pts[-2][0]) * (pts[-1][0] - t.x) + (pts[-1][1] - pts[-2][1]) * (pts[-1][1] - t.y)
                 if away <= 0:
                     continue
                 metal = geo.wire_metal(pts, self.rules.width, g.style) + [geo.joint(g.w, g.style, pts[-1])]
-                # the corridor out of the stub (straight on) must be clear too, or the terminal is walled in
-                path = [geo.joint(g.w, g.style, a) for a in ahead]
-                if self.static.clear(term.net, metal, g.thr) and self.static.clear(term.net, path, g.thr):
+                if self.static.clear(term.net, metal, g.thr) and self._escapes(term, metal, n, last):
                     term.options.append(_Option(n, pts, last, length, inside=False))
                     term.pieces = term.pieces + metal
                     for piece in metal:
                         self.static.add(term.net, piece, term.t.keep)
                     break
+
+    def _escapes(self, term: _Term, metal: list[np.ndarray], node: int, last: int) -> bool:
+        """Whether a line can leave an outside stub: straight on until it keeps the space from its own
+        terminal (its corridor), then on for AHEAD steps straight or turned up to 90 degrees, all clear of
+        every other net's metal; else the stub would wall its terminal in."""
+        g = self.g
+        own = term.pieces + metal
+        x, y = g.xy(node)
+        dx, dy = g.dirs[last]
+        for _ in range(RAY):
+            x, y = x + dx * g.p, y + dy * g.p
+            jv = geo.joint(g.w, g.style, (x, y))
+            if not self.static.clear(term.net, [jv], g.thr):
+                return False
+            if min(geo.distance(jv, piece) for piece in own) >= g.thr - EPS:
+                break
+        for d in range(len(g.dirs)):
+            if g.angle(last, d) > 90:
+                continue
+            ex, ey = g.dirs[d]
+            path = [geo.joint(g.w, g.style, (x + k * g.p * ex, y + k * g.p * ey)) for k in range(1, AHEAD + 1)]
+            if self.static.clear(term.net, path, g.thr):
+                return True
+        return False
 
     def _block(self, piece: np.ndarray, keep: float, owner: int, zone: list | None = None,
                touch: list | None = None) -> None:
@@ -526,7 +557,7 @@ class _Router:
                 for u in (used or {}).get(s, ()):
                     for d in range(nd):
                         # two lines leaving one terminal 45 degrees apart would leave a notch between them
-                        if g._angle(u, (d + nd // 2) % nd) == 45:
+                        if g.angle(u, (d + nd // 2) % nd) == 45:
                             fin[d] = np.inf
                 entries.append((o.node, s, oi))
                 fins.append(fin)
@@ -702,6 +733,7 @@ class _Router:
         for k in range(CHECKS):
             self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
+            self._repair(order)
             bad = self._check()
             if not bad:
                 break
@@ -792,6 +824,77 @@ class _Router:
             dropped.append(worst[1])
         for n in sorted(dropped, key=order.index):
             self._route_net(n, 0.0, strict=True)
+
+    def _repair(self, order: list[int]) -> None:
+        """Rip up and reroute round each connection left unrouted: route it again through the fewest other nets'
+        lines (the rest of its net kept), then route those nets again clear of it; kept only when fewer
+        connections stay unrouted than before, else everything goes back as it was."""
+        for n in [n for n in order if any(c.path is None for c in self.conns[n])]:
+            for conn in [c for c in self.conns[n] if c.path is None]:
+                if conn.path is not None:
+                    continue
+                before = self._save([n])
+                lost = sum(c.path is None for c in self.conns[n])
+                if self._reconnect(n, conn):
+                    self._make_way(n, order, lost, before)
+                else:
+                    self._restore(before)
+            if any(c.path is None for c in self.conns[n]):   # then the whole net, through the fewest lines
+                before = self._save([n])
+                lost = sum(c.path is None for c in self.conns[n])
+                self._rip(n)
+                self._route_net(n, BREAK_IN, strict=False)
+                if sum(c.path is None for c in self.conns[n]) < lost:
+                    self._make_way(n, order, lost, before)
+                else:
+                    self._restore(before)
+
+    def _make_way(self, n: int, order: list[int], lost: int, before: dict[int, list[tuple]]) -> None:
+        """Route again, clear of net n, the nets its new lines are too close to; keep the change when fewer
+        connections are unrouted than `lost` (net n's before), else restore `before` and those nets."""
+        victims = [m for m in order if m != n and self._conflicts(m)]
+        before.update(self._save(victims))
+        for m in victims:
+            self._rip(m)
+        for m in victims:
+            self._route_net(m, 0.0, strict=True)
+        after = sum(c.path is None for m in [n, *victims] for c in self.conns[m])
+        if after >= lost or self._conflicts(n):
+            self._restore(before)
+
+    def _reconnect(self, n: int, conn: _Conn) -> bool:
+        """Route one unrouted connection of net n onto any terminal the net has joined (or, Manhattan, its lines),
+        through other nets' lines at the BREAK_IN cost; the net's other connections stay as they are."""
+        g = self.g
+        routed = [c for c in self.conns[n] if c.path is not None]
+        joined = set(self.seeds[n]) | {c.src for c in routed}
+        lines = [(c.path, self._directions(c.path)) for c in routed] if g.manhattan else []
+        self._rip(n)
+        own = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        if not g.manhattan and routed:   # keep the space from the net's own lines (no notch), as _route_net does
+            t, nodes = self._elements([c.path for c in routed])
+            free = self.owner[t, nodes] == -1
+            own = (t[free], nodes[free])
+            _kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+        conn.seeds = sorted(joined)
+        ok = self._search(conn, joined, lines, BREAK_IN, False)
+        if len(own[0]):
+            _kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+        self._commit(n)
+        return ok
+
+    def _save(self, nets: list[int]) -> dict[int, list[tuple]]:
+        """The routed state of some nets (each connection's path, stub, end, failure and seeds)."""
+        return {n: [(c.path, c.opt, c.end, c.failed, list(c.seeds)) for c in self.conns[n]] for n in nets}
+
+    def _restore(self, saved: dict[int, list[tuple]]) -> None:
+        """Put saved nets back as they were (their present lines ripped up first)."""
+        for n in saved:
+            self._rip(n)
+        for n, state in saved.items():
+            for c, (path, opt, end, failed, seeds) in zip(self.conns[n], state, strict=True):
+                c.path, c.opt, c.end, c.failed, c.seeds = path, opt, end, failed, seeds
+            self._commit(n)
 
     # ------------------------------------------------------------------ output
     def _wire(self, c: _Conn) -> Wire:
