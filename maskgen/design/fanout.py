@@ -174,7 +174,7 @@ def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     if via > pad:
         raise InputError(file, "die.routing.via", via, f"the via must lie on the pad: at most the pad width {pad:g}")
     from maskgen.input.limits import check_routing_grid
-    from maskgen.layout.routing.router import DIVISIONS
+    from maskgen.layout.routing.grid import DIVISIONS
     check_routing_grid(recipe, file, pdk.rule_value("DIE.EDGE"), width, space, DIVISIONS[rt.style])
     shape = "square" if recipe.bump.pad.shape == "square" and rt.style == "manhattan" else "octagon"
     return RdlFigures(style=rt.style, line_width=width, line_space=space, land_diameter=land, via=via, pad_land=pad,

@@ -1,15 +1,8 @@
 """The RDL router: nets of pads and bumps joined by lines that keep the exact width and space.
 
-Centre-lines run on a grid of pitch (width + space) / DIVISIONS[style] over the routing area. The metal of a
-grid element (a node's joint, the edge to a neighbour) depends only on its offset, so the pairs of elements of
-two nets closer than the space are precomputed once as stencils from exact polygon distances (geometry.py):
-two lines may run exactly `space` apart. Terminals, their access stubs and obstacles block the elements closer
-than space (+ their keep) to their polygons, exactly, for every net but their own.
-
-A terminal centre lies anywhere: its wire reaches the grid by a stub (centre, one bend, node) inside the
-terminal's metal; a terminal too small to hold one (a pad pin narrower than the line) gets one stub chosen
-outside, clear of everything already placed, added to its metal: short, towards its partner, a jog then a run
-(at 45 degrees), with room for the line to go on.
+Centre-lines run on the grid of grid.py (exact clearance between grid elements by stencils). Terminals, their
+access stubs and obstacles close the elements closer than space (+ their keep) to their polygons, exactly, for
+every net but their own (access.py): a terminal centre lies anywhere, and reaches the grid by a stub.
 
 Each net is a tree built connection by connection (sequential Steiner attachment): a bump (or a lone bump's
 pad) is joined to the nearest of the net's terminals already joined or the net's lines (a T onto a straight
@@ -25,19 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from types import ModuleType
+from dataclasses import dataclass
 
 import numpy as np
 
 from maskgen.layout.routing import geometry as geo
-from maskgen.layout.routing.model import Net, Obstacle, Result, Rules, Terminal, Unrouted, Wire
+from maskgen.layout.routing.access import Access, Option
+from maskgen.layout.routing.grid import DIVISIONS, Grid, kernels
+from maskgen.layout.routing.model import Net, Obstacle, Result, Rules, Unrouted, Wire
 
-DIVISIONS = {"manhattan": 1, "45": 2}
-"""Grid pitch = (width + space) / DIVISIONS: one track per line pitch for Manhattan lines; halves for 45-degree
-lines, whose parallel diagonals fit at 1.5 half-pitches (a pitch grid would need 2)."""
-BEND = {90: 1.0, 45: 0.5}
-"""Bend penalty per turn of 90 and 45 degrees, in line pitches (width + space): fewer jogs, a little length."""
 PRESENT = 0.5
 """Present cost (line pitches) of each other net's element too close, in the first round ..."""
 PRESENT_GROWTH = 2.0
@@ -46,11 +35,6 @@ HISTORY = 0.5
 """History cost (line pitches) added each round to an element in conflict."""
 MARGIN = 50.0
 """A search first looks within this many um (or a quarter of the distance, if more) round its terminals' box."""
-EPS = 1e-7
-RAY = 64
-"""Longest corridor (grid steps) out of a terminal's access node."""
-AHEAD = 3
-"""Grid steps straight on from an outside stub that must be clear of other metal when the stub is chosen."""
 OWN_WEIGHT = 1000
 """Conflict count a net's own earlier 45-degree lines weigh while its later connections are routed."""
 STALL = 3
@@ -61,8 +45,6 @@ BREAK_IN = 1000.0
 """Present cost (line pitches per element) with which a net left unrouted is routed again through other nets'
 lines: high, so that it crosses as few of them as it can."""
 
-DIRS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
-
 NO_PATH = "no path clear of other nets' terminals and obstacles"
 CONGESTED = "no way clear of the other nets' lines"
 NO_ACCESS = "no stub from the terminal to the routing grid clear of its neighbours"
@@ -71,194 +53,14 @@ FAILED_CHECK = "lines too close after the final check"
 
 
 @dataclass
-class _Option:
-    """A way onto the grid from a terminal: node, the stub's points from the centre, the stub's last direction."""
-
-    node: int
-    points: list[tuple[float, float]]
-    last: int  # local direction index of the stub's last leg towards the node, or -1 (centre on the node)
-    length: float
-    inside: bool = True  # the stub lies inside the terminal (else it was added to the terminal's metal)
-
-
-@dataclass
-class _Term:
-    t: Terminal
-    net: int
-    pieces: list[np.ndarray]
-    options: list[_Option] = field(default_factory=list)
-
-
-@dataclass
 class _Conn:
     net: int
     src: int                      # terminal index
     seeds: list[int]              # terminals of the net it may join (with the ones joined before it)
     path: np.ndarray | None = None
-    opt: _Option | None = None
+    opt: Option | None = None
     end: tuple[int, int] | None = None   # (terminal index, option index), or (-1, -1) for a T onto a line
     failed: str = ""
-
-
-class _Grid:
-    """The grid: coordinates, directions, element types and conflict stencils for one rule set."""
-
-    def __init__(self, rules: Rules) -> None:
-        style = rules.style
-        self.style = style
-        self.manhattan = style == "manhattan"
-        self.w = geo.line_width(rules.width, style)
-        self.thr = geo.clearance(rules.space, style)
-        self.line_pitch = rules.width + rules.space
-        p = self.p = self.line_pitch / DIVISIONS[style]
-        x1, y1, x2, y2 = rules.area
-        self.x0 = math.ceil(x1 / p - 1e-9) * p
-        self.y0 = math.ceil(y1 / p - 1e-9) * p
-        self.nx = max(0, math.floor((x2 - self.x0) / p + 1e-9) + 1)
-        self.ny = max(0, math.floor((y2 - self.y0) / p + 1e-9) + 1)
-        self.size = self.nx * self.ny
-        dirs = [0, 2, 4, 6] if self.manhattan else list(range(8))
-        self.dirs = [DIRS[d] for d in dirs]
-        nd = len(dirs)
-        self.di = np.array([d[0] for d in self.dirs], dtype=np.int64)
-        self.dj = np.array([d[1] for d in self.dirs], dtype=np.int64)
-        self.steplen = np.array([p * math.hypot(*d) for d in self.dirs])
-        fwd = self.dirs[: nd // 2]      # (1,0),(0,1) or (1,0),(1,1),(0,1),(-1,1)
-        self.types = 1 + len(fwd)
-        self.edge_t = np.array([1 + (k % (nd // 2)) for k in range(nd)], dtype=np.int64)
-        self.edge_back = np.array([k >= nd // 2 for k in range(nd)], dtype=np.bool_)
-        turn = np.full((nd + 1, nd), np.inf)
-        for a in range(nd):
-            for b in range(nd):
-                ang = self.angle(a, b)
-                if ang == 0:
-                    turn[a, b] = 0.0
-                elif ang <= 90:
-                    turn[a, b] = BEND[ang] * self.line_pitch
-        turn[nd, :] = 0.0
-        self.turn = turn
-        # arriving onto a straight piece of the net's own line: square-on only (no acute notch)
-        self.tee = [np.array([0.0 if self.angle(a, d) == 90 else np.inf for a in range(nd)] + [np.inf])
-                    for d in range(nd)]
-        self.metal = [geo.joint(self.w, style)] + [geo.wire_metal([(0, 0), (d[0] * p, d[1] * p)], rules.width,
-                                                                  style)[0] for d in fwd]
-        self._stencils()
-
-    def angle(self, a: int, b: int) -> int:
-        """Turn in degrees between two local directions (0..180)."""
-        da, db = self.dirs[a], self.dirs[b]
-        ang = math.degrees(math.atan2(da[0] * db[1] - da[1] * db[0], da[0] * db[0] + da[1] * db[1]))
-        return round(abs(ang))
-
-    def _stencils(self) -> None:
-        """Offsets (di, dj) at which an element of type b is too close to an element of type a at the origin."""
-        t, p = self.types, self.p
-        reach = self.thr + 2 * (self.w + p * math.sqrt(2))
-        r = math.ceil(reach / p) + 1
-        jj, ii = np.mgrid[-r:r + 1, -r:r + 1]
-        offs = np.stack([ii.ravel() * p, jj.ravel() * p], axis=1)
-        ptr, sdi, sdj = [0], [], []
-        for a in range(t):
-            for b in range(t):
-                diff = geo.minkowski_difference(self.metal[a], self.metal[b])
-                # dist(A, B + o) = distance from o to A - B
-                near = geo.point_distance(offs, diff) < self.thr - EPS
-                sdi += ii.ravel()[near].tolist()
-                sdj += jj.ravel()[near].tolist()
-                ptr.append(len(sdi))
-        self.st_ptr = np.array(ptr, dtype=np.int64)
-        self.st_di = np.array(sdi, dtype=np.int64)
-        self.st_dj = np.array(sdj, dtype=np.int64)
-
-    def xy(self, n: int) -> tuple[float, float]:
-        """Coordinates of a node in um (rounded to the database grid)."""
-        j, i = divmod(int(n), self.nx)
-        return (_snap(self.x0 + i * self.p), _snap(self.y0 + j * self.p))
-
-    def dir_of(self, dx: float, dy: float) -> int:
-        """Local direction index of a step (dx, dy), -1 when none fits."""
-        if abs(dx) < 1e-9 and abs(dy) < 1e-9:
-            return -1
-        sx = (dx > 1e-9) - (dx < -1e-9)
-        sy = (dy > 1e-9) - (dy < -1e-9)
-        if sx and sy and abs(abs(dx) - abs(dy)) > 1e-6:
-            return -1
-        try:
-            return self.dirs.index((sx, sy))
-        except ValueError:
-            return -1
-
-    def nodes_near(self, x1: float, y1: float, x2: float, y2: float) -> tuple[np.ndarray, np.ndarray]:
-        """Grid indices (i, j) of the nodes inside a box, flattened."""
-        p = self.p
-        i1, i2 = max(0, math.ceil((x1 - self.x0) / p - 1e-9)), min(self.nx - 1, math.floor((x2 - self.x0) / p + 1e-9))
-        j1, j2 = max(0, math.ceil((y1 - self.y0) / p - 1e-9)), min(self.ny - 1, math.floor((y2 - self.y0) / p + 1e-9))
-        if i1 > i2 or j1 > j2:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        jj, ii = np.mgrid[j1:j2 + 1, i1:i2 + 1]
-        return ii.ravel().astype(np.int64), jj.ravel().astype(np.int64)
-
-
-def _kernels() -> ModuleType:
-    """The compiled search kernels, imported on first use (numba's import is not paid by builds without RDL)."""
-    from maskgen.layout.routing import search
-    return search
-
-
-_DIFFS: dict[tuple, np.ndarray] = {}
-
-
-def _diff(piece: np.ndarray, metal: np.ndarray) -> np.ndarray:
-    """piece - metal (Minkowski), computed once per shape of piece and metal and moved to the piece."""
-    key = (np.round(piece - piece[0], 9).tobytes(), metal.tobytes())
-    d = _DIFFS.get(key)
-    if d is None:
-        if len(_DIFFS) > 100_000:
-            _DIFFS.clear()
-        d = _DIFFS[key] = geo.minkowski_difference(piece - piece[0], metal)
-    return d + piece[0]
-
-
-def _snap(v: float) -> float:
-    return round(round(v / geo.DBU) * geo.DBU, 6)
-
-
-class _Static:
-    """Static metal (terminals with their stubs, obstacles) in buckets, for exact clearance of new stubs."""
-
-    def __init__(self, cell: float) -> None:
-        self.cell = cell
-        self.keep = 0.0
-        self.buckets: dict[tuple[int, int], list[tuple[int, np.ndarray, float, np.ndarray, np.ndarray]]] = {}
-
-    def add(self, owner: int, piece: np.ndarray, keep: float) -> None:
-        """Add one convex piece owned by a net (-2: nobody's)."""
-        lo, hi = piece.min(axis=0), piece.max(axis=0)
-        self.keep = max(self.keep, keep)
-        for key in self._keys(lo, hi):
-            self.buckets.setdefault(key, []).append((owner, piece, keep, lo, hi))
-
-    def _keys(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int]]:
-        c = self.cell
-        return [(i, j) for i in range(math.floor(lo[0] / c), math.floor(hi[0] / c) + 1)
-                for j in range(math.floor(lo[1] / c), math.floor(hi[1] / c) + 1)]
-
-    def clear(self, owner: int, pieces: list[np.ndarray], thr: float) -> bool:
-        """Whether the pieces keep thr (+ each one's keep) from every other owner's metal."""
-        for piece in pieces:
-            plo, phi = piece.min(axis=0), piece.max(axis=0)
-            seen: set[int] = set()
-            for key in self._keys(plo - thr - self.keep, phi + thr + self.keep):
-                for o, other, keep, olo, ohi in self.buckets.get(key, ()):
-                    if o == owner or id(other) in seen:
-                        continue
-                    seen.add(id(other))
-                    gap = max(olo[0] - phi[0], plo[0] - ohi[0], olo[1] - phi[1], plo[1] - ohi[1])
-                    if gap >= thr + keep:
-                        continue
-                    if geo.distance(piece, other) < thr + keep - EPS:
-                        return False
-        return True
 
 
 def route(nets: Sequence[Net], obstacles: Sequence[Obstacle], rules: Rules, *, rounds: int = 10,
@@ -274,220 +76,15 @@ def route(nets: Sequence[Net], obstacles: Sequence[Obstacle], rules: Rules, *, r
 class _Router:
     def __init__(self, nets: list[Net], obstacles: list[Obstacle], rules: Rules) -> None:
         self.nets, self.rules = nets, rules
-        g = self.g = _Grid(rules)
-        self.terms: list[_Term] = []
-        for k, net in enumerate(nets):
-            for t in (*net.pads, *net.bumps):
-                t = Terminal(t.name, _snap(t.x), _snap(t.y), t.shape, t.keep, t.bump)
-                self.terms.append(_Term(t, k, geo.convex_pieces(t.shape)))
-        self.static = _Static(max(50.0, 10 * g.line_pitch))
-        for term in self.terms:
-            for piece in term.pieces:
-                self.static.add(term.net, piece, term.t.keep)
-        self.obstacles = [(geo.convex_pieces(o.shape), o.keep) for o in obstacles]
-        for pieces, keep in self.obstacles:
-            for piece in pieces:
-                self.static.add(-2, piece, keep)
-        self.owner = np.full((g.types, g.size), -1, dtype=np.int32)
+        g = self.g = Grid(rules)
+        access = Access(nets, obstacles, rules, g)
+        self.terms, self.obstacles, self.owner = access.terms, access.obstacles, access.owner
+        self.corridors = access.corridors
         self.block = np.zeros((g.types, g.size), dtype=np.int32)
         self.hist = np.zeros((g.types, g.size), dtype=np.float32)
         self.tgt_head = np.full(g.size, -1, dtype=np.int64)
-        self._access()
-        zones: dict[int, tuple[list, list]] = {}
-        for term in self.terms:
-            zone, touch = zones.setdefault(term.net, ([], []))
-            for piece in term.pieces:
-                self._block(piece, term.t.keep, term.net, zone, touch)
-        self._own_zones(zones)
-        for pieces, keep in self.obstacles:
-            for piece in pieces:
-                self._block(piece, keep, -2)
         self.conns = self._plan()
         self.used: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    # ------------------------------------------------------------------ terminals
-    def _partner(self, term: _Term) -> tuple[float, float] | None:
-        """Centre of the nearest terminal of the other kind on the same net (where the wire is likely to go)."""
-        net = self.nets[term.net]
-        others = net.pads if term.t.bump else net.bumps
-        if not others:
-            return None
-        o = min(others, key=lambda o: (math.dist((o.x, o.y), (term.t.x, term.t.y)), o.name))
-        return (o.x, o.y)
-
-    def _stubs(self, cx: float, cy: float, ii: np.ndarray, jj: np.ndarray) -> list[tuple[int, list, int, float]]:
-        """Stubs (node, points, last direction, length) from a centre to nodes: straight, or two axis legs."""
-        g = self.g
-        out = []
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            n = j * g.nx + i
-            qx, qy = g.xy(n)
-            dx, dy = qx - cx, qy - cy
-            if g.dir_of(dx, dy) >= 0 or (abs(dx) < 1e-9 and abs(dy) < 1e-9):
-                ways = [[(cx, cy), (qx, qy)]]
-            else:
-                ways = [[(cx, cy), (qx, cy), (qx, qy)], [(cx, cy), (cx, qy), (qx, qy)]]
-            for pts in ways:
-                a, b = pts[-2], pts[-1]
-                last = g.dir_of(b[0] - a[0], b[1] - a[1])
-                out.append((n, pts, last, abs(dx) + abs(dy) if len(pts) == 3 else math.hypot(dx, dy)))
-        return out
-
-    def _access(self) -> None:
-        """Each terminal's ways onto the grid: stubs inside its metal, or one stub chosen outside it."""
-        g = self.g
-        order = sorted(range(len(self.terms)), key=lambda k: self.terms[k].t.name)
-        outside = []
-        for k in order:
-            term = self.terms[k]
-            t = term.t
-            lo = np.min([p.min(axis=0) for p in term.pieces], axis=0)
-            hi = np.max([p.max(axis=0) for p in term.pieces], axis=0)
-            if len(term.pieces) == 1:
-                piece = term.pieces[0]
-                jv = geo.joint(g.w, g.style)
-                if geo.inside(jv + (t.x, t.y), piece):
-                    ii, jj = g.nodes_near(*lo, *hi)
-                    if len(ii):
-                        q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-                        ok = geo.inside_each((q[:, None, :] + jv[None]).reshape(-1, 2), piece).reshape(len(q), -1)
-                        ok = ok.all(axis=1)
-                        ii, jj = ii[ok], jj[ok]
-                        d2 = (g.x0 + ii * g.p - t.x) ** 2 + (g.y0 + jj * g.p - t.y) ** 2
-                        for k in np.lexsort((jj * g.nx + ii, d2)):
-                            for n, pts, last, length in self._stubs(t.x, t.y, ii[k:k + 1], jj[k:k + 1]):
-                                if all(geo.inside(geo.joint(g.w, g.style, c), piece) for c in pts[1:-1]):
-                                    term.options.append(_Option(n, pts, last, length))
-                                    break
-                            if term.options:
-                                break
-            if not term.options:
-                outside.append(k)
-        for k in outside:
-            term = self.terms[k]
-            t = term.t
-            reach = g.p * 1.5 + g.w
-            ii, jj = g.nodes_near(t.x - reach, t.y - reach, t.x + reach, t.y + reach)
-            partner = self._partner(term)
-            cands = []
-            for n, pts, last, length in self._stubs(t.x, t.y, ii, jj):
-                if last < 0:
-                    continue
-                ahead = (pts[-1][0] + AHEAD * g.p * g.dirs[last][0], pts[-1][1] + AHEAD * g.p * g.dirs[last][1])
-                gain = 0.0
-                if partner is not None:
-                    gain = math.dist(ahead, partner) - math.dist((t.x, t.y), partner)
-                # a 45-degree stub jogs first and then runs: one that runs and then hooks (a bend's cost) turns its
-                # line back past its own metal at 45 degrees (an acute notch)
-                hook = BEND[90] * g.line_pitch if not g.manhattan and len(pts) == 3 and \
-                    math.dist(pts[0], pts[1]) > math.dist(pts[-2], pts[-1]) else 0.0
-                cands.append((length + gain + hook, length, n, len(cands), pts, last))
-            cands.sort(key=lambda c: c[:4])
-            for _, length, n, _, pts, last in cands:
-                away = (pts[-1][0] - pts[-2][0]) * (pts[-1][0] - t.x) + (pts[-1][1] - pts[-2][1]) * (pts[-1][1] - t.y)
-                if away <= 0:
-                    continue
-                metal = geo.wire_metal(pts, self.rules.width, g.style) + [geo.joint(g.w, g.style, pts[-1])]
-                if self.static.clear(term.net, metal, g.thr) and self._escapes(term, metal, n, last):
-                    term.options.append(_Option(n, pts, last, length, inside=False))
-                    term.pieces = term.pieces + metal
-                    for piece in metal:
-                        self.static.add(term.net, piece, term.t.keep)
-                    break
-
-    def _escapes(self, term: _Term, metal: list[np.ndarray], node: int, last: int) -> bool:
-        """Whether a line can leave an outside stub: straight on until it keeps the space from its own
-        terminal (its corridor), then on for AHEAD steps straight or turned up to 90 degrees, all clear of
-        every other net's metal; else the stub would wall its terminal in."""
-        g = self.g
-        own = term.pieces + metal
-        x, y = g.xy(node)
-        dx, dy = g.dirs[last]
-        for _ in range(RAY):
-            x, y = x + dx * g.p, y + dy * g.p
-            jv = geo.joint(g.w, g.style, (x, y))
-            if not self.static.clear(term.net, [jv], g.thr):
-                return False
-            if min(geo.distance(jv, piece) for piece in own) >= g.thr - EPS:
-                break
-        for d in range(len(g.dirs)):
-            if g.angle(last, d) > 90:
-                continue
-            ex, ey = g.dirs[d]
-            path = [geo.joint(g.w, g.style, (x + k * g.p * ex, y + k * g.p * ey)) for k in range(1, AHEAD + 1)]
-            if self.static.clear(term.net, path, g.thr):
-                return True
-        return False
-
-    def _block(self, piece: np.ndarray, keep: float, owner: int, zone: list | None = None,
-               touch: list | None = None) -> None:
-        """Mark the grid elements too close to a static piece as usable by its owner only; collect (as keys
-        type * size + node) the elements near it and not inside it (zone) and those inside it (touch)."""
-        g = self.g
-        lim = g.thr + keep - EPS
-        for t in range(g.types):
-            diff = _diff(piece, g.metal[t])
-            lo, hi = diff.min(axis=0) - lim, diff.max(axis=0) + lim
-            ii, jj = g.nodes_near(*lo, *hi)
-            if not len(ii):
-                continue
-            q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-            # element t at q: dist(metal + q, piece) = distance from q to piece - metal
-            dist = geo.point_distance(q, diff)
-            near = dist < lim
-            idx = jj[near] * g.nx + ii[near]
-            cur = self.owner[t, idx]
-            self.owner[t, idx] = np.where((cur == -1) | (cur == owner), owner, -2)
-            if zone is not None:
-                key = t * g.size + jj * g.nx + ii
-                pts = (q[:, None, :] + g.metal[t][None, :, :]).reshape(-1, 2)
-                inner = geo.inside_each(pts, piece).reshape(len(q), -1).all(axis=1)
-                zone.append(key[(dist < g.thr - EPS) & ~inner])
-                touch.append(key[inner])
-
-    def _own_zones(self, zones: dict[int, tuple[list, list]]) -> None:
-        """Close to its own net the elements near its terminals and not inside one, except the straight corridors
-        out of each terminal's access node: a line leaves and enters a terminal along a ray, never alongside
-        it nor across a slanted side (both would leave a notch narrower than the space in the net's metal)."""
-        g = self.g
-        nd = len(g.dirs)
-        corridors: dict[int, list[int]] = {}
-        for term in self.terms:
-            diffs = [_diff(p, g.metal[0]) for p in term.pieces]
-            for o in term.options:
-                keys = corridors.setdefault(term.net, [])
-                j0, i0 = divmod(o.node, g.nx)
-                steps = np.arange(RAY + 1)
-                ways = range(nd) if o.inside or o.last < 0 else [o.last]
-                if o.inside and len(term.pieces) == 1:   # out of the terminal square-on only (no acute notch)
-                    ways = [d for d in ways if geo.square_exit(term.pieces[0], g.xy(o.node), g.dirs[d], g.w / 2)]
-                for d in ways:
-                    di, dj = g.dirs[d]
-                    ii, jj = i0 + steps * di, j0 + steps * dj
-                    ok = (ii >= 0) & (ii < g.nx) & (jj >= 0) & (jj < g.ny)
-                    stop = int(np.argmin(ok)) if not ok.all() else len(steps)
-                    ii, jj = ii[:stop], jj[:stop]
-                    if len(ii) < 2:
-                        continue
-                    q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-                    dist = np.min([geo.point_distance(q, df) for df in diffs], axis=0)
-                    clear = np.flatnonzero(dist[1:] >= g.thr - EPS)
-                    last = int(clear[0]) + 1 if len(clear) else len(ii) - 1
-                    nodes = jj[:last + 1] * g.nx + ii[:last + 1]
-                    a, b = nodes[:-1], nodes[1:]
-                    keys += nodes.tolist()
-                    keys += (g.edge_t[d] * g.size + (b if g.edge_back[d] else a)).tolist()
-        self.corridors = np.unique(np.concatenate([np.asarray(k, dtype=np.int64) for k in corridors.values()]
-                                                  + [np.empty(0, dtype=np.int64)]))
-        for net, (zone, touch) in zones.items():
-            if not zone:
-                continue
-            keys = np.unique(np.concatenate(zone))
-            keys = keys[~np.isin(keys, np.concatenate(touch))]
-            keys = keys[~np.isin(keys, np.asarray(corridors.get(net, []), dtype=np.int64))]
-            t, n = keys // g.size, keys % g.size
-            mine = self.owner[t, n] == net
-            self.owner[t[mine], n[mine]] = -2
 
     # ------------------------------------------------------------------ planning
     def _plan(self) -> list[list[_Conn]]:
@@ -595,7 +192,7 @@ class _Router:
         boxes.append(np.array([0, 0, g.nx, g.ny], dtype=np.int64))
         try:
             for box in boxes:
-                path, so, te = _kernels().astar(
+                path, so, te = kernels().astar(
                     g.nx, g.ny, box, g.di, g.dj, g.steplen, g.edge_t, g.edge_back, g.turn, self.owner, self.block,
                     self.hist, conn.net, present, strict, s_node, s_dir, s_cost, heads, tgt_next, tgt_fin, hbox,
                     g.p, g.manhattan)
@@ -607,7 +204,7 @@ class _Router:
                     if strict or (box == boxes[-1]).all() or (box == boxes[1]).all():
                         return True
                     t, nodes = self._elements([path])
-                    if not _kernels().conflicts(self.block, t, nodes):
+                    if not kernels().conflicts(self.block, t, nodes):
                         return True
                 elif (box == boxes[-1]).all():
                     break
@@ -682,10 +279,10 @@ class _Router:
                     t, nodes = self._elements([conn.path])
                     free = self.owner[t, nodes] == -1
                     t, nodes = t[free], nodes[free]
-                    _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+                    kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
                     own.append((t, nodes))
         for t, nodes in own:
-            _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+            kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
         self._commit(n)
 
     def _commit(self, n: int) -> None:
@@ -693,13 +290,13 @@ class _Router:
         paths = [c.path for c in self.conns[n] if c.path is not None]
         t, nodes = self._elements(paths)
         self.used[n] = (t, nodes)
-        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
 
     def _rip(self, n: int) -> None:
         g = self.g
         t, nodes = self.used.pop(n, (None, None))
         if t is not None:
-            _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+            kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
 
     def _conflicts(self, n: int) -> int:
         """How many of net n's elements other nets are too close to."""
@@ -707,17 +304,17 @@ class _Router:
             return 0
         g = self.g
         t, nodes = self.used[n]
-        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
-        c = _kernels().conflicts(self.block, t, nodes)
-        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+        c = kernels().conflicts(self.block, t, nodes)
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
         return int(c)
 
     def _history(self, n: int) -> None:
         g = self.g
         t, nodes = self.used[n]
-        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
-        _kernels().add_history(self.block, self.hist, t, nodes, HISTORY)
-        _kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -1)
+        kernels().add_history(self.block, self.hist, t, nodes, HISTORY)
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
 
     # ------------------------------------------------------------------ negotiation
     def run(self, rounds: int, progress: Callable[[int, int], None] | None) -> Result:
@@ -875,11 +472,11 @@ class _Router:
             t, nodes = self._elements([c.path for c in routed])
             free = self.owner[t, nodes] == -1
             own = (t[free], nodes[free])
-            _kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+            kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
         conn.seeds = sorted(joined)
         ok = self._search(conn, joined, lines, BREAK_IN, False)
         if len(own[0]):
-            _kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+            kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
         self._commit(n)
         return ok
 
