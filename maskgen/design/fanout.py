@@ -251,10 +251,10 @@ def _by_net(pads: list[Site], bumps: list[Site], file: Path) -> list[Site]:
     for net in sorted(nets):
         pi, bj = nets[net]
         pairs = _nearest([pads[i] for i in pi], [bumps[j] for j in bj])
-        for a, b in pairs.items():
-            out[pi[a]] = bumps[bj[b]]
+        for a, k in pairs.items():
+            out[pi[a]] = bumps[bj[k]]
         lonely_pads += [pads[pi[a]] for a in range(len(pi)) if a not in pairs]
-        lonely_bumps += [bumps[bj[b]] for b in range(len(bj)) if b not in set(pairs.values())]
+        lonely_bumps += [bumps[bj[k]] for k in range(len(bj)) if k not in set(pairs.values())]
     _unmatched(file, lonely_pads, lonely_bumps, "on the same net")
     return [out[i] for i in range(len(pads))]
 
@@ -307,8 +307,9 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
     """
     spare: list[Site] = []
     idle: list[Site] = []
-    if by_design(recipe):
-        nl = netlist(pads, bump_sites, recipe.die.fan_out.nets, design_file)
+    rt = recipe.die.fan_out
+    if rt is not None and by_design(recipe):
+        nl = netlist(pads, bump_sites, rt.nets, design_file)
         fan_nets = [FanNet(name, ps, bs) for name, (ps, bs) in nl.nets.items()]
         spare, idle = nl.spare_bumps, nl.idle_pads
     else:
@@ -316,6 +317,7 @@ def plan(design_file: Path, figs: RdlFigures, pads: list[Site], bump_sites: list
         shared = {n for n in (p.net for p in pads) if n is not None and sum(q.net == n for q in pads) > 1}
         fan_nets = [FanNet(p.name if p.net is None or p.net in shared else p.net, [p], [b])
                     for p, b in zip(pads, bumps, strict=True)]
+    assert recipe.die.size is not None, "a loaded recipe has its die size (from the DEF when not given)"
     w, h = recipe.die.size
     rules = Rules(figs.line_width, figs.line_space, figs.style,
                   (-w / 2 + die_edge, -h / 2 + die_edge, w / 2 - die_edge, h / 2 - die_edge))
@@ -349,7 +351,9 @@ def longest_path(net: FanNet, wires: list[Wire]) -> tuple[str, str, float] | Non
     net's wires (a wire may end on another one's segment: the segment is split there); None without wires."""
     if not wires:
         return None
-    key = lambda p: (round(p[0], 6), round(p[1], 6))  # noqa: E731 - a point as a graph node
+    def key(p: tuple[float, float]) -> tuple[float, float]:   # a point as a graph node
+        return (round(p[0], 6), round(p[1], 6))
+
     segments = [(key(a), key(b)) for w in wires for a, b in zip(w.points, w.points[1:], strict=False) if a != b]
     ends = {key(w.points[0]) for w in wires} | {key(w.points[-1]) for w in wires}
     for e in ends:  # split every segment an end lies on inside it
@@ -366,13 +370,13 @@ def longest_path(net: FanNet, wires: list[Wire]) -> tuple[str, str, float] | Non
         graph.setdefault(b, []).append((a, math.dist(a, b)))
     pads = {key((p.x, p.y)): p.name for p in net.pads}
     best: tuple[str, str, float] | None = None
-    for b in net.bumps:
-        start = key((b.x, b.y))
+    for bump in net.bumps:
+        start = key((bump.x, bump.y))
         if start not in graph:
             continue
         found = _nearest_pad(graph, start, pads)
         if found is not None and (best is None or found[1] > best[2]):
-            best = (b.name, found[0], found[1])
+            best = (bump.name, found[0], found[1])
     return best
 
 

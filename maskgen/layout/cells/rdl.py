@@ -59,11 +59,11 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
         for points in routes:
             if len(points) < 2:
                 continue
-            for piece in wire_metal(list(map(tuple, points)), width, style):
+            for piece in wire_metal([(float(x), float(y)) for x, y in points], width, style):
                 metal.insert(kdb.DPolygon([kdb.DPoint(float(x), float(y)) for x, y in piece]).to_itype(b.grid))
         drawn = []
-        for poly in metal.merged().each():
-            poly = poly.resolved_holes() if poly.holes() else poly
+        for merged in metal.merged().each():
+            poly = merged.resolved_holes() if merged.holes() else merged
             drawn.append(b.polygon(np.array([(q.x * b.grid, q.y * b.grid) for q in poly.each_point_hull()]), layer))
         return drawn
     out = []
@@ -73,8 +73,9 @@ def routed_lines(b: Builder, routes: Sequence[Sequence[tuple[float, float]]], wi
         pts = np.asarray(points, dtype=float)
         seg = np.diff(pts, axis=0)
         slanted = bool(np.any((np.abs(seg[:, 0]) > 1e-9) & (np.abs(seg[:, 1]) > 1e-9)))
-        drawn = width + 2 * b.grid if slanted else width
-        path = gdstk.FlexPath(pts, drawn, joins="natural", ends="flush", simple_path=False)
+        line = width + 2 * b.grid if slanted else width
+        path = gdstk.FlexPath([(x, y) for x, y in pts.tolist()], line, joins="natural", ends="flush",
+                              simple_path=False)
         out += [b.polygon(np.asarray(p.points), layer) for p in path.to_polygons()]
     return out
 

@@ -148,8 +148,8 @@ class Access:
                     ii, jj = g.nodes_near(*lo, *hi)
                     if len(ii):
                         q = np.stack([g.x0 + ii * g.p, g.y0 + jj * g.p], axis=1)
-                        ok = geo.inside_each((q[:, None, :] + jv[None]).reshape(-1, 2), piece).reshape(len(q), -1)
-                        ok = ok.all(axis=1)
+                        each = geo.inside_each((q[:, None, :] + jv[None]).reshape(-1, 2), piece)
+                        ok = np.asarray(each).reshape(len(q), -1).all(axis=1)
                         ii, jj = ii[ok], jj[ok]
                         d2 = (g.x0 + ii * g.p - t.x) ** 2 + (g.y0 + jj * g.p - t.y) ** 2
                         for k in np.lexsort((jj * g.nx + ii, d2)):
@@ -167,7 +167,7 @@ class Access:
             reach = g.p * 1.5 + g.w
             ii, jj = g.nodes_near(t.x - reach, t.y - reach, t.x + reach, t.y + reach)
             partner = self._partner(term)
-            cands = []
+            cands: list[tuple[float, float, int, int, list, int]] = []
             for n, pts, last, length in self._stubs(t.x, t.y, ii, jj):
                 if last < 0:
                     continue
@@ -236,7 +236,7 @@ class Access:
             idx = jj[near] * g.nx + ii[near]
             cur = self.owner[t, idx]
             self.owner[t, idx] = np.where((cur == -1) | (cur == owner), owner, -2)
-            if zone is not None:
+            if zone is not None and touch is not None:
                 key = t * g.size + jj * g.nx + ii
                 pts = (q[:, None, :] + g.metal[t][None, :, :]).reshape(-1, 2)
                 inner = geo.inside_each(pts, piece).reshape(len(q), -1).all(axis=1)
@@ -271,18 +271,18 @@ class Access:
                     dist = np.min([geo.point_distance(q, df) for df in diffs], axis=0)
                     clear = np.flatnonzero(dist[1:] >= g.thr - EPS)
                     last = int(clear[0]) + 1 if len(clear) else len(ii) - 1
-                    nodes = jj[:last + 1] * g.nx + ii[:last + 1]
-                    a, b = nodes[:-1], nodes[1:]
-                    keys += nodes.tolist()
+                    ray = jj[:last + 1] * g.nx + ii[:last + 1]
+                    a, b = ray[:-1], ray[1:]
+                    keys += ray.tolist()
                     keys += (g.edge_t[d] * g.size + (b if g.edge_back[d] else a)).tolist()
         self.corridors = np.unique(np.concatenate([np.asarray(k, dtype=np.int64) for k in corridors.values()]
                                                   + [np.empty(0, dtype=np.int64)]))
         for net, (zone, touch) in zones.items():
             if not zone:
                 continue
-            keys = np.unique(np.concatenate(zone))
-            keys = keys[~np.isin(keys, np.concatenate(touch))]
-            keys = keys[~np.isin(keys, np.asarray(corridors.get(net, []), dtype=np.int64))]
-            t, n = keys // g.size, keys % g.size
-            mine = self.owner[t, n] == net
-            self.owner[t[mine], n[mine]] = -2
+            near = np.unique(np.concatenate(zone))
+            near = near[~np.isin(near, np.concatenate(touch))]
+            near = near[~np.isin(near, np.asarray(corridors.get(net, []), dtype=np.int64))]
+            types, nodes = near // g.size, near % g.size
+            mine = self.owner[types, nodes] == net
+            self.owner[types[mine], nodes[mine]] = -2

@@ -94,7 +94,7 @@ def convex_pieces(shape: Sequence[tuple[float, float]]) -> list[Poly]:
     poly = kdb.Polygon([kdb.Point(round(x * scale), round(y * scale)) for x, y in pts])
     out = []
     for piece in poly.decompose_convex():
-        q = np.asarray([(p.x / scale, p.y / scale) for p in piece.each_point_hull()])
+        q = np.asarray([(p.x / scale, p.y / scale) for p in piece.each_point()])
         out.append(q if _area(q) > 0 else q[::-1])
     return out
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -108,7 +109,7 @@ class _Router:
             joined = list(seeds)
             rest = list(todo)
             while rest:
-                k = min(rest, key=lambda k, joined=joined: self._gap(k, joined))
+                k = min(rest, key=partial(self._gap, joined=joined))
                 rest.remove(k)
                 conns.append(_Conn(n, k, list(joined)))
                 joined.append(k)
@@ -268,6 +269,7 @@ class _Router:
             if self._search(conn, joined, lines, present, strict, used):
                 joined.add(conn.src)
                 path = conn.path
+                assert path is not None and conn.end is not None, "a connection found has a path and an end"
                 if len(path) > 1:
                     d = self._directions(path)
                     used.setdefault(conn.src, set()).add(int(d[1]))
@@ -326,7 +328,7 @@ class _Router:
         self.progress = progress
         self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
-        bad = {}
+        bad: dict[int, list[tuple[float, float, float, float]]] = {}
         for k in range(CHECKS):
             self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
@@ -463,13 +465,13 @@ class _Router:
         """Route one unrouted connection of net n onto any terminal the net has joined (or, Manhattan, its lines),
         through other nets' lines at the BREAK_IN cost; the net's other connections stay as they are."""
         g = self.g
-        routed = [c for c in self.conns[n] if c.path is not None]
-        joined = set(self.seeds[n]) | {c.src for c in routed}
-        lines = [(c.path, self._directions(c.path)) for c in routed] if g.manhattan else []
+        paths = [c.path for c in self.conns[n] if c.path is not None]
+        joined = set(self.seeds[n]) | {c.src for c in self.conns[n] if c.path is not None}
+        lines = [(p, self._directions(p)) for p in paths] if g.manhattan else []
         self._rip(n)
         own = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-        if not g.manhattan and routed:   # keep the space from the net's own lines (no notch), as _route_net does
-            t, nodes = self._elements([c.path for c in routed])
+        if not g.manhattan and paths:   # keep the space from the net's own lines (no notch), as _route_net does
+            t, nodes = self._elements(paths)
             free = self.owner[t, nodes] == -1
             own = (t[free], nodes[free])
             kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
@@ -497,6 +499,7 @@ class _Router:
     def _wire(self, c: _Conn) -> Wire:
         g = self.g
         src = self.terms[c.src]
+        assert c.opt is not None and c.path is not None and c.end is not None, "only a routed connection has a wire"
         pts = list(c.opt.points[:-1]) + [g.xy(n) for n in c.path]
         term, oi = c.end
         if term >= 0:
@@ -507,7 +510,7 @@ class _Router:
             name = self.nets[c.net].name
         return Wire(self.nets[c.net].name, src.t.name, name, corners(pts))
 
-    def _check(self) -> set[int]:
+    def _check(self) -> dict[int, list[tuple[float, float, float, float]]]:
         """Nets whose drawn lines break the space or width with klayout.db (none when the model holds)."""
         from maskgen.layout.routing.verify import violations
         wires = {n: [self._wire(c) for c in self.conns[n] if c.path is not None] for n in range(len(self.nets))}

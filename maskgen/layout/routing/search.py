@@ -88,8 +88,8 @@ def astar(nx: int, ny: int, box: Arr, di: Arr, dj: Arr, steplen: Arr, edge_t: Ar
             fin = tgt_fin[e, d]
             if c + fin < best:
                 best = c + fin
-                best_state = s
-                best_entry = e
+                best_state = int(s)
+                best_entry = int(e)
             e = tgt_next[e]
         for d2 in range(nd):
             tc = turn[d, d2]
