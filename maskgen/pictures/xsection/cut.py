@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from maskgen.design.derive import Design, recipe_pad_offset
 from maskgen.errors import InputError
@@ -124,10 +124,11 @@ def default_cut(layout: kdb.Layout, design: Design) -> Cut:
 def check_cut(cut: Sequence[Sequence[float]] | Sequence[float], file: Path) -> Cut:
     """A cut given as ((x1, y1), (x2, y2)) or (x1, y1, x2, y2), um; an InputError if it is not one."""
     try:
-        if len(cut) == 4:
-            cut = ((cut[0], cut[1]), (cut[2], cut[3]))
-        (x1, y1), (x2, y2) = cut
-        pts = [float(v) for v in (x1, y1, x2, y2)]
+        given: list[Any] = list(cut)
+        flat = given if len(given) == 4 else [v for point in given for v in point]
+        if len(flat) != 4:
+            raise ValueError("two points")
+        pts = [float(v) for v in flat]
     except (TypeError, ValueError):
         raise InputError(file, "cut", cut, "two points ((x1, y1), (x2, y2)) or x1, y1, x2, y2 in um") from None
     if not all(math.isfinite(v) for v in pts):
@@ -142,6 +143,7 @@ def check_cut_on_die(design: Design, cut: Cut) -> None:
 
     Beyond that there is nothing to section.
     """
+    assert design.recipe.die.size is not None, "a loaded recipe has its die size"
     w, h = design.recipe.die.size
     for x, y in (cut.start, cut.end):
         if abs(x) > w or abs(y) > h:

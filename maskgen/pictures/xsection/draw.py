@@ -304,6 +304,7 @@ def _shapes(region, place: Placement, colour: str, hatch: bool = False) -> list[
 
 def _draw_exposure(fig: Figure, frame: Frame, place: Placement) -> None:
     ex = frame.exposure
+    assert ex is not None, "drawn only for a frame with an exposure"
     y_glass0, y_glass1 = place.plot_top - 40, place.plot_top - 30
     x0, x1 = place.x(place.s0), place.x(place.s1)
     fig.rect(x0, y_glass0, x1, y_glass1, GLASS)
@@ -325,7 +326,7 @@ def _draw_exposure(fig: Figure, frame: Frame, place: Placement) -> None:
 
 def _draw_removed(fig: Figure, frame: Frame, place: Placement, bumps: list[BumpOnCut]) -> None:
     """Release: point at the air gap left where sacrificial layer 140 was, from above the stack."""
-    if frame.action != "release":
+    if frame.action != "release" or frame.removed is None:
         return
     widest = max(frame.removed.each(), key=lambda p: p.bbox().width())
     box = widest.bbox()

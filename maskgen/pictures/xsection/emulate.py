@@ -357,6 +357,7 @@ def simulate(design: Design, layout: kdb.Layout, cut: Cut | None = None) -> Sect
     intervals = cut_intervals(layout, cell, cut, design.pdk)
     bumps = bumps_on_cut(layout, cell, cut, design.pdk)
     if given and not bumps:
+        assert design.recipe.die.size is not None, "a loaded recipe has its die size"
         w, h = design.recipe.die.size
         first = f"; the first bump is at ({site.origin[0]:g}, {site.origin[1]:g}) um" if site else ""
         raise InputError(design.file, "cut", cut.as_option(), f"the cut crosses no bump; the die spans x "

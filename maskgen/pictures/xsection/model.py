@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from maskgen.design.derive import Design, ResolvedStep
+
+if TYPE_CHECKING:
+    import klayout.db as kdb
 
 NM = 1000
 """Section database units per micrometre (1 nm)."""
@@ -145,7 +149,7 @@ class Body:
     kind: str
     label: str
     colour: str
-    region: object
+    region: kdb.Region
 
     def copy(self) -> Body:
         """The body with a copy of its region, frozen into a frame."""
@@ -159,7 +163,7 @@ class Exposure:
     mask: str
     tone: str
     clear: list[tuple[float, float]]
-    latent: object
+    latent: kdb.Region
 
 
 @dataclass
@@ -170,7 +174,7 @@ class Frame:
     step: ResolvedStep
     bodies: list[Body]
     exposure: Exposure | None = None
-    removed: object = None
+    removed: kdb.Region | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -219,8 +223,8 @@ class Frame:
     def columns(self) -> list[Column]:
         """The section as columns: stretches of one stack between the bodies' vertex positions, bottom up."""
         xs: set[int] = set()
-        for b in self.bodies:
-            for poly in b.region.each():
+        for body in self.bodies:
+            for poly in body.region.each():
                 xs.update(p.x for p in poly.each_point_hull())
                 for h in range(poly.holes()):
                     xs.update(p.x for p in poly.each_point_hole(h))
