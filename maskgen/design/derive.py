@@ -21,6 +21,7 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.fanout import RdlFigures
 from maskgen.design.physics import solder
+from maskgen.design.reliability import reliability_figures
 from maskgen.errors import InputError
 from maskgen.input import limits
 from maskgen.input.pdk import Pdk, Process, claimed_for
@@ -63,6 +64,7 @@ def derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool = True) -> De
     steps = _resolve_steps(recipe, process, features, materials)
     fan = _check_stack(recipe, pdk, file)
     bump = family(recipe).figures(recipe, pdk, file, steps)
+    bump.reliability = reliability_figures(recipe, pdk, file, steps, bump)
     if check_pitch and not recipe.bump_types:
         _check_pitch(recipe, pdk, file, bump)
     limits.check_map_fit(recipe, file, pdk.rule_value("DIE.EDGE"), bump.reflow_width, recipe_pad_offset(recipe),

@@ -273,6 +273,49 @@ class MaskGeometry(_Strict):
     reticle: ReticleMask
 
 
+class SolderFatigue(_Strict):
+    """An alloy's fatigue ductility coefficient eps_f (Engelmaier) and where it is published."""
+
+    eps_f: float = Field(gt=0, allow_inf_nan=False)
+    source: str
+
+
+class LineFatigue(_Strict):
+    """A line metal's universal-slopes constants: ultimate tensile strength (MPa), true fracture ductility, source."""
+
+    ultimate_strength: float = Field(gt=0, allow_inf_nan=False)
+    ductility: float = Field(gt=0, allow_inf_nan=False)
+    source: str
+
+
+class SourcedValue(_Strict):
+    """A figure and where it comes from."""
+
+    value: float = Field(gt=0, allow_inf_nan=False)
+    source: str
+
+
+class ReliabilityDefaults(_Strict):
+    """The thermal cycle a recipe's `reliability:` block gets when it leaves a key out."""
+
+    cycle: tuple[float, float]
+    dwell: float = Field(gt=0, allow_inf_nan=False)
+    board: str
+
+
+class ReliabilityData(_Strict):
+    """reliability.yaml: defaults of the cycle, Engelmaier's F, eps_f per alloy, line-metal fatigue, elastic
+    figures of the joint and arm models."""
+
+    defaults: ReliabilityDefaults
+    non_ideal_factor: SourcedValue
+    solders: dict[str, SolderFatigue]
+    lines: dict[str, LineFatigue] = {}
+    solder_poisson: float = Field(ge=0, lt=0.5)
+    film_poisson: float = Field(ge=0, lt=0.5)
+    shear_coefficient: float = Field(gt=0, le=1)
+
+
 class Pdk(BaseModel):
     """A loaded PDK: layers by canonical name, rules by id, materials and processes."""
 
@@ -286,6 +329,8 @@ class Pdk(BaseModel):
     processes: dict[str, Process]
     electrical: dict = {}
     """Sheet and bump resistances for test-structure predictions (electrical.yaml, optional)."""
+    reliability: ReliabilityData | None = None
+    """Thermal-cycling fatigue data (reliability.yaml; optional until a recipe has a `reliability:` block)."""
     mask_geometry: MaskGeometry | None = None
     """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
     process_files: dict[str, Path] = {}
@@ -493,8 +538,11 @@ def _load(path: Path) -> Pdk:
         raise InputError(path / "electrical.yaml", None, None, "must be a mapping of figure to value")
     masks = validate(MaskGeometry, read_yaml(path / "masks.yaml"), path / "masks.yaml") \
         if (path / "masks.yaml").is_file() else None
+    reliability = validate(ReliabilityData, read_yaml(path / "reliability.yaml"), path / "reliability.yaml") \
+        if (path / "reliability.yaml").is_file() else None
     return Pdk(name=path.name, path=path, layers=layers, deck=deck, materials=materials,
-               processes=processes, electrical=electrical, mask_geometry=masks, process_files=files)
+               processes=processes, electrical=electrical, mask_geometry=masks, process_files=files,
+               reliability=reliability)
 
 
 def _check_rules(deck: RuleDeck, file: Path) -> None:

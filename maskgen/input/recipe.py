@@ -405,6 +405,21 @@ class Cantilever(_Strict):
     delta_t: Annotated[float, Field(gt=0, le=400)] = 165.0
 
 
+class Reliability(_Strict):
+    """Thermal cycling of the board-mounted die: every bump's Engelmaier life (and 004's suspended joint and line);
+    a key left out takes the PDK's reliability.yaml default."""
+
+    cycle: tuple[Annotated[float, Field(ge=-273.15, le=400, allow_inf_nan=False)],
+                 Annotated[float, Field(ge=-273.15, le=400, allow_inf_nan=False)]] | None = None
+    """T_min and T_max of the cycle, C."""
+    dwell: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = None
+    """Minutes at each extreme (half-cycle dwell)."""
+    board: str | None = None
+    """Board material of the PDK's materials.yaml (kind board, with a CTE)."""
+    non_ideal_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
+    """Engelmaier's F; default the PDK's."""
+
+
 class Wafer(_Strict):
     """The wafer the dies are stepped onto."""
 
@@ -506,6 +521,8 @@ class Recipe(_Strict):
     cantilever: Cantilever | None = None
     wafer: Wafer | None = None
     masks: MaskSet | None = None
+    reliability: Reliability | None = None
+    """Thermal-cycling fatigue estimate of every joint (maskgen.design.reliability)."""
     bump_types: list[BumpType] = []
     sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
     """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is one point."""

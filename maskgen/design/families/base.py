@@ -25,6 +25,7 @@ from maskgen.layout.cells.rdl import octagon_land
 
 if TYPE_CHECKING:
     from maskgen.design.derive import Design
+    from maskgen.design.reliability import ReliabilityFigures
     from maskgen.layout.cells.base import Builder
 
 
@@ -110,6 +111,8 @@ class BumpFigures:
     support_beams: int = 0
     mechanics: MechanicsFigures | None = None
     notes: list[str] = field(default_factory=list)
+    reliability: ReliabilityFigures | None = None
+    """Thermal-cycling fatigue figures when the recipe has a `reliability:` block (maskgen.design.reliability)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest's per-bump-type figures, in its key order."""
@@ -121,7 +124,8 @@ class BumpFigures:
                 "stair": self.stair.as_dict() if self.stair is not None else None,
                 "support_beams": self.support_beams,
                 "mechanics": self.mechanics.as_dict() if self.mechanics is not None else None,
-                "notes": list(self.notes)}
+                "notes": list(self.notes),
+                **({"reliability": self.reliability.as_dict()} if self.reliability is not None else {})}
 
 
 class Family(Protocol):

@@ -1,0 +1,225 @@
+"""Will it last? Thermal-cycling fatigue of every bump's solder joint, and for 004 the suspended joint and its arms.
+
+A recipe's `reliability:` block (cycle, dwell, board; defaults and published constants in the PDK's
+reliability.yaml) gives each bump type `ReliabilityFigures`: the cycle, the joint's standoff height (the reflowed
+cap height), Engelmaier's F, c and the alloy's eps_f, and for a released 004 bump the suspension's frame model
+(maskgen.design.physics.suspension). `site_reliability` turns them into per-bump figures: DNP, strain range and
+N50 of the joint; for a released bump also the same bump rigidly bonded, the fraction of the mismatch its joint
+carries, the force on the joint, the peak strain in line 110 and beams 111 and their life.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from maskgen.design.families.base import BumpFigures, ResolvedStep
+from maskgen.design.physics import fatigue, suspension
+from maskgen.errors import InputError
+from maskgen.input.pdk import Pdk
+from maskgen.input.recipe import Recipe
+
+LINE_RULE = "RELIABILITY.LINE"
+"""Id of the warning raised when a bump's metal line is predicted to fail before its solder joint."""
+
+
+@dataclass(frozen=True)
+class LineMetal:
+    """The metal of line 110 and beams 111 and its universal-slopes constants."""
+
+    material: str
+    e_gpa: float
+    ultimate_strength: float
+    ductility: float
+    source: str
+
+
+@dataclass(frozen=True)
+class SuspensionFigures:
+    """A released 004 bump: its arms, the plate-and-joint response and the line metal's fatigue data."""
+
+    arms: list[suspension.ArmBeam]
+    response: suspension.Response
+    line: LineMetal | None
+
+    def lateral_stiffness(self, angle: float) -> float:
+        """In-plane stiffness of the suspension along a direction (degrees), N/m."""
+        return suspension.lateral_stiffness(self.arms, angle)
+
+    def tilt_stiffness(self, axis_angle: float) -> float:
+        """Tilt stiffness of the suspended plate about an in-plane axis (degrees), N m/rad."""
+        return suspension.tilt_stiffness(self.arms, axis_angle)
+
+
+@dataclass(frozen=True)
+class ReliabilityFigures:
+    """The thermal cycle, the joint and the Engelmaier constants of one bump type (suspension for released 004)."""
+
+    board: str
+    cte_board: float
+    chip: str
+    cte_chip: float
+    t_min: float
+    t_max: float
+    dwell: float
+    standoff: float
+    factor: float
+    factor_source: str
+    alloy: str
+    eps_f: float
+    eps_f_source: str
+    suspension: SuspensionFigures | None = None
+
+    @property
+    def delta_t(self) -> float:
+        """Cycle range T_max - T_min, K."""
+        return self.t_max - self.t_min
+
+    @property
+    def t_sj(self) -> float:
+        """Mean cyclic joint temperature, C."""
+        return fatigue.mean_cyclic_temperature(self.t_min, self.t_max)
+
+    @property
+    def c(self) -> float:
+        """Engelmaier's fatigue exponent for this cycle."""
+        return fatigue.fatigue_exponent(self.t_sj, self.dwell)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest's per-bump-type `reliability` figures (model inputs and constants with their sources)."""
+        out: dict[str, Any] = {
+            "model": "Engelmaier (IPC-D-279, IPC-9701): dgamma = F DNP dCTE dT / h, N50 = 1/2 (dgamma / 2 eps_f)^(1/c)",
+            "cycle": [self.t_min, self.t_max], "dwell_min": self.dwell, "delta_t": self.delta_t,
+            "t_sj": self.t_sj, "board": self.board, "cte_board": self.cte_board, "chip": self.chip,
+            "cte_chip": self.cte_chip, "standoff": self.standoff, "non_ideal_factor": self.factor,
+            "non_ideal_factor_source": self.factor_source, "alloy": self.alloy, "eps_f": self.eps_f,
+            "eps_f_source": self.eps_f_source, "c": round(self.c, 6)}
+        s = self.suspension
+        if s is not None:
+            out["suspension"] = {
+                "model": "plate on radial arms (axial + in-plane bending, out-of-plane bending + torsion), joint "
+                         "as a Timoshenko column clamped at the board, in series",
+                "arms": [{"kind": a.kind, "angle": round(a.angle, 3), "length": a.length,
+                          "axial_stiffness": a.section.ea / (a.length * suspension.UM),
+                          "bending_stiffness_guided": 12 * a.section.ei_in / (a.length * suspension.UM) ** 3}
+                         for a in s.arms],
+                "joint_stiffness": s.response.joint_stiffness,
+                "line_metal": s.line.material if s.line else None,
+                "line_fatigue_source": s.line.source if s.line else None}
+        return out
+
+
+def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep],
+                        bump: BumpFigures) -> ReliabilityFigures | None:
+    """The recipe's `reliability:` block resolved against the PDK for one bump type; None without the block."""
+    spec = recipe.reliability
+    if spec is None:
+        return None
+    data = pdk.reliability
+    if data is None:
+        raise InputError(file, "reliability", "...", f"PDK {pdk.name} has no reliability.yaml (eps_f per alloy, "
+                         "non-ideal factor, cycle defaults)")
+    t_min, t_max = spec.cycle if spec.cycle is not None else data.defaults.cycle
+    if t_max <= t_min:
+        raise InputError(file, "reliability.cycle", [t_min, t_max], "give [T_min, T_max] in C with T_max > T_min")
+    cv = recipe.cantilever
+    board_key = "reliability.board"
+    board_name = spec.board
+    if board_name is None:
+        board_name, board_key = (cv.board, "cantilever.board") if cv is not None else (data.defaults.board,
+                                                                                         "reliability.board")
+    elif cv is not None and cv.board != board_name and "board" in cv.model_fields_set:
+        raise InputError(file, "reliability.board", board_name, f"the cantilever block names board {cv.board}: "
+                         "name the board once (leave reliability.board out)")
+    board = pdk.material(board_name, file, board_key)
+    if board.kind != "board" or board.cte is None:
+        boards = sorted(n for n, m in pdk.materials.materials.items() if m.kind == "board" and m.cte is not None)
+        raise InputError(file, board_key, board_name, f"needs a board material with a CTE; boards: {', '.join(boards)}")
+    chip_name = next(s.material for s in steps if s.step.action == "substrate")
+    chip = pdk.material(chip_name)
+    alloy = next((s.material for s in steps if s.step.role == "solder" and s.material), recipe.solder.alloy)
+    found = data.solders.get(alloy)
+    if found is None:
+        raise InputError(file, "solder.alloy", alloy, f"no published fatigue ductility eps_f for this alloy in "
+                         f"{pdk.path / 'reliability.yaml'}; alloys with one: {', '.join(data.solders)}")
+    factor = spec.non_ideal_factor if spec.non_ideal_factor is not None else data.non_ideal_factor.value
+    source = "recipe" if spec.non_ideal_factor is not None else data.non_ideal_factor.source
+    fig = ReliabilityFigures(board=board_name, cte_board=float(board.cte), chip=chip_name, cte_chip=float(chip.cte),
+                             t_min=float(t_min), t_max=float(t_max), dwell=float(spec.dwell or data.defaults.dwell),
+                             standoff=bump.reflow_height, factor=float(factor), factor_source=source, alloy=alloy,
+                             eps_f=found.eps_f, eps_f_source=found.source)
+    if bump.mechanics is not None and bump.mechanics.released:
+        fig = ReliabilityFigures(**{**fig.__dict__, "suspension": _suspension(recipe, pdk, steps, bump)})
+    return fig
+
+
+def _suspension(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], bump: BumpFigures) -> SuspensionFigures:
+    """004, released: the arms as layered radial beams (insulator, metal, protection) and the joint in series."""
+    from maskgen.design.families.base import role_film
+    from maskgen.layout.cells.cantilever import cantilever_arms, cantilever_plan
+
+    data = pdk.reliability
+    cv = recipe.cantilever
+    plan = cantilever_plan(recipe.bump, cv)
+    bridge = 2 * cv.clearance
+    films_by_role = []
+    for role in ("insulator", "rdl", "protection"):
+        try:
+            films_by_role.append((role, *role_film(steps, role)))
+        except KeyError:
+            continue
+    metal_name = next(m for r, m, _ in films_by_role if r == "rdl")
+    arms = []
+    for arm, angle in zip(cantilever_arms(recipe.bump, cv), (plan.line_angle, *plan.beam_angles), strict=True):
+        films = [suspension.Film(pdk.material(m).E, arm.width + (0 if r == "rdl" else bridge), t)
+                 for r, m, t in films_by_role]
+        sec = suspension.section(films, [r for r, _, _ in films_by_role].index("rdl"), data.film_poisson)
+        arms.append(suspension.ArmBeam(kind=arm.kind, angle=float(angle), attach_radius=plan.land_radius,
+                                       length=arm.length, section=sec))
+    solder_mat = pdk.material(next(s.material for s in steps if s.step.role == "solder"))
+    joint = suspension.solder_joint(solder_mat.E, data.solder_poisson, bump.ubm_diameter, bump.reflow_height,
+                                    data.shear_coefficient)
+    lf = data.lines.get(metal_name)
+    line = LineMetal(metal_name, pdk.material(metal_name).E, lf.ultimate_strength, lf.ductility, lf.source) \
+        if lf is not None else None
+    return SuspensionFigures(arms=arms, response=suspension.response(arms, joint), line=line)
+
+
+def site_reliability(fig: ReliabilityFigures, xs: np.ndarray, ys: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-bump figures at sites (xs, ys) um from the die centre: dnp, dgamma, n50 (inf for an unstrained joint);
+    for a released 004 bump also n50_rigid, joint_fraction, joint_force_mN, line_strain and n50_line."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    dnp = np.hypot(xs, ys)
+    rigid = np.array([fatigue.shear_strain_range(1.0, fig.cte_board, fig.cte_chip, fig.delta_t, fig.standoff,
+                                                 fig.factor)]) * dnp
+    c = fig.c
+    s = fig.suspension
+    if s is None:
+        return {"dnp": dnp, "dgamma": rigid, "n50": fatigue.cycles_to_failure_array(rigid, fig.eps_f, c)}
+    mismatch = (fig.cte_board - fig.cte_chip) * 1e-6 * fig.delta_t                 # um per um of DNP
+    delta = np.column_stack([xs, ys]) * mismatch                                   # board pad motion, um
+    force = delta * suspension.UM @ s.response.force.T                            # N
+    magnitude = np.hypot(force[:, 0], force[:, 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(dnp > 0, magnitude / (s.response.joint_stiffness * np.abs(mismatch) * dnp
+                                                  * suspension.UM), 0.0)
+    dgamma = rigid * fraction
+    out = {"dnp": dnp, "dgamma": dgamma, "n50": fatigue.cycles_to_failure_array(dgamma, fig.eps_f, c),
+           "n50_rigid": fatigue.cycles_to_failure_array(rigid, fig.eps_f, c), "joint_fraction": fraction,
+           "joint_force_mN": magnitude * 1e3}
+    strain = suspension.arm_strains(s.arms, s.response, delta)
+    peak = strain.max(axis=1) if strain.size else np.zeros_like(dnp)
+    out["line_strain"] = peak
+    if s.line is not None:
+        out["n50_line"] = np.array([fatigue.manson_cycles(float(e), s.line.ultimate_strength, s.line.e_gpa,
+                                                          s.line.ductility) for e in peak])
+    return out
+
+
+def finite(value: float) -> float | None:
+    """A cycle count for JSON: None for a joint or line that is not strained (inf)."""
+    return None if math.isinf(value) else float(value)
