@@ -8,7 +8,8 @@ Every combination (full factorial, in the order the keys are given) is the recip
 from them (`<name>-ubm_diameter215-ball_diameter250`) and built into `out/<name>/sweep/<point>/` with DRC.
 A point the recipe checks refuse (e.g. a UBM smaller than its passivation opening) is a row with its one-line
 reason; it does not stop the others. `out/<name>/sweep.csv` and `sweep.json` list every point: parameters,
-predicted reflow height and width, bridging margin, stiffness (004), DRC verdict.
+predicted reflow height and width, bridging margin, stiffness (004), the worst bump's joint N50 (a recipe with
+`reliability:`), DRC verdict.
 
 With `sweep_layout: subarrays` the points share one die instead: the build makes each valid point a bump type
 in its own tile of the bump sites (maskgen/layout/subarrays.py), and `subarray_table` writes the same table
@@ -153,7 +154,7 @@ def _verdict(drc: Any, counts: dict[str, int], where: str = "") -> dict[str, str
     return {"verdict": "dirty", "reason": f"DRC{where}: " + ", ".join(f"{r} x {counts[r]}" for r in failing)}
 
 
-FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness")
+FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness", "n50")
 
 
 def _blank() -> dict[str, Any]:
@@ -163,13 +164,17 @@ def _blank() -> dict[str, Any]:
 
 def _figures(types: list[dict[str, Any]]) -> dict[str, Any]:
     """A built point's predicted figures from its manifest bump types: the first type's reflowed shape, the
-    tightest bridging margin of any type, the 004 stiffness (N/m) when there is one."""
+    tightest bridging margin of any type, the 004 vertical stiffness (N/m) when there is one, and the worst
+    bump's joint N50 over the types (cycles; a recipe with a `reliability:` block)."""
     fig = types[0]
     mech = fig.get("mechanics") or {}
+    lives = [t["reliability"]["worst_n50"] for t in types
+             if t.get("reliability") and t["reliability"].get("worst_n50") is not None]
     return {"reflow_height": round(fig["reflow_height"], 3), "reflow_width": round(fig["reflow_width"], 3),
             "min_pitch": round(fig["min_pitch"], 3),
             "bridging_margin": round(min(t["bridging_margin"] for t in types), 3),
-            "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None}
+            "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None,
+            "n50": round(min(lives), 1) if lives else None}
 
 
 def _csv(rows: list[dict[str, Any]], parameters: list[str], sites: bool = False) -> str:

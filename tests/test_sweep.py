@@ -155,7 +155,8 @@ def test_subarray_template_one_die_tiles_and_table(cli, tmp_path, read_gds):
     assert data["layout"] == "subarrays" and [r["point"] for r in rows] == \
         [p["point"] for p in data["points"]] + [data["die"]["point"]]
     assert list(rows[0]) == ["point", "bump.ubm_diameter", "ball_drop.polymer_opening", "sites", "reflow_height",
-                             "reflow_width", "min_pitch", "bridging_margin", "stiffness", "verdict", "reason", "gds"]
+                             "reflow_width", "min_pitch", "bridging_margin", "stiffness", "n50", "verdict", "reason",
+                             "gds"]
     *points, die = rows
     assert die["point"] == "sweep_subarrays" and die["verdict"] == "clean" and die["gds"] == "sweep_subarrays.gds"
     by = {(float(r["bump.ubm_diameter"]), float(r["ball_drop.polymer_opening"])): r for r in points}

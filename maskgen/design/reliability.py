@@ -199,7 +199,7 @@ def site_reliability(fig: ReliabilityFigures, xs: np.ndarray, ys: np.ndarray) ->
     c = fig.c
     s = fig.suspension
     if s is None:
-        return {"dnp": dnp, "dgamma": rigid, "n50": fatigue.cycles_to_failure_array(rigid, fig.eps_f, c)}
+        return {"dnp": dnp, "dgamma_pct": rigid * 100, "n50": fatigue.cycles_to_failure_array(rigid, fig.eps_f, c)}
     mismatch = (fig.cte_board - fig.cte_chip) * 1e-6 * fig.delta_t                 # um per um of DNP
     delta = np.column_stack([xs, ys]) * mismatch                                   # board pad motion, um
     force = delta * suspension.UM @ s.response.force.T                            # N
@@ -208,12 +208,12 @@ def site_reliability(fig: ReliabilityFigures, xs: np.ndarray, ys: np.ndarray) ->
         fraction = np.where(dnp > 0, magnitude / (s.response.joint_stiffness * np.abs(mismatch) * dnp
                                                   * suspension.UM), 0.0)
     dgamma = rigid * fraction
-    out = {"dnp": dnp, "dgamma": dgamma, "n50": fatigue.cycles_to_failure_array(dgamma, fig.eps_f, c),
+    out = {"dnp": dnp, "dgamma_pct": dgamma * 100, "n50": fatigue.cycles_to_failure_array(dgamma, fig.eps_f, c),
            "n50_rigid": fatigue.cycles_to_failure_array(rigid, fig.eps_f, c), "joint_fraction": fraction,
            "joint_force_mN": magnitude * 1e3}
     strain = suspension.arm_strains(s.arms, s.response, delta)
     peak = strain.max(axis=1) if strain.size else np.zeros_like(dnp)
-    out["line_strain"] = peak
+    out["line_strain_pct"] = peak * 100
     if s.line is not None:
         out["n50_line"] = np.array([fatigue.manson_cycles(float(e), s.line.ultimate_strength, s.line.e_gpa,
                                                           s.line.ductility) for e in peak])

@@ -9,6 +9,7 @@ import numpy as np
 from maskgen import __version__
 from maskgen.design.derive import Design
 from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
+from maskgen.design.reliability import LINE_RULE, finite, site_reliability
 from maskgen.input.pdk import layer_table
 from maskgen.input.rules import rule_record
 from maskgen.layout.die import DieLayout
@@ -16,6 +17,11 @@ from maskgen.layout.jedec import layout_corner
 
 SITE_LIST_LIMIT = 20_000
 """Bump sites are listed one by one up to this count (a wafer lists its die's sites once)."""
+WARNING_LIST_LIMIT = 100
+"""RELIABILITY.LINE warnings are listed one by one up to this count; the total is always given."""
+RELIABILITY_COLUMNS = ("dgamma_pct", "n50", "n50_rigid", "joint_fraction", "joint_force_mN", "line_strain_pct",
+                       "n50_line")
+"""Per-bump reliability figures of the manifest's bump records, in their order (the joint's N50 first)."""
 
 
 def _round(value: Any, digits: int = 4) -> Any:
@@ -35,12 +41,15 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     used = {n for n in design.features if n in design.pdk.layers}
     kinds = die.kinds
     figs = []
+    life = {id(k): _site_life(k) for k in kinds}
     for k in kinds:
         fig = k.design.bump.as_dict()
         fig["count"] = k.count
         mech = fig["mechanics"]
         if mech:
             fig["mechanics"] = {**mech, **_worst_bump(mech, k.sites)}
+        if life[id(k)] is not None:
+            fig["reliability"] = {**fig["reliability"], **_worst_life(k.sites, life[id(k)])}
         figs.append(fig)
     data: dict[str, Any] = {
         "maskgen": __version__,
@@ -73,12 +82,76 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if die.structures is not None:
         from maskgen.layout.teststructures import summary
         data["test_structures"] = summary(design, die.structures, r.solder.alloy)
+    if any(v is not None for v in life.values()):
+        data["reliability"] = reliability_summary(die, life)
     if extra:
         data.update(extra)
     data = _round(data)
     if "bumps" in data:
-        data["bumps"] = _bump_list(die)
+        data["bumps"] = _bump_list(die, life)
     return data
+
+
+def _site_life(kind: Any) -> dict[str, np.ndarray] | None:
+    """Per-bump reliability figures of one bump type's sites (`site_reliability`), None without a reliability
+    block."""
+    fig = kind.design.bump.reliability
+    if fig is None or not kind.sites:
+        return None
+    xy = np.array([(s.x, s.y) for s in kind.sites], dtype=float)
+    return site_reliability(fig, xy[:, 0], xy[:, 1])
+
+
+def _worst_index(sites: list, n50: np.ndarray) -> int | None:
+    """The site of shortest joint life (ties: farthest out, then by name); None when no joint is strained."""
+    if not np.isfinite(n50).any():
+        return None
+    return min(range(len(sites)), key=lambda i: (n50[i], -(sites[i].x ** 2 + sites[i].y ** 2), sites[i].name))
+
+
+def _worst_life(sites: list, life: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The bump type's worst bump (shortest joint N50) and its figures."""
+    i = _worst_index(sites, life["n50"])
+    if i is None:
+        return {"worst_bump": None}
+    return {"worst_bump": sites[i].name, **{f"worst_{k}": _number(v[i]) for k, v in life.items()}}
+
+
+def _number(value: float) -> float | None:
+    """A figure for JSON: cycle counts that are infinite (an unstrained joint or line) become None."""
+    return finite(float(value))
+
+
+def reliability_summary(die: DieLayout, life: dict[int, dict[str, np.ndarray] | None]) -> dict[str, Any]:
+    """The die's reliability: the worst bump over every type (name, type, DNP, N50 and, for a released 004 bump,
+    N50 rigidly bonded and of its line), and a RELIABILITY.LINE warning per bump whose line 110 / beams 111 are
+    predicted to fail before its joint."""
+    worst: tuple | None = None
+    warnings: list[dict[str, Any]] = []
+    for k in die.kinds:
+        figures = life[id(k)]
+        if figures is None:
+            continue
+        i = _worst_index(k.sites, figures["n50"])
+        if i is not None:
+            key = (figures["n50"][i], -(k.sites[i].x ** 2 + k.sites[i].y ** 2), k.sites[i].name)
+            if worst is None or key < worst[0]:
+                worst = (key, k, i, figures)
+        if "n50_line" in figures:
+            fails = np.flatnonzero(figures["n50_line"] < figures["n50"])
+            warnings += [{"rule": LINE_RULE, "bump": k.sites[j].name, "n50_line": _number(figures["n50_line"][j]),
+                          "n50": _number(figures["n50"][j]),
+                          "line_strain_pct": float(figures["line_strain_pct"][j])}
+                         for j in fails.tolist()]
+    out: dict[str, Any] = {"worst_bump": None}
+    if worst is not None:
+        _, k, i, figures = worst
+        out = {"worst_bump": k.sites[i].name, "type": k.name,
+               **{k2: _number(v[i]) for k2, v in figures.items()}}
+    warnings.sort(key=lambda w: (w["n50_line"] if w["n50_line"] is not None else float("inf"), w["bump"]))
+    out["line_warnings"] = len(warnings)
+    out["warnings"] = warnings[:WARNING_LIST_LIMIT]
+    return out
 
 
 def subarrays(die: DieLayout) -> dict[str, Any]:
@@ -113,9 +186,10 @@ def naming(design: Design, die: DieLayout) -> dict[str, Any]:
             "a1": {"name": a1.name, "x": a1.x, "y": a1.y} if a1 else None}
 
 
-def _bump_list(die: DieLayout) -> list[dict[str, Any]]:
+def _bump_list(die: DieLayout, life: dict[int, dict[str, np.ndarray] | None]) -> list[dict[str, Any]]:
     """Every bump site by name (ball, net and, with several types, its type), with 004's per-bump motion from
-    its type's stiffness, rounded like the rest of the manifest."""
+    its type's stiffness and each bump's reliability figures (`RELIABILITY_COLUMNS`), rounded like the rest of
+    the manifest."""
     owner = {id(s): k for k in die.kinds for s in k.sites}
     typed = len(die.kinds) > 1
     rows = [{"name": s.name, **({"ball": s.ball} if s.ball else {}), "x": _round(s.x), "y": _round(s.y),
@@ -130,21 +204,29 @@ def _bump_list(die: DieLayout) -> list[dict[str, Any]]:
         m = bump_motions(mech["stiffness"] or 0.0, xy[:, 0], xy[:, 1], mech["cte_board"], mech["cte_chip"],
                          mech["delta_t"])
         columns = {"dnp": m["dnp"], "displacement": m["displacement"]}
-        if mech["stiffness"]:
-            columns["force_mN"] = m["force_mn"]
         for key, values in columns.items():
             for i, v in zip(mine, values.tolist(), strict=True):
                 rows[i][key] = round(v, 4)
+    for kind in die.kinds:
+        figures = life[id(kind)]
+        if figures is None:
+            continue
+        mine = [i for i, s in enumerate(die.sites) if owner[id(s)] is kind] if typed else range(len(rows))
+        if "dnp" not in rows[mine[0]]:
+            for i, v in zip(mine, figures["dnp"].tolist(), strict=True):
+                rows[i]["dnp"] = round(v, 4)
+        for key in RELIABILITY_COLUMNS:
+            if key not in figures:
+                continue
+            for i, v in zip(mine, figures[key].tolist(), strict=True):
+                rows[i][key] = _round(_number(v))
     return rows
 
 
 def _bump_motion(mech: dict[str, Any], x: float, y: float) -> dict[str, Any]:
-    """004: distance from the die centre, thermal-mismatch displacement (um) and restoring force (mN)."""
+    """004: distance from the die centre and thermal-mismatch displacement (um)."""
     m = bump_mechanics(mech["stiffness"] or 0.0, x, y, mech["cte_board"], mech["cte_chip"], mech["delta_t"])
-    out = {"dnp": m.dnp, "displacement": m.displacement}
-    if mech["stiffness"]:
-        out["force_mN"] = m.force_mn
-    return out
+    return {"dnp": m.dnp, "displacement": m.displacement}
 
 
 def _worst_bump(mech: dict[str, Any], bump_sites: list) -> dict[str, Any]:

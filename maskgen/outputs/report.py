@@ -27,11 +27,11 @@ def summary_table(result: Any) -> str:
         rows.append(f"stair: mask {s['mask_opening']:.2f} um at {s['dose']:g} mJ/cm2 -> openings PR1.. {ops} um")
     if fig.get("mechanics"):
         mech = fig["mechanics"]
-        k = f"stiffness {mech['stiffness']:.2f} N/m ({len(mech.get('arms', []))} arms)" if mech["stiffness"] \
-            else "not released (on sacrificial/elastic layer)"
-        force = f", restoring force {mech['worst_force_mN']:.3f} mN" if "worst_force_mN" in mech else ""
+        k = f"vertical stiffness {mech['stiffness']:.2f} N/m ({len(mech.get('arms', []))} arms)" \
+            if mech["stiffness"] else "not released (on sacrificial/elastic layer)"
         rows.append(f"cantilever: {k}; worst bump {mech['worst_bump']} at DNP {mech['worst_dnp']:.0f} um moves "
-                    f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K){force}")
+                    f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K)")
+    rows += reliability_lines(m)
     for note in fig.get("notes", []):
         rows.append(f"note: {note}")
     if m.get("wafer"):
@@ -60,6 +60,44 @@ def summary_table(result: Any) -> str:
         fails = [r.id for r in result.drc.rules if r.status == "fail"]
         rows.append("DRC: clean" if not fails else f"DRC: {result.drc.verdict()}: {', '.join(fails)}")
     return "\n".join(rows)
+
+
+def cycles(n: float | None) -> str:
+    """A cycle count as read: thousands separated below a million, else 3 significant figures; none for inf."""
+    if n is None:
+        return "no wear-out (unstrained)"
+    return f"{n:,.0f}" if n < 1e6 else f"{n:.3g}"
+
+
+def reliability_lines(m: dict[str, Any]) -> list[str]:
+    """The build summary's reliability lines: the cycle and model, the worst bump's joint life (released 004:
+    against the same bump rigidly bonded, the joint's share of the mismatch, the force on it, its line's life),
+    and the RELIABILITY.LINE warnings."""
+    rel = m.get("reliability")
+    if not rel:
+        return []
+    fig = next(t["reliability"] for t in m["bump_types"] if t.get("reliability"))
+    rows = [f"reliability: {fig['cycle'][0]:g}/{fig['cycle'][1]:g} C, {fig['dwell_min']:g} min dwell, "
+            f"{fig['board']} ({fig['cte_board']:g} ppm/K) vs {fig['chip']} ({fig['cte_chip']:g} ppm/K); Engelmaier, "
+            f"F {fig['non_ideal_factor']:g}, {fig['alloy']} eps_f {fig['eps_f']:g}, c {fig['c']:.4f}"]
+    if rel["worst_bump"] is None:
+        return [*rows, "reliability: no joint is strained (every bump at the die centre)"]
+    head = (f"reliability: worst bump {rel['worst_bump']} at DNP {rel['dnp']:.0f} um: N50 {cycles(rel['n50'])} "
+            f"cycles (joint shear strain range {rel['dgamma_pct']:.3f} %)")
+    if "n50_rigid" in rel:
+        head += (f"; rigidly bonded {cycles(rel['n50_rigid'])}: the suspended joint carries "
+                 f"{100 * rel['joint_fraction']:.1f} % of the mismatch, {rel['joint_force_mN']:.0f} mN (elastic)")
+    rows.append(head)
+    if "line_strain_pct" in rel:
+        line = f"cycles {cycles(rel['n50_line'])}" if "n50_line" in rel else "no fatigue data for its metal"
+        rows.append(f"reliability: line 110 / beams 111 of {rel['worst_bump']}: peak strain "
+                    f"{rel['line_strain_pct']:.3f} %, {line}")
+    for w in rel["warnings"][:3]:
+        rows.append(f"warning {w['rule']}: bump {w['bump']}: line 110 / beams 111 fail at {cycles(w['n50_line'])} "
+                    f"cycles ({w['line_strain_pct']:.2f} % strain), before its joint ({cycles(w['n50'])})")
+    if rel["line_warnings"] > 3:
+        rows.append(f"warning RELIABILITY.LINE: {rel['line_warnings']} bumps in all (manifest: reliability.warnings)")
+    return rows
 
 
 def listing(pdk_name: str) -> str:

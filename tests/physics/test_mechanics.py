@@ -45,21 +45,18 @@ def test_thermal_displacement_fr4_on_si_by_hand():
     assert mechanics.thermal_displacement(16.0, 2.6, -100.0, 5000.0) == pytest.approx(-6.7, rel=1e-12)
 
 
-def test_restoring_force_by_hand():
-    # 9.140625 N/m * 6.7 um = 9.140625 * 6.7e-6 N = 6.12421875e-5 N = 0.0612421875 mN
-    assert mechanics.restoring_force(9.140625, 6.7) == pytest.approx(6.12421875e-5, rel=1e-12)
-    assert mechanics.restoring_force_mn(9.140625, 6.7) == pytest.approx(0.0612421875, rel=1e-12)
+def test_no_restoring_force_is_offered():
+    # the vertical arm stiffness times a lateral displacement is no force on the joint (issue 24): gone
+    assert not hasattr(mechanics, "restoring_force") and not hasattr(mechanics, "restoring_force_mn")
 
 
 def test_bump_mechanics_combines_line_and_beams():
     # line 110 6 N/m + two beams 111 of 2 N/m = 10 N/m; bump at (3000, 4000): DNP 5000 um;
-    # FR-4 / Si, dT = 100 K: 13.4e-6 * 100 * 5000 = 6.7 um; F = 10 * 6.7e-6 = 6.7e-5 N = 0.067 mN
+    # FR-4 / Si, dT = 100 K: 13.4e-6 * 100 * 5000 = 6.7 um
     m = mechanics.bump_mechanics([6.0, 2.0, 2.0], 3000.0, 4000.0, 16.0, 2.6, 100.0)
     assert m.stiffness == pytest.approx(10.0)
     assert m.dnp == pytest.approx(5000.0)
     assert m.displacement == pytest.approx(6.7, rel=1e-12)
-    assert m.force_n == pytest.approx(6.7e-5, rel=1e-12)
-    assert m.force_mn == pytest.approx(0.067, rel=1e-12)
     assert mechanics.bump_mechanics(10.0, 3000.0, 4000.0, 16.0, 2.6, 100.0) == m
 
 
@@ -67,9 +64,9 @@ def test_bump_mechanics_die_centre_and_unreleased():
     # die centre at (1000, 1000): bump at (4000, 5000) is again 5000 um away
     m = mechanics.bump_mechanics(10.0, 4000.0, 5000.0, 16.0, 2.6, 100.0, die_centre=(1000.0, 1000.0))
     assert m.dnp == pytest.approx(5000.0) and m.displacement == pytest.approx(6.7)
-    # no free cantilever (stiffness 0): displacement reported, no restoring force
+    # no free cantilever (stiffness 0): the displacement is still reported
     m0 = mechanics.bump_mechanics(0.0, 3000.0, 4000.0, 16.0, 2.6, 100.0)
-    assert m0.displacement == pytest.approx(6.7) and m0.force_mn == 0.0
+    assert m0.displacement == pytest.approx(6.7) and m0.stiffness == 0.0
 
 
 def test_corner_bump_moves_most():
@@ -93,8 +90,6 @@ def test_corner_bump_moves_most():
     (lambda: mechanics.thermal_displacement(16.0, -2.6, 100.0, 5000.0), "cte_chip"),
     (lambda: mechanics.thermal_displacement(16.0, 2.6, float("inf"), 5000.0), "delta_t"),
     (lambda: mechanics.thermal_displacement(16.0, 2.6, 100.0, -5000.0), "dnp"),
-    (lambda: mechanics.restoring_force(-9.0, 6.7), "k"),
-    (lambda: mechanics.restoring_force_mn(-9.0, 6.7), "k"),
     (lambda: mechanics.dnp(float("nan"), 0.0), "x"),
     (lambda: mechanics.bump_mechanics([6.0, -2.0], 3000.0, 4000.0, 16.0, 2.6, 100.0), "stiffness"),
     (lambda: mechanics.bump_mechanics(-1.0, 3000.0, 4000.0, 16.0, 2.6, 100.0), "stiffness"),
@@ -118,10 +113,8 @@ def test_bump_motions_is_bump_mechanics_for_many_bumps():
         one = mechanics.bump_mechanics(0.67, x, y, 18.0, 2.6, 165.0)
         assert m["dnp"][i] == pytest.approx(one.dnp, rel=1e-15)
         assert m["displacement"][i] == pytest.approx(one.displacement, rel=1e-15)
-        assert m["force_mn"][i] == pytest.approx(one.force_mn, rel=1e-15)
     # the corner bump of the cantilever template, by hand: DNP 2250*sqrt(2) = 3181.98 um,
-    # delta = (18 - 2.6) 1e-6 x 165 x 3181.98 = 8.0854 um, F = 0.67 N/m x 8.0854 um = 5.4172e-3 mN
+    # delta = (18 - 2.6) 1e-6 x 165 x 3181.98 = 8.0854 um
     assert m["displacement"][2] == pytest.approx(8.0854, abs=1e-4)
-    assert m["force_mn"][2] == pytest.approx(5.4172e-3, abs=1e-7)
     with pytest.raises(ValueError, match="cte_board"):
         mechanics.bump_motions(0.67, xs, ys, -1.0, 2.6, 165.0)

@@ -1,9 +1,13 @@
-"""Mechanics of the suspended bump (004): arm stiffness, thermal-mismatch displacement and restoring force.
+"""Mechanics of the suspended bump (004): the arms' vertical stiffness and the thermal-mismatch displacement.
 
-Units: lengths in um, E in GPa, CTE in ppm/K, stiffness in N/m, force in N (or mN where named).
-The suspended portion 102 is held by its metal line 110 and optional support beams 111, each an end-loaded
-cantilever k = E w t^3 / (4 L^3); the springs act in parallel.  The board moves a bump at distance DNP from the
-die centre (neutral point) by (CTE_board - CTE_chip) dT DNP relative to the chip.
+Units: lengths in um, E in GPa, CTE in ppm/K, stiffness in N/m.
+The suspended portion 102 is held by its metal line 110 and optional support beams 111; pushed up or down
+(out of the plane) each is an end-loaded cantilever k = E w t^3 / (4 L^3), the springs in parallel: the
+vertical stiffness the manifest reports as `stiffness`.  The board moves a bump at distance DNP from the die
+centre (neutral point) by (CTE_board - CTE_chip) dT DNP relative to the chip: a lateral motion, which the arms
+resist in their own plane (stretch, in-plane bending) and the bump by tilting its plate; that lateral model and
+the force it puts on the solder joint are maskgen.design.physics.suspension (the vertical stiffness times the
+lateral displacement is no force on anything, and is not reported).
 """
 
 from __future__ import annotations
@@ -68,41 +72,28 @@ def thermal_displacement(cte_board: float, cte_chip: float, delta_t: float, dnp:
     return (cb - cc) * 1e-6 * dt * distance
 
 
-def restoring_force(k: float, displacement_um: float) -> float:
-    """Force of the suspended portion displaced by delta: F = k x delta x 1e-6, N (k in N/m, delta in um)."""
-    return _non_negative("k", k) * _finite("displacement_um", displacement_um) * 1e-6
-
-
-def restoring_force_mn(k: float, displacement_um: float) -> float:
-    """Restoring force in mN: F = k x delta x 1e-3 (k in N/m, delta in um)."""
-    return restoring_force(k, displacement_um) * 1e3
-
-
 @dataclass(frozen=True)
 class BumpMechanics:
-    """One suspended bump: stiffness (N/m), DNP (um), displacement (um) and restoring force (N and mN)."""
+    """One suspended bump: vertical stiffness of its arms (N/m), DNP (um) and thermal-mismatch displacement (um)."""
 
     stiffness: float
     dnp: float
     displacement: float
-    force_n: float
-    force_mn: float
 
 
 def bump_mechanics(stiffness: float | Sequence[float], x: float, y: float, cte_board: float, cte_chip: float,
                    delta_t: float, die_centre: tuple[float, float] = (0.0, 0.0)) -> BumpMechanics:
-    """Bump at (x, y): k = sum of the arm springs (line 110 + beams 111), delta = dCTE dT DNP, F = k delta."""
+    """Bump at (x, y): k = sum of the arm springs (line 110 + beams 111), delta = dCTE dT DNP."""
     k = parallel(*stiffness) if isinstance(stiffness, Sequence) else parallel(stiffness)
     distance = dnp(x, y, die_centre)
     delta = thermal_displacement(cte_board, cte_chip, delta_t, distance)
-    force = restoring_force(k, delta)
-    return BumpMechanics(stiffness=k, dnp=distance, displacement=delta, force_n=force, force_mn=force * 1e3)
+    return BumpMechanics(stiffness=k, dnp=distance, displacement=delta)
 
 
 def bump_motions(stiffness: float, xs: np.ndarray, ys: np.ndarray, cte_board: float, cte_chip: float,
                  delta_t: float) -> dict[str, np.ndarray]:
-    """`bump_mechanics` for many bumps at once: DNP and displacement (um) and restoring force (mN) per bump."""
-    k = bump_mechanics(stiffness, 0.0, 0.0, cte_board, cte_chip, delta_t).stiffness    # validates the figures
+    """`bump_mechanics` for many bumps at once: DNP and displacement (um) per bump."""
+    bump_mechanics(stiffness, 0.0, 0.0, cte_board, cte_chip, delta_t)                # validates the figures
     dnp = np.hypot(xs, ys)
     delta = thermal_displacement(cte_board, cte_chip, delta_t, 1.0) * dnp      # linear in DNP: the same floats
-    return {"dnp": dnp, "displacement": delta, "force_mn": k * delta * 1e-6 * 1e3}
+    return {"dnp": dnp, "displacement": delta}
