@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from maskgen.design.families import family
 from maskgen.design.families.base import BumpFigures, ResolvedStep
 from maskgen.design.physics import fatigue, suspension
 from maskgen.errors import InputError
@@ -126,15 +127,17 @@ def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[Resolv
     t_min, t_max = spec.cycle if spec.cycle is not None else data.defaults.cycle
     if t_max <= t_min:
         raise InputError(file, "reliability.cycle", [t_min, t_max], "give [T_min, T_max] in C with T_max > T_min")
-    cv = recipe.cantilever
+    mech = bump.mechanics
     board_key = "reliability.board"
     board_name = spec.board
-    if board_name is None:
-        board_name, board_key = (cv.board, "cantilever.board") if cv is not None else (data.defaults.board,
-                                                                                         "reliability.board")
-    elif cv is not None and cv.board != board_name and "board" in cv.model_fields_set:
-        raise InputError(file, "reliability.board", board_name, f"the cantilever block names board {cv.board}: "
-                         "name the board once (leave reliability.board out)")
+    if mech is not None and board_name is not None and board_name != mech.board:
+        raise InputError(file, "reliability.board", board_name, f"this process takes the board from its "
+                         f"{family(recipe).block} block (board {mech.board}): give it there, or leave "
+                         "reliability.board out")
+    if mech is not None:
+        board_name, board_key = mech.board, f"{family(recipe).block}.board"
+    elif board_name is None:
+        board_name = data.defaults.board
     board = pdk.material(board_name, file, board_key)
     if board.kind != "board" or board.cte is None:
         boards = sorted(n for n, m in pdk.materials.materials.items() if m.kind == "board" and m.cte is not None)
@@ -158,31 +161,13 @@ def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[Resolv
 
 
 def _suspension(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], bump: BumpFigures) -> SuspensionFigures:
-    """004, released: the arms as layered radial beams (insulator, metal, protection) and the joint in series."""
-    from maskgen.design.families.base import role_film
-    from maskgen.layout.cells.cantilever import cantilever_arms, cantilever_plan
-
+    """004, released: the family's arms as layered radial beams and the joint in series."""
     data = pdk.reliability
-    cv = recipe.cantilever
-    plan = cantilever_plan(recipe.bump, cv)
-    bridge = 2 * cv.clearance
-    films_by_role = []
-    for role in ("insulator", "rdl", "protection"):
-        try:
-            films_by_role.append((role, *role_film(steps, role)))
-        except KeyError:
-            continue
-    metal_name = next(m for r, m, _ in films_by_role if r == "rdl")
-    arms = []
-    for arm, angle in zip(cantilever_arms(recipe.bump, cv), (plan.line_angle, *plan.beam_angles), strict=True):
-        films = [suspension.Film(pdk.material(m).E, arm.width + (0 if r == "rdl" else bridge), t)
-                 for r, m, t in films_by_role]
-        sec = suspension.section(films, [r for r, _, _ in films_by_role].index("rdl"), data.film_poisson)
-        arms.append(suspension.ArmBeam(kind=arm.kind, angle=float(angle), attach_radius=plan.land_radius,
-                                       length=arm.length, section=sec))
+    arms = family(recipe).suspended_arms(recipe, pdk, steps, data.film_poisson)
     solder_mat = pdk.material(next(s.material for s in steps if s.step.role == "solder"))
     joint = suspension.solder_joint(solder_mat.E, data.solder_poisson, bump.ubm_diameter, bump.reflow_height,
                                     data.shear_coefficient)
+    metal_name = next(s.material for s in steps if s.step.role == "rdl")
     lf = data.lines.get(metal_name)
     line = LineMetal(metal_name, pdk.material(metal_name).E, lf.ultimate_strength, lf.ductility, lf.source) \
         if lf is not None else None

@@ -17,6 +17,7 @@ import gdstk
 
 from maskgen.design import constraints
 from maskgen.design.physics import solder
+from maskgen.design.physics.suspension import ArmBeam
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process, Step
 from maskgen.input.recipe import Recipe
@@ -175,6 +176,11 @@ class Family(Protocol):
         """The bump cell (bump centred at the origin) with every mask layer the process uses."""
         ...
 
+    def suspended_arms(self, recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep],
+                       poisson: float) -> list[ArmBeam]:
+        """The arms holding a released bump as radial layered beams (maskgen.design.physics.suspension)."""
+        ...
+
 
 def drawn_layers(process: Process, present: set[str]) -> set[str]:
     """The options present plus every layer the steps they make active draw, until nothing is added."""
@@ -261,6 +267,11 @@ class Common:
     def fixed_rdl(self, recipe: Recipe) -> str | None:
         """No fixed-offset RDL."""
         return None
+
+    def suspended_arms(self, recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep],
+                       poisson: float) -> list[ArmBeam]:
+        """No suspended bump: no arms."""
+        return []
 
 
 def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell]], land: float | None = None,

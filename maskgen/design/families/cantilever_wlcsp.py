@@ -17,7 +17,7 @@ from maskgen.design.families.base import (
     placed_ball,
     role_film,
 )
-from maskgen.design.physics import mechanics
+from maskgen.design.physics import mechanics, suspension
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Cantilever, Recipe
@@ -93,6 +93,13 @@ class CantileverWlcsp(Common):
         fig.mechanics = arm_mechanics(recipe, pdk, file, steps)
         return fig
 
+    def suspended_arms(self, recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep],
+                       poisson: float) -> list[suspension.ArmBeam]:
+        """Line 110 and beams 111 as radial beams from the land edge (the rigid plate under bump 120) to where the
+        layer under the bump ends: each a stack of insulator 100, metal and protection 170 (the insulator and
+        protection as wide as the bridge, arm + 2 x clearance, the release windows leave under and over it)."""
+        return suspended_arms(recipe, pdk, steps, poisson)
+
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """The suspended-cantilever bump of the embodiment (maskgen.layout.cells.cantilever)."""
         r = design.recipe
@@ -142,6 +149,27 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
         arms.append(ArmFigures(kind=a.kind, width=a.width, length=a.length, stiffness=k_metal + k_ins))
     return MechanicsFigures(released=True, stiffness=mechanics.parallel(*(a.stiffness for a in arms)), arms=arms,
                             **common)
+
+
+def suspended_arms(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], poisson: float) -> list[suspension.ArmBeam]:
+    """`CantileverWlcsp.suspended_arms`: the arms of the recipe's cantilever with their layered sections."""
+    cv = recipe.cantilever
+    plan = cantilever_plan(recipe.bump, cv)
+    films_by_role = []
+    for role in ("insulator", "rdl", "protection"):
+        try:
+            films_by_role.append((role, *role_film(steps, role)))
+        except KeyError:
+            continue
+    roles = [r for r, _, _ in films_by_role]
+    arms = []
+    for arm, angle in zip(cantilever_arms(recipe.bump, cv), (plan.line_angle, *plan.beam_angles), strict=True):
+        films = [suspension.Film(pdk.material(m).E, arm.width + (0 if r == "rdl" else 2 * cv.clearance), t)
+                 for r, m, t in films_by_role]
+        arms.append(suspension.ArmBeam(kind=arm.kind, angle=float(angle), attach_radius=plan.land_radius,
+                                       length=arm.length,
+                                       section=suspension.section(films, roles.index("rdl"), poisson)))
+    return arms
 
 
 FAMILY = CantileverWlcsp()
