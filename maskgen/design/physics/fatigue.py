@@ -96,8 +96,11 @@ def cycles_to_failure_array(dgamma: np.ndarray, eps_f: float, c: float) -> np.nd
     """`cycles_to_failure` for many joints at once (inf where dgamma is 0)."""
     g = np.asarray(dgamma, dtype=float)
     cycles_to_failure(float(g.max()) if g.size else 0.0, eps_f, c)          # validates eps_f, c and the range
-    with np.errstate(divide="ignore"):
-        return np.where(g > 0, 0.5 * (np.maximum(g, 1e-300) / (2.0 * eps_f)) ** (1.0 / c), np.inf)
+    out = np.full(g.shape, np.inf)
+    strained = g > 0
+    with np.errstate(over="ignore"):                    # a nearly unstrained joint: inf cycles, as at g = 0
+        out[strained] = 0.5 * (g[strained] / (2.0 * eps_f)) ** (1.0 / c)
+    return out
 
 
 def manson_strain_range(cycles: float, ultimate_mpa: float, e_gpa: float, ductility: float) -> float:
