@@ -372,8 +372,9 @@ def masks(
 def render(
     layout: Annotated[Path, typer.Argument(help="GDSII or OASIS file (a build's <name>.gds or any layout).")],
     out: OutOpt = Path("out"),
-    view: Annotated[list[str] | None, typer.Option("--view", help="die, bump or wafer; repeat for several "
-                                                   "(default: die and bump, plus wafer when there is one).")] = None,
+    view: Annotated[list[str] | None, typer.Option("--view", help="die, bump, wafer or n50 (the bumps coloured "
+                                                   "by their joint's N50); repeat for several (default: die and "
+                                                   "bump, plus wafer and n50 when there are).")] = None,
     width: Annotated[int, typer.Option("--width", help="Picture width in pixels.")] = 1200,
     height: Annotated[int, typer.Option("--height", help="Picture height in pixels.")] = 900,
     pdk: PdkOpt = None,

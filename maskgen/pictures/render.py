@@ -8,25 +8,25 @@ at contrast >= 2.5 against both).
 
 from __future__ import annotations
 
-import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
+from maskgen.drc.context import beside, manifest_path_for, manifest_pdk, sibling_manifest
 from maskgen.errors import InputError, check_choices
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
+from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
+from maskgen.pictures.n50map import has_n50, n50_map
 
 if TYPE_CHECKING:
     import klayout.db as kdb
 
-VIEWS = ("die", "bump", "wafer")
-"""Views a render can show: the die zoomed to fit, one bump cell on its own, the whole wafer."""
+VIEWS = ("die", "bump", "wafer", "n50")
+"""Views a render can show: the die zoomed to fit, one bump cell on its own, the whole wafer, the die's bumps
+coloured by their joint's N50 (from the build manifest beside the layout: maskgen.pictures.n50map)."""
 
-BACKGROUND = "#000000"
-SCALE_BAR = "#ffffff"
 MAX_PIXELS = 10_000
 """Largest width or height of a picture, in pixels."""
 
@@ -132,57 +132,35 @@ def has_layer_shapes(layout: kdb.Layout, gds: tuple[int, int]) -> bool:
     return li is not None and not layout.top_cell().dbbox_per_layer(li).empty()
 
 
-def default_views(layout: kdb.Layout, pdk: Pdk) -> list[str]:
-    """die and bump (when a bump cell is found), plus wafer when the layout draws a WAFER outline."""
+def default_views(layout: kdb.Layout, pdk: Pdk, manifest: dict | None = None) -> list[str]:
+    """die and bump (when a bump cell is found), plus wafer when the layout draws a WAFER outline, plus n50 when
+    the build manifest lists each bump's N50."""
     views = ["die"]
     if bump_site(layout) is not None:
         views.append("bump")
     if has_layer_shapes(layout, pdk.gds("WAFER")):
         views.append("wafer")
+    if manifest is not None and has_n50(manifest):
+        views.append("n50")
     return views
 
 
-def _nice(value: float) -> float:
-    """The largest 1, 2 or 5 x 10^n not above value."""
-    exp = math.floor(math.log10(value))
-    for m in (5, 2, 1):
-        if m * 10**exp <= value:
-            return m * 10**exp
-    return 10**exp
+def build_manifest(layout: Path) -> dict | None:
+    """The build manifest beside a layout as read from its JSON, None when there is none or it is unreadable."""
+    import json
 
-
-def _scale_bar(view, box) -> None:
-    """A ruler about a fifth of the picture wide in its lower left corner, labelled with its length."""
-    import klayout.db as kdb
-    import klayout.lay as lay
-
-    length = _nice(box.width() / 5)
-    x0 = box.left + box.width() * 0.03
-    y0 = box.bottom + box.height() * 0.025
-    ruler = lay.Annotation()
-    ruler.p1 = kdb.DPoint(x0, y0)
-    ruler.p2 = kdb.DPoint(x0 + length, y0)
-    ruler.style = lay.Annotation.StyleRuler
-    ruler.fmt = f"{length / 1000:g} mm" if length >= 1000 else f"{length:g} um"
-    view.insert_annotation(ruler)
+    path = manifest_path_for(layout)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _view_box(layout, cell_index: int, width: int, height: int):
     """The cell's bounding box with a 5 % margin and a band below for the scale bar, at the picture's aspect."""
-    import klayout.db as kdb
 
-    box = layout.cell(cell_index).dbbox()
-    margin = 0.05 * max(box.width(), box.height())
-    box = box.enlarged(margin, margin)
-    box = kdb.DBox(box.left, box.bottom - 0.08 * box.height(), box.right, box.top)    # band for the scale bar
-    aspect = width / height
-    if box.width() / box.height() < aspect:
-        grow = (box.height() * aspect - box.width()) / 2
-        box = box.enlarged(grow, 0)
-    else:
-        grow = (box.width() / aspect - box.height()) / 2
-        box = box.enlarged(0, grow)
-    return box
+    return fit_box(layout.cell(cell_index).dbbox(), width, height)
 
 
 def render_view(layout_path: Path, lyp: Path, cell_index: int, png: Path, width: int, height: int) -> Path:
@@ -202,7 +180,7 @@ def render_view(layout_path: Path, lyp: Path, cell_index: int, png: Path, width:
     layout = view.cellview(0).layout()
     box = _view_box(layout, cell_index, width, height)
     view.zoom_box(box)
-    _scale_bar(view, box)
+    scale_bar(view, box)
     return atomic(png, lambda tmp: view.save_image_with_options(str(tmp), width, height, 0, 2, 0, box, False))
 
 
@@ -213,7 +191,8 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
     Args:
         layout: a GDSII or OASIS file (a build's `<name>.gds`, or any layout).
         out: folder for the pictures.
-        views: any of die, bump, wafer; default die and bump, plus wafer when the layout has a WAFER outline.
+        views: any of die, bump, wafer, n50; default die and bump, plus wafer when the layout has a WAFER outline
+            and n50 when its build manifest lists every bump's N50 (a recipe with `reliability:`).
         width: picture width in pixels.
         height: picture height in pixels.
         pdk: PDK for the layer colours when no `<name>.lyp` sits beside the layout (default: the manifest's
@@ -228,12 +207,18 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
             raise InputError(None, key, value, f"picture size in pixels, 16 to {MAX_PIXELS}")
     ly = read_layout(layout)
     the_pdk = _pdk_for(layout, pdk)
-    wanted = list(views) if views else default_views(ly, the_pdk)
+    manifest = build_manifest(layout)
+    wanted = list(views) if views else default_views(ly, the_pdk, manifest)
     check_choices(wanted, VIEWS, "views")
     site = bump_site(ly)
     top = ly.top_cell().cell_index()
     cells: dict[str, int] = {}
     for v in dict.fromkeys(wanted):
+        if v == "n50":
+            if manifest is None or not has_n50(manifest):
+                raise InputError(layout, "views", v, "no build manifest beside the layout lists each bump's N50: "
+                                 "build a recipe with a 'reliability:' block (cycle, dwell, board)")
+            continue
         if v == "wafer":
             if not has_layer_shapes(ly, the_pdk.gds("WAFER")):
                 raise InputError(layout, "views", v, "the layout has no WAFER outline; use die or bump")
@@ -251,6 +236,8 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
         if not lyp.is_file():
             lyp = Path(tmp) / f"{name}.lyp"
             lyp.write_text(lyp_text(the_pdk), encoding="utf-8")
-        for v, cell in cells.items():
-            written.append(render_view(layout, lyp, cell, Path(out) / f"{name}_{v}.png", width, height))
+        for v in dict.fromkeys(wanted):
+            png = Path(out) / f"{name}_{v}.png"
+            written.append(n50_map(manifest, png, width, height) if v == "n50"
+                           else render_view(layout, lyp, cells[v], png, width, height))
     return written

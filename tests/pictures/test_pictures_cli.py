@@ -27,13 +27,14 @@ def built_out(built):
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_render_every_template(name, built_out, cli, tmp_path, png):
+def test_render_every_template(name, built_out, built, cli, tmp_path, png):
     gds = built_out(name)
     code, out, err = cli("render", gds, "--out", tmp_path, "--width", 600, "--height", 450)
     assert code == 0, err
     folder = tmp_path / gds.stem
     pngs = sorted(folder.glob("*.png"))
-    expected = {"die", "bump"} | ({"wafer"} if name.startswith("wafer") else set())
+    expected = {"die", "bump"} | ({"wafer"} if name.startswith("wafer") else set()) \
+        | ({"n50"} if built(name).manifest.get("reliability") else set())            # a recipe with reliability:
     assert {p.stem.rsplit("_", 1)[1] for p in pngs} == expected
     assert all(f"png    {p}" in out for p in pngs)
     for p in pngs:
