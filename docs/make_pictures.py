@@ -1,7 +1,8 @@
 """Regenerate the README pictures: for each process family's template, the bump render and the cross-section.
 
-Writes docs/<family>/<family>_bump.png (KLayout's renderer, the build's .lyp colours) and
-docs/<family>/xsection/NN_<action>.svg with index.html (one frame per process step).
+Writes docs/<family>/<family>_bump.png (KLayout's renderer, the build's .lyp colours),
+docs/<family>/xsection/NN_<action>.svg with index.html (one frame per process step), the whole-layout renders
+and the N50 maps docs/default_n50.png and docs/cantilever_wlcsp_n50.png.
 
 Run from anywhere:  python docs/make_pictures.py   (uses the checkout's maskgen if it is not installed)
 """
@@ -57,6 +58,20 @@ def make_layouts() -> list[Path]:
     return written
 
 
+def make_n50_maps() -> list[Path]:
+    """The N50 maps of the default die and of the cantilever template (issue 24): each bump coloured by the
+    Engelmaier life of its joint."""
+    from maskgen.build import build
+    from maskgen.pictures import render_command
+
+    written = []
+    with tempfile.TemporaryDirectory(prefix="maskgen-docs-") as tmp:
+        for template in ("default", "cantilever_wlcsp"):
+            result = build(TEMPLATES / f"{template}.yaml", Path(tmp), run_drc=False)
+            written += render_command(result.files["gds"], DOCS, views=["n50"], width=800, height=600)
+    return written
+
+
 def main() -> None:
     try:
         import maskgen  # noqa: F401
@@ -68,7 +83,7 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files)
         total += size
         print(f"{family:17s} {len(files):3d} files {size / 1024:7.0f} KB  {DOCS / family}")
-    for f in make_layouts():
+    for f in [*make_layouts(), *make_n50_maps()]:
         total += f.stat().st_size
         print(f"{f.stem:17s} {1:3d} files {f.stat().st_size / 1024:7.0f} KB  {f}")
     print(f"{'total':17s} {total / 1024:17.0f} KB")

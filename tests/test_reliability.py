@@ -12,14 +12,14 @@ import yaml
 from maskgen.build import build
 from tests.recipe_variants import TEMPLATES, variant
 
-C_TC4 = -0.411492
+C_G = -0.411492
 """Engelmaier's c for -40/125 C (T_sj 42.5 C) and 15 min: -0.442 - 0.0255 + 0.0174 ln 25."""
 
 
 def hand_n50(dnp: float, standoff: float, dcte: float = 13.4, delta_t: float = 165.0) -> float:
     """Engelmaier by hand: F 1, eps_f 0.325 (SAC305), FR-4 16 vs Si 2.6 ppm/K."""
     dgamma = dnp * dcte * 1e-6 * delta_t / standoff
-    return 0.5 * (dgamma / 0.65) ** (1 / C_TC4)
+    return 0.5 * (dgamma / 0.65) ** (1 / C_G)
 
 
 def _built(tmp_path, recipe, name="r"):
@@ -42,7 +42,7 @@ def test_default_prints_and_lists_every_bumps_n50(cli, tmp_path):
     assert len(m["bumps"]) == 144 and all(b["n50"] == pytest.approx(hand_n50(b["dnp"], h), rel=1e-4)
                                           for b in m["bumps"])
     fig = m["bump_types"][0]["reliability"]
-    assert fig["c"] == pytest.approx(C_TC4, abs=5e-5) and fig["standoff"] == pytest.approx(h)
+    assert fig["c"] == pytest.approx(C_G, abs=5e-5) and fig["standoff"] == pytest.approx(h)
     assert "IPC-D-279" in fig["non_ideal_factor_source"] and "807693" in fig["eps_f_source"]
 
 

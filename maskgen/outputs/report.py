@@ -29,7 +29,7 @@ def summary_table(result: Any) -> str:
         mech = fig["mechanics"]
         k = f"vertical stiffness {mech['stiffness']:.2f} N/m ({len(mech.get('arms', []))} arms)" \
             if mech["stiffness"] else "not released (on sacrificial/elastic layer)"
-        rows.append(f"cantilever: {k}; worst bump {mech['worst_bump']} at DNP {mech['worst_dnp']:.0f} um moves "
+        rows.append(f"cantilever: {k}; farthest bump {mech['worst_bump']} at DNP {mech['worst_dnp']:.0f} um moves "
                     f"{mech['worst_displacement']:.2f} um ({mech['board']} vs chip, dT {mech['delta_t']:g} K)")
     rows += reliability_lines(m)
     for note in fig.get("notes", []):
@@ -89,7 +89,8 @@ def reliability_lines(m: dict[str, Any]) -> list[str]:
                  f"{100 * rel['joint_fraction']:.1f} % of the mismatch, {rel['joint_force_mN']:.0f} mN (elastic)")
     rows.append(head)
     if "line_strain_pct" in rel:
-        line = f"cycles {cycles(rel['n50_line'])}" if "n50_line" in rel else "no fatigue data for its metal"
+        line = f"N50 {cycles(rel['n50_line'])} cycles (Manson)" if "n50_line" in rel \
+            else "no fatigue data for its metal"
         rows.append(f"reliability: line 110 / beams 111 of {rel['worst_bump']}: peak strain "
                     f"{rel['line_strain_pct']:.3f} %, {line}")
     for w in rel["warnings"][:3]:
