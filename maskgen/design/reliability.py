@@ -10,6 +10,7 @@ carries, the force on the joint, the peak strain in line 110 and beams 111 and t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,7 @@ def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[Resolv
                              standoff=bump.reflow_height, factor=float(factor), factor_source=source, alloy=alloy,
                              eps_f=found.eps_f, eps_f_source=found.source)
     if bump.mechanics is not None and bump.mechanics.released:
-        fig = ReliabilityFigures(**{**fig.__dict__, "suspension": _suspension(recipe, pdk, steps, bump)})
+        fig = dataclasses.replace(fig, suspension=_suspension(recipe, pdk, steps, bump))
     return fig
 
 
@@ -200,8 +201,8 @@ def site_reliability(fig: ReliabilityFigures, xs: np.ndarray, ys: np.ndarray) ->
     peak = strain.max(axis=1) if strain.size else np.zeros_like(dnp)
     out["line_strain_pct"] = peak * 100
     if s.line is not None:
-        out["n50_line"] = np.array([fatigue.manson_cycles(float(e), s.line.ultimate_strength, s.line.e_gpa,
-                                                          s.line.ductility) for e in peak])
+        out["n50_line"] = fatigue.manson_cycles_array(peak, s.line.ultimate_strength, s.line.e_gpa,
+                                                      s.line.ductility)
     return out
 
 

@@ -81,3 +81,12 @@ def test_manson_universal_slopes_by_hand():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_manson_for_many_lines_is_manson_for_each():
+    strains = np.array([0.0, 1e-5, 0.0075224, 0.02, 0.08, 5.0])
+    many = fatigue.manson_cycles_array(strains, 248.0, 117.0, 0.113)
+    assert many.tolist() == [fatigue.manson_cycles(float(e), 248.0, 117.0, 0.113) for e in strains]
+    assert many[0] == many[1] == math.inf and many[-1] == 1.0
+    with pytest.raises(ValueError, match="strain_range"):
+        fatigue.manson_cycles_array(np.array([0.01, -0.01]), 248.0, 117.0, 0.113)

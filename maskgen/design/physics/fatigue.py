@@ -112,21 +112,36 @@ def manson_strain_range(cycles: float, ultimate_mpa: float, e_gpa: float, ductil
     return a * ratio * n**b + d**p * n**q
 
 
+MANSON_STEPS = 40
+"""Bisection steps in ln N over [0, ln MANSON_MAX_CYCLES]: 34.5 / 2^40 < 1e-10."""
+
+
 def manson_cycles(strain_range: float, ultimate_mpa: float, e_gpa: float, ductility: float) -> float:
-    """Cycles N at which Manson's universal slopes reach a total strain range (bisection in log N, 1e-10);
-    inf when the line is strained less than at MANSON_MAX_CYCLES, 1 or fewer for a strain beyond one cycle's."""
+    """Cycles N at which Manson's universal slopes reach a total strain range (bisection in ln N to 1e-10);
+    inf when the line is strained less than at MANSON_MAX_CYCLES, 1 for a strain beyond one cycle's."""
     s = _finite("strain_range", strain_range)
     if s < 0:
         raise ValueError(f"strain_range must be >= 0, got {strain_range!r}")
-    if s == 0 or s <= manson_strain_range(MANSON_MAX_CYCLES, ultimate_mpa, e_gpa, ductility):
-        return math.inf
-    if s >= manson_strain_range(1.0, ultimate_mpa, e_gpa, ductility):
-        return 1.0
-    lo, hi = 0.0, math.log(MANSON_MAX_CYCLES)
-    while hi - lo > 1e-10:
+    return float(manson_cycles_array(np.array([s]), ultimate_mpa, e_gpa, ductility)[0])
+
+
+def manson_cycles_array(strain_range: np.ndarray, ultimate_mpa: float, e_gpa: float,
+                        ductility: float) -> np.ndarray:
+    """`manson_cycles` for many strain ranges at once (the same bisection on every element)."""
+    s = np.asarray(strain_range, dtype=float)
+    if s.size and not (np.isfinite(s).all() and (s >= 0).all()):
+        raise ValueError(f"strain_range must be finite numbers >= 0, got {s[~(np.isfinite(s) & (s >= 0))][0]!r}")
+    floor = manson_strain_range(MANSON_MAX_CYCLES, ultimate_mpa, e_gpa, ductility)      # validates the constants
+    ceiling = manson_strain_range(1.0, ultimate_mpa, e_gpa, ductility)
+    ratio = ultimate_mpa / (e_gpa * 1e3)
+    (a, b), (p, q) = MANSON_ELASTIC, MANSON_PLASTIC
+    lo, hi = np.zeros(s.shape), np.full(s.shape, math.log(MANSON_MAX_CYCLES))
+    for _ in range(MANSON_STEPS):
         mid = 0.5 * (lo + hi)
-        if manson_strain_range(math.exp(mid), ultimate_mpa, e_gpa, ductility) > s:
-            lo = mid
-        else:
-            hi = mid
-    return math.exp(0.5 * (lo + hi))
+        n = np.exp(mid)
+        above = a * ratio * n**b + ductility**p * n**q > s
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    out = np.exp(0.5 * (lo + hi))
+    out[s <= floor] = np.inf
+    out[s >= ceiling] = 1.0
+    return out
