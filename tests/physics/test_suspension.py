@@ -80,6 +80,14 @@ def test_tilt_of_one_arm():
     assert sp.tilt_stiffness([arm(0.0)], 0.0) == pytest.approx(117e9 / 2.68 * j / 70e-6, rel=1e-9)
 
 
+def test_tilt_of_two_opposite_arms_attached_off_centre():
+    # plate turned by theta about the axis across both arms: each end drops r theta and turns theta, the arm's
+    # end energy E I / L^3 (12 r^2 + 12 L r + 4 L^2) theta^2 / 2 each:
+    # 2 x 2.4375e-11 / 3.43e-13 x (9.72e-8 + 7.56e-8 + 1.96e-8) = 142.128 x 1.924e-7 = 2.73454e-5 N m / rad
+    pair = [arm(0.0, 90.0), arm(180.0, 90.0)]
+    assert sp.tilt_stiffness(pair, 90.0) == pytest.approx(2 * 2.4375e-11 / 70e-6**3 * 1.924e-7, rel=1e-9)
+
+
 def test_joint_stiffness_by_hand():
     # SAC305 E 51 GPa, nu 0.35, d 150 um, h 172 um, kappa 0.89:
     # I = pi d^4 / 64 = 2.48505e-17 m4, A = pi d^2 / 4 = 1.767146e-8 m2, G = 51e9 / 2.7 = 1.888889e10 Pa
