@@ -104,6 +104,14 @@ def test_a_line_that_fails_before_its_joint_is_a_warning_naming_the_bump(cli, tm
     assert f"warning RELIABILITY.LINE: bump {first['bump']}: line 110 / beams 111 fail at" in out
 
 
+def test_a_gentle_cycle_leaves_the_line_outliving_its_joint(tmp_path):
+    # 20 to 20.5 C: the strains are 330 times smaller; the copper (Manson's elastic slope, N ~ eps^-8.3) gains far
+    # more than the solder (N ~ dgamma^-2.5), so no line fails first and there is no warning
+    _, m = _built(tmp_path, variant(tmp_path, "gentle", "cantilever_wlcsp", **{"reliability.cycle": [20, 20.5]}))
+    assert all(b["n50_line"] is None or b["n50_line"] > b["n50"] for b in m["bumps"])
+    assert m["reliability"]["line_warnings"] == 0 and m["reliability"]["warnings"] == []
+
+
 def test_a_bump_at_the_die_centre_is_not_strained(tmp_path):
     _, m = _built(tmp_path, variant(tmp_path, "one", "cantilever_wlcsp", **{"die.bump_map.count": [1, 1]}))
     assert m["bumps"][0]["n50"] is None and m["bumps"][0]["n50_line"] is None

@@ -74,6 +74,8 @@ def test_stiffness_column_for_a_cantilever_sweep(cli, tmp_path):
     assert zero["verdict"] == two["verdict"] == "built"
     # k = E w t^3 / (4 L^3) per arm, the arms in parallel: two beams more stiffen the suspended portion
     assert float(two["stiffness"]) > float(zero["stiffness"]) > 0
+    # and laterally too: with two beams more the joint keeps more of the mismatch, a shorter joint life
+    assert float(zero["n50"]) > float(two["n50"]) > 0
 
 
 
