@@ -119,8 +119,8 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
             offset = f" and {block}.pad_offset {pair(pad_offset)} um" if pad_offset != (0.0, 0.0) else ""
             raise InputError(file, "die.size", pair((w, h)),
                              f"{_map_words(m)}{offset} puts bump pads up to ({um(reach_x)}, {um(reach_y)}) um "
-                             f"from the die centre, closer than DIE.EDGE {die_edge:g} um to the die edge (pads "
-                             f"must stay within +-{um(w / 2 - die_edge)} x +-{um(h / 2 - die_edge)} um)")
+                             f"from the die centre, closer than DIE.EDGE {die_edge:g} um to the die edge "
+                             f"({_pad_room(w, h, die_edge)})")
     need_w = (x1 - x0) + reflow_width
     need_h = (y1 - y0) + reflow_width
     if max(abs(x0), abs(x1)) + reflow_width / 2 > w / 2 or max(abs(y0), abs(y1)) + reflow_width / 2 > h / 2:
@@ -128,6 +128,14 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
                          f"{_map_words(m)} spans {um(x1 - x0)} x {um(y1 - y0)} um between bump centres; with "
                          f"the reflowed bump ({reflow_width:.1f} um wide) the bumps do not fit on the die "
                          f"(they need {um(need_w)} x {um(need_h)} um)")
+
+
+def _pad_room(w: float, h: float, die_edge: float) -> str:
+    """Where pads may sit on a w x h um die, in words: within +-x x +-y um, or no room at all."""
+    rx, ry = w / 2 - die_edge, h / 2 - die_edge
+    if rx <= 0 or ry <= 0:
+        return f"a {w:g} x {h:g} um die leaves no room inside DIE.EDGE {die_edge:g} um on each side"
+    return f"pads must stay within +-{um(rx)} x +-{um(ry)} um"
 
 
 def check_wafer(recipe: Recipe, file: Path) -> None:
