@@ -49,7 +49,7 @@ def check_files(recipe: Recipe, file: Path) -> None:
         if not found:
             kind = "lef" if key.endswith(".lef") else getattr(part, "kind", "")
             what = {"gds": "chip layout", "def": "DEF file", "lef": "LEF file",
-                    "table": "ball-map table file"}.get(kind, "CSV file")
+                    "table": "ball-map table file", "kicad": "KiCad footprint"}.get(kind, "CSV file")
             raise InputError(file, key, name, f"{what} not found at {resolved.resolve()} (a relative "
                              "path is taken from the recipe's folder)")
 

@@ -172,7 +172,16 @@ class DefMap(_Strict):
     layer: str | None = None
     max_bumps: Annotated[int, Field(ge=1)] = 100_000
 
-BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
+class KicadMap(_Strict):
+    """Bump sites from a KiCad footprint (.kicad_mod, e.g. the part's footprint from KiCad's library): each
+    copper pad is a bump named by its pad number, mirrored from the footprint's top view to the bump side."""
+
+    kind: Literal["kicad"]
+    file: str
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap | KicadMap,
                     Field(discriminator="kind")]
 
 

@@ -18,13 +18,14 @@ from maskgen.input.recipe import (
     DefPads,
     GdsMap,
     GridMap,
+    KicadMap,
     Naming,
     PadList,
     RingMap,
     StaggeredMap,
     TableMap,
 )
-from maskgen.layout.jedec import Lattice, ball_names
+from maskgen.layout.jedec import Lattice, ball_names, split_ball
 from maskgen.layout.site import Site
 
 
@@ -182,6 +183,11 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.input.chip import read_pad_sites
         found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
         return _with_balls(found, naming, keep_names=False)
+    if isinstance(bump_map, KicadMap):
+        from maskgen.input.kicadmap import footprint_sites
+        named = _with_balls(footprint_sites(_resolve(bump_map.file, base), bump_map.max_bumps), naming,
+                            keep_names=True)
+        return [Site(s.name, s.x, s.y, s.net, s.name if _is_ball(s.name) else s.ball) for s in named]
     if isinstance(bump_map, TableMap):
         from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
@@ -202,6 +208,15 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
                 found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
     found.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
     return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+
+
+def _is_ball(name: str) -> bool:
+    """True when name is a JEDEC ball name (A1, AB12)."""
+    try:
+        split_ball(name)
+    except ValueError:
+        return False
+    return True
 
 
 def lattice(bump_map: BumpMap) -> Lattice | None:
