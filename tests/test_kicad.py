@@ -99,8 +99,14 @@ def test_test_vehicle_board_side_footprint(tmp_path):
     assert {p.number for p in probes} == {e.role for e in plan.escapes}
     copper = [g for g in fp.graphicItems if getattr(g, "layer", "") == "F.Cu"]
     assert len(copper) == len(plan.board_links) + len(plan.escapes)
-    # the die footprint of the test vehicle has every bump, also those outside the chain
-    assert len(_pads(res.files["kicad_mod"])) == len(res.manifest["bumps"])
+    # the die footprint of the test vehicle has every bump, also those outside the chain, each land from its own
+    # type's ball: 250 um -> 0.20 mm, the 300 um power balls -> 0.24 mm (20 % less)
+    die = _pads(res.files["kicad_mod"])
+    assert len(die) == len(res.manifest["bumps"])
+    sizes = {b["ball"]: die[b["ball"]][2] for b in res.manifest["bumps"]}
+    kinds = {b["ball"]: b["type"] for b in res.manifest["bumps"]}
+    assert {kinds[k] for k, v in sizes.items() if v == 0.24} == {"power"}
+    assert {kinds[k] for k, v in sizes.items() if v == 0.2} == {"base"}
 
 
 def _st25_recipe(tmp_path: Path) -> Path:
