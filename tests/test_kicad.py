@@ -148,3 +148,16 @@ def test_bad_footprint_is_one_line(tmp_path, cli):
     path = variant(tmp_path, "gone", "default", **{"die.bump_map": {"kind": "kicad", "file": "gone.kicad_mod"}})
     code, _, err = cli("build", str(path), "--out", str(tmp_path))
     assert code == 2 and "KiCad footprint not found" in err
+
+
+def test_smd_lands_and_paste_by_the_table():
+    from maskgen.layout.site import Site
+    from maskgen.outputs.kicad import die_lands
+    t = land_table(data_root() / "pdk" / "default")
+    sites = [Site("x", 100.0, -200.0, ball="B3"), Site("y", 0.0, 0.0, ball="C2", bump_type="power")]
+    nsmd = die_lands(sites, {None: 250.0, "power": 300.0}, t)
+    assert [(p.name, p.x, p.y, p.diameter, p.mask_margin) for p in nsmd] == \
+        [("B3", -0.1, 0.2, 0.2, 0.05), ("C2", 0.0, 0.0, 0.24, 0.05)]
+    # SMD: the mask opening is the land, the copper 0.05 mm larger a side (negative mask margin)
+    smd = die_lands(sites, {None: 250.0}, t.model_copy(update={"mask": "SMD", "paste": False}))
+    assert [(p.diameter, p.mask_margin, p.paste_margin) for p in smd] == [(0.3, -0.05, None), (0.3, -0.05, None)]
