@@ -70,13 +70,17 @@ def regular_count(bump_map: object) -> int | None:
     return None
 
 
-def regular_extent(bump_map: object) -> tuple[float, float, float, float] | None:
-    """(x_min, x_max, y_min, y_max) of the bump centres of a regular map in um from the die centre, or None."""
+def regular_extent(bump_map: object, naming: object = None) -> tuple[float, float, float, float] | None:
+    """(x_min, x_max, y_min, y_max) of the bump centres of a regular map in um from the die centre, or None
+    (a staggered map's rows as its shift and the die's naming set them in)."""
     if isinstance(bump_map, GridMap | StaggeredMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         hx, hy = (nx - 1) * px / 2, (ny - 1) * py / 2
         if isinstance(bump_map, StaggeredMap):
-            return -hx - px / 4, (hx + px / 4) if ny > 1 else (hx - px / 4), -hy, hy
+            from maskgen.input.recipe import Naming
+            from maskgen.layout.sites import staggered_rows
+            starts = [x for x, _ in staggered_rows(bump_map, naming or Naming())]
+            return min(starts), max(starts) + 2 * hx, -hy, hy
         return -hx, hx, -hy, hy
     if isinstance(bump_map, RingMap):
         (nx, ny), p = bump_map.count, bump_map.pitch
@@ -104,7 +108,7 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
     """A regular map's extreme bumps on the die, by arithmetic: every reflowed bump on the die and, unless the
     chip's pads are given (die.pads), every pad DIE.EDGE inside the die edge."""
     m = recipe.die.bump_map
-    extent = regular_extent(m)
+    extent = regular_extent(m, recipe.die.naming)
     if extent is None:
         return
     x0, x1, y0, y1 = extent
