@@ -131,6 +131,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         for kind, suffix in (("board_gds", "_board.gds"), ("board_lands_gbr", "_board_lands.gbr"),
                              ("board_traces_gbr", "_board_traces.gbr")):
             files[kind] = out_dir / f"{name}{suffix}"
+    from maskgen.outputs.kicad import footprint_files, write_footprints
+    files.update(footprint_files(name, out_dir, die.structures is not None))
     data = manifest(design, die, {k: p.name for k, p in files.items()}, extra)
     say("writing layout")
     write_layout(b.lib, files["gds"])
@@ -146,6 +148,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         say("writing the routed RDL back into the chip's DEF")
         source, wires, layer, units, centre = routed_def
         write_routed_def(source, files["rdl_def"], wires, layer, units, centre)
+    write_footprints(design, die, files)
     write_json(files["json"], data)
     if design.recipe.wafer is not None:
         write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))

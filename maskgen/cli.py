@@ -181,14 +181,20 @@ def build(
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Exit 0 even if DRC finds violations.")] = False,
     max_sites: MaxSitesOpt = None,
     max_grid_cells: MaxGridOpt = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Build a sweep's points in this many "
+                                             "processes (default: every core).")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="Send a sweep's points to the Dask distributed "
+                                             "scheduler at this address (tcp://host:8786); its workers write "
+                                             "into the shared --out (pip install 'maskgen[cluster]').")] = None,
 ) -> None:
-    """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON and DRC markers.
+    """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON, DRC markers and the KiCad footprint.
 
     Examples:
       maskgen build                               # the default template
       maskgen build templates/cantilever_wlcsp.yaml --oasis
       maskgen build my_recipe.yaml --pdk ./my_pdk --out build/
       maskgen build sweep_ubm_ball                # a DOE sweep: every point, and out/<name>/sweep.csv
+      maskgen build sweep_ubm_ball --jobs 2       # the sweep's points in 2 processes (--dask ADDRESS: a cluster)
       maskgen build sweep_subarrays               # a DOE sweep as sub-arrays of one die, and sweep.csv
     """
     from maskgen.build import build as do_build
@@ -205,12 +211,13 @@ def build(
     dirty = result.drc is not None and not result.drc.clean
     dirty = dirty or (result.die.fanout is not None and bool(result.die.fanout.unrouted))
     if result.design.recipe.sweep:
-        dirty = _sweep(result, path, out, pdk, not no_drc, max_sites) or dirty
+        dirty = _sweep(result, path, out, pdk, not no_drc, max_sites, jobs, dask) or dirty
     if dirty and not allow_dirty:
         raise typer.Exit(1)
 
 
-def _sweep(result: Any, path: Path, out: Path, pdk: str | None, run_drc: bool, max_sites: int | None) -> bool:
+def _sweep(result: Any, path: Path, out: Path, pdk: str | None, run_drc: bool, max_sites: int | None,
+           jobs: int | None = None, dask: str | None = None) -> bool:
     """The sweep of a built recipe: each point as its own die (dies) or the sub-arrays of the die just built
     (subarrays); prints the table's verdicts and files, and says whether a point's own die is DRC dirty."""
     from maskgen.sweep import run_sweep, subarray_table
@@ -219,17 +226,20 @@ def _sweep(result: Any, path: Path, out: Path, pdk: str | None, run_drc: bool, m
         swept = subarray_table(result, out)
         built = f"built as sub-arrays of {result.design.recipe.name}"
     else:
-        swept = run_sweep(path, out, pdk, run_drc=run_drc, progress=_progress(), max_sites=max_sites)
+        from maskgen.parallel import cores
+        swept = run_sweep(path, out, pdk, run_drc=run_drc, progress=_progress(), max_sites=max_sites,
+                          jobs=jobs or cores(), dask=dask)
         built = "built"
-    typer.echo(f"sweep: {len(swept.rows)} points, {len(swept.rows) - swept.refused} {built}, "
-               f"{swept.refused} refused, {swept.dirty} DRC dirty")
+    failed = f", {swept.failed} failed" if swept.failed else ""
+    typer.echo(f"sweep: {len(swept.rows)} points, {len(swept.rows) - swept.refused - swept.failed} {built}, "
+               f"{swept.refused} refused, {swept.dirty} DRC dirty{failed}")
     for row in swept.rows + ([swept.die] if swept.die else []):
         what = "" if not sub else " (die, outside every tile)" if row is swept.die else \
             f" ({row['sites']} sites)" if row["sites"] else ""
         typer.echo(f"  {row['point']}{what}: {row['verdict']}{' - ' + row['reason'] if row['reason'] else ''}")
     for kind, file in swept.files.items():
         typer.echo(f"{kind:6s} {file}")
-    return not sub and swept.dirty > 0
+    return not sub and (swept.dirty > 0 or swept.failed > 0)
 
 
 def _check_sweep(path: Path) -> None:

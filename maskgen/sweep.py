@@ -46,6 +46,11 @@ class SweepResult:
         return sum(1 for r in self.rows if r["verdict"] == "invalid")
 
     @property
+    def failed(self) -> int:
+        """Points whose worker failed (an error other than the recipe checks, a lost process or worker)."""
+        return sum(1 for r in self.rows if r["verdict"] == "failed")
+
+    @property
     def dirty(self) -> int:
         """Built points with DRC violations."""
         return sum(1 for r in self.rows if r["verdict"] == "dirty")
@@ -55,9 +60,12 @@ class SweepResult:
 
 
 def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run_drc: bool = True,
-              progress: Callable[[str], None] | None = None, max_sites: int | None = None) -> SweepResult:
-    """Build every sweep point of a recipe and write out/<name>/sweep.csv and sweep.json."""
+              progress: Callable[[str], None] | None = None, max_sites: int | None = None, jobs: int = 1,
+              dask: str | None = None) -> SweepResult:
+    """Build every sweep point of a recipe (here, in `jobs` processes, or on the Dask scheduler at `dask`) and
+    write out/<name>/sweep.csv and sweep.json, the same bytes whichever way the points were built."""
     from maskgen.build import build
+    from maskgen.parallel import run_points
 
     say = progress or (lambda _msg: None)
     data = read_yaml(recipe_path)
@@ -67,34 +75,42 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
         res = build(recipe_path, out, pdk_override, run_drc=run_drc, progress=say, max_sites=max_sites, recipe=base)
         return subarray_table(res, out)
     result = SweepResult()
-    folder = out / base.name / "sweep"
-    for i, point in enumerate(points, start=1):
-        name = point_name(base.name, point)
-        say(f"sweep point {i}/{len(points)}: {name}")
-        row: dict[str, Any] = {"point": name, **{k: v for k, v in point.items()}}
-        try:
-            recipe = recipe_from_data(point_data(data, point, name), recipe_path)
-            res = build(recipe_path, folder, pdk_override, run_drc=run_drc, max_sites=max_sites, recipe=recipe)
-        except InputError as exc:
-            row.update(_blank(), verdict="invalid", reason=reason(exc))
-            result.rows.append(row)
-            continue
-        row.update(_figures(res.manifest["bump_types"]))
-        if res.drc is None:
-            row.update(verdict="built", reason="")
-        elif res.drc.clean:
-            row.update(verdict="clean", reason="")
-        else:
-            failing = [f"{r.id} x {r.count}" for r in res.drc.rules if r.count]
-            row.update(verdict="dirty", reason="DRC: " + ", ".join(failing))
-        row["gds"] = str(res.files["gds"].relative_to(out / base.name))
-        result.rows.append(row)
+    root = out.resolve() / base.name
+    todo = [{"name": point_name(base.name, point), "point": dict(point), "data": data,
+             "recipe_path": str(recipe_path.resolve()), "root": str(root), "pdk": pdk_override,
+             "run_drc": run_drc, "max_sites": max_sites} for point in points]
+    result.rows = run_points(todo, build_point, jobs, dask, say)
     json_path, csv_path = out / base.name / "sweep.json", out / base.name / "sweep.csv"
     write_json(json_path, {"recipe": base.name, "recipe_file": recipe_path.name,
                            "parameters": list(base.sweep or {}), "points": result.rows})
     write_text(csv_path, _csv(result.rows, list(base.sweep or {})))
     result.files = {"sweep_json": json_path, "sweep_csv": csv_path}
     return result
+
+
+def build_point(job: dict[str, Any]) -> dict[str, Any]:
+    """One sweep point built into <root>/sweep/<point>/ with its DRC, and its table row: figures and verdict, or
+    `invalid` with the reason the recipe checks give (a job from maskgen.sweep.run_sweep, run in any process)."""
+    from maskgen.build import build
+    recipe_path, root = Path(job["recipe_path"]), Path(job["root"])
+    row: dict[str, Any] = {"point": job["name"], **job["point"]}
+    try:
+        recipe = recipe_from_data(point_data(job["data"], job["point"], job["name"]), recipe_path)
+        res = build(recipe_path, root / "sweep", job["pdk"], run_drc=job["run_drc"], max_sites=job["max_sites"],
+                    recipe=recipe)
+    except InputError as exc:
+        row.update(_blank(), verdict="invalid", reason=reason(exc))
+        return row
+    row.update(_figures(res.manifest["bump_types"]))
+    if res.drc is None:
+        row.update(verdict="built", reason="")
+    elif res.drc.clean:
+        row.update(verdict="clean", reason="")
+    else:
+        failing = [f"{r.id} x {r.count}" for r in res.drc.rules if r.count]
+        row.update(verdict="dirty", reason="DRC: " + ", ".join(failing))
+    row["gds"] = res.files["gds"].relative_to(root).as_posix()
+    return row
 
 
 def subarray_table(res: Any, out: Path) -> SweepResult:

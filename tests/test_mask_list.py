@@ -34,7 +34,7 @@ def _expected(name: str, manifest: dict) -> dict[str, tuple[float, str, float]]:
     sweep, the smallest over its valid points (one bump type each, all on the die)."""
     r = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())
     if r.get("sweep_layout") != "subarrays":
-        return _worked(r, manifest)
+        return _worked(manifest["recipe"], manifest)     # the recipe as read: every length in um
     per_point = []
     for point in manifest["subarrays"]["points"]:
         if "tile" not in point:
@@ -107,7 +107,7 @@ def test_mask_list_cd_matches_the_recipe(name, tmp_path):
         assert m["cd_kind"] in (kind if isinstance(kind, tuple) else (kind,)), (mask, m)
         # on the 5 nm grid, and located on the die
         assert abs(m["critical_dimension"] / 0.005 - round(m["critical_dimension"] / 0.005)) < 1e-6
-        w, h = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())["die"]["size"]
+        w, h = manifest["die"]["size"]                      # um, as the recipe was read
         assert abs(m["cd_at"][0]) <= w / 2 and abs(m["cd_at"][1]) <= h / 2
     rows = {row["mask"]: row for row in csv.DictReader((folder / "mask_list.csv").open())}
     assert {k: float(v["critical_dimension_um"]) for k, v in rows.items()} == \

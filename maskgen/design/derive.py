@@ -23,7 +23,7 @@ from maskgen.design.fanout import RdlFigures
 from maskgen.design.physics import solder
 from maskgen.design.reliability import reliability_figures
 from maskgen.errors import InputError
-from maskgen.input import limits
+from maskgen.input import limits, units
 from maskgen.input.pdk import Pdk, Process, claimed_for
 from maskgen.input.recipe import Recipe
 
@@ -54,7 +54,14 @@ class Design:
 
 def derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool = True) -> Design:
     """Check the recipe against the PDK and compute the bump figures (sizes by arithmetic before any site; with
-    several bump types the bridging check runs between neighbours when the die is built, maskgen.design.bumptypes)."""
+    several bump types the bridging check runs between neighbours when the die is built, maskgen.design.bumptypes;
+    a die size or pitch that looks typed in mm gets the mm hint, maskgen.input.units)."""
+    with units.hinting(recipe):
+        return _derive(recipe, pdk, file, check_pitch)
+
+
+def _derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool) -> Design:
+    """derive's checks and figures, in order."""
     limits.check_files(recipe, file)
     limits.check_wafer(recipe, file)
     process = pdk.process(recipe.process, file)

@@ -69,7 +69,8 @@ def input_error_from(
     ctx = err.get("ctx") or {}
     pair = _pair_of(model, names) if model else None
     ranged = kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
-    if pair is not None and not ranged and not (kind == "missing" and pair[0] == len(names)):
+    unit = msg.startswith("Value error, unknown unit")
+    if pair is not None and not ranged and not unit and not (kind == "missing" and pair[0] == len(names)):
         names = names[: pair[0]]
         return InputError(path, _key(prefix, names), _value_at(data, names, value), pair[1])
     key = _key(prefix, names)

@@ -49,7 +49,7 @@ def check_files(recipe: Recipe, file: Path) -> None:
         if not found:
             kind = "lef" if key.endswith(".lef") else getattr(part, "kind", "")
             what = {"gds": "chip layout", "def": "DEF file", "lef": "LEF file",
-                    "table": "ball-map table file"}.get(kind, "CSV file")
+                    "table": "ball-map table file", "kicad": "KiCad footprint"}.get(kind, "CSV file")
             raise InputError(file, key, name, f"{what} not found at {resolved.resolve()} (a relative "
                              "path is taken from the recipe's folder)")
 
@@ -70,13 +70,17 @@ def regular_count(bump_map: object) -> int | None:
     return None
 
 
-def regular_extent(bump_map: object) -> tuple[float, float, float, float] | None:
-    """(x_min, x_max, y_min, y_max) of the bump centres of a regular map in um from the die centre, or None."""
+def regular_extent(bump_map: object, naming: object = None) -> tuple[float, float, float, float] | None:
+    """(x_min, x_max, y_min, y_max) of the bump centres of a regular map in um from the die centre, or None
+    (a staggered map's rows as its shift and the die's naming set them in)."""
     if isinstance(bump_map, GridMap | StaggeredMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         hx, hy = (nx - 1) * px / 2, (ny - 1) * py / 2
         if isinstance(bump_map, StaggeredMap):
-            return -hx - px / 4, (hx + px / 4) if ny > 1 else (hx - px / 4), -hy, hy
+            from maskgen.input.recipe import Naming
+            from maskgen.layout.sites import staggered_rows
+            starts = [x for x, _ in staggered_rows(bump_map, naming or Naming())]
+            return min(starts), max(starts) + 2 * hx, -hy, hy
         return -hx, hx, -hy, hy
     if isinstance(bump_map, RingMap):
         (nx, ny), p = bump_map.count, bump_map.pitch
@@ -104,7 +108,7 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
     """A regular map's extreme bumps on the die, by arithmetic: every reflowed bump on the die and, unless the
     chip's pads are given (die.pads), every pad DIE.EDGE inside the die edge."""
     m = recipe.die.bump_map
-    extent = regular_extent(m)
+    extent = regular_extent(m, recipe.die.naming)
     if extent is None:
         return
     x0, x1, y0, y1 = extent
@@ -119,8 +123,8 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
             offset = f" and {block}.pad_offset {pair(pad_offset)} um" if pad_offset != (0.0, 0.0) else ""
             raise InputError(file, "die.size", pair((w, h)),
                              f"{_map_words(m)}{offset} puts bump pads up to ({um(reach_x)}, {um(reach_y)}) um "
-                             f"from the die centre, closer than DIE.EDGE {die_edge:g} um to the die edge (pads "
-                             f"must stay within +-{um(w / 2 - die_edge)} x +-{um(h / 2 - die_edge)} um)")
+                             f"from the die centre, closer than DIE.EDGE {die_edge:g} um to the die edge "
+                             f"({_pad_room(w, h, die_edge)})")
     need_w = (x1 - x0) + reflow_width
     need_h = (y1 - y0) + reflow_width
     if max(abs(x0), abs(x1)) + reflow_width / 2 > w / 2 or max(abs(y0), abs(y1)) + reflow_width / 2 > h / 2:
@@ -128,6 +132,14 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
                          f"{_map_words(m)} spans {um(x1 - x0)} x {um(y1 - y0)} um between bump centres; with "
                          f"the reflowed bump ({reflow_width:.1f} um wide) the bumps do not fit on the die "
                          f"(they need {um(need_w)} x {um(need_h)} um)")
+
+
+def _pad_room(w: float, h: float, die_edge: float) -> str:
+    """Where pads may sit on a w x h um die, in words: within +-x x +-y um, or no room at all."""
+    rx, ry = w / 2 - die_edge, h / 2 - die_edge
+    if rx <= 0 or ry <= 0:
+        return f"a {w:g} x {h:g} um die leaves no room inside DIE.EDGE {die_edge:g} um on each side"
+    return f"pads must stay within +-{um(rx)} x +-{um(ry)} um"
 
 
 def check_wafer(recipe: Recipe, file: Path) -> None:

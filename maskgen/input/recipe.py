@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml, validate
+from maskgen.input.units import is_length, length
 
 MAX_UM = 300_000.0
 """Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
@@ -22,16 +23,16 @@ MAX_DIES = 100_000
 MAX_GRID_CELLS = 4_000_000
 """Default limit of routing-grid nodes of a fan-out die (die.routing.max_grid_cells, --max-grid-cells)."""
 
-Um = Annotated[float, Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
-"""A strictly positive length in micrometres, at most a 300 mm wafer."""
+Um = Annotated[float, BeforeValidator(length), Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
+"""A strictly positive length in micrometres (or with its unit: "3.44 mm"), at most a 300 mm wafer."""
 
-Coord = Annotated[float, Field(ge=-MAX_UM, le=MAX_UM, allow_inf_nan=False)]
-"""A signed coordinate or offset in micrometres."""
+Coord = Annotated[float, BeforeValidator(length), Field(ge=-MAX_UM, le=MAX_UM, allow_inf_nan=False)]
+"""A signed coordinate or offset in micrometres (or with its unit)."""
 
 
 def _both(value: object) -> object:
-    """One number for an [x, y] pair means the same for both."""
-    return (value, value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    """One number (or one length with its unit) for an [x, y] pair means the same for both."""
+    return (value, value) if is_length(value) else value
 
 
 UmXY = Annotated[tuple[Um, Um], BeforeValidator(_both)]
@@ -47,18 +48,31 @@ class _Strict(BaseModel):
 
 # ----------------------------------------------------------------------------- bump maps
 class GridMap(_Strict):
-    """Regular bump grid centred on the die, with optional depopulated sites (col, row)."""
+    """Regular bump grid centred on the die, with optional depopulated sites: JEDEC ball names as die.naming
+    counts them (`D4`) or 0-based [column, row] from the bump-side bottom-left corner."""
 
     kind: Literal["grid"]
     pitch: UmXY
     count: Count
-    depopulate: list[tuple[int, int]] = []
+    depopulate: list[tuple[int, int] | str] = []
     max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
     @model_validator(mode="after")
     def _sites_exist(self) -> GridMap:
+        from maskgen.layout.jedec import ball_name, split_ball
         nx, ny = self.count
-        for col, row in self.depopulate:
+        for site in self.depopulate:
+            if isinstance(site, str):
+                try:
+                    row, col = split_ball(site.strip().upper())
+                except ValueError as exc:
+                    raise ValueError(f"depopulated ball {site!r}: {exc}; give a ball name (D4) or "
+                                     "[column, row]") from None
+                if not (col < nx and row < ny):
+                    raise ValueError(f"depopulated ball {site} is outside the {nx} x {ny} grid (balls A1.."
+                                     f"{ball_name(ny - 1, nx - 1)})")
+                continue
+            col, row = site
             if not (0 <= col < nx and 0 <= row < ny):
                 raise ValueError(f"depopulated site [{col}, {row}] is outside the {nx} x {ny} grid "
                                  f"(columns 0..{nx - 1}, rows 0..{ny - 1})")
@@ -66,11 +80,14 @@ class GridMap(_Strict):
 
 
 class StaggeredMap(_Strict):
-    """Staggered grid: odd rows shifted by half a pitch in x."""
+    """Staggered grid: every other row set in by half a pitch in x. `shift` says which rows, counted from row A
+    as die.naming names them: even (B, D, ...: row A starts at ball A1 in the A1 corner, the default) or odd
+    (A, C, ...: row A starts at A2). Every row is snapped to the manufacturing grid."""
 
     kind: Literal["staggered"]
     pitch: UmXY
     count: Count
+    shift: Literal["odd", "even"] = "even"
     max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
 
@@ -112,7 +129,7 @@ class TableMap(_Strict):
     pitch: Um | UmXY
     rows: dict[str, str | list[str]] | None = None
     file: str | None = None
-    offset: tuple[float, float] = (0.0, 0.0)
+    offset: tuple[Coord, Coord] = (0.0, 0.0)
 
     @field_validator("rows")
     @classmethod
@@ -155,7 +172,16 @@ class DefMap(_Strict):
     layer: str | None = None
     max_bumps: Annotated[int, Field(ge=1)] = 100_000
 
-BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap,
+class KicadMap(_Strict):
+    """Bump sites from a KiCad footprint (.kicad_mod, e.g. the part's footprint from KiCad's library): each
+    copper pad is a bump named by its pad number, mirrored from the footprint's top view to the bump side."""
+
+    kind: Literal["kicad"]
+    file: str
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+
+BumpMap = Annotated[GridMap | StaggeredMap | RingMap | CsvMap | GdsMap | TableMap | DefMap | KicadMap,
                     Field(discriminator="kind")]
 
 
@@ -226,7 +252,7 @@ class Naming(_Strict):
 
     a1_corner: Literal["bottom-left", "bottom-right", "top-left", "top-right"] = "bottom-left"
     view: Literal["bump", "top"] = "bump"
-    a1_mark: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 100.0
+    a1_mark: Annotated[float, BeforeValidator(length), Field(ge=0, allow_inf_nan=False)] = 100.0
     labels: bool = True
 
 
@@ -426,7 +452,7 @@ class Wafer(_Strict):
     diameter: Literal[100, 150, 200, 300] = Field(description="wafer diameter, mm")
     edge_exclusion: Annotated[float, Field(ge=0, le=20)] = 3.0
     orientation: Literal["notch", "flat"] = "notch"
-    scribe: Annotated[float, Field(ge=0, le=MAX_UM)] = 100.0
+    scribe: Annotated[float, BeforeValidator(length), Field(ge=0, le=MAX_UM)] = 100.0
     die_step: UmXY | None = None
     partial_dies: Literal["exclude", "include"] = "exclude"
     max_dies: Annotated[int, Field(ge=1)] = MAX_DIES
@@ -524,7 +550,7 @@ class Recipe(_Strict):
     reliability: Reliability | None = None
     """Thermal-cycling fatigue estimate of every joint (maskgen.design.reliability)."""
     bump_types: list[BumpType] = []
-    sweep: dict[str, list[Annotated[float, Field(allow_inf_nan=False)]]] | None = None
+    sweep: dict[str, list[Annotated[float, BeforeValidator(length), Field(allow_inf_nan=False)]]] | None = None
     """DOE sweep: dotted recipe key (e.g. bump.ubm_diameter) -> values; every combination is one point."""
     sweep_layout: Literal["dies", "subarrays"] | None = None
     """How the sweep's points are laid out: one die per point (dies, the default when left out) or one die whose

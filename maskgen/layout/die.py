@@ -21,6 +21,7 @@ from maskgen.design.derive import Design, recipe_pad_offset
 from maskgen.design.families import family
 from maskgen.design.fanout import FanOut, plan, shaped_land
 from maskgen.errors import InputError
+from maskgen.input.units import hinting
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import pad_via_land, routed_lines, shaped_pad
@@ -108,8 +109,9 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
     fan = None
     land = None
     pads = pad_sites(r.die.pads, base) if figs is not None else None
-    for kind in kinds:
-        check_fit(kind.design, kind.sites, pads)
+    with hinting(r):
+        for kind in kinds:
+            check_fit(kind.design, kind.sites, pads)
     if len(kinds) > 1:
         check_spacing(design, kinds)
     if figs is not None:

@@ -18,13 +18,14 @@ from maskgen.input.recipe import (
     DefPads,
     GdsMap,
     GridMap,
+    KicadMap,
     Naming,
     PadList,
     RingMap,
     StaggeredMap,
     TableMap,
 )
-from maskgen.layout.jedec import Lattice, ball_names
+from maskgen.layout.jedec import Lattice, ball_names, split_ball
 from maskgen.layout.site import Site
 
 
@@ -49,16 +50,11 @@ def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = 
            grid: float = 0.001) -> list[Array]:
     """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites; free
     sites in runs on the manufacturing grid)."""
+    naming = naming or Naming()
     if isinstance(bump_map, GridMap):
-        return _grid_arrays(bump_map)
+        return _grid_arrays(bump_map, naming)
     if isinstance(bump_map, StaggeredMap):
-        (px, py), (nx, ny) = bump_map.pitch, bump_map.count
-        x0 = -(nx - 1) * px / 2 - px / 4
-        y0 = -(ny - 1) * py / 2
-        out = [Array(x0, y0, nx, (ny + 1) // 2, px, 2 * py)]
-        if ny > 1:
-            out.append(Array(x0 + px / 2, y0 + py, nx, ny // 2, px, 2 * py))
-        return out
+        return _staggered_arrays(bump_map, naming, grid)
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
     return runs(sites(bump_map, base, naming), grid)
@@ -93,13 +89,59 @@ def runs(site_list: list[Site], grid: float) -> list[Array]:
     return out
 
 
-def _grid_arrays(m: GridMap) -> list[Array]:
+def depopulated(m: GridMap, naming: Naming) -> set[tuple[int, int]]:
+    """The depopulated sites of a grid as 0-based (column, row) from the bump-side bottom-left corner: indices as
+    given, ball names (`D4`) placed by die.naming's A1 corner and view."""
+    from maskgen.layout.jedec import layout_corner, split_ball
+    nx, ny = m.count
+    right, top = layout_corner(naming.a1_corner, naming.view)
+    out = set()
+    for site in m.depopulate:
+        if isinstance(site, str):
+            row, col = split_ball(site.strip().upper())
+            out.add((nx - 1 - col if right else col, ny - 1 - row if top else row))
+        else:
+            out.add((site[0], site[1]))
+    return out
+
+
+def staggered_rows(m: StaggeredMap, naming: Naming) -> list[tuple[float, float]]:
+    """(x of the first site, y) of each row of a staggered map, bottom row first (um, unsnapped): rows set in
+    by half a pitch from the A1 side are those `shift` names, counted from row A."""
+    from maskgen.layout.jedec import layout_corner
+    (px, py), (nx, ny) = m.pitch, m.count
+    right, top = layout_corner(naming.a1_corner, naming.view)
+    out = []
+    for j in range(ny):
+        k = ny - 1 - j if top else j
+        shifted = (k % 2 == 1) if m.shift == "even" else (k % 2 == 0)
+        towards_right = shifted != right
+        out.append((-(nx - 1) * px / 2 + (px / 4 if towards_right else -px / 4), -(ny - 1) * py / 2 + j * py))
+    return out
+
+
+def _on_grid(values: list[float], grid: float) -> bool:
+    """True when every value is a whole number of grid steps (to 1e-6 of a step)."""
+    return all(abs(v / grid - round(v / grid)) < 1e-6 for v in values)
+
+
+def _staggered_arrays(m: StaggeredMap, naming: Naming, grid: float) -> list[Array]:
+    """A staggered map as two arrays (rows of each offset, every other row) when every site falls on the
+    manufacturing grid; otherwise its sites snapped to the grid in row runs, as a table map's are."""
+    (px, py), (nx, ny) = m.pitch, m.count
+    rows = staggered_rows(m, naming)
+    if _on_grid([px, py, *(v for r in rows for v in r)], grid):
+        return [Array(rows[j][0], rows[j][1], nx, (ny - j + 1) // 2, px, 2 * py) for j in range(min(ny, 2))]
+    return runs([Site("", x + c * px, y) for x, y in rows for c in range(nx)], grid)
+
+
+def _grid_arrays(m: GridMap, naming: Naming) -> list[Array]:
     """Rows of a grid split into runs around depopulated sites; a full grid is one array."""
     (px, py), (nx, ny) = m.pitch, m.count
     x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
     if not m.depopulate:
         return [Array(x0, y0, nx, ny, px, py)]
-    holes = set(map(tuple, m.depopulate))
+    holes = depopulated(m, naming)
     out = []
     for r in range(ny):
         c = 0
@@ -141,6 +183,11 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.input.chip import read_pad_sites
         found = read_pad_sites(_resolve(bump_map.file, base), bump_map.layer, bump_map.cell, bump_map.max_pads)
         return _with_balls(found, naming, keep_names=False)
+    if isinstance(bump_map, KicadMap):
+        from maskgen.input.kicadmap import footprint_sites
+        named = _with_balls(footprint_sites(_resolve(bump_map.file, base), bump_map.max_bumps), naming,
+                            keep_names=True)
+        return [Site(s.name, s.x, s.y, s.net, s.name if _is_ball(s.name) else s.ball) for s in named]
     if isinstance(bump_map, TableMap):
         from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
@@ -150,17 +197,26 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
                            keep_names=True)
     if isinstance(bump_map, GridMap):
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
-        holes = set(map(tuple, bump_map.depopulate))
+        holes = depopulated(bump_map, naming)
         x0, y0 = -(nx - 1) * px / 2, -(ny - 1) * py / 2
         found = [Site("", x0 + c * px, y0 + r * py) for r in range(ny) for c in range(nx) if (c, r) not in holes]
         return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
     found = []
-    for a in arrays(bump_map, base):
+    for a in arrays(bump_map, base, naming):
         for r in range(a.rows):
             for c in range(a.columns):
                 found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
     found.sort(key=lambda s: (round(s.y, 3), round(s.x, 3)))
     return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
+
+
+def _is_ball(name: str) -> bool:
+    """True when name is a JEDEC ball name (A1, AB12)."""
+    try:
+        split_ball(name)
+    except ValueError:
+        return False
+    return True
 
 
 def lattice(bump_map: BumpMap) -> Lattice | None:

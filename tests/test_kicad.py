@@ -1,0 +1,163 @@
+"""KiCad footprints both ways: the die's board footprint written by `maskgen build` and read back with kiutils
+(lands from the IPC-7351B table, JEDEC pad names, top view, courtyard, fab outline, A1 mark), the test vehicle's
+board side as a footprint, a KiCad footprint (KiCad's own library, unmodified) read as a ball map, and the
+round trip footprint -> ball map -> footprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kiutils.footprint import Footprint
+from recipe_variants import variant
+
+from maskgen.build import build
+from maskgen.input.pdk import data_root
+from maskgen.outputs.kicad import land_table
+
+KICAD = Path(__file__).parent / "data" / "third_party" / "kicad"
+ST25 = KICAD / "ST_WLCSP-25_Die425.kicad_mod"
+
+
+def _pads(path: Path) -> dict[str, tuple[float, float, float, float]]:
+    """Pad number -> (x, y, width, height) mm, read back with kiutils."""
+    fp = Footprint.from_file(str(path))
+    return {p.number: (p.position.X, p.position.Y, p.size.X, p.size.Y) for p in fp.pads}
+
+
+def _layer_points(fp: Footprint, layer: str) -> list[tuple[float, float]]:
+    """Every vertex of the footprint's polygons and lines on a layer (mm)."""
+    out = []
+    for g in fp.graphicItems:
+        if getattr(g, "layer", None) != layer:
+            continue
+        if hasattr(g, "coordinates"):
+            out += [(c.X, c.Y) for c in g.coordinates]
+        elif hasattr(g, "start"):
+            out += [(g.start.X, g.start.Y), (g.end.X, g.end.Y)]
+    return out
+
+
+def test_land_table_is_ipc_7351b():
+    t = land_table(data_root() / "pdk" / "default")
+    assert t.mask == "NSMD"
+    # 20 % less for 0.25 - 0.50 mm balls, 25 % from 0.55 mm, 15 % below 0.25 mm, rounded to 0.01 mm
+    assert t.land(0.25) == 0.20 and t.land(0.30) == 0.24 and t.land(0.50) == 0.40
+    assert t.land(0.60) == 0.45 and t.land(0.20) == 0.17
+
+
+def test_default_build_writes_the_board_footprint(tmp_path):
+    res = build(variant(tmp_path, "fp", "default", **{"die.naming": {"a1_corner": "top-left", "view": "top"}}),
+                tmp_path, run_drc=False)
+    path = res.files["kicad_mod"]
+    assert path.name == "fp.kicad_mod" and res.manifest["outputs"]["kicad_mod"] == "fp.kicad_mod"
+    fp = Footprint.from_file(str(path))
+    pads = {p.number: p for p in fp.pads}
+    assert len(pads) == 144 == len(res.manifest["bumps"])
+    for b in res.manifest["bumps"]:          # pad named by the ball, at the bump seen from the top (y down)
+        p = pads[b["ball"]]
+        assert (p.position.X, p.position.Y) == pytest.approx((-b["x"] / 1000, -b["y"] / 1000), abs=1e-9)
+    # A1 top left as the datasheet draws it: the most negative x and y of the footprint
+    assert (pads["A1"].position.X, pads["A1"].position.Y) == (-2.2, -2.2)
+    assert (pads["A12"].position.X, pads["A12"].position.Y) == (2.2, -2.2)
+    assert (pads["M1"].position.X, pads["M1"].position.Y) == (-2.2, 2.2)
+    # land from the 250 um ball: 0.25 mm less 20 % = 0.20 mm, NSMD: mask opening 0.05 mm larger a side
+    assert {(p.size.X, p.size.Y, p.shape, p.type, p.solderMaskMargin) for p in pads.values()} == \
+        {(0.2, 0.2, "circle", "smd", 0.05)}
+    assert set(pads["A1"].layers) == {"F.Cu", "F.Mask", "F.Paste"}
+    # courtyard: body 5.2 mm / 2 + 1.0 mm (IPC-7351B BGA, density N)
+    court = _layer_points(fp, "F.CrtYd")
+    assert max(x for x, _ in court) == 3.6 and min(y for _, y in court) == -3.6
+    # fab outline: the 5.2 mm body with its A1 corner (top left) chamfered 1 mm
+    fab = set(_layer_points(fp, "F.Fab"))
+    assert fab == {(-2.6, -1.6), (-1.6, -2.6), (2.6, -2.6), (2.6, 2.6), (-2.6, 2.6)}
+    # A1 mark on the silkscreen: a filled triangle outside the body's A1 corner
+    silk = [g for g in fp.graphicItems if getattr(g, "layer", "") == "F.SilkS" and hasattr(g, "coordinates")]
+    assert len(silk) == 1 and silk[0].fill == "solid"
+    silk_points = _layer_points(fp, "F.SilkS")      # at the A1 corner, outside the body (clear of the lands)
+    assert all(x < 0 and y < 0 and (x <= -2.6 - 0.11 or y <= -2.6 - 0.11) for x, y in silk_points)
+    assert fp.attributes.type == "smd" and "IPC-7351B" in fp.description
+
+
+def test_same_recipe_same_footprint_bytes(tmp_path):
+    a = build(variant(tmp_path, "same", "default"), tmp_path / "a", run_drc=False).files["kicad_mod"]
+    b = build(variant(tmp_path, "same", "default"), tmp_path / "b", run_drc=False).files["kicad_mod"]
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_test_vehicle_board_side_footprint(tmp_path):
+    res = build(data_root() / "templates" / "test_vehicle.yaml", tmp_path, run_drc=False)
+    fp = Footprint.from_file(str(res.files["board_kicad_mod"]))
+    plan = res.die.structures
+    lands = [p for p in fp.pads if p.shape == "circle"]
+    probes = [p for p in fp.pads if p.shape == "rect"]
+    assert len(lands) == len(plan.sites) and len(probes) == len(plan.escapes)
+    assert {p.size.X for p in lands} == {plan.board_land / 1000}
+    for s in plan.sites:
+        p = next(q for q in lands if q.number == s.ball)
+        assert (p.position.X, p.position.Y) == pytest.approx((-s.x / 1000, -s.y / 1000))
+    assert {p.number for p in probes} == {e.role for e in plan.escapes}
+    copper = [g for g in fp.graphicItems if getattr(g, "layer", "") == "F.Cu"]
+    assert len(copper) == len(plan.board_links) + len(plan.escapes)
+    # the die footprint of the test vehicle has every bump, also those outside the chain, each land from its own
+    # type's ball: 250 um -> 0.20 mm, the 300 um power balls -> 0.24 mm (20 % less)
+    die = _pads(res.files["kicad_mod"])
+    assert len(die) == len(res.manifest["bumps"])
+    sizes = {b["ball"]: die[b["ball"]][2] for b in res.manifest["bumps"]}
+    kinds = {b["ball"]: b["type"] for b in res.manifest["bumps"]}
+    assert {kinds[k] for k, v in sizes.items() if v == 0.24} == {"power"}
+    assert {kinds[k] for k, v in sizes.items() if v == 0.2} == {"base"}
+
+
+def _st25_recipe(tmp_path: Path) -> Path:
+    return variant(tmp_path, "st25", "default", **{
+        "die.size": ["2.097 mm", "2.493 mm"],
+        "die.bump_map": {"kind": "kicad", "file": str(ST25)},
+        "die.naming": {"a1_corner": "top-left", "view": "top"}})
+
+
+def test_kicad_library_footprint_as_ball_map(tmp_path):
+    res = build(_st25_recipe(tmp_path), tmp_path)
+    bumps = {b["name"]: b for b in res.manifest["bumps"]}
+    assert len(bumps) == 25 and res.drc.clean
+    # KiCad pad A1 at (-0.8, -0.8) mm, top view, y down -> bump side, y up: (800, 800) um
+    assert (bumps["A1"]["x"], bumps["A1"]["y"]) == (800.0, 800.0)
+    assert (bumps["E5"]["x"], bumps["E5"]["y"]) == (-800.0, -800.0)
+    assert all(b["ball"] == b["name"] for b in bumps.values())
+    assert res.manifest["bump_types"][0]["min_pitch"] == pytest.approx(400.0)
+
+
+def test_round_trip_footprint_ball_map_footprint(tmp_path):
+    first = build(_st25_recipe(tmp_path), tmp_path / "a", run_drc=False).files["kicad_mod"]
+    again = variant(tmp_path, "again", "default", **{
+        "die.size": ["2.097 mm", "2.493 mm"], "die.bump_map": {"kind": "kicad", "file": str(first)},
+        "die.naming": {"a1_corner": "top-left", "view": "top"}})
+    second = build(again, tmp_path / "b", run_drc=False).files["kicad_mod"]
+    library = _pads(ST25)
+    a, b = _pads(first), _pads(second)
+    assert a == b                                                   # same pads, names, places and lands
+    assert {k: v[:2] for k, v in a.items()} == {k: v[:2] for k, v in library.items()}   # as KiCad's library
+
+
+def test_bad_footprint_is_one_line(tmp_path, cli):
+    bad = tmp_path / "bad.kicad_mod"
+    bad.write_text("(kicad_pcb (version 4))\n")
+    path = variant(tmp_path, "bad", "default", **{"die.bump_map": {"kind": "kicad", "file": "bad.kicad_mod"}})
+    code, _, err = cli("build", str(path), "--out", str(tmp_path))
+    assert code == 2 and "not a KiCad footprint" in err and err.count("\n") == 1
+    path = variant(tmp_path, "gone", "default", **{"die.bump_map": {"kind": "kicad", "file": "gone.kicad_mod"}})
+    code, _, err = cli("build", str(path), "--out", str(tmp_path))
+    assert code == 2 and "KiCad footprint not found" in err
+
+
+def test_smd_lands_and_paste_by_the_table():
+    from maskgen.layout.site import Site
+    from maskgen.outputs.kicad import die_lands
+    t = land_table(data_root() / "pdk" / "default")
+    sites = [Site("x", 100.0, -200.0, ball="B3"), Site("y", 0.0, 0.0, ball="C2", bump_type="power")]
+    nsmd = die_lands(sites, {None: 250.0, "power": 300.0}, t)
+    assert [(p.name, p.x, p.y, p.diameter, p.mask_margin) for p in nsmd] == \
+        [("B3", -0.1, 0.2, 0.2, 0.05), ("C2", 0.0, 0.0, 0.24, 0.05)]
+    # SMD: the mask opening is the land, the copper 0.05 mm larger a side (negative mask margin)
+    smd = die_lands(sites, {None: 250.0}, t.model_copy(update={"mask": "SMD", "paste": False}))
+    assert [(p.diameter, p.mask_margin, p.paste_margin) for p in smd] == [(0.3, -0.05, None), (0.3, -0.05, None)]
