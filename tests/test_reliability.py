@@ -163,7 +163,7 @@ def test_cantilever_board_is_named_once(cli, tmp_path):
 def test_published_wlp_study_220_um_balls_fail_the_500_cycle_target_230_um_reach_it(tmp_path):
     """The 0.35 mm-pitch 5 x 5 mm WLP study (README): 220 um balls failed 500 cycles at the corner with all three
     suppliers, 230 um passed with one of three; maskgen's corner N50 lies either side of 500, by hand too."""
-    recipe = TEMPLATES.parent / "tests" / "data" / "recipes" / "wlp035_220.yaml"
+    recipe = TEMPLATES.parent / "tests" / "data" / "reliability" / "wlp035_220.yaml"
     _, small = _built(tmp_path, recipe, "b220")
     data = set_keys(yaml.safe_load(recipe.read_text()), {"solder.ball_diameter": 230,
                                                          "ball_drop.polymer_opening": 245})

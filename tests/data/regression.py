@@ -17,8 +17,8 @@ DATA = Path(__file__).resolve().parent
 ROOT = DATA.parent.parent
 REFERENCE = DATA / "reference"
 NOT_BUILT = {"openroad_flipchip"}
-"""Recipes under tests/data/recipes that do not build yet: OpenROAD's flip-chip is refused by net name until the
-router takes multi-terminal nets (tests/test_def_input.py tests the refusal and reads it)."""
+"""Recipes under tests/data/recipes without an XOR reference: OpenROAD's flip-chip is checked by its routing
+figures (tests/test_flipchip_build.py, tests/test_openroad_routing.py); any router change moves its lines."""
 
 RECIPES = sorted((ROOT / "templates").glob("*.yaml")) + sorted(
     p for p in (DATA / "recipes").glob("*.yaml") if p.stem not in NOT_BUILT)
