@@ -1,4 +1,5 @@
-"""Pre-geometry checks that mirror a DRC rule: one function per rule id, the one place for its formula.
+"""Pre-geometry checks that mirror a DRC rule: one function per rule id, each with the formula of its check
+operation in the table of checks (`maskgen.input.checktable`: least_enclosing, least_space).
 
 Each function reads the PDK rule value (`Pdk.rule_value`) and returns the least value the rule allows with the
 words that say why (`Least`); `need` refuses a recipe value below it with one InputError line. The process
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maskgen.errors import InputError
+from maskgen.input.checktable import least_enclosing, least_space
 from maskgen.input.pdk import Pdk
 
 SLACK = 1e-9
@@ -47,27 +49,27 @@ def pasv_width(pdk: Pdk) -> Least:
 def pasv_in_pad(pdk: Pdk, opening: float) -> Least:
     """PASV.IN_PAD: the pad encloses its passivation opening by the rule a side (plus circle tolerance)."""
     v = pdk.rule_value("PASV.IN_PAD")
-    return Least(opening + 2 * (v + pdk.deck.chord_error), v,
+    return Least(least_enclosing(opening, v, pdk.deck.chord_error), v,
                  f"passivation opening {opening:g} + 2 x PASV.IN_PAD {v:g} + circle tolerance")
 
 
 def ubm_covers_pasv(pdk: Pdk, opening: float) -> Least:
     """UBM.COVERS_PASV: the UBM covers the passivation opening by the rule a side (plus circle tolerance)."""
     v = pdk.rule_value("UBM.COVERS_PASV")
-    return Least(opening + 2 * (v + pdk.deck.chord_error), v,
+    return Least(least_enclosing(opening, v, pdk.deck.chord_error), v,
                  f"passivation opening {opening:g} + 2 x UBM.COVERS_PASV {v:g} + circle tolerance")
 
 
 def ball_opening(pdk: Pdk, ball: float, claim: str) -> Least:
     """BALL.OPENING: the opening a ball drops into clears the ball by the rule a side."""
     v = pdk.rule_value("BALL.OPENING")
-    return Least(ball + 2 * (v + pdk.deck.chord_error), v, f"ball {ball:g} + 2 x BALL.OPENING {v:g} ({claim})")
+    return Least(least_enclosing(ball, v, pdk.deck.chord_error), v, f"ball {ball:g} + 2 x BALL.OPENING {v:g} ({claim})")
 
 
 def sm_nest(pdk: Pdk, inner: float, index: int) -> Least:
     """SM.NEST: solder-mask opening SM<index+1> encloses SM<index> (diameter inner) by the rule a side."""
     v = pdk.rule_value("SM.NEST")
-    return Least(inner + 2 * (v + pdk.deck.chord_error), v,
+    return Least(least_enclosing(inner, v, pdk.deck.chord_error), v,
                  f"SM{index + 1} must enclose SM{index} ({inner:g}) by SM.NEST {v:g} a side (002:c1, c15, c20)")
 
 
@@ -86,16 +88,18 @@ def rdl_space(pdk: Pdk) -> Least:
 def rdl_encloses_ubm(pdk: Pdk, ubm: float) -> Least:
     """RDL.ENCLOSES_UBM: the RDL land under a bump encloses its UBM by the rule a side (plus circle tolerance)."""
     v = pdk.rule_value("RDL.ENCLOSES_UBM")
-    return Least(ubm + 2 * (v + pdk.deck.chord_error), v, f"UBM {ubm:g} + 2 x RDL.ENCLOSES_UBM {v:g}")
+    return Least(least_enclosing(ubm, v, pdk.deck.chord_error), v, f"UBM {ubm:g} + 2 x RDL.ENCLOSES_UBM {v:g}")
 
 
 def sac_under_bump(pdk: Pdk, ball: float) -> Least:
     """SAC.UNDER_BUMP: sacrificial layer 140 encloses bump 120 by the rule a side (004:c3)."""
     v = pdk.rule_value("SAC.UNDER_BUMP")
-    return Least(ball + 2 * (v + pdk.deck.chord_error), v, f"ball {ball:g} + 2 x SAC.UNDER_BUMP {v:g} (004:c3)")
+    return Least(least_enclosing(ball, v, pdk.deck.chord_error), v,
+                 f"ball {ball:g} + 2 x SAC.UNDER_BUMP {v:g} (004:c3)")
 
 
 def bump_space(pdk: Pdk, reflow_width: float) -> Least:
     """BUMP.SPACE: reflowed neighbours stay the rule apart, so the pitch is at least reflowed width + rule."""
     v = pdk.rule_value("BUMP.SPACE")
-    return Least(reflow_width + v, v, f"BUMP.SPACE needs >= {v:g} um")
+    return Least(least_space(reflow_width, v), v, f"BUMP.SPACE needs >= {v:g} um")
+

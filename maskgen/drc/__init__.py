@@ -25,7 +25,7 @@ import klayout.db as kdb
 from maskgen.drc import isolated
 from maskgen.drc.checks import Markers
 from maskgen.drc.context import Manifest, ProcessContext, process_context
-from maskgen.drc.deck import LOCAL, RULES, MissingLayers, NotApplicable, Run
+from maskgen.drc.deck import LOCAL, RULES, MissingLayers, NotApplicable, Run, not_checked
 from maskgen.drc.inference import resolve
 from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
 from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
@@ -124,6 +124,9 @@ def _check(run: Run, rule: Rule, max_markers: int,
         found += listed
         count += n
     if count == 0:
+        unchecked = not_checked(run, rule)
+        if unchecked is not None:
+            return RuleResult(**base, status="n/a", reason=unchecked), []
         return RuleResult(**base, status="pass", reason=note), []
     reason = f"first {len(found)} of {count} markers listed (marker limit {max_markers})" \
         if len(found) < count else note

@@ -166,16 +166,13 @@ def off_grid(region: kdb.Region, grid: int, grid_um: float, layer: str) -> list[
 
 
 # ----------------------------------------------------------------------------- pad, passivation, UBM
-def pasv_in_pad(pad: kdb.Region, pasv: kdb.Region, d: Length) -> list[Markers]:
-    """Pad 91 encloses each passivation opening by at least d (000:c1, 001:c1, 003:c1)."""
-    return enclosed(pad, pasv, d, "pad", "passivation opening")
-
-
-def ubm_covers_pasv(ubm: kdb.Region, pasv: kdb.Region, d: Length, every_opening: bool) -> list[Markers]:
-    """UBM covers each passivation opening it lands on by at least d; with every_opening, all of them."""
-    found = enclosed(ubm, pasv, d, "UBM", "passivation opening", orphans=False)
-    if every_opening:
-        found += _keep([Markers("no UBM covers the passivation opening", pasv.not_overlapping(ubm))])
+def covers(outer: kdb.Region, inner: kdb.Region, d: Length, outer_name: str, inner_name: str,
+           uncovered: str | None) -> list[Markers]:
+    """`outer` encloses each `inner` shape it overlaps by at least d; with `uncovered` (the message), every inner
+    shape needs an outer one (UBM over each passivation opening, sacrificial layer 140 under each bump)."""
+    found = enclosed(outer, inner, d, outer_name, inner_name, orphans=False)
+    if uncovered is not None:
+        found += _keep([Markers(uncovered, inner.not_overlapping(outer))])
     return found
 
 
@@ -222,14 +219,6 @@ def ball_opening(opening: kdb.Region, ubm: kdb.Region, ball: kdb.Region, d: Leng
 
 
 # ----------------------------------------------------------------------------- cantilever (004)
-def sac_under_bump(sac: kdb.Region, bump: kdb.Region, d: Length, required: bool) -> list[Markers]:
-    """Sacrificial layer 140 lies under each suspended bump 120, enclosing it by at least d (004:c3)."""
-    found = enclosed(sac, bump, d, "sacrificial layer 140", "bump 120", orphans=False)
-    if required:
-        found += _keep([Markers("no sacrificial layer 140 under bump 120", bump.not_overlapping(sac))])
-    return found
-
-
 def release_reach(sac: kdb.Region, windows: kdb.Region, d: Length, chord_error: int) -> list[Markers]:
     """Every point of sacrificial layer 140 lies within d of an etch window 160 (Euclidean; 004 Fig 12C/12G)."""
     sources = windows & sac

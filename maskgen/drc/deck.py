@@ -15,7 +15,6 @@ from typing import TypeVar
 
 import klayout.db as kdb
 
-from maskgen.design.physics import solder
 from maskgen.drc import checks
 from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
@@ -23,10 +22,8 @@ from maskgen.drc.inference import foreign_layers
 from maskgen.drc.isolated import Placements
 from maskgen.drc.layers import LayoutLayers
 from maskgen.drc.markers import Fault, merged_flat
+from maskgen.input.checktable import CHECKS, Check, least_pitch
 from maskgen.input.pdk import Pdk, Process, Rule, claimed_for
-
-STAIR_LAYERS = ("PR1", "PR2", "PR3", "PR4")
-SOLDER_MASK_LAYERS = ("SM1", "SM2", "SM3")
 
 
 class NotApplicable(Exception):
@@ -142,9 +139,16 @@ checks_rule = registrar(RULES)
 """Register the function that checks a rule id."""
 
 
-# ----------------------------------------------------------------------------- the process's layers
-@checks_rule("PROCESS.LAYERS")
-def _process_layers(run: Run, rule: Rule) -> list[Markers]:
+# ----------------------------------------------------------------------------- the table's operations
+OpFn = Callable[[Run, Rule, Check], list[Markers]]
+OPS: dict[str, OpFn] = {}
+operation = registrar(OPS)
+"""Register the Python of one check operation of `maskgen.input.checktable` (its Ruby: `maskgen.drc.lydrc`)."""
+
+
+@operation("process_layers")
+def _process_layers(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Every layer the process draws is drawn, and no layer of another process is."""
     ctx = run.need_process()
     found = run.missing_layers(list(run.required()))
     for name in foreign_layers(run.pdk, ctx.process, run.layers.present()):
@@ -155,53 +159,67 @@ def _process_layers(run: Run, rule: Rule) -> list[Markers]:
     return found
 
 
-# ----------------------------------------------------------------------------- one check on the rule's layers
-ONE_CHECK: dict[str, tuple[tuple[str, ...], Callable[..., list[Markers]], tuple[str, ...]]] = {
-    "PASV.IN_PAD": (("PAD", "PASV"), checks.pasv_in_pad, ()),
-    "PASV.WIDTH": (("PASV",), checks.min_width_round, ("passivation opening",)),
-    "RDL.WIDTH": (("RDL",), checks.min_width, ("RDL",)),
-    "RDL.SPACE": (("RDL",), checks.min_space, ("RDL shapes",)),
-}
-"""Rules that are one check: rule id -> the layers it needs, the check run on their regions and the rule's
-value, and the words the check's messages name them by."""
+@operation("enclosed")
+def _enclosed(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [outer, inner]: each inner shape lies inside an outer one, enclosed by the value."""
+    outer, inner = rule.layers
+    run.need(outer, inner)
+    return checks.enclosed(run.layer(outer), run.layer(inner), run.length(rule), *check.words)
 
 
-def _one_check(names: tuple[str, ...], check: Callable[..., list[Markers]], words: tuple[str, ...]) -> RuleFn:
-    def rule_fn(run: Run, rule: Rule) -> list[Markers]:
-        run.need(*names)
-        return check(*(run.layer(n) for n in names), run.length(rule), *words)
-    return rule_fn
+@operation("width_round")
+def _width_round(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [layer]: every shape at least the value wide, a round one by its diameter."""
+    (layer,) = rule.layers
+    run.need(layer)
+    return checks.min_width_round(run.layer(layer), run.length(rule), *check.words)
 
 
-RULES.update({rule_id: _one_check(*spec) for rule_id, spec in ONE_CHECK.items()})
+@operation("width")
+def _width(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [layer]: every shape at least the value wide."""
+    (layer,) = rule.layers
+    run.need(layer)
+    return checks.min_width(run.layer(layer), run.length(rule), *check.words)
 
 
-@checks_rule("DIE.EDGE")
-def _die_edge(run: Run, rule: Rule) -> list[Markers]:
-    run.need("PAD", "DIE")
-    flat = run.placed_merged("PAD")
-    if flat is not None and checks.die_edge_clean(flat, _flat(run.layer("DIE")), run.length(rule)):
-        return []            # every placed pad's centre inside, checked flat (else marked as below)
-    return checks.die_edge(run.layer("PAD"), run.layer("DIE"), run.length(rule))
+@operation("space")
+def _space(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [layer]: shapes (and notches) at least the value apart."""
+    (layer,) = rule.layers
+    run.need(layer)
+    return checks.min_space(run.layer(layer), run.length(rule), *check.words)
 
 
-# ----------------------------------------------------------------------------- passivation, UBM
-@checks_rule("UBM.COVERS_PASV")
-def _ubm_covers_pasv(run: Run, rule: Rule) -> list[Markers]:
-    run.need("UBM", "PASV")
-    # with RDL the UBM sits on a land away from the pad (002:c13, 004): only UBM over an opening must cover it
-    every = not run.layers.has("RDL")
-    return checks.ubm_covers_pasv(run.layer("UBM"), run.layer("PASV"), run.length(rule), every_opening=every)
+def _every(run: Run, check: Check) -> bool:
+    """Whether each inner shape of a `covers` check needs an outer one here (`Check.every`)."""
+    if check.every is None:
+        return False
+    kind, name = check.every
+    return not run.layers.has(name) if kind == "unless_drawn" else run.process.feature(name)
 
 
-@checks_rule("UBM.ISLAND")
-def _ubm_island(run: Run, rule: Rule) -> list[Markers]:
-    run.need("UBM", "PASV")
+@operation("covers")
+def _covers(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [outer, inner]: an outer shape encloses each inner shape it overlaps by the value; where
+    `Check.every` holds, each inner shape needs one."""
+    outer, inner = rule.layers
+    every = _every(run, check)
+    run.need(outer, inner)
+    outer_name, inner_name, uncovered = check.words
+    return checks.covers(run.layer(outer), run.layer(inner), run.length(rule), outer_name, inner_name,
+                         uncovered if every else None)
+
+
+@operation("island")
+def _island(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [island, opening]: each merged island covers exactly one opening (islands on RDL lands: none)."""
+    island, opening = rule.layers
+    run.need(island, opening)
     lands = run.layer("RDL") if run.layers.has("RDL") else None
-    return checks.ubm_island(run.layer("UBM"), run.layer("PASV"), lands)
+    return checks.ubm_island(run.layer(island), run.layer(opening), lands)
 
 
-# ----------------------------------------------------------------------------- nested openings
 def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
     """The opening layers of a stack that are drawn; MissingLayers if the process draws one that is not."""
     run.complete(*names)
@@ -212,22 +230,15 @@ def _stack(run: Run, names: tuple[str, ...]) -> list[str]:
     return present
 
 
-@checks_rule("STAIR.NEST")
-def _stair_nest(run: Run, rule: Rule) -> list[Markers]:
-    stack = _stack(run, STAIR_LAYERS)
+@operation("nested")
+def _nested(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [lowest, ..., highest]: each upper opening encloses the one below by the value (strictly larger
+    with `Check.strict`), and is centred on it within `params.max_offset` with `Check.aligned`."""
+    stack = _stack(run, tuple(rule.layers))
     d = run.length(rule)
-    found: list[Markers] = []
-    for lower, upper in zip(stack, stack[1:], strict=False):
-        found += checks.nested(run.layer(lower), run.layer(upper), d, lower, upper)
-    return found
-
-
-@checks_rule("SM.NEST")
-def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
-    stack = _stack(run, SOLDER_MASK_LAYERS)
-    d = run.length(rule)
-    d = Length(max(d.dbu, 1), d.um)  # strictly larger even with a zero step (002:c1)
-    offset = rule.params.get("max_offset")
+    if check.strict:
+        d = Length(max(d.dbu, 1), d.um)  # strictly larger even with a zero step (002:c1)
+    offset = rule.params.get("max_offset") if check.aligned else None
     found: list[Markers] = []
     for lower, upper in zip(stack, stack[1:], strict=False):
         found += checks.nested(run.layer(lower), run.layer(upper), d, lower, upper)
@@ -237,36 +248,23 @@ def _sm_nest(run: Run, rule: Rule) -> list[Markers]:
     return found
 
 
-@checks_rule("STAIR.SENSITIVITY")
-def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
-    ctx = run.need_process()
-    run.complete(*STAIR_LAYERS)  # a resist the process coats is not drawn: the stair cannot be judged
-    chosen = ctx.manifest.materials if ctx.manifest else {}
-    resists = []
-    for step in ctx.active_steps(run.layers.present()):
-        if step.action in ("coat", "laminate") and step.layer in STAIR_LAYERS and step.role:
-            material = chosen.get(step.role, step.material)
-            if material is None:
-                continue
-            spec = run.pdk.materials.materials.get(material)
-            resists.append((step.layer, material, spec.photosensitivity if spec else None))
-    if len(resists) < 2:
-        raise NotApplicable(f"process {ctx.family} does not stack two or more resists (PR1..PR4)")
-    resists.sort(key=lambda r: STAIR_LAYERS.index(r[0]))
-    return checks.sensitivity_rises(resists)
-
-
-# ----------------------------------------------------------------------------- balls
-@checks_rule("BALL.OPENING")
-def _ball_opening(run: Run, rule: Rule) -> list[Markers]:
+@operation("ball_opening")
+def _ball_opening(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [UBM, ball, opening...]: the opening the process drops a ball into exposes UBM and clears the ball."""
     ctx = run.need_process()
     opening = receiving_opening(ctx.process)
     if opening is None:
         raise NotApplicable(f"process {ctx.family} places no ball into a developed opening")
-    run.need(opening, "UBM", "BUMP")
-    flux = any(step.action == "flux" for step in ctx.process.steps)
-    name = "flux-filled resist opening" if flux else ("polymer opening" if opening == "POLY" else f"{opening} opening")
-    return checks.ball_opening(run.layer(opening), run.layer("UBM"), run.layer("BUMP"), run.length(rule), name)
+    ubm, ball = rule.layers[:2]
+    run.need(opening, ubm, ball)
+    return checks.ball_opening(run.layer(opening), run.layer(ubm), run.layer(ball), run.length(rule),
+                               opening_name(ctx.process, opening))
+
+
+def opening_name(process: Process, opening: str) -> str:
+    """How messages name the opening a ball is dropped into."""
+    flux = any(step.action == "flux" for step in process.steps)
+    return "flux-filled resist opening" if flux else ("polymer opening" if opening == "POLY" else f"{opening} opening")
 
 
 def receiving_opening(process: Process) -> str | None:
@@ -280,32 +278,193 @@ def receiving_opening(process: Process) -> str | None:
     return None
 
 
-# ----------------------------------------------------------------------------- cantilever (004)
-@checks_rule("SAC.UNDER_BUMP")
-def _sac_under_bump(run: Run, rule: Rule) -> list[Markers]:
-    required = run.process.feature("SAC")
-    run.need("SAC", "BUMP")
-    return checks.sac_under_bump(run.layer("SAC"), run.layer("BUMP"), run.length(rule), required)
 
-
-@checks_rule("SUSP.RELEASE")
-def _susp_release(run: Run, rule: Rule) -> list[Markers]:
+@operation("release_reach")
+def _release_reach(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [sacrificial, insulator]: every point of the layer to release lies within the value of an etch
+    window (an insulator opening over it), when the release step is on."""
+    sac, ins = rule.layers
     ctx = run.process
-    run.need("SAC", "INS1")
+    run.need(sac, ins)
     if ctx.features_known and not ctx.feature("release"):
         raise NotApplicable("release step 12G not active (the embodiment has no 'release')")
-    windows = run.layer("INS1").overlapping(run.layer("SAC"))
+    windows = run.layer(ins).overlapping(run.layer(sac))
     if not ctx.features_known and windows.is_empty():
         raise NotApplicable("no etch windows 160 (INS1 openings over SAC) and no manifest: no release step")
-    return checks.release_reach(run.layer("SAC"), windows, run.length(rule), run.chord_error)
+    return checks.release_reach(run.layer(sac), windows, run.length(rule), run.chord_error)
 
 
-@checks_rule("SUSP.ANCHOR")
-def _susp_anchor(run: Run, rule: Rule) -> list[Markers]:
-    run.need("SAC", "INS1")
+@operation("anchored")
+def _anchored(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [sacrificial, insulator openings]: no piece of insulator lies wholly on the sacrificial layer."""
+    sac, ins = rule.layers
+    run.need(sac, ins)
     die = run.layers.has("DIE")
     extent = run.layer("DIE") if die else run.layers.top_box_region()
-    return checks.anchored(extent, run.layer("INS1"), run.layer("SAC"), extent_is_box=not die)
+    return checks.anchored(extent, run.layer(ins), run.layer(sac), extent_is_box=not die)
+
+
+@operation("enclosed_on")
+def _enclosed_on(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [outer, inner]: the inner shapes that overlap an outer one lie inside it, enclosed by the value."""
+    outer, inner = rule.layers
+    run.need(outer, inner)
+    on = run.layer(inner).overlapping(run.layer(outer))
+    if on.is_empty():
+        raise NotApplicable(f"no {inner} lies on {outer}")
+    return checks.enclosed(run.layer(outer), on, run.length(rule), *check.words)
+
+
+@operation("isolated")
+def _isolated(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [shapes, stand-in]: shapes keep the value apart (overlaps bridge). Without the first layer the
+    stand-in (ball footprints for reflowed bumps) is checked: a violation fails, none is no pass (`not_checked`)."""
+    main, stand_in = rule.layers
+    run.complete(main, stand_in)
+    if run.layers.has(main):
+        return checks.bump_space(run.layer(main), run.length(rule), check.words[0])
+    if run.layers.has(stand_in):
+        return checks.bump_space(run.layer(stand_in), run.length(rule), check.words[1])
+    raise NotApplicable(f"not checked: layers {main} and {stand_in} absent")
+
+
+def not_checked(run: Run, rule: Rule) -> str | None:
+    """Why a rule that found nothing is still no pass: the layer it checks is absent and a stand-in was checked
+    (the `isolated` operation without its first layer), else None."""
+    check = CHECKS.get(rule.id)
+    if check is None or check.op != "isolated" or run.layers.has(rule.layers[0]):
+        return None
+    main, stand_in = rule.layers
+    return (f"not checked: layer {main} absent ({check.words[1]} on {stand_in} keep {run.length(rule)} apart, "
+            f"which says nothing of the {check.words[0]})")
+
+
+@operation("pitch")
+def _pitch(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [islands]: islands keep the BUMP.PITCH space apart: base + (factor - 1) x the widest island."""
+    (layer,) = rule.layers
+    run.need(layer)
+    base_um, factor = run.pdk.bump_pitch()
+    flat = run.placed_merged(layer)
+    if flat is not None:     # placed cells apart: the widest island is the widest of a cell's
+        islands = run.apart.cell_merged(run.layer_index(layer))
+        widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in islands)
+    else:
+        widest_dbu = _widest(run.layer(layer))
+    widest = widest_dbu * run.layers.dbu
+    base = run.length(rule)
+    pitch = least_pitch(widest, base.um, factor)
+    space = run.length(rule, pitch - widest)
+    if flat is not None and flat.isolated_check(space.dbu).is_empty():
+        return []            # the same check on the same islands, flat: nothing closer (else marked as below)
+    what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
+            f"i.e. space below {space})")
+
+    def describe(fault: Fault, dbu: float) -> str:
+        a, b = fault.owners if len(fault.owners) == 2 else (None, None)
+        gap = round(fault.distance * dbu, 6)
+        if a is None or b is None:
+            return f"{what} (measured {gap:g} um)"
+        ca, cb = a.bbox().center(), b.bbox().center()
+        measured = round(math.hypot(ca.x - cb.x, ca.y - cb.y) * dbu, 3)
+        return (f"UBM islands at {measured:g} um pitch, {gap:g} um apart: the rule asks a pitch of {base} + "
+                f"{factor:g} x {widest:g} um UBM = {pitch:g} um ({space} apart)")
+    return checks.min_space(run.layer(layer), space, what, between_shapes_only=True, describe=describe)
+
+
+def _widest(region: kdb.Region) -> int:
+    """Largest bounding-box dimension of the merged polygons (dbu), by bisection on region filters."""
+    box = region.bbox()
+    lo, hi = 0, max(box.width(), box.height()) + 1  # some polygon is >= lo wide, none is >= hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if region.with_bbox_max(mid, None, False).is_empty():  # (min, max, inverse): not the exact-size overload
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+
+@operation("centres_inside")
+def _centres_inside(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [shapes, zone]: each shape's centre lies at least the value inside the zone (pads in the die)."""
+    shapes, zone = rule.layers
+    run.need(shapes, zone)
+    flat = run.placed_merged(shapes)
+    if flat is not None and checks.die_edge_clean(flat, _flat(run.layer(zone)), run.length(rule)):
+        return []            # every placed pad's centre inside, checked flat (else marked as below)
+    return checks.die_edge(run.layer(shapes), run.layer(zone), run.length(rule))
+
+
+@operation("grid")
+def _grid(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Every vertex of every layer on the manufacturing grid (the value)."""
+    grid = run.length(rule)
+    found: list[Markers] = []
+    for name, region in run.layers.all_layer_regions():
+        found += checks.off_grid(region, grid.dbu, grid.um, name)
+    return found
+
+
+@operation("inside_exclusion")
+def _inside_exclusion(run: Run, rule: Rule, check: Check) -> list[Markers]:
+    """Layers [ring, shapes]: every die (DIE) lies inside the wafer's usable area, the hole of the WAFER
+    edge-exclusion ring (round edge, notch, flat); not applicable when the build places partial dies on purpose."""
+    ring_layer, shapes = rule.layers
+    run.need(ring_layer, shapes)
+    if partial_dies_included(run.process):
+        raise NotApplicable("the recipe places partial dies on purpose (wafer.partial_dies: include)")
+    # flat: a few hundred die rectangles against one outline; deep mode would test the big polygon once per
+    # placed die (1.2 s against 0.06 s on the 596-die wafer)
+    ring = _flat(run.layer(ring_layer))
+    usable = ring.holes()
+    where = "inside the edge-exclusion ring (WAFER)"
+    if usable.is_empty():
+        usable, where = ring.hulls(), "on the wafer (WAFER outline; no edge-exclusion ring drawn)"
+    dies = _flat(run.layer(shapes))
+    dies.merged_semantics = False
+    crossing = dies.not_inside(usable)
+    if crossing.is_empty():
+        return []
+    return [Markers(f"die is not whole {where}: it crosses the edge exclusion at the round edge, notch or flat "
+                    f"({crossing.count()} dies)", crossing)]
+
+
+def partial_dies_included(ctx: ProcessContext) -> bool:
+    """True when the build manifest says the recipe places partial dies on purpose (wafer.partial_dies: include)."""
+    placed = getattr(ctx.manifest, "wafer", None) if ctx.manifest is not None else None
+    return isinstance(placed, dict) and placed.get("partial_dies") == "include"
+
+
+def _run_check(check: Check) -> RuleFn:
+    def rule_fn(run: Run, rule: Rule) -> list[Markers]:
+        return OPS[check.op](run, rule, check)
+    return rule_fn
+
+
+RULES.update({rule_id: _run_check(check) for rule_id, check in CHECKS.items()})
+
+
+# ----------------------------------------------------------------------------- checked by maskgen only
+@checks_rule("STAIR.SENSITIVITY")
+def _stair_sensitivity(run: Run, rule: Rule) -> list[Markers]:
+    ctx = run.need_process()
+    stair = tuple(rule.layers)
+    run.complete(*stair)  # a resist the process coats is not drawn: the stair cannot be judged
+    chosen = ctx.manifest.materials if ctx.manifest else {}
+    resists = []
+    for step in ctx.active_steps(run.layers.present()):
+        if step.action in ("coat", "laminate") and step.layer in stair and step.role:
+            material = chosen.get(step.role, step.material)
+            if material is None:
+                continue
+            spec = run.pdk.materials.materials.get(material)
+            resists.append((step.layer, material, spec.photosensitivity if spec else None))
+    if len(resists) < 2:
+        raise NotApplicable(f"process {ctx.family} does not stack two or more resists (PR1..PR4)")
+    resists.sort(key=lambda r: stair.index(r[0]))
+    return checks.sensitivity_rises(resists)
 
 
 @checks_rule("SUSP.ARMS")
@@ -326,7 +485,6 @@ def _susp_arms(run: Run, rule: Rule) -> list[Markers]:
     return found
 
 
-# ----------------------------------------------------------------------------- RDL
 @checks_rule("RDL.CONNECT")
 def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
     run.need("RDL", "PAD", "BUMP")
@@ -420,80 +578,6 @@ def _declared_spare_bumps(run: Run) -> kdb.Region | None:
     return _marks(run, [(b["x"], b["y"]) for b in spare])
 
 
-@checks_rule("RDL.ENCLOSES_UBM")
-def _rdl_encloses_ubm(run: Run, rule: Rule) -> list[Markers]:
-    run.need("RDL", "UBM")
-    on_rdl = run.layer("UBM").overlapping(run.layer("RDL"))
-    if on_rdl.is_empty():
-        raise NotApplicable("no UBM lies on RDL")
-    return checks.enclosed(run.layer("RDL"), on_rdl, run.length(rule), "RDL land", "UBM")
-
-
-# ----------------------------------------------------------------------------- bumps, grid
-@checks_rule("BUMP.SPACE")
-def _bump_space(run: Run, rule: Rule) -> list[Markers]:
-    run.complete("REFLOW", "BUMP")
-    if run.layers.has("REFLOW"):
-        return checks.bump_space(run.layer("REFLOW"), run.length(rule), "predicted reflowed bumps")
-    if run.layers.has("BUMP"):
-        return checks.bump_space(run.layer("BUMP"), run.length(rule), "bumps")
-    raise NotApplicable("no REFLOW or BUMP shapes in the layout")
-
-
-@checks_rule("BUMP.PITCH")
-def _bump_pitch(run: Run, rule: Rule) -> list[Markers]:
-    run.need("UBM")
-    _, factor = run.pdk.bump_pitch()
-    flat = run.placed_merged("UBM")
-    if flat is not None:     # placed cells apart: the widest island is the widest of a cell's
-        islands = run.apart.cell_merged(run.layer_index("UBM"))
-        widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in islands)
-    else:
-        widest_dbu = _widest(run.layer("UBM"))
-    widest = widest_dbu * run.layers.dbu
-    base = run.length(rule)
-    pitch = solder.min_pitch(widest, base.um, factor)
-    space = run.length(rule, pitch - widest)
-    if flat is not None and flat.isolated_check(space.dbu).is_empty():
-        return []            # the same check on the same islands, flat: nothing closer (else marked as below)
-    what = (f"UBM islands (pitch below {base} + {factor:g} x UBM width {widest:g} um, "
-            f"i.e. space below {space})")
-
-    def describe(fault: Fault, dbu: float) -> str:
-        a, b = fault.owners if len(fault.owners) == 2 else (None, None)
-        gap = round(fault.distance * dbu, 6)
-        if a is None or b is None:
-            return f"{what} (measured {gap:g} um)"
-        ca, cb = a.bbox().center(), b.bbox().center()
-        measured = round(math.hypot(ca.x - cb.x, ca.y - cb.y) * dbu, 3)
-        return (f"UBM islands at {measured:g} um pitch, {gap:g} um apart: the rule asks a pitch of {base} + "
-                f"{factor:g} x {widest:g} um UBM = {pitch:g} um ({space} apart)")
-    return checks.min_space(run.layer("UBM"), space, what, between_shapes_only=True, describe=describe)
-
-
-def _widest(region: kdb.Region) -> int:
-    """Largest bounding-box dimension of the merged polygons (dbu), by bisection on region filters."""
-    box = region.bbox()
-    lo, hi = 0, max(box.width(), box.height()) + 1  # some polygon is >= lo wide, none is >= hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if region.with_bbox_max(mid, None, False).is_empty():  # (min, max, inverse): not the exact-size overload
-            hi = mid
-        else:
-            lo = mid
-    return lo
-
-
-@checks_rule("GRID")
-def _grid(run: Run, rule: Rule) -> list[Markers]:
-    grid = run.length(rule)
-    found: list[Markers] = []
-    for name, region in run.layers.all_layer_regions():
-        found += checks.off_grid(region, grid.dbu, grid.um, name)
-    return found
-
-
-# ----------------------------------------------------------------------------- materials
 @checks_rule("MATERIAL.CLAIMED")
 def _material_claimed(run: Run, rule: Rule) -> list[Markers]:
     ctx = run.need_process()
@@ -527,32 +611,6 @@ LOCAL: dict[str, Callable[[Run], tuple[str, ...] | None]] = {
 }
 """Rules that look no farther than their value from a shape (enclosures, widths, overlaps, spaces), with the
 layers they read: checked once per cell when the placed cells stand farther apart (`maskgen.drc.isolated`)."""
-
-
-# ----------------------------------------------------------------------------- wafer
-@checks_rule("WAFER.EXCLUSION")
-def _wafer_exclusion(run: Run, rule: Rule) -> list[Markers]:
-    """Every die (DIE) lies inside the wafer's usable area: the hole of the WAFER edge-exclusion ring, which follows
-    the round edge, the notch and the flat."""
-    run.need("WAFER", "DIE")
-    ctx = run.process
-    placed = getattr(ctx.manifest, "wafer", None) if ctx.manifest is not None else None
-    if isinstance(placed, dict) and placed.get("partial_dies") == "include":
-        raise NotApplicable("the recipe places partial dies on purpose (wafer.partial_dies: include)")
-    # flat: a few hundred die rectangles against one outline; deep mode would test the big polygon once per
-    # placed die (1.2 s against 0.06 s on the 596-die wafer)
-    ring = _flat(run.layer("WAFER"))
-    usable = ring.holes()
-    where = "inside the edge-exclusion ring (WAFER)"
-    if usable.is_empty():
-        usable, where = ring.hulls(), "on the wafer (WAFER outline; no edge-exclusion ring drawn)"
-    dies = _flat(run.layer("DIE"))
-    dies.merged_semantics = False
-    crossing = dies.not_inside(usable)
-    if crossing.is_empty():
-        return []
-    return [Markers(f"die is not whole {where}: it crosses the edge exclusion at the round edge, notch or flat "
-                    f"({crossing.count()} dies)", crossing)]
 
 
 def _flat(region: kdb.Region) -> kdb.Region:

@@ -15,28 +15,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
-from maskgen.drc.deck import receiving_opening, registrar
+from maskgen.drc.deck import opening_name, receiving_opening, registrar
 from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
+from maskgen.input.checktable import CHECKS, MASKGEN_ONLY, Check, pitch_terms
 from maskgen.input.pdk import Pdk, Process, Rule
 
-MASKGEN_ONLY = {
-    "STAIR.SENSITIVITY": "resist photosensitivity is a material figure, not geometry",
-    "MATERIAL.CLAIMED": "materials are not in the layout",
-    "SUSP.ARMS": "the declared number of support beams 111 comes from the build manifest",
-    "RDL.CONNECT": "nets: which pad each bump reaches through RDL",
-    "RDL.UNROUTED": "the connections the router left open are in the build manifest, not the layout",
-}
-"""Rules of the default PDK that only maskgen checks, and why."""
+Template = Callable[[Rule, Check, Process, Pdk], str]
+RUBY: dict[str, Template] = {}
+template = registrar(RUBY)
+"""Register the Ruby template of one check operation of `maskgen.input.checktable`."""
 
-Template = Callable[[Rule, Process, Pdk], str]
-TEMPLATES: dict[str, Template] = {}
-template = registrar(TEMPLATES)
-"""Register the Ruby of one rule id."""
+TEMPLATES = CHECKS
+"""The rules this deck checks: every rule of the table of checks (the rest are `MASKGEN_ONLY`)."""
 
 
 def _q(text: str) -> str:
@@ -48,9 +42,9 @@ def _layers(names: list[str]) -> str:
     return "[" + ", ".join(_q(n) for n in names) + "]"
 
 
-# ----------------------------------------------------------------------------- the rules
-@template("PROCESS.LAYERS")
-def _process_layers(rule: Rule, process: Process, pdk: Pdk) -> str:
+# ----------------------------------------------------------------------------- one template per operation
+@template("process_layers")
+def _process_layers(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
     return f"""  $required.each do |name, step|
     next if drawn?(name)
     out_die({_q(rule.id)}, "layer #{{name}} is missing: process {process.name} draws it in #{{step}}")
@@ -61,34 +55,48 @@ def _process_layers(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
-@template("PASV.WIDTH")
-def _pasv_width(rule: Rule, process: Process, pdk: Pdk) -> str:
-    """Every passivation opening is at least the value wide, a round one by its diameter (as checks.min_width_round)."""
-    return f"""  if need({_q(rule.id)}, ["PASV"])
-    out({_q(rule.id)}, width_round(L["PASV"], um({rule.value!r})),
-        "passivation opening narrower than {rule.value:g} um")
+@template("width_round")
+def _width_round(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    """Every shape is at least the value wide, a round one by its diameter (as checks.min_width_round)."""
+    (layer,) = rule.layers
+    return f"""  if need({_q(rule.id)}, ["{layer}"])
+    out({_q(rule.id)}, width_round(L["{layer}"], um({rule.value!r})),
+        "{check.words[0]} narrower than {rule.value:g} um")
   end"""
 
 
-@template("PASV.IN_PAD")
-def _pasv_in_pad(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["PAD", "PASV"])
-    enclosed({_q(rule.id)}, L["PAD"], L["PASV"], um({rule.value!r}), true, "pad", "passivation opening")
+@template("enclosed")
+def _enclosed(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    outer, inner = rule.layers
+    outer_name, inner_name = check.words
+    return f"""  if need({_q(rule.id)}, ["{outer}", "{inner}"])
+    enclosed({_q(rule.id)}, L["{outer}"], L["{inner}"], um({rule.value!r}), true, "{outer_name}", "{inner_name}")
   end"""
 
 
-def _width(layer: str, what: str, rule: Rule, process: Process, pdk: Pdk) -> str:
+@template("width")
+def _width(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
     """Every shape of the layer is at least the rule's value wide (as checks.min_width)."""
+    (layer,) = rule.layers
     return f"""  if need({_q(rule.id)}, ["{layer}"])
     out({_q(rule.id)}, L["{layer}"].width_check(um({rule.value!r}), false, RBA::Metrics::Projection),
-        "{what} narrower than {rule.value:g} um")
+        "{check.words[0]} narrower than {rule.value:g} um")
   end"""
 
 
-def _covers(outer: str, inner: str, outer_name: str, inner_name: str, every: str, uncovered: str,
-            rule: Rule, process: Process, pdk: Pdk) -> str:
-    """`outer` encloses each `inner` shape it overlaps by the rule's value; where the Ruby condition `every` holds,
-    each inner shape needs an outer one (as checks.ubm_covers_pasv and checks.sac_under_bump)."""
+EVERY_RUBY = {"unless_drawn": 'unless drawn?("{}")', "if_feature": 'if feature?("{}")'}
+"""`Check.every` as a Ruby condition (as maskgen.drc.deck._every)."""
+
+
+@template("covers")
+def _covers(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    """`outer` encloses each `inner` shape it overlaps by the rule's value; where `Check.every` holds, each inner
+    shape needs an outer one (as checks.covers)."""
+    outer, inner = rule.layers
+    outer_name, inner_name, uncovered = check.words
+    assert check.every is not None
+    kind, name = check.every
+    every = EVERY_RUBY[kind].format(name)
     return f"""  if need({_q(rule.id)}, ["{outer}", "{inner}"])
     enclosed({_q(rule.id)}, L["{outer}"], L["{inner}"], um({rule.value!r}), false, "{outer_name}", "{inner_name}")
     {every}
@@ -97,33 +105,27 @@ def _covers(outer: str, inner: str, outer_name: str, inner_name: str, every: str
   end"""
 
 
-# the rules whose Ruby is one of the two kinds above, with their layers and words
-TEMPLATES.update({
-    "RDL.WIDTH": partial(_width, "RDL", "RDL"),
-    "UBM.COVERS_PASV": partial(_covers, "UBM", "PASV", "UBM", "passivation opening", 'unless drawn?("RDL")',
-                               "no UBM covers the passivation opening"),
-    "SAC.UNDER_BUMP": partial(_covers, "SAC", "BUMP", "sacrificial layer 140", "bump 120", 'if feature?("SAC")',
-                              "no sacrificial layer 140 under bump 120"),
-})
-
-
-@template("UBM.ISLAND")
-def _ubm_island(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["UBM", "PASV"])
-    empty = L["UBM"].not_overlapping(L["PASV"])
+@template("island")
+def _island(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    island, opening = rule.layers
+    two = _q("UBM island covers two or more passivation openings")
+    return f"""  if need({_q(rule.id)}, ["{island}", "{opening}"])
+    empty = L["{island}"].not_overlapping(L["{opening}"])
     empty = empty.not_overlapping(L["RDL"]) if drawn?("RDL")
     out({_q(rule.id)}, empty, "UBM island covers no passivation opening")
-    out({_q(rule.id)}, L["UBM"].overlapping(L["PASV"], 2), "UBM island covers two or more passivation openings")
+    out({_q(rule.id)}, L["{island}"].overlapping(L["{opening}"], 2), {two})
   end"""
 
 
-def _stack(rule: Rule, names: list[str], offset: float | None) -> str:
+@template("nested")
+def _nested(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    offset = rule.params.get("max_offset") if check.aligned else None
     aligned = ""
     if offset is not None:
         aligned = f"""
       aligned({_q(rule.id)}, L[lower], L[upper], um({offset!r}), lower, upper)"""
-    step = f"[um({rule.value!r}), 1].max" if offset is not None else f"um({rule.value!r})"
-    return f"""  stack = stack_of({_q(rule.id)}, {_layers(names)})
+    step = f"[um({rule.value!r}), 1].max" if check.strict else f"um({rule.value!r})"
+    return f"""  stack = stack_of({_q(rule.id)}, {_layers(rule.layers)})
   if stack
     stack.each_cons(2) do |lower, upper|
       nested({_q(rule.id)}, L[lower], L[upper], {step}, lower, upper){aligned}
@@ -131,100 +133,100 @@ def _stack(rule: Rule, names: list[str], offset: float | None) -> str:
   end"""
 
 
-@template("STAIR.NEST")
-def _stair_nest(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return _stack(rule, ["PR1", "PR2", "PR3", "PR4"], None)
-
-
-@template("SM.NEST")
-def _sm_nest(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return _stack(rule, ["SM1", "SM2", "SM3"], rule.params.get("max_offset"))
-
-
-@template("BALL.OPENING")
-def _ball_opening(rule: Rule, process: Process, pdk: Pdk) -> str:
+@template("ball_opening")
+def _ball_opening(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
     opening = receiving_opening(process)
     if opening is None:
         return f"  # {rule.id}: process {process.name} places no ball into a developed opening (not applicable)"
-    name = "flux-filled resist opening" if any(s.action == "flux" for s in process.steps) else \
-        ("polymer opening" if opening == "POLY" else f"{opening} opening")
+    name = opening_name(process, opening)
+    ubm, ball = rule.layers[:2]
     o = f'L["{opening}"]'
-    return f"""  if need({_q(rule.id)}, ["{opening}", "UBM", "BUMP"])
-    out({_q(rule.id)}, {o}.not_overlapping(L["UBM"]), "{name} exposes no UBM")
-    out({_q(rule.id)}, {o}.not_overlapping(L["BUMP"]), "{name} receives no ball")
-    out({_q(rule.id)}, L["BUMP"].not_overlapping({o}), "ball lies in no {name}")
-    enclosed({_q(rule.id)}, {o}, L["BUMP"], um({rule.value!r}), false, "{name}", "ball footprint")
+    return f"""  if need({_q(rule.id)}, ["{opening}", "{ubm}", "{ball}"])
+    out({_q(rule.id)}, {o}.not_overlapping(L["{ubm}"]), "{name} exposes no UBM")
+    out({_q(rule.id)}, {o}.not_overlapping(L["{ball}"]), "{name} receives no ball")
+    out({_q(rule.id)}, L["{ball}"].not_overlapping({o}), "ball lies in no {name}")
+    enclosed({_q(rule.id)}, {o}, L["{ball}"], um({rule.value!r}), false, "{name}", "ball footprint")
   end"""
 
 
-@template("SUSP.RELEASE")
-def _susp_release(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["SAC", "INS1"]) && feature?("release")
-    sources = L["INS1"].overlapping(L["SAC"]) & L["SAC"]
+@template("release_reach")
+def _release_reach(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    sac, ins = rule.layers
+    return f"""  if need({_q(rule.id)}, ["{sac}", "{ins}"]) && feature?("release")
+    sources = L["{ins}"].overlapping(L["{sac}"]) & L["{sac}"]
     grown = sources.minkowski_sum(disk(um({rule.value!r}))) + sources
-    unless (L["SAC"] - grown).is_empty?
-      out({_q(rule.id)}, L["SAC"] - grown.merged,
+    unless (L["{sac}"] - grown).is_empty?
+      out({_q(rule.id)}, L["{sac}"] - grown.merged,
           "sacrificial layer 140 farther than {rule.value:g} um from every etch window 160")
     end
   end"""
 
 
-@template("SUSP.ANCHOR")
-def _susp_anchor(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["SAC", "INS1"])
+@template("anchored")
+def _anchored(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    sac, ins = rule.layers
+    return f"""  if need({_q(rule.id)}, ["{sac}", "{ins}"])
     extent_region = drawn?("DIE") ? L["DIE"] : RBA::Region::new(top_box)
-    out({_q(rule.id)}, (extent_region - L["INS1"]).inside(L["SAC"]),
+    out({_q(rule.id)}, (extent_region - L["{ins}"]).inside(L["{sac}"]),
         "suspended portion 102 of insulating layer 100 is not joined to an anchored joint portion 101")
   end"""
 
 
-@template("RDL.SPACE")
-def _rdl_space(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["RDL"])
-    out({_q(rule.id)}, L["RDL"].space_check(um({rule.value!r})), "RDL shapes closer than {rule.value:g} um")
+@template("space")
+def _space(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    (layer,) = rule.layers
+    return f"""  if need({_q(rule.id)}, ["{layer}"])
+    out({_q(rule.id)}, L["{layer}"].space_check(um({rule.value!r})), "{check.words[0]} closer than {rule.value:g} um")
   end"""
 
 
-@template("RDL.ENCLOSES_UBM")
-def _rdl_encloses_ubm(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["RDL", "UBM"])
-    on_rdl = L["UBM"].overlapping(L["RDL"])
-    enclosed({_q(rule.id)}, L["RDL"], on_rdl, um({rule.value!r}), true, "RDL land", "UBM") unless on_rdl.is_empty?
+@template("enclosed_on")
+def _enclosed_on(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    outer, inner = rule.layers
+    outer_name, inner_name = check.words
+    unless = "unless on_rdl.is_empty?"
+    return f"""  if need({_q(rule.id)}, ["{outer}", "{inner}"])
+    on_rdl = L["{inner}"].overlapping(L["{outer}"])
+    enclosed({_q(rule.id)}, L["{outer}"], on_rdl, um({rule.value!r}), true, "{outer_name}", "{inner_name}") {unless}
   end"""
 
 
-@template("BUMP.SPACE")
-def _bump_space(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  bumps = drawn?("REFLOW") ? L["REFLOW"] : (drawn?("BUMP") ? L["BUMP"] : nil)
-  if complete?({_q(rule.id)}, ["REFLOW", "BUMP"]) && bumps
+@template("isolated")
+def _isolated(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    main, stand_in = rule.layers
+    return f"""  bumps = drawn?("{main}") ? L["{main}"] : (drawn?("{stand_in}") ? L["{stand_in}"] : nil)
+  if complete?({_q(rule.id)}, ["{main}", "{stand_in}"]) && bumps
     out({_q(rule.id)}, bumps.merged(false, 2), "bumps overlap (bridging)")
     out({_q(rule.id)}, bumps.isolated_check(um({rule.value!r})), "bumps closer than {rule.value:g} um (bridging risk)")
   end"""
 
 
-@template("BUMP.PITCH")
-def _bump_pitch(rule: Rule, process: Process, pdk: Pdk) -> str:
-    _, factor = pdk.bump_pitch()
-    return f"""  if need({_q(rule.id)}, ["UBM"])
-    widest = L["UBM"].merged.each.collect {{ |p| [p.bbox.width, p.bbox.height].max }}.max * $dbu
-    space = um({rule.value!r} + {factor - 1.0!r} * widest)
-    out({_q(rule.id)}, L["UBM"].isolated_check(space),
+@template("pitch")
+def _pitch(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    (layer,) = rule.layers
+    base, factor = pdk.bump_pitch()
+    a, b = pitch_terms(base, factor)       # the least space: a + b x the widest island
+    return f"""  if need({_q(rule.id)}, ["{layer}"])
+    widest = L["{layer}"].merged.each.collect {{ |p| [p.bbox.width, p.bbox.height].max }}.max * $dbu
+    space = um({a!r} + {b!r} * widest)
+    out({_q(rule.id)}, L["{layer}"].isolated_check(space),
         "UBM islands: pitch below {rule.value:g} um + {factor:g} x UBM width #{{widest.round(3)}} um")
   end"""
 
 
-@template("DIE.EDGE")
-def _die_edge(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  if need({_q(rule.id)}, ["PAD", "DIE"])
+@template("centres_inside")
+def _centres_inside(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    shapes, zone = rule.layers
+    return f"""  if need({_q(rule.id)}, ["{shapes}", "{zone}"])
     d = um({rule.value!r})
-    zone = d > 0 ? L["DIE"].sized(-(d - 1)) : L["DIE"]
-    bad = centres(L["PAD"]).not_inside(zone)
-    out({_q(rule.id)}, L["PAD"].interacting(bad), "pad centre closer than {rule.value:g} um to the die edge")
+    zone = d > 0 ? L["{zone}"].sized(-(d - 1)) : L["{zone}"]
+    bad = centres(L["{shapes}"]).not_inside(zone)
+    out({_q(rule.id)}, L["{shapes}"].interacting(bad), "pad centre closer than {rule.value:g} um to the die edge")
   end"""
 
 
-@template("GRID")
-def _grid(rule: Rule, process: Process, pdk: Pdk) -> str:
+@template("grid")
+def _grid(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
     return f"""  grid = um({rule.value!r})
   if grid > 1
     layers.each do |info|
@@ -238,14 +240,15 @@ def _grid(rule: Rule, process: Process, pdk: Pdk) -> str:
   end"""
 
 
-@template("WAFER.EXCLUSION")
-def _wafer_exclusion(rule: Rule, process: Process, pdk: Pdk) -> str:
-    return f"""  # a recipe with wafer.partial_dies: include places partial dies on purpose; maskgen drc reads that
-  # from the build manifest, this deck flags them
-  if need({_q(rule.id)}, ["WAFER", "DIE"])
-    usable = L["WAFER"].holes
-    usable = L["WAFER"].hulls if usable.is_empty?
-    dies = L["DIE"].dup
+@template("inside_exclusion")
+def _inside_exclusion(rule: Rule, check: Check, process: Process, pdk: Pdk) -> str:
+    ring, shapes = rule.layers
+    return f"""  # a build with wafer.partial_dies: include places partial dies on purpose: its manifest beside
+  # the layout (X.gds -> X.json) says so, as maskgen drc reads it; -rd partial_dies=include without one
+  if need({_q(rule.id)}, ["{ring}", "{shapes}"]) && partial_dies != "include"
+    usable = L["{ring}"].holes
+    usable = L["{ring}"].hulls if usable.is_empty?
+    dies = L["{shapes}"].dup
     dies.merged_semantics = false
     out({_q(rule.id)}, dies.not_inside(usable), "die is not whole inside the edge exclusion (round edge, notch, flat)")
   end"""
@@ -253,6 +256,7 @@ def _wafer_exclusion(rule: Rule, process: Process, pdk: Pdk) -> str:
 
 # ----------------------------------------------------------------------------- the deck
 PRELUDE = r'''
+require "json"
 source($input) if $input
 report($report_title, $report)
 deep
@@ -268,6 +272,15 @@ end
 
 def out(rule, obj, message)
   wrap(obj).output(rule, message) unless obj.is_empty?
+end
+
+# wafer.partial_dies of the build: -rd partial_dies=..., else the build manifest beside the layout (X.json)
+def partial_dies
+  return $partial_dies if $partial_dies
+  stem = $input && File.basename($input).sub(/\.(gds|gds\.gz|oas)\z/i, "")
+  manifest = stem && File.join(File.dirname($input), stem + ".json")
+  wafer = manifest && File.file?(manifest) ? (JSON.parse(File.read(manifest))["wafer"] rescue nil) : nil
+  $partial_dies = wafer.is_a?(Hash) ? wafer["partial_dies"].to_s : ""
 end
 
 def top_box
@@ -452,7 +465,7 @@ def deck_text(pdk: Pdk, process: Process) -> str:
         lines.append(f"# {r.id}: {r.description} ({'-' if r.value is None else f'{r.value:g} um'}) "
                      f"[{', '.join(r.claims) or r.source}]")
         lines.append("begin")
-        lines.append(TEMPLATES[r.id](r, process, pdk))
+        lines.append(RUBY[CHECKS[r.id].op](r, CHECKS[r.id], process, pdk))
         lines.append("end")
     return "\n".join(lines) + "\n"
 

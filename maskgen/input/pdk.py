@@ -172,6 +172,19 @@ class Process(_Strict):
     description: str
     steps: list[Step]
     defaults: ProcessDefaults = ProcessDefaults()
+    embodiments: dict[int, list[str]] = {}
+    """Embodiment number -> the `when:` features it switches on (004: which layers and steps each draws)."""
+
+    def embodiment(self, number: int) -> frozenset[str]:
+        """The `when:` features an embodiment switches on; ValueError for one the process does not have."""
+        if number not in self.embodiments:
+            raise ValueError(f"process {self.name} has no embodiment {number} "
+                             f"(embodiments: {', '.join(map(str, self.embodiments))})")
+        return frozenset(self.embodiments[number])
+
+    def with_feature(self, feature: str) -> frozenset[int]:
+        """The embodiments that switch a feature on."""
+        return frozenset(e for e, f in self.embodiments.items() if feature in f)
 
     def active_steps(self, present: set[str]) -> list[Step]:
         """The steps whose `when` conditions (layers drawn, recipe features) are all present."""

@@ -22,6 +22,7 @@ from maskgen.build import build
 from maskgen.drc import run_drc
 from maskgen.drc.lydrc import TEMPLATES as DECK_RULES
 from maskgen.drc.lydrc import write_decks
+from maskgen.input.checktable import CHECKS
 
 KLAYOUT = shutil.which("klayout")
 if KLAYOUT is None and os.environ.get("MASKGEN_REQUIRE_KLAYOUT") == "1":
@@ -169,7 +170,19 @@ CASES = {
                    lambda k, d, x: (k.stair_site(d, x), k.stair_site(d, x + 226))),
     "DIE.EDGE": ("stair_bump", lambda k, d, x: k.stair_site(d, x - 410.005),
                  lambda k, d, x: k.stair_site(d, x)),
+    "UBM.ISLAND": ("stair_bump", lambda k, d, x: (k.stair_site(d, x), d.square("UBM", x, 300, 50)),
+                   lambda k, d, x: k.stair_site(d, x)),
 }
+ELSEWHERE = {"PROCESS.LAYERS": "test_missing_layer_found_by_both", "GRID": "test_grid_off_by_one_nanometre",
+             "WAFER.EXCLUSION": "test_die_across_the_flat_exclusion_in_both"}
+"""Rules of the table compared by a test of their own, not by a seeded defect of CASES."""
+
+
+def test_every_rule_of_the_table_is_compared():
+    """The deck and maskgen are compared on every rule of the table of checks, each rule by one test."""
+    assert set(CASES) | set(ELSEWHERE) == set(CHECKS)
+    assert not set(CASES) & set(ELSEWHERE)
+    assert all(name in globals() for name in ELSEWHERE.values())
 
 
 def _placed(kit, pdk, case: str, variant: str, path: Path) -> Path:
@@ -238,3 +251,59 @@ def test_die_across_the_flat_exclusion_in_both(decks, tmp_path, pdk):
     ours = {k: v for k, v in deck.items() if k == "WAFER.EXCLUSION"}
     theirs = [kdb.DBox(*v.bbox) for v in result.violations_of("WAFER.EXCLUSION")]
     assert ours["WAFER.EXCLUSION"] == theirs == [kdb.DBox(-5000, -95_900, 5000, -85_900)]
+
+
+# ----------------------------------------------------------------------------- issue 21: the two used to disagree
+def test_sm_nest_strictly_larger_in_both_without_max_offset(kit, tmp_path):
+    """SM.NEST with a zero step and no params.max_offset: an SM2 opening equal to SM1 is not strictly larger
+    (002:c1). maskgen always asked 1 dbu more; the deck did only when max_offset was set."""
+    import shutil
+
+    import yaml
+
+    from maskgen.input.pdk import data_root, load_pdk
+
+    mine = tmp_path / "zero_step"
+    shutil.copytree(data_root() / "pdk" / "default", mine)
+    rules = yaml.safe_load((mine / "rules.yaml").read_text())
+    (sm,) = [r for r in rules["rules"] if r["id"] == "SM.NEST"]
+    sm["value"] = 0.0
+    sm.pop("params")
+    (mine / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    zero = load_pdk(str(mine))
+    d = kit.Drawing(zero)
+    kit.sm_site(d, 0, openings=(80, 80, 104))        # SM2 = SM1: not strictly larger
+    kit.sm_site(d, kit.TWIN, openings=(80, 80.01, 104))
+    d.die()
+    path = d.write(tmp_path / "equal.gds")
+    result = run_drc(path, zero, process="two_step_ball")
+    assert result.rule("SM.NEST").status == "fail"
+    out = tmp_path / "decks"
+    write_decks(zero, out, "two_step_ball")
+    deck = run_deck(out / "two_step_ball.drc", path)
+    assert "SM.NEST" in deck
+    agree(result, deck)
+
+
+def test_partial_dies_included_on_purpose_in_both(decks, tmp_path, pdk):
+    """WAFER.EXCLUSION with the build manifest's wafer.partial_dies: include: a die across the flat is placed on
+    purpose. maskgen drc read that from the manifest beside the layout; the deck flagged the die."""
+    import json
+
+    from test_drc_wafer import _wafer_with_dies
+
+    from maskgen.input.recipe import Wafer
+
+    wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat", partial_dies="include")
+    path = _wafer_with_dies(pdk, tmp_path / "partial.gds", wafer, [(0, 0), (0, -90_900)])
+    path.with_suffix(".json").write_text(json.dumps({"process": "ball_drop", "pdk": "default", "features": [],
+                                                     "wafer": {"partial_dies": "include"}}))
+    result = run_drc(path, pdk)
+    assert result.rule("WAFER.EXCLUSION").status == "n/a"
+    assert "WAFER.EXCLUSION" not in run_deck(decks / "ball_drop.drc", path)
+    # the same layout without its manifest: both flag the die across the flat
+    path.with_suffix(".json").unlink()
+    result = run_drc(path, pdk, process="ball_drop")
+    deck = run_deck(decks / "ball_drop.drc", path)
+    assert result.rule("WAFER.EXCLUSION").status == "fail" and "WAFER.EXCLUSION" in deck
+    agree(result, deck)

@@ -86,12 +86,14 @@ def test_layers_the_process_draws_and_the_layout_lacks_fail(drawing, check, kit,
                                   "missing: process ball_drop draws it in step 'pattern UBM to residual islands'")
     assert status["PASV.IN_PAD"] == status["PASV.WIDTH"] == status["GRID"] == "pass"
     reasons = {r.id: r.reason for r in result.rules if r.status == "n/a"}
-    # n/a only where the process does not use the rule
-    assert set(reasons) == {"STAIR.NEST", "STAIR.SENSITIVITY", "SM.NEST", "SAC.UNDER_BUMP", "SUSP.RELEASE",
+    # n/a only where the process does not use the rule, and BUMP.SPACE: no REFLOW outlines drawn (issue 21)
+    assert set(reasons) == {"BUMP.SPACE", "STAIR.NEST", "STAIR.SENSITIVITY", "SM.NEST", "SAC.UNDER_BUMP",
+                            "SUSP.RELEASE",
                             "SUSP.ANCHOR", "SUSP.ARMS", "RDL.CONNECT", "RDL.UNROUTED", "RDL.WIDTH", "RDL.SPACE",
                             "RDL.ENCLOSES_UBM",
                             "WAFER.EXCLUSION"}
     assert reasons["SUSP.ARMS"] == "no SAC, RDL shapes in the layout, and process ball_drop does not draw them here"
+    assert reasons["BUMP.SPACE"].startswith("not checked: layer REFLOW absent (bumps on BUMP keep 50 um apart")
     assert not result.clean
 
 

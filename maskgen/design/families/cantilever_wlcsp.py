@@ -23,8 +23,7 @@ from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Cantilever, Recipe
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.cantilever import (
-    RELEASED,
-    SACRIFICIAL,
+    PROCESS,
     cantilever_arms,
     cantilever_bump,
     cantilever_error,
@@ -46,7 +45,7 @@ class CantileverWlcsp(Common):
 
     def options(self, recipe: Recipe) -> set[str]:
         """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
-        return cantilever_features(recipe.cantilever)
+        return set(cantilever_features(recipe.cantilever))
 
     def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
         """slot_width and clearance left out of the cantilever block (and of each bump type's) come from the
@@ -72,10 +71,11 @@ class CantileverWlcsp(Common):
         constraints.need(file, "cantilever.line_width", cv.line_width, constraints.rdl_width(pdk))
         constraints.need(file, "cantilever.land_diameter", cv.land_diameter,
                          constraints.rdl_encloses_ubm(pdk, st.ubm_diameter))
-        if cv.embodiment in SACRIFICIAL:
+        f = cantilever_features(cv, pdk.processes.get(PROCESS))
+        if "SAC" in f:
             constraints.need(file, "cantilever.sacrificial_diameter", cv.sacrificial_diameter,
                              constraints.sac_under_bump(pdk, ball))
-        if cv.embodiment in (4, 5) and cv.elastic_diameter is None:
+        if "ELASTIC" in f and cv.elastic_diameter is None:
             raise InputError(file, "cantilever.elastic_diameter", None,
                              f"embodiment {cv.embodiment} has elastic layer 150: give its diameter (004:c6, c9)")
         if cv.protection_opening >= st.ubm_diameter:
@@ -138,7 +138,7 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
     ins_name, t_ins = role_film(steps, "insulator")
     e_rdl, e_ins = pdk.material(rdl_name).E, pdk.material(ins_name).E
     common = {"board": cv.board, "cte_board": board.cte, "cte_chip": chip.cte, "delta_t": cv.delta_t}
-    if cv.embodiment not in RELEASED:
+    if "release" not in cantilever_features(cv, pdk.processes.get(PROCESS)):
         return MechanicsFigures(released=False, stiffness=None, **common,
                                 note="bump supported by the sacrificial/elastic layer: no free cantilever "
                                      "before overload")

@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from maskgen.input.checktable import least_pitch
+
 _TOL = 1e-9
 """Absolute tolerance (um) when comparing a plated height with the stack thickness."""
 
@@ -155,4 +157,4 @@ def min_pitch(ubm_width: float, base: float, factor: float) -> float:
     u = _positive("ubm_width", ubm_width)
     b = _non_negative("base", base)
     f = _positive("factor", factor)
-    return b + f * u
+    return least_pitch(u, b, f)

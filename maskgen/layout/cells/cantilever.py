@@ -36,21 +36,15 @@ import numpy as np
 
 from maskgen.design import constraints
 from maskgen.errors import InputError
-from maskgen.input.pdk import Pdk
+from maskgen.input.pdk import Pdk, Process, load_pdk
 from maskgen.input.recipe import BumpStack, Cantilever
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder, Shapes, cell_name, disc, part
 from maskgen.layout.cells.rdl import rdl_line, route_points
 from maskgen.layout.geometry import circle_points, circle_vertex_count
 
-SACRIFICIAL = frozenset({1, 2, 3, 4})
-"""Embodiments with sacrificial layer 140 under the bump (004:c3, c6)."""
-RELEASED = frozenset({1, 2})
-"""Embodiments whose sacrificial layer is etched away through windows 160 (Fig 12G)."""
-ELASTIC = frozenset({4, 5})
-"""Embodiments with elastic layer 150 under the bump (004:c6, c9)."""
-TWO_INSULATORS = frozenset({6})
-"""Embodiments with first and second insulating layers 103 and 104 (004:c11)."""
+PROCESS = "cantilever_wlcsp"
+"""The process whose `embodiments:` table (processes/cantilever_wlcsp.yaml) says what each embodiment draws."""
 
 BEAM_STEP = 45
 """Support beams 111 run at multiples of this angle (degrees), like 45-degree RDL."""
@@ -102,22 +96,16 @@ class CantileverPlan:
 
 
 # ----------------------------------------------------------------------------- public API
-def cantilever_features(spec: Cantilever) -> set[str]:
-    """The process conditions an embodiment switches on (the `when:` keys of processes/cantilever_wlcsp.yaml).
+def cantilever_features(spec: Cantilever, process: Process | None = None) -> frozenset[str]:
+    """The process conditions an embodiment switches on (the `when:` keys of processes/cantilever_wlcsp.yaml), from
+    the process's `embodiments:` table (the default PDK's when no process is given).
 
-    SAC: sacrificial layer 140 (1-4); ELASTIC: elastic layer 150 (4, 5); release: wet etch 12G (1, 2);
-    one_insulator: insulating layer 100 (1-5); two_insulators and INS2: layers 103 and 104 (6).
+    SAC: sacrificial layer 140; ELASTIC: elastic layer 150; release: wet etch 12G; one_insulator: insulating
+    layer 100; two_insulators and INS2: layers 103 and 104.
     """
-    e = spec.embodiment
-    found = set()
-    if e in SACRIFICIAL:
-        found.add("SAC")
-    if e in ELASTIC:
-        found.add("ELASTIC")
-    if e in RELEASED:
-        found.add("release")
-    found |= {"two_insulators", "INS2"} if e in TWO_INSULATORS else {"one_insulator"}
-    return found
+    if process is None:
+        process = load_pdk("default").processes[PROCESS]
+    return process.embodiment(spec.embodiment)
 
 
 def cantilever_arms(stack: BumpStack, spec: Cantilever, *, contact_diameter: float | None = None) -> list[Arm]:
@@ -149,6 +137,7 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
             (the area the sacrificial layer takes in embodiments 1-4).
     """
     e = spec.embodiment
+    f = cantilever_features(spec)
     px, py = spec.pad_offset
     if spec.slot_width is None or spec.clearance is None:
         raise ValueError("cantilever slot_width and clearance are not set: a recipe takes them from its process "
@@ -156,13 +145,13 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
     if math.hypot(px, py) == 0.0:
         raise ValueError("cantilever pad_offset is (0, 0): pad 91 must lie beside the bump, on the anchored "
                          "joint portion 101, with metal line 110 between them")
-    if e in ELASTIC and spec.elastic_diameter is None:
+    if "ELASTIC" in f and spec.elastic_diameter is None:
         raise ValueError(f"cantilever embodiment {e} has elastic layer 150: give elastic_diameter (004:c6, c9)")
-    if e == 4:
+    if {"ELASTIC", "SAC"} <= f:
         under = max(spec.sacrificial_diameter, spec.elastic_diameter)
-    elif e == 5:
+    elif "ELASTIC" in f:
         under = spec.elastic_diameter
-    elif e in TWO_INSULATORS:
+    elif "two_insulators" in f:
         under = contact_diameter or spec.sacrificial_diameter
     else:
         under = spec.sacrificial_diameter
@@ -241,21 +230,22 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
     plan = cantilever_plan(stack, spec, contact_diameter=contact_diameter)
     check_rules(b.pdk, stack, spec, plan, ball_diameter)
     e = spec.embodiment
-    windows = release_windows(b, spec, plan) if e in RELEASED else []
-    if e in RELEASED:
+    f = cantilever_features(spec, b.pdk.processes.get(PROCESS))
+    windows = release_windows(b, spec, plan) if "release" in f else []
+    if "release" in f:
         check_release(b, spec, plan, windows)
 
     at_pad = [common.pad_stack(b, stack.pad.width, stack.pad.shape, stack.passivation_opening)]
-    if e in TWO_INSULATORS:
+    if "two_insulators" in f:
         at_pad += [pad_via(b, plan.via_landing, "INS1"), pad_via(b, stack.passivation_opening, "INS2")]
     else:
         at_pad.append(pad_via(b, stack.passivation_opening, "INS1"))
     at_bump: list[gdstk.Cell] = []
-    if e in ELASTIC:
+    if "ELASTIC" in f:
         at_bump.append(elastic_layer(b, spec.elastic_diameter))
-    if e in SACRIFICIAL:
+    if "SAC" in f:
         at_bump.append(sacrificial_layer(b, spec.sacrificial_diameter))
-    if e in TWO_INSULATORS:
+    if "two_insulators" in f:
         at_bump.append(contact_opening(b, 2 * plan.under_radius))
     if windows:
         at_bump.append(etch_windows(b, plan.slot_radii(spec), windows))
@@ -362,7 +352,7 @@ protection_opening = disc(
 # ----------------------------------------------------------------------------- checks
 def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPlan, ball_diameter: float) -> None:
     """The cantilever bump keeps the PDK rules it can break by itself; ValueError naming the rule otherwise."""
-    e = spec.embodiment
+    f = cantilever_features(spec, pdk.processes.get(PROCESS))
     width = constraints.rdl_width(pdk).rule
     if spec.line_width < width:
         raise ValueError(f"cantilever line_width {spec.line_width:g} um is below RDL.WIDTH {width:g} um")
@@ -376,16 +366,17 @@ def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPl
     if spec.protection_opening >= stack.ubm_diameter:
         raise ValueError(f"cantilever protection_opening {spec.protection_opening:g} um must be smaller than the "
                          f"UBM ({stack.ubm_diameter:g} um) that covers it")
-    if e in SACRIFICIAL:
+    if "SAC" in f:
         under = constraints.sac_under_bump(pdk, ball_diameter)
         if constraints.below(spec.sacrificial_diameter, under):
             raise ValueError(f"cantilever sacrificial_diameter {spec.sacrificial_diameter:g} um must enclose "
                              f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {under.rule:g} um a side (004:c3)")
-    if e == 4 and spec.elastic_diameter < spec.sacrificial_diameter:
-        raise ValueError(f"cantilever embodiment 4: sacrificial layer 140 ({spec.sacrificial_diameter:g} um) "
+    if {"ELASTIC", "SAC"} <= f and spec.elastic_diameter < spec.sacrificial_diameter:
+        raise ValueError(f"cantilever embodiment {spec.embodiment}: sacrificial layer 140 "
+                         f"({spec.sacrificial_diameter:g} um) "
                          f"lies on elastic layer 150, which must be at least as wide "
                          f"(elastic_diameter {spec.elastic_diameter:g} um, 004:c6)")
-    if e in RELEASED:
+    if "release" in f:
         inner, outer = plan.slot_radii(spec)
         if outer > spec.sacrificial_diameter / 2 + 1e-9:
             raise ValueError(f"cantilever: the slot ring of etch windows 160 (land {spec.land_diameter:g} + "
