@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from maskgen.drc.context import ProcessContext
 from maskgen.drc.layers import LayoutLayers
@@ -61,7 +62,7 @@ def resolve(context: ProcessContext, layers: LayoutLayers, pdk: Pdk) -> ProcessC
                          f"({hint})")
     infer = EMBODIMENTS.get(context.family or "")
     if infer is not None and not context.has_manifest:
-        features, note = infer(layers)
+        features, note = infer(layers, context.process)
         context = dataclasses.replace(context, inferred=frozenset(features), notes=context.notes + (note,))
     return context
 
@@ -112,36 +113,80 @@ def _infer_process(context: ProcessContext, layers: LayoutLayers, pdk: Pdk) -> P
 
 
 # ----------------------------------------------------------------------------- embodiments
-def _cantilever_embodiment(layers: LayoutLayers) -> tuple[set[str], str]:
-    """004: which of the six embodiments the drawing shows, as the `when` features of cantilever_wlcsp.
+INSULATORS = frozenset({"one_insulator", "two_insulators"})
+"""The insulator options of 004: which of them holds is read off INS2 (drawn or not), not off the windows."""
+
+
+@dataclass(frozen=True)
+class EmbodimentKey:
+    """How a drawing tells the embodiments of a process's `embodiments:` table apart (read from the table)."""
+
+    released: list[int]
+    """Embodiments with the release step: etch windows 160 are drawn."""
+    release_features: list[str]
+    """Their features less the insulator options (SAC, release)."""
+    two: list[int]
+    """Embodiments with two insulating layers."""
+    two_layers: list[str]
+    """The layers only they draw (INS2)."""
+    kept: dict[tuple[str, ...], int]
+    """Each other embodiment by the layers it keeps under the bump (sorted), e.g. ("ELASTIC", "SAC") -> 4."""
+    kept_layers: list[str]
+    """Those layers, in the table's order."""
+
+
+def embodiment_key(process: Process) -> EmbodimentKey:
+    """The features that tell the embodiments apart, from the process's `embodiments:` table."""
+    table = process.embodiments
+    released = sorted(e for e, f in table.items() if "release" in f)
+    two = sorted(e for e, f in table.items() if "two_insulators" in f)
+    kept = {tuple(sorted(n for n in f if n.isupper())): e for e, f in table.items()
+            if e not in released and e not in two}
+    first = table[released[0]] if released else []
+    return EmbodimentKey(
+        released=released, release_features=[n for n in first if n not in INSULATORS], two=two,
+        two_layers=list(dict.fromkeys(n for e in two for n in table[e] if n.isupper())), kept=kept,
+        kept_layers=list(dict.fromkeys(n for e, f in table.items() if e in kept.values() for n in f if n.isupper())))
+
+
+def _span(numbers: list[int]) -> str:
+    return f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+
+
+def _cantilever_embodiment(layers: LayoutLayers, process: Process) -> tuple[set[str], str]:
+    """004: which of the embodiments of the process's table the drawing shows, as its `when` features.
 
     Etch windows 160 (insulator openings away from the pads) mean a released portion (1, 2): the
     sacrificial layer 140 must be under each bump. Otherwise the layers under the bump tell: second
     insulating layer 104 (6), sacrificial layer kept (3, or 4 on elastic layer 150), elastic layer alone (5).
     A bump with none of these over the substrate can only be embodiment 1, which needs layer 140.
     """
+    key = embodiment_key(process)
     windows = layers.region("INS1").not_interacting(layers.region("PAD"))
     drawn = layers.present()
-    insulators = {"two_insulators"} if "INS2" in drawn else {"one_insulator"}
+    two = any(n in drawn for n in key.two_layers)
+    insulators = {"two_insulators"} if two else {"one_insulator"}
+    released = set(key.release_features) | insulators
     if not windows.is_empty():
-        return {"SAC", "release"} | insulators, ("embodiment inferred from the drawing (no manifest): released "
-                                                 "portion 102, embodiments 1-2, because etch windows 160 are drawn; "
-                                                 "sacrificial layer 140 required under each bump")
-    if "INS2" in drawn:
-        return insulators, "embodiment inferred from the drawing (no manifest): 6, second insulating layer 104 drawn"
-    if "SAC" in drawn or "ELASTIC" in drawn:
+        return released, ("embodiment inferred from the drawing (no manifest): released "
+                          f"portion 102, embodiments {_span(key.released)}, because etch windows 160 are drawn; "
+                          "sacrificial layer 140 required under each bump")
+    if two:
+        return insulators, (f"embodiment inferred from the drawing (no manifest): {_span(key.two)}, second "
+                            "insulating layer 104 drawn")
+    if any(n in drawn for n in key.kept_layers):
         labels = {"ELASTIC": "elastic layer 150", "SAC": "sacrificial layer 140"}
-        kept = [n for n in labels if n in drawn]
-        which = {("SAC",): "3", ("ELASTIC", "SAC"): "4", ("ELASTIC",): "5"}[tuple(sorted(kept))]
+        kept = [n for n in sorted(key.kept_layers) if n in drawn]
+        which = key.kept[tuple(kept)]
         return set(kept) | insulators, (f"embodiment inferred from the drawing (no manifest): {which}, "
-                                        f"{' and '.join(labels[n] for n in kept)} under the bump, "
+                                        f"{' and '.join(labels.get(n, n) for n in kept)} under the bump, "
                                         "no etch windows 160")
-    return {"SAC", "release"} | insulators, ("embodiment inferred from the drawing (no manifest): 1, since no etch "
-                                             "windows 160, elastic layer 150 or insulating layer 104 are drawn; "
-                                             "sacrificial layer 140 required under each bump")
+    return released, (f"embodiment inferred from the drawing (no manifest): {key.released[0]}, since no etch "
+                      "windows 160, elastic layer 150 or insulating layer 104 are drawn; "
+                      "sacrificial layer 140 required under each bump")
 
 
-EMBODIMENTS: dict[str, Callable[[LayoutLayers], tuple[set[str], str]]] = {
+EMBODIMENTS: dict[str, Callable[[LayoutLayers, Process], tuple[set[str], str]]] = {
     "cantilever_wlcsp": _cantilever_embodiment,
 }
 """Embodiment inference per process family, for layouts without a build manifest."""

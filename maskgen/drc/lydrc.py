@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
 from maskgen.drc.deck import opening_name, receiving_opening, registrar
-from maskgen.drc.inference import EMBODIMENTS, foreign_layers, identifying_layers
+from maskgen.drc.inference import EMBODIMENTS, embodiment_key, foreign_layers, identifying_layers
 from maskgen.input.checktable import CHECKS, MASKGEN_ONLY, Check, pitch_terms
 from maskgen.input.pdk import Pdk, Process, Rule
 
@@ -386,22 +386,27 @@ def aligned(rule, lower, upper, max_offset, lower_name, upper_name)
 end
 '''
 
-EMBODIMENT_RUBY = {
-    "cantilever_wlcsp": r'''
+def _cantilever_ruby(process: Process) -> str:
+    key = embodiment_key(process)
+    (two,) = key.two_layers
+    either = " || ".join(f"drawn?({_q(n)})" for n in key.kept_layers)
+    return f"""
 # 004 embodiment from the drawing (as maskgen.drc.inference): etch windows 160 mean a released portion
 windows = L["INS1"].not_interacting(L["PAD"])
-insulators = drawn?("INS2") ? ["two_insulators"] : ["one_insulator"]
+insulators = drawn?({_q(two)}) ? ["two_insulators"] : ["one_insulator"]
 if !windows.is_empty?
-  $features = ["SAC", "release"] + insulators
-elsif drawn?("INS2")
+  $features = {_layers(key.release_features)} + insulators
+elsif drawn?({_q(two)})
   $features = insulators
-elsif drawn?("SAC") || drawn?("ELASTIC")
-  $features = ["ELASTIC", "SAC"].select { |n| drawn?(n) } + insulators
+elsif {either}
+  $features = {_layers(sorted(key.kept_layers))}.select {{ |n| drawn?(n) }} + insulators
 else
-  $features = ["SAC", "release"] + insulators
+  $features = {_layers(key.release_features)} + insulators
 end
-''',
-}
+"""
+
+
+EMBODIMENT_RUBY = {"cantilever_wlcsp": _cantilever_ruby}
 """The embodiment inference in Ruby, for the processes whose recipe options decide which layers exist."""
 
 
@@ -447,7 +452,7 @@ def deck_text(pdk: Pdk, process: Process) -> str:
     lines.append(f'  raise "the layout draws none of the layers of process {process.name} (#{{own.join(", ")}})"')
     lines.append("end")
     lines.append("$features = []")
-    lines.append(EMBODIMENT_RUBY.get(process.name, ""))
+    lines.append(EMBODIMENT_RUBY[process.name](process) if process.name in EMBODIMENT_RUBY else "")
     lines.append("# the layers each step of the process draws, and when (processes/*.yaml)")
     lines.append("steps = [")
     for step in process.steps:
