@@ -31,6 +31,15 @@ class InputError(Exception):
         return ": ".join(parts + [self.allowed])
 
 
+class GeometryError(ValueError):
+    """A geometry that cannot be drawn, raised deep in the layout, with the recipe key it is about as data
+    (`key`, relative to the block that gave the geometry, e.g. "support_beams.overhang"; None: the whole block)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def check_choices(values: Iterable[Any], allowed: Sequence[Any], key: str, file: str | Path | None = None) -> None:
     """An InputError naming the first of values that is not one of allowed."""
     for v in values:

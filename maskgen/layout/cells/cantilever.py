@@ -35,7 +35,7 @@ import gdstk
 import numpy as np
 
 from maskgen.design import constraints
-from maskgen.errors import InputError
+from maskgen.errors import GeometryError, InputError
 from maskgen.input.pdk import Pdk, Process, load_pdk
 from maskgen.input.recipe import BumpStack, Cantilever
 from maskgen.layout.cells import common
@@ -140,13 +140,14 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
     f = cantilever_features(spec)
     px, py = spec.pad_offset
     if spec.slot_width is None or spec.clearance is None:
-        raise ValueError("cantilever slot_width and clearance are not set: a recipe takes them from its process "
-                         "(maskgen.design.families.cantilever_wlcsp.fill_defaults)")
+        raise GeometryError("cantilever slot_width and clearance are not set: a recipe takes them from its process "
+                            "(maskgen.design.families.cantilever_wlcsp.fill_defaults)", key="slot_width")
     if math.hypot(px, py) == 0.0:
-        raise ValueError("cantilever pad_offset is (0, 0): pad 91 must lie beside the bump, on the anchored "
-                         "joint portion 101, with metal line 110 between them")
+        raise GeometryError("cantilever pad_offset is (0, 0): pad 91 must lie beside the bump, on the anchored "
+                            "joint portion 101, with metal line 110 between them", key="pad_offset")
     if "ELASTIC" in f and spec.elastic_diameter is None:
-        raise ValueError(f"cantilever embodiment {e} has elastic layer 150: give elastic_diameter (004:c6, c9)")
+        raise GeometryError(f"cantilever embodiment {e} has elastic layer 150: give elastic_diameter (004:c6, c9)",
+                            key="elastic_diameter")
     if {"ELASTIC", "SAC"} <= f:
         under = max(spec.sacrificial_diameter, spec.elastic_diameter)
     elif "ELASTIC" in f:
@@ -158,13 +159,13 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
     land_radius = spec.land_diameter / 2
     under_radius = under / 2
     if under_radius <= land_radius:
-        raise ValueError(f"cantilever: the layer under the bump ({under:g} um) must be wider than the bump land "
-                         f"({spec.land_diameter:g} um), or no arm spans the suspended portion 102")
+        raise GeometryError(f"cantilever: the layer under the bump ({under:g} um) must be wider than the bump land "
+                            f"({spec.land_diameter:g} um), or no arm spans the suspended portion 102")
     pad_reach = _pad_circumradius(stack.pad.width, stack.pad.shape)
     if math.hypot(px, py) - pad_reach < under_radius + spec.clearance:
-        raise ValueError(f"cantilever: pad 91 at ({px:g}, {py:g}) um reaches within {spec.clearance:g} um "
-                         f"(clearance) of the {under:g} um wide layer under the bump: the pad must lie on the "
-                         f"anchored joint portion 101; move it further out")
+        raise GeometryError(f"cantilever: pad 91 at ({px:g}, {py:g}) um reaches within {spec.clearance:g} um "
+                            f"(clearance) of the {under:g} um wide layer under the bump: the pad must lie on the "
+                            f"anchored joint portion 101; move it further out", key="clearance")
     route = tuple((float(x), float(y)) for x, y in route_points((0.0, 0.0), (float(px), float(py)), "45"))
     exit_x, exit_y = _point_along(route, _distance_along(route, land_radius))
     line_angle = math.degrees(math.atan2(exit_y, exit_x)) % 360.0
@@ -194,23 +195,16 @@ def beam_angles(line_angle: float, count: int) -> tuple[int, ...]:
 
     candidates = range(0, 360, BEAM_STEP)
     if count > len(candidates) - 1:
-        raise ValueError(f"cantilever: at most {len(candidates) - 1} support beams 111 fit around the land")
+        raise GeometryError(f"cantilever: at most {len(candidates) - 1} support beams 111 fit around the land",
+                            key="support_beams")
     return max(itertools.combinations(candidates, count), key=score)
 
 
-_KEYS = ("support_beams.width", "support_beams.overhang", "support_beams", "pad_offset", "line_width",
-         "land_diameter", "protection_opening", "sacrificial_diameter", "elastic_diameter", "slot_width",
-         "clearance", "embodiment")
-"""Keys of the cantilever block, most specific first, as a geometry message names them."""
-
-
 def cantilever_error(file: Path, exc: ValueError) -> InputError:
-    """A cantilever geometry that cannot be drawn as one input error naming the cantilever key it is about."""
-    text = str(exc)
-    key = next((k for k in _KEYS if k in text or k.replace("_", " ") in text), None)
-    if key is None and "beams" in text:
-        key = "support_beams.count"
-    return InputError(file, f"cantilever.{key}" if key else "cantilever", None, text)
+    """A cantilever geometry that cannot be drawn as one input error naming the cantilever key it is about
+    (`GeometryError.key`; a ValueError from elsewhere names the block)."""
+    key = exc.key if isinstance(exc, GeometryError) else None
+    return InputError(file, f"cantilever.{key}" if key else "cantilever", None, str(exc))
 
 
 def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diameter: float, reflow_width: float,
@@ -355,34 +349,37 @@ def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPl
     f = cantilever_features(spec, pdk.processes.get(PROCESS))
     width = constraints.rdl_width(pdk).rule
     if spec.line_width < width:
-        raise ValueError(f"cantilever line_width {spec.line_width:g} um is below RDL.WIDTH {width:g} um")
+        raise GeometryError(f"cantilever line_width {spec.line_width:g} um is below RDL.WIDTH {width:g} um",
+                            key="line_width")
     if plan.beam_angles and spec.support_beams.width < width:
-        raise ValueError(f"cantilever support_beams.width {spec.support_beams.width:g} um is below "
-                         f"RDL.WIDTH {width:g} um")
+        raise GeometryError(f"cantilever support_beams.width {spec.support_beams.width:g} um is below "
+                            f"RDL.WIDTH {width:g} um", key="support_beams.width")
     enclosure = constraints.rdl_encloses_ubm(pdk, stack.ubm_diameter)
     if constraints.below(spec.land_diameter, enclosure):
-        raise ValueError(f"cantilever land_diameter {spec.land_diameter:g} um must enclose the UBM "
-                         f"({stack.ubm_diameter:g} um) by RDL.ENCLOSES_UBM {enclosure.rule:g} um a side")
+        raise GeometryError(f"cantilever land_diameter {spec.land_diameter:g} um must enclose the UBM "
+                            f"({stack.ubm_diameter:g} um) by RDL.ENCLOSES_UBM {enclosure.rule:g} um a side",
+                            key="land_diameter")
     if spec.protection_opening >= stack.ubm_diameter:
-        raise ValueError(f"cantilever protection_opening {spec.protection_opening:g} um must be smaller than the "
-                         f"UBM ({stack.ubm_diameter:g} um) that covers it")
+        raise GeometryError(f"cantilever protection_opening {spec.protection_opening:g} um must be smaller than the "
+                            f"UBM ({stack.ubm_diameter:g} um) that covers it", key="protection_opening")
     if "SAC" in f:
         under = constraints.sac_under_bump(pdk, ball_diameter)
         if constraints.below(spec.sacrificial_diameter, under):
-            raise ValueError(f"cantilever sacrificial_diameter {spec.sacrificial_diameter:g} um must enclose "
-                             f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {under.rule:g} um a side (004:c3)")
+            raise GeometryError(f"cantilever sacrificial_diameter {spec.sacrificial_diameter:g} um must enclose "
+                                f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {under.rule:g} um a side (004:c3)",
+                                key="sacrificial_diameter")
     if {"ELASTIC", "SAC"} <= f and spec.elastic_diameter < spec.sacrificial_diameter:
-        raise ValueError(f"cantilever embodiment {spec.embodiment}: sacrificial layer 140 "
-                         f"({spec.sacrificial_diameter:g} um) "
-                         f"lies on elastic layer 150, which must be at least as wide "
-                         f"(elastic_diameter {spec.elastic_diameter:g} um, 004:c6)")
+        raise GeometryError(f"cantilever embodiment {spec.embodiment}: sacrificial layer 140 "
+                            f"({spec.sacrificial_diameter:g} um) "
+                            f"lies on elastic layer 150, which must be at least as wide "
+                            f"(elastic_diameter {spec.elastic_diameter:g} um, 004:c6)", key="elastic_diameter")
     if "release" in f:
         inner, outer = plan.slot_radii(spec)
         if outer > spec.sacrificial_diameter / 2 + 1e-9:
-            raise ValueError(f"cantilever: the slot ring of etch windows 160 (land {spec.land_diameter:g} + "
-                             f"2 x clearance {spec.clearance:g} + 2 x slot_width {spec.slot_width:g} = "
-                             f"{2 * outer:g} um) must lie inside sacrificial layer 140 "
-                             f"({spec.sacrificial_diameter:g} um)")
+            raise GeometryError(f"cantilever: the slot ring of etch windows 160 (land {spec.land_diameter:g} + "
+                                f"2 x clearance {spec.clearance:g} + 2 x slot_width {spec.slot_width:g} = "
+                                f"{2 * outer:g} um) must lie inside sacrificial layer 140 "
+                                f"({spec.sacrificial_diameter:g} um)", key="slot_width")
     space = constraints.rdl_space(pdk).rule
     if plan.beam_angles:
         px, py = spec.pad_offset
@@ -390,9 +387,10 @@ def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPl
         tip = math.hypot(plan.beam_radius, half)
         room = math.hypot(px, py) - _pad_circumradius(stack.pad.width, stack.pad.shape) - space
         if tip > room:
-            raise ValueError(f"cantilever support beams 111 reach {tip:.1f} um from the bump centre, within "
-                             f"RDL.SPACE {space:g} um of pad 91 ({math.hypot(px, py):.1f} um away): a beam must "
-                             f"touch no pad (004 Fig 7); reduce support_beams.overhang or the layer under the bump")
+            raise GeometryError(f"cantilever support beams 111 reach {tip:.1f} um from the bump centre, within "
+                                f"RDL.SPACE {space:g} um of pad 91 ({math.hypot(px, py):.1f} um away): a beam must "
+                                f"touch no pad (004 Fig 7); reduce support_beams.overhang or the layer under the bump",
+                                key="support_beams.overhang")
 
 
 def release_windows(b: Builder, spec: Cantilever, plan: CantileverPlan) -> list[np.ndarray]:
@@ -421,8 +419,9 @@ def check_release(b: Builder, spec: Cantilever, plan: CantileverPlan, windows: S
     reach = b.pdk.rule_value("SUSP.RELEASE")
     inner, outer = plan.slot_radii(spec)
     if not windows:
-        raise ValueError(f"cantilever: the bridges under line 110 and the {len(plan.beam_angles)} support beams "
-                         f"111 leave no etch window 160 in the slot ring; use fewer or narrower arms")
+        raise GeometryError(f"cantilever: the bridges under line 110 and the {len(plan.beam_angles)} support beams "
+                            f"111 leave no etch window 160 in the slot ring; use fewer or narrower arms",
+                            key="support_beams")
     margin = 2 * (b.chord_error + b.grid)
     sac = gdstk.Polygon(circle_points(spec.sacrificial_diameter, b.chord_error))
     shapes = [gdstk.Polygon(w) for w in windows]
@@ -438,11 +437,11 @@ def check_release(b: Builder, spec: Cantilever, plan: CantileverPlan, windows: S
     while hi - lo > 1.0:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if unreached(mid) else (lo, mid)
-    raise ValueError(f"cantilever: sacrificial layer 140 ({spec.sacrificial_diameter:g} um) has points about "
-                     f"{hi:.0f} um from the nearest etch window 160, beyond SUSP.RELEASE {reach:g} um: the slot "
-                     f"ring (radius {inner:g} to {outer:g} um) releases a disc of at most about "
-                     f"{2 * (outer + reach):.0f} um and needs land_diameter + 2 x clearance "
-                     f"<= {2 * reach:g} um; reduce sacrificial_diameter or the land")
+    raise GeometryError(f"cantilever: sacrificial layer 140 ({spec.sacrificial_diameter:g} um) has points about "
+                        f"{hi:.0f} um from the nearest etch window 160, beyond SUSP.RELEASE {reach:g} um: the slot "
+                        f"ring (radius {inner:g} to {outer:g} um) releases a disc of at most about "
+                        f"{2 * (outer + reach):.0f} um and needs land_diameter + 2 x clearance "
+                        f"<= {2 * reach:g} um; reduce sacrificial_diameter or the land", key="land_diameter")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -473,7 +472,7 @@ def _distance_along(route: Sequence[tuple[float, float]], radius: float) -> floa
             t = (-q + math.sqrt(max(q * q - 4 * p * r, 0.0))) / (2 * p)
             return done + min(max(t, 0.0), 1.0) * seg
         done += seg
-    raise ValueError(f"cantilever: metal line 110 never leaves the circle of radius {radius:g} um around the bump")
+    raise GeometryError(f"cantilever: metal line 110 never leaves the circle of radius {radius:g} um around the bump")
 
 
 def _point_along(route: Sequence[tuple[float, float]], distance: float) -> tuple[float, float]:
@@ -500,4 +499,3 @@ def _pad_circumradius(width: float, shape: str) -> float:
     if shape == "octagon":
         return width / 2 / math.cos(math.pi / 8)
     return width / 2
-
