@@ -27,7 +27,7 @@ from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import pad_via_land, routed_lines, shaped_pad
 from maskgen.layout.geometry import snap
 from maskgen.layout.jedec import a1_mark_points
-from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites
+from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites, sites_on_grid
 from maskgen.layout.subarrays import SubArrays
 from maskgen.layout.subarrays import plan as plan_subarrays
 
@@ -102,7 +102,7 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
     routed RDL of a fan-out (`route_progress(done, total)` follows the router)."""
     r = design.recipe
     base = design.file.parent
-    bump_sites = sites(r.die.bump_map, base, r.die.naming)
+    bump_sites = sites_on_grid(sites(r.die.bump_map, base, r.die.naming), b.grid)   # as drawn
     sub = plan_subarrays(design, bump_sites) if r.sweep_layout == "subarrays" else None
     kinds = sub.kinds() if sub is not None else bump_kinds(design, bump_sites)
     figs = design.fanout

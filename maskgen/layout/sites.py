@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,15 +49,40 @@ class Array:
 def arrays(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = None,
            grid: float = 0.001) -> list[Array]:
     """The bump map as arrays of identical bumps (grid runs, staggered rows, ring sides, single sites; free
-    sites in runs on the manufacturing grid)."""
+    sites in runs on the manufacturing grid). A regular map whose sites do not all fall on the grid is placed
+    as its sites put on the grid (`on_grid`, as every other map's), in runs."""
     naming = naming or Naming()
+    regular = _lattice_arrays(bump_map, naming)
+    if regular is not None and _on_grid([v for a in regular for v in (a.x, a.y, a.dx, a.dy)], grid):
+        return regular
+    return runs(sites(bump_map, base, naming), grid)
+
+
+def _lattice_arrays(bump_map: BumpMap, naming: Naming) -> list[Array] | None:
+    """The arrays of a regular map (grid, staggered, ring) as its pitch gives them; None for other maps."""
     if isinstance(bump_map, GridMap):
         return _grid_arrays(bump_map, naming)
     if isinstance(bump_map, StaggeredMap):
-        return _staggered_arrays(bump_map, naming, grid)
+        return _staggered_arrays(bump_map, naming)
     if isinstance(bump_map, RingMap):
         return _ring_arrays(bump_map)
-    return runs(sites(bump_map, base, naming), grid)
+    return None
+
+
+def on_grid(value: float, grid: float) -> float:
+    """A coordinate (um) on the manufacturing grid, the nearest grid point: the one rounding every bump map, the
+    layout and the manifest share (a value already on the grid is returned as it is)."""
+    steps = round(value / grid)
+    return value if abs(value / grid - steps) < 1e-6 else steps * grid
+
+
+def sites_on_grid(site_list: list[Site], grid: float) -> list[Site]:
+    """Sites at the positions they are drawn at: each centre on the manufacturing grid (`on_grid`)."""
+    out = []
+    for s in site_list:
+        x, y = on_grid(s.x, grid), on_grid(s.y, grid)
+        out.append(s if (x, y) == (s.x, s.y) else replace(s, x=x, y=y))
+    return out
 
 
 def runs(site_list: list[Site], grid: float) -> list[Array]:
@@ -121,18 +146,16 @@ def staggered_rows(m: StaggeredMap, naming: Naming) -> list[tuple[float, float]]
 
 
 def _on_grid(values: list[float], grid: float) -> bool:
-    """True when every value is a whole number of grid steps (to 1e-6 of a step)."""
-    return all(abs(v / grid - round(v / grid)) < 1e-6 for v in values)
+    """True when every value is a whole number of grid steps (to 1e-6 of a step): `on_grid` keeps each as it is."""
+    return all(on_grid(v, grid) == v for v in values)
 
 
-def _staggered_arrays(m: StaggeredMap, naming: Naming, grid: float) -> list[Array]:
-    """A staggered map as two arrays (rows of each offset, every other row) when every site falls on the
-    manufacturing grid; otherwise its sites snapped to the grid in row runs, as a table map's are."""
+def _staggered_arrays(m: StaggeredMap, naming: Naming) -> list[Array]:
+    """A staggered map as two arrays (rows of each offset, every other row); `arrays` places its sites on the
+    manufacturing grid in row runs instead when they do not all fall on it, as a table map's."""
     (px, py), (nx, ny) = m.pitch, m.count
     rows = staggered_rows(m, naming)
-    if _on_grid([px, py, *(v for r in rows for v in r)], grid):
-        return [Array(rows[j][0], rows[j][1], nx, (ny - j + 1) // 2, px, 2 * py) for j in range(min(ny, 2))]
-    return runs([Site("", x + c * px, y) for x, y in rows for c in range(nx)], grid)
+    return [Array(rows[j][0], rows[j][1], nx, (ny - j + 1) // 2, px, 2 * py) for j in range(min(ny, 2))]
 
 
 def _grid_arrays(m: GridMap, naming: Naming) -> list[Array]:
@@ -202,7 +225,7 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         found = [Site("", x0 + c * px, y0 + r * py) for r in range(ny) for c in range(nx) if (c, r) not in holes]
         return _with_balls(found, naming, keep_names=False, grid=lattice(bump_map))
     found = []
-    for a in arrays(bump_map, base, naming):
+    for a in _lattice_arrays(bump_map, naming) or []:
         for r in range(a.rows):
             for c in range(a.columns):
                 found.append(Site("", a.x + c * a.dx, a.y + r * a.dy))
