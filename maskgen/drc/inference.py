@@ -156,9 +156,10 @@ def _span(numbers: list[int]) -> str:
 def _cantilever_embodiment(layers: LayoutLayers, process: Process) -> tuple[set[str], str]:
     """004: which of the embodiments of the process's table the drawing shows, as its `when` features.
 
-    Etch windows 160 (insulator openings away from the pads) mean a released portion (1, 2): the
-    sacrificial layer 140 must be under each bump. Otherwise the layers under the bump tell: second
-    insulating layer 104 (6), sacrificial layer kept (3, or 4 on elastic layer 150), elastic layer alone (5).
+    A second insulating layer 104 (INS2) means embodiment 6, whose opening 1042 in layer 103 is no etch window.
+    Otherwise etch windows 160 (insulator openings away from the pads) mean a released portion (1, 2): the
+    sacrificial layer 140 must be under each bump. Otherwise the layers under the bump tell: sacrificial
+    layer kept (3, or 4 on elastic layer 150), elastic layer alone (5).
     A bump with none of these over the substrate can only be embodiment 1, which needs layer 140.
     """
     key = embodiment_key(process)
@@ -167,13 +168,13 @@ def _cantilever_embodiment(layers: LayoutLayers, process: Process) -> tuple[set[
     two = any(n in drawn for n in key.two_layers)
     insulators = {"two_insulators"} if two else {"one_insulator"}
     released = set(key.release_features) | insulators
+    if two:
+        return insulators, (f"embodiment inferred from the drawing (no manifest): {_span(key.two)}, second "
+                            "insulating layer 104 drawn")
     if not windows.is_empty():
         return released, ("embodiment inferred from the drawing (no manifest): released "
                           f"portion 102, embodiments {_span(key.released)}, because etch windows 160 are drawn; "
                           "sacrificial layer 140 required under each bump")
-    if two:
-        return insulators, (f"embodiment inferred from the drawing (no manifest): {_span(key.two)}, second "
-                            "insulating layer 104 drawn")
     if any(n in drawn for n in key.kept_layers):
         labels = {"ELASTIC": "elastic layer 150", "SAC": "sacrificial layer 140"}
         kept = [n for n in sorted(key.kept_layers) if n in drawn]

@@ -391,13 +391,13 @@ def _cantilever_ruby(process: Process) -> str:
     (two,) = key.two_layers
     either = " || ".join(f"drawn?({_q(n)})" for n in key.kept_layers)
     return f"""
-# 004 embodiment from the drawing (as maskgen.drc.inference): etch windows 160 mean a released portion
+# 004 embodiment from the drawing (as maskgen.drc.inference): INS2 means 6, else etch windows 160 a released portion
 windows = L["INS1"].not_interacting(L["PAD"])
 insulators = drawn?({_q(two)}) ? ["two_insulators"] : ["one_insulator"]
-if !windows.is_empty?
-  $features = {_layers(key.release_features)} + insulators
-elsif drawn?({_q(two)})
+if drawn?({_q(two)})
   $features = insulators
+elsif !windows.is_empty?
+  $features = {_layers(key.release_features)} + insulators
 elsif {either}
   $features = {_layers(sorted(key.kept_layers))}.select {{ |n| drawn?(n) }} + insulators
 else

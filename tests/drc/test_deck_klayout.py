@@ -307,3 +307,29 @@ def test_partial_dies_included_on_purpose_in_both(decks, tmp_path, pdk):
     deck = run_deck(decks / "ball_drop.drc", path)
     assert result.rule("WAFER.EXCLUSION").status == "fail" and "WAFER.EXCLUSION" in deck
     agree(result, deck)
+
+
+# ----------------------------------------------------------------------------- issue 21: embodiments as data
+EMBODIMENT_RECIPES = sorted((ROOT / "tests" / "data" / "recipes").glob("cantilever_e*.yaml"))
+
+
+@pytest.mark.parametrize("recipe", EMBODIMENT_RECIPES, ids=[r.stem for r in EMBODIMENT_RECIPES])
+def test_each_embodiment_drawn_and_inferred_from_one_table(recipe, decks, tmp_path, pdk):
+    """The cell draws an embodiment's features from `embodiments:` in processes/cantilever_wlcsp.yaml, and
+    maskgen drc (without the manifest) and the deck infer the same features back from the drawing."""
+    import json
+
+    res = build(recipe, tmp_path)
+    assert res.drc.clean
+    manifest = json.loads(res.files["json"].read_text())
+    number = manifest["recipe"]["cantilever"]["embodiment"]
+    table = pdk.processes["cantilever_wlcsp"].embodiment(number)
+    assert set(manifest["features"]) & table == table
+    res.files["json"].unlink()
+    alone = run_drc(res.files["gds"], pdk, process="cantilever_wlcsp")
+    assert alone.clean
+    (note,) = [n for n in alone.notes if n.startswith("embodiment inferred from the drawing")]
+    released = sorted(pdk.processes["cantilever_wlcsp"].with_feature("release"))
+    said = f"embodiments {released[0]}-{released[-1]}," if number in released else f": {number},"
+    assert said in note, note
+    assert run_deck(decks / "cantilever_wlcsp.drc", res.files["gds"]) == {}
