@@ -89,7 +89,7 @@ def recipe_pad_offset(recipe: Recipe) -> tuple[float, float]:
 # ----------------------------------------------------------------------------- process
 def _features(recipe: Recipe, process: Process) -> set[str]:
     """Layers drawn and options chosen: the family's options and every layer the steps they make active draw."""
-    present = family(recipe).options(recipe)
+    present = family(recipe).options(recipe, process)
     if recipe.die.pads is not None or recipe.die.test_structures is not None:
         present |= DIE_RDL
     return drawn_layers(process, present) | ALWAYS_DRAWN

@@ -36,3 +36,32 @@ def test_a_beam_that_reaches_the_pad_names_its_overhang(pdk):
         assert exc.key == "support_beams.overhang"
     else:
         raise AssertionError("a beam 400 um past the layer under the bump reaches pad 91")
+
+
+def test_the_embodiment_table_is_process_data(tmp_path, read_gds):
+    """What an embodiment draws comes from `embodiments:` in processes/cantilever_wlcsp.yaml: a PDK whose
+    embodiment 3 releases its sacrificial layer draws etch windows 160 and no longer keeps SAC in the manifest."""
+    import json
+    import shutil
+
+    import yaml
+
+    from maskgen.build import build
+    from maskgen.input.pdk import data_root
+
+    mine = tmp_path / "pdk"
+    shutil.copytree(data_root() / "pdk" / "default", mine)
+    path = mine / "processes" / "cantilever_wlcsp.yaml"
+    process = yaml.safe_load(path.read_text())
+    assert process["embodiments"][3] == ["SAC", "one_insulator"]
+    process["embodiments"][3] = ["SAC", "release", "one_insulator"]
+    path.write_text(yaml.safe_dump(process, sort_keys=False))
+    recipe = Path(__file__).resolve().parents[1] / "data" / "recipes" / "cantilever_e3.yaml"
+    kept = build(recipe, tmp_path / "kept", run_drc=False)
+    released = build(recipe, tmp_path / "released", pdk_override=str(mine), run_drc=False)
+    assert "release" not in json.loads(kept.files["json"].read_text())["features"]
+    assert "release" in json.loads(released.files["json"].read_text())["features"]
+    # etch windows 160 (INS1 openings away from the pads) only where the table releases embodiment 3
+    windows = [read_gds(r.files["gds"]).region("INS1").not_interacting(read_gds(r.files["gds"]).region("PAD"))
+               for r in (kept, released)]
+    assert windows[0].is_empty() and not windows[1].is_empty()

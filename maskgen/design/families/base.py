@@ -139,7 +139,7 @@ class Family(Protocol):
     places_balls: bool
     """True when the bump is a placed ball, so the recipe must give solder.ball_diameter."""
 
-    def options(self, recipe: Recipe) -> set[str]:
+    def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The `when:` keys of the process steps the recipe's block switches on (layers and lower-case options)."""
         ...
 
@@ -244,7 +244,7 @@ class Common:
 
     places_balls = False
 
-    def options(self, recipe: Recipe) -> set[str]:
+    def options(self, recipe: Recipe, process: Process) -> set[str]:
         """No options beyond the process's unconditional steps."""
         return set()
 

@@ -19,7 +19,7 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.physics import mechanics, suspension
 from maskgen.errors import InputError
-from maskgen.input.pdk import Pdk
+from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import Cantilever, Recipe
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.cantilever import (
@@ -43,9 +43,9 @@ class CantileverWlcsp(Common):
     block = "cantilever"
     places_balls = True
 
-    def options(self, recipe: Recipe) -> set[str]:
+    def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
-        return set(cantilever_features(recipe.cantilever))
+        return set(cantilever_features(recipe.cantilever, process))
 
     def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
         """slot_width and clearance left out of the cantilever block (and of each bump type's) come from the
@@ -82,7 +82,7 @@ class CantileverWlcsp(Common):
             raise InputError(file, "cantilever.protection_opening", cv.protection_opening,
                              f"must be smaller than the UBM ({st.ubm_diameter:g} um) that covers it")
         try:
-            check_rules(pdk, st, cv, cantilever_plan(st, cv), ball)
+            check_rules(pdk, st, cv, cantilever_plan(st, cv, process=pdk.processes.get(PROCESS)), ball)
         except ValueError as exc:
             raise cantilever_error(file, exc) from None
 
@@ -143,7 +143,7 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
                                 note="bump supported by the sacrificial/elastic layer: no free cantilever "
                                      "before overload")
     arms = []
-    for a in cantilever_arms(recipe.bump, cv):
+    for a in cantilever_arms(recipe.bump, cv, process=pdk.processes.get(PROCESS)):
         k_metal = mechanics.cantilever_stiffness(e_rdl, a.width, t_rdl, a.length)
         k_ins = mechanics.cantilever_stiffness(e_ins, a.width + 2 * cv.clearance, t_ins, a.length)
         arms.append(ArmFigures(kind=a.kind, width=a.width, length=a.length, stiffness=k_metal + k_ins))

@@ -18,7 +18,7 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.physics import litho, solder
 from maskgen.errors import InputError
-from maskgen.input.pdk import Pdk
+from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import stair
 from maskgen.layout.cells.base import Builder
@@ -33,7 +33,7 @@ class StairBump(Common):
     name = "stair_bump"
     block = "stair"
 
-    def options(self, recipe: Recipe) -> set[str]:
+    def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The fill (plate or print) and each resist's film layer PR1..PRn."""
         st = recipe.stair
         return {st.fill} | {f"PR{i + 1}" for i in range(len(st.resists))}

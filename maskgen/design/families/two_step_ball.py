@@ -19,7 +19,7 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.physics import solder
 from maskgen.errors import InputError
-from maskgen.input.pdk import Pdk
+from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import openings
 from maskgen.layout.cells.base import Builder
@@ -35,7 +35,7 @@ class TwoStepBall(Common):
     name = "two_step_ball"
     block = "two_step"
 
-    def options(self, recipe: Recipe) -> set[str]:
+    def options(self, recipe: Recipe, process: Process) -> set[str]:
         """Each solder-mask film SM1..SMn, and RDL when two_step.rdl routes the bump from its pad."""
         ts = recipe.two_step
         return {f"SM{i + 1}" for i in range(len(ts.openings))} | ({"RDL"} if ts.rdl else set())

@@ -108,7 +108,8 @@ def cantilever_features(spec: Cantilever, process: Process | None = None) -> fro
     return process.embodiment(spec.embodiment)
 
 
-def cantilever_arms(stack: BumpStack, spec: Cantilever, *, contact_diameter: float | None = None) -> list[Arm]:
+def cantilever_arms(stack: BumpStack, spec: Cantilever, *, contact_diameter: float | None = None,
+                    process: Process | None = None) -> list[Arm]:
     """The metal arms spanning suspended portion 102: line 110 then each support beam 111 (for the stiffness model).
 
     The free length runs from the land edge to the edge of the layer under the bump (where insulating
@@ -118,15 +119,17 @@ def cantilever_arms(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
         stack: the common bump stack (pad size).
         spec: the cantilever block of the recipe.
         contact_diameter: embodiment 6 only, see `cantilever_plan`.
+        process: the process whose `embodiments:` table applies (default: the default PDK's cantilever_wlcsp).
     """
-    plan = cantilever_plan(stack, spec, contact_diameter=contact_diameter)
+    plan = cantilever_plan(stack, spec, contact_diameter=contact_diameter, process=process)
     line = _distance_along(plan.route, plan.under_radius) - _distance_along(plan.route, plan.land_radius)
     beams = spec.support_beams
     return [Arm("line", spec.line_width, float(line))] + [
         Arm("beam", beams.width, plan.under_radius - plan.land_radius) for _ in plan.beam_angles]
 
 
-def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: float | None = None) -> CantileverPlan:
+def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: float | None = None,
+                    process: Process | None = None) -> CantileverPlan:
     """Route, beam directions and radii of a cantilever bump; ValueError if they cannot be drawn.
 
     Args:
@@ -135,9 +138,10 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
         contact_diameter: embodiment 6: diameter of the opening in first insulating layer 103 under the
             bump, where portion 1042 of layer 104 lies on the substrate; default the sacrificial_diameter
             (the area the sacrificial layer takes in embodiments 1-4).
+        process: the process whose `embodiments:` table applies (default: the default PDK's cantilever_wlcsp).
     """
     e = spec.embodiment
-    f = cantilever_features(spec)
+    f = cantilever_features(spec, process)
     px, py = spec.pad_offset
     if spec.slot_width is None or spec.clearance is None:
         raise GeometryError("cantilever slot_width and clearance are not set: a recipe takes them from its process "
@@ -221,10 +225,11 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
         reflow_width: predicted width of the reflowed bump (um).
         contact_diameter: embodiment 6 only, see `cantilever_plan`.
     """
-    plan = cantilever_plan(stack, spec, contact_diameter=contact_diameter)
+    process = b.pdk.processes.get(PROCESS)
+    plan = cantilever_plan(stack, spec, contact_diameter=contact_diameter, process=process)
     check_rules(b.pdk, stack, spec, plan, ball_diameter)
     e = spec.embodiment
-    f = cantilever_features(spec, b.pdk.processes.get(PROCESS))
+    f = cantilever_features(spec, process)
     windows = release_windows(b, spec, plan) if "release" in f else []
     if "release" in f:
         check_release(b, spec, plan, windows)
