@@ -154,7 +154,8 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
 def suspended_arms(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], poisson: float) -> list[suspension.ArmBeam]:
     """`CantileverWlcsp.suspended_arms`: the arms of the recipe's cantilever with their layered sections."""
     cv = recipe.cantilever
-    plan = cantilever_plan(recipe.bump, cv)
+    process = pdk.processes.get(PROCESS)
+    plan = cantilever_plan(recipe.bump, cv, process=process)
     films_by_role = []
     for role in ("insulator", "rdl", "protection"):
         try:
@@ -163,7 +164,8 @@ def suspended_arms(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], poisson:
             continue
     roles = [r for r, _, _ in films_by_role]
     arms = []
-    for arm, angle in zip(cantilever_arms(recipe.bump, cv), (plan.line_angle, *plan.beam_angles), strict=True):
+    arm_list = cantilever_arms(recipe.bump, cv, process=process)
+    for arm, angle in zip(arm_list, (plan.line_angle, *plan.beam_angles), strict=True):
         films = [suspension.Film(pdk.material(m).E, arm.width + (0 if r == "rdl" else 2 * cv.clearance), t)
                  for r, m, t in films_by_role]
         arms.append(suspension.ArmBeam(kind=arm.kind, angle=float(angle), attach_radius=plan.land_radius,
