@@ -186,8 +186,9 @@ def build(
     dask: Annotated[str | None, typer.Option("--dask", help="Send a sweep's points to the Dask distributed "
                                              "scheduler at this address (tcp://host:8786); its workers write "
                                              "into the shared --out (pip install 'maskgen[cluster]').")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write out/<name>/report.html.")] = False,
 ) -> None:
-    """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON, DRC markers and the KiCad footprint.
+    """Build a recipe into out/<name>/: GDS, .lyp, manifest JSON, DRC markers, the KiCad footprint and report.html.
 
     Examples:
       maskgen build                               # the default template
@@ -212,6 +213,9 @@ def build(
     dirty = dirty or (result.die.fanout is not None and bool(result.die.fanout.unrouted))
     if result.design.recipe.sweep:
         dirty = _sweep(result, path, out, pdk, not no_drc, max_sites, jobs, dask) or dirty
+    if not no_report:
+        from maskgen.report import write_report
+        typer.echo(f"report {write_report(result.files['gds'], result.drc, drc_run=not no_drc)}")
     if dirty and not allow_dirty:
         raise typer.Exit(1)
 
@@ -458,6 +462,31 @@ def xsection(
     frames = [p for p in written if p.suffix in (".svg", ".png")]
     typer.echo(f"{len(frames)} frame file(s) in {written[-1].parent}")
     typer.echo(f"html   {written[-1]}")
+
+
+@command()
+@guarded
+def report(
+    layout: Annotated[Path, typer.Argument(help="A built layout (GDSII/OASIS with its manifest beside it).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Report file (default: report.html beside the "
+                                             "layout).")] = None,
+    no_drc: Annotated[bool, typer.Option("--no-drc", help="Leave the DRC out of the report.")] = False,
+) -> None:
+    """Write the build report of a layout: one self-contained HTML page (pictures embedded, nothing fetched).
+
+    Recipe, process and PDK, die and bump pictures with the layer legend, the DRC verdict per rule with a close-up
+    of each violated rule, bump types, masks, and for a wafer, a sweep or a 004 die its map and plots. The DRC is
+    run again as `maskgen drc` runs it, with the manifest's PDK, process and rule values.
+
+    Examples:
+      maskgen report out/default/default.gds
+      maskgen report out/wafer_300mm/wafer_300mm.gds --out wafer.html
+    """
+    from maskgen.report import build_manifest, layout_drc, write_report
+
+    build_manifest(layout)
+    result = None if no_drc else layout_drc(layout)
+    typer.echo(f"report {write_report(layout, result, out, drc_run=not no_drc)}")
 
 
 @command("view")
