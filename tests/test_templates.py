@@ -6,6 +6,7 @@ import json
 
 import pytest
 import yaml
+from chromium import assert_page_loads_offline
 
 from maskgen.build import build
 from maskgen.input.pdk import data_root
@@ -30,6 +31,12 @@ def test_template_builds_clean(cli, tmp_path, template, read_gds):
     report = json.loads((tmp_path / "drc.json").read_text())
     assert report["clean"] and report["process"] == manifest["process"]
     assert {r["id"] for r in report["rules"]} >= {"PASV.IN_PAD", "BUMP.SPACE", "MATERIAL.CLAIMED"}
+    # report.html in a real browser (headless Chromium, no network): every picture and plot decodes
+    loaded = assert_page_loads_offline(tmp_path / name / "report.html")
+    plots = {"wafer map by bin": "wafer" in manifest, "sweep plots": bool(manifest["recipe"].get("sweep")),
+             "displacement per bump": manifest["process"] == "cantilever_wlcsp"}
+    assert [i["alt"] for i in loaded.images] == [f"die: {name}", f"bump: {manifest['die']['bump_cell']}",
+                                                 *(alt for alt, shown in plots.items() if shown)]
 
 
 def test_five_families_ship():
