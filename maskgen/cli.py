@@ -511,6 +511,45 @@ def view_(
         typer.echo(f"opened: {line}")
 
 
+klayout_app = typer.Typer(help="maskgen inside the KLayout application: PCells and the DRC menu entry.",
+                          no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                          rich_markup_mode=None)
+app.add_typer(klayout_app, name="klayout")
+HomeOpt = Annotated[Path | None, typer.Option("--klayout-home", help="KLayout's home folder (default: $KLAYOUT_HOME, "
+                                              "else ~/.klayout).")]
+
+
+@klayout_app.command("install")
+@guarded
+def klayout_install(home: HomeOpt = None) -> None:
+    """Install maskgen into KLayout as a Salt package: the `maskgen` PCell library and "maskgen: check layout".
+
+    The package (grain.xml and an autorun Python macro that loads maskgen from this Python environment) goes to
+    <klayout home>/salt/maskgen; restart KLayout to load it.
+
+    Examples:
+      maskgen klayout install
+      maskgen klayout install --klayout-home /opt/klayout-home
+    """
+    from maskgen.klayout_pkg.install import install
+
+    typer.echo(f"installed {install(home)} (restart KLayout: library 'maskgen', Tools > maskgen: check layout)")
+
+
+@klayout_app.command("uninstall")
+@guarded
+def klayout_uninstall(home: HomeOpt = None) -> None:
+    """Remove the maskgen Salt package from KLayout's home folder.
+
+    Example:
+      maskgen klayout uninstall
+    """
+    from maskgen.klayout_pkg.install import klayout_home, package_dir, uninstall
+
+    removed = uninstall(home)
+    typer.echo(f"removed {removed}" if removed else f"not installed: {package_dir(klayout_home(home))}")
+
+
 @command("list")
 @guarded
 def list_(
