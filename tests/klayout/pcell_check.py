@@ -37,7 +37,7 @@ for job in jobs["xor"]:
         b = pya.Region(bump.begin_shapes_rec(theirs[key])) if key in theirs else pya.Region()
         if a.is_empty() and b.is_empty():
             continue
-        per_layer["%d/%d" % key] = [(a ^ b).count(), a.count(), b.count(), a.area()]
+        per_layer[f"{key[0]}/{key[1]}"] = [(a ^ b).count(), a.count(), b.count(), a.area()]
     out["xor"].append({"family": job["family"], "params": job["params"], "pcell_name": pcell.name,
                        "layers": per_layer})
     if job.get("save"):   # a second placement job["pitch"] um to the right, then saved (the menu entry's input)
