@@ -74,14 +74,21 @@ def check_current(python: str) -> None:
     if view is None or view.active_cellview_index() < 0:
         pya.MessageBox.info(MENU_TITLE, "Open a layout first.", pya.MessageBox.Ok)
         return
+    check_view(view, python)
+
+
+def check_view(view: Any, python: str, process: str | None = None) -> Check | None:
+    """Check the active layout of a view (the process from the manifest beside its file, else `process`, else
+    asked) and open the markers in the marker browser; None when the question was cancelled."""
+    import pya
+
     cv = view.active_cellview()
     manifest = manifest_beside(cv.filename())
-    process = None
-    if manifest is None:
+    if manifest is None and process is None:
         process = pya.InputDialog.ask_item(MENU_TITLE, "No build manifest beside this layout: which process?",
                                            processes(), 0)
         if process is None:
-            return
+            return None
     work = Path(tempfile.mkdtemp(prefix="maskgen-klayout-"))
     gds = work / "layout.gds"
     options = pya.SaveLayoutOptions()
@@ -91,13 +98,15 @@ def check_current(python: str) -> None:
     if check.code == 2 or not check.lyrdb.is_file():
         pya.MessageBox.warning(MENU_TITLE, check.error or check.output or f"maskgen drc exit {check.code}",
                                pya.MessageBox.Ok)
-        return
+        return check
     rdb = pya.ReportDatabase("")
     rdb.load(str(check.lyrdb))
     index = view.add_rdb(rdb)
     view.show_rdb(index, view.active_cellview_index())
-    verdict = (check.output.strip().splitlines() or [""])[-3:]
-    pya.MainWindow.instance().message(" ".join(verdict), 10000)
+    verdict = next((line for line in reversed(check.output.splitlines())
+                    if line.startswith(("clean", "violations"))), "")
+    pya.MainWindow.instance().message(f"maskgen DRC: {verdict}", 30000)
+    return check
 
 
 def install_menu(python: str) -> None:

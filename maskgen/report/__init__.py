@@ -95,7 +95,7 @@ def _pictures(layout: Path, lyp: Path, manifest: dict[str, Any]) -> str:
     from maskgen.report.shots import layout_shots
 
     shots = layout_shots(layout, lyp)
-    figs = "".join(html.image(html.data_uri("image/png", s.png), s.title, s.title, 560) for s in shots.values())
+    figs = "".join(html.image(html.data_uri("image/png", s.png), s.title, s.title, 500) for s in shots.values())
     legend = html.table(["", "layer", "GDS", "drawn as", "what it is"],
                         [(html.swatch(la["colour"]), la["name"], f"{la['layer']}/{la['datatype']}", la.get("shape"),
                           la.get("description")) for la in manifest.get("layers", [])])
