@@ -187,3 +187,28 @@ def test_pcells_in_klayout_draw_what_maskgen_build_draws(tmp_path):
     assert check["code"] == 1 and check["items"] > 0, check
     failed = {k for k, n in check["categories"].items() if n}
     assert {"BUMP.PITCH", "BUMP.SPACE"} <= failed, check
+
+
+def test_the_menu_entry_checks_with_the_build_manifest(tmp_path):
+    """The check behind "maskgen: check layout", run as KLayout runs it (maskgen drc in a separate process): a
+    build's manifest beside the layout gives the process and rule values; the layout alone is refused in one line."""
+    from maskgen.klayout_pkg.plugin import drc_command, manifest_beside, run_check
+
+    res = build(data_root() / "templates" / "default.yaml", tmp_path / "out", run_drc=False)
+    assert manifest_beside(str(res.files["gds"])) == res.files["json"] and manifest_beside("") is None
+    assert drc_command("py", Path("a.gds"), Path("a.lyrdb"), "ball_drop")[-2:] == ["--process", "ball_drop"]
+    (tmp_path / "w1").mkdir()
+    check = run_check(sys.executable, res.files["gds"], res.files["json"], tmp_path / "w1")
+    assert check.code == 0 and "clean: 0 violations" in check.output
+    import klayout.rdb as rdb
+    markers = rdb.ReportDatabase("")   # the marker database KLayout opens: a category per rule, no marker
+    markers.load(str(check.lyrdb))
+    assert markers.num_items() == 0 and "'BUMP.SPACE'" in [c.path() for c in markers.each_category()]
+    # a mask file (one CHROME layer) without a manifest: maskgen's refusal comes back for KLayout to show
+    mask = tmp_path / "mask.gds"
+    ly = kdb.Layout()
+    ly.create_cell("M").shapes(ly.layer(1, 0)).insert(kdb.Box(0, 0, 1000, 1000))
+    ly.write(str(mask))
+    (tmp_path / "w2").mkdir()
+    check = run_check(sys.executable, mask, None, tmp_path / "w2")
+    assert check.code == 2 and check.error.startswith("maskgen: error: ") and len(check.error.splitlines()) == 1
