@@ -512,6 +512,7 @@ def view_(
 
 
 klayout_app = typer.Typer(help="maskgen inside the KLayout application: PCells and the DRC menu entry.",
+                          short_help="maskgen inside the KLayout application: PCells and the DRC menu entry.",
                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                           rich_markup_mode=None)
 app.add_typer(klayout_app, name="klayout")
@@ -519,7 +520,15 @@ HomeOpt = Annotated[Path | None, typer.Option("--klayout-home", help="KLayout's 
                                               "else ~/.klayout).")]
 
 
-@klayout_app.command("install")
+def klayout_command(name: str) -> Callable[[F], F]:
+    """Register a `maskgen klayout` sub-command whose help comes from its docstring (as `command` does)."""
+    def register(fn: F) -> F:
+        text = _click_help(fn.__doc__)
+        return klayout_app.command(name, help=text, short_help=text.split("\n\n")[0].replace("\n", " "))(fn)
+    return register
+
+
+@klayout_command("install")
 @guarded
 def klayout_install(home: HomeOpt = None) -> None:
     """Install maskgen into KLayout as a Salt package: the `maskgen` PCell library and "maskgen: check layout".
@@ -536,7 +545,7 @@ def klayout_install(home: HomeOpt = None) -> None:
     typer.echo(f"installed {install(home)} (restart KLayout: library 'maskgen', Tools > maskgen: check layout)")
 
 
-@klayout_app.command("uninstall")
+@klayout_command("uninstall")
 @guarded
 def klayout_uninstall(home: HomeOpt = None) -> None:
     """Remove the maskgen Salt package from KLayout's home folder.
