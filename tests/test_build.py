@@ -139,7 +139,7 @@ def test_cli_build_prints_paths_and_writes_no_temp_files(cli, tmp_path):
     assert code == 0, err
     assert "default.gds" in out
     files = sorted(p.name for p in (tmp_path / "default").iterdir())
-    assert files == ["default.gds", "default.json", "default.kicad_mod", "default.lyp", "default.lyrdb"]
+    assert files == ["default.gds", "default.json", "default.kicad_mod", "default.lyp", "default.lyrdb", "report.html"]
 
 
 def test_oasis_output(tmp_path, read_gds):
