@@ -73,9 +73,9 @@ def _template(family: str) -> dict[str, Any]:
 
 def blocks(family: str) -> tuple[str, ...]:
     """The recipe blocks a family's PCell exposes: bump, solder and the family's own block."""
-    from maskgen.design.families import FAMILY_BLOCK
+    from maskgen.design.families import FAMILIES as REGISTRY
 
-    return ("bump", "solder", FAMILY_BLOCK[family])
+    return ("bump", "solder", REGISTRY[family].block)
 
 
 def _choices(key: str) -> tuple[Any, ...]:

@@ -87,13 +87,14 @@ def read_layout(path: Path) -> kdb.Layout:
     return layout
 
 
-def bump_site(layout: kdb.Layout) -> BumpSite | None:
-    """Find the bump cell: from the top cell down, follow the child with the most placements while it has > 1.
+def bump_site(layout: kdb.Layout, top: kdb.Cell | None = None) -> BumpSite | None:
+    """Find the bump cell: from the top cell (or `top`) down, follow the child with the most placements while it
+    has > 1.
 
     On a die the top cell places the bump array; on a wafer the top cell places the dies, and each die the
     bumps. Returns None when no cell is placed more than once.
     """
-    parent = layout.top_cell()
+    parent = top or layout.top_cell()
     found: BumpSite | None = None
     while True:
         counts: dict[int, int] = {}

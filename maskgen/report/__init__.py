@@ -94,7 +94,8 @@ def _pictures(layout: Path, lyp: Path, manifest: dict[str, Any]) -> str:
     """Die and bump pictures and the legend of the layers drawn."""
     from maskgen.report.shots import layout_shots
 
-    shots = layout_shots(layout, lyp)
+    wafer = manifest.get("wafer") or {}
+    shots = layout_shots(layout, lyp, top_name=wafer.get("cell") or manifest.get("die", {}).get("name"))
     figs = "".join(html.image(html.data_uri("image/png", s.png), s.title, s.title, 500) for s in shots.values())
     legend = html.table(["", "layer", "GDS", "drawn as", "what it is"],
                         [(html.swatch(la["colour"]), la["name"], f"{la['layer']}/{la['datatype']}", la.get("shape"),

@@ -49,12 +49,21 @@ def _png(view: Any, cell_index: int, box: Any, width: int, height: int, scale_ba
     return bytes(view.get_pixels_with_options(width, height, 0, 1, 0, box).to_png_data())
 
 
-def layout_shots(layout: Path, lyp: Path, width: int = 720, height: int = 540) -> dict[str, Shot]:
+def top_cell(ly: Any, name: str | None = None) -> Any:
+    """The layout's top cell: the one named so when there are several (a build's die or wafer), else the largest."""
+    tops = [ly.cell(i) for i in ly.each_top_cell()]
+    named = [c for c in tops if c.name == name]
+    return (named or sorted(tops, key=lambda c: (-c.dbbox().area(), c.name)))[0]
+
+
+def layout_shots(layout: Path, lyp: Path, width: int = 720, height: int = 540,
+                 top_name: str | None = None) -> dict[str, Shot]:
     """The die (the cell placing the bumps, else the top cell) and the bump cell, as PNG pictures."""
     view = _view(layout, lyp)
     ly = view.cellview(0).layout()
-    site = bump_site(ly)
-    top = ly.top_cell().cell_index()
+    start = top_cell(ly, top_name)
+    site = bump_site(ly, start)
+    top = start.cell_index()
     cells = {"die": site.die_cell if site else top}
     if site is not None:
         cells["bump"] = site.bump_cell
@@ -66,7 +75,8 @@ def layout_shots(layout: Path, lyp: Path, width: int = 720, height: int = 540) -
 
 
 def violation_shots(layout: Path, lyp: Path, drc: Any, width: int = 360, height: int = 270) -> dict[str, Shot]:
-    """One close-up per failed rule: the rule's first marker (red) over the layout around it."""
+    """One close-up per failed rule: the rule's first marker (red) over the layout around it (the checked top
+    cell's coordinates)."""
     import klayout.db as kdb
     import klayout.lay as lay
 
@@ -75,7 +85,7 @@ def violation_shots(layout: Path, lyp: Path, drc: Any, width: int = 360, height:
         return {}
     view = _view(layout, lyp)
     ly = view.cellview(0).layout()
-    top = ly.top_cell()
+    top = top_cell(ly, drc.top_cell)
     whole = top.dbbox()
     shots = {}
     for rule in failed:
