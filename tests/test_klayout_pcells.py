@@ -57,7 +57,10 @@ def test_every_family_has_a_pcell_with_its_template_keys_as_defaults():
     assert cant["cantilever.pad_offset"].kind == "list" and cant["cantilever.pad_offset"].default == "-250, -250"
     assert cant["bump.pad.shape"].choices == ("square", "octagon", "circle")
     assert cant["cantilever.elastic_diameter"].default == 0.0      # not in the template: offered, 0 = not given
+    assert (cant["bump.ubm_diameter"].unit, cant["cantilever.pad_offset"].unit, cant["solder.alloy"].unit,
+            cant["cantilever.support_beams.count"].unit) == ("um", "um", "", "")
     stair = _keys("stair_bump")
+    assert {p.key: p.unit for p in params("stair_bump")}["stair.dose"] == "mJ/cm2"
     assert stair["stair.resists.1.material"] == "AZ40XT" and stair["stair.resists.1.thickness"] == 30.0
     assert _keys("ball_drop")["ball_drop.polymer_opening"] == 330.0
     # the defaults give back the template itself

@@ -43,6 +43,13 @@ class Param:
     default: Any
     choices: tuple[Any, ...] = ()
 
+    @property
+    def unit(self) -> str:
+        """The unit KLayout shows beside the field: um for sizes, mJ/cm2 for a dose, none for counts and names."""
+        if self.kind != "double" and not (self.kind == "list" and any(c.isdigit() for c in str(self.default))):
+            return ""
+        return "mJ/cm2" if self.key.endswith("dose") else "um"
+
 
 @dataclass(frozen=True)
 class BumpShapes:

@@ -38,6 +38,8 @@ def register() -> Any:
                 extra: dict[str, Any] = {}
                 if p.choices:
                     extra["choices"] = [(str(c), c) for c in p.choices]
+                if p.unit:
+                    extra["unit"] = p.unit
                 self.param(p.name, kinds[p.kind], p.key, default=p.default, **extra)
 
         def display_text_impl(self) -> str:
