@@ -198,3 +198,17 @@ def test_the_browser_check_catches_a_picture_from_the_network(tmp_path):
     assert "http://example.com/x.png" in loaded.requests
     with pytest.raises(AssertionError, match="images that did not load"):
         assert_page_loads_offline(page)
+
+
+def test_a_manifest_the_report_cannot_read_is_one_line(cli, tmp_path, default_build):
+    res, _ = default_build
+    shutil.copy(res.files["gds"], tmp_path / "default.gds")
+    (tmp_path / "default.json").write_text('{"recipe": {}, "process": "ball_drop", "die": {}}')
+    code, out, err = cli("report", tmp_path / "default.gds")
+    assert code == 2 and err.strip() == (f"maskgen: error: {tmp_path / 'default.json'}: layers: not a maskgen build "
+                                         "manifest: the report needs 'layers' (list)")
+    (tmp_path / "default.json").write_text("[1, 2")
+    code, out, err = cli("report", tmp_path / "default.gds")
+    assert code == 2 and err.strip() == f"maskgen: error: {tmp_path / 'default.json'}: cannot read it as JSON " \
+                                        "(JSONDecodeError)"
+    assert not (tmp_path / REPORT).exists()

@@ -19,6 +19,10 @@ from maskgen.report import page as html
 REPORT = "report.html"
 """File name of the report, beside the layout."""
 
+MANIFEST_KEYS = {"recipe": dict, "process": str, "die": dict, "layers": list, "steps": list, "masks": list,
+                 "bump_types": list}
+"""What the report reads from a build manifest, by key and type."""
+
 
 def _read_json(path: Path) -> Any:
     """A JSON file the build wrote; an unreadable one is an InputError naming it."""
@@ -60,8 +64,14 @@ def build_manifest(layout: Path) -> dict[str, Any]:
         raise InputError(layout, None, None, f"no build manifest beside it ({manifest_path.name}): the report "
                          "takes the recipe, process and figures from the manifest `maskgen build` writes")
     manifest = _read_json(manifest_path)
-    if not isinstance(manifest, dict) or "recipe" not in manifest or "process" not in manifest:
-        raise InputError(manifest_path, None, None, "not a maskgen build manifest (no recipe or process)")
+    if not isinstance(manifest, dict):
+        raise InputError(manifest_path, None, None, "not a maskgen build manifest (a JSON object is expected)")
+    for key, kind in MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            raise InputError(manifest_path, key, None, f"not a maskgen build manifest: the report needs '{key}' "
+                             f"({kind.__name__})")
+    if not isinstance(manifest["die"].get("size"), list):
+        raise InputError(manifest_path, "die.size", None, "not a maskgen build manifest: the report needs the die size")
     return manifest
 
 
