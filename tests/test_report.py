@@ -212,3 +212,16 @@ def test_a_manifest_the_report_cannot_read_is_one_line(cli, tmp_path, default_bu
     assert code == 2 and err.strip() == f"maskgen: error: {tmp_path / 'default.json'}: cannot read it as JSON " \
                                         "(JSONDecodeError)"
     assert not (tmp_path / REPORT).exists()
+
+
+def test_mask_list_critical_dimensions_join_the_report_once_masks_are_written(cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("build", "default", "--out", out, "--no-drc", "--no-report")[0] == 0
+    assert cli("masks", "default", "--out", out)[0] == 0
+    code, stdout, err = cli("report", out / "default" / "default.gds", "--no-drc")
+    assert code == 0, stdout + err
+    page = Page((out / "default" / REPORT).read_text(encoding="utf-8"))
+    cds = {row[1]: row[8] for row in page.tables["masks"][1:]}
+    # POLY: 280 um openings at 400 um pitch leave 120 um between them (README's mask set example)
+    assert cds == {"PAD": "160", "PASV": "180", "UBM": "185", "POLY": "120"}
+    assert "run `maskgen masks`" not in (out / "default" / REPORT).read_text(encoding="utf-8")
