@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from maskgen.pictures.render import BACKGROUND, SCALE_BAR, _scale_bar, _view_box, bump_site
+from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
+from maskgen.pictures.render import bump_site
 
 MARKER = 0xFF2020
 """Colour of a DRC marker drawn over a close-up (KLayout's marker browser draws them red too)."""
@@ -39,13 +40,13 @@ def _view(layout: Path, lyp: Path) -> Any:
     return view
 
 
-def _png(view: Any, cell_index: int, box: Any, width: int, height: int, scale_bar: bool = True) -> bytes:
+def _png(view: Any, cell_index: int, box: Any, width: int, height: int, ruler: bool = True) -> bytes:
     """The cell drawn into box as PNG bytes, with a scale bar."""
     view.select_cell(cell_index, 0)
     view.max_hier()
     view.clear_annotations()
-    if scale_bar:
-        _scale_bar(view, box)
+    if ruler:
+        scale_bar(view, box)
     return bytes(view.get_pixels_with_options(width, height, 0, 1, 0, box).to_png_data())
 
 
@@ -69,7 +70,7 @@ def layout_shots(layout: Path, lyp: Path, width: int = 720, height: int = 540,
         cells["bump"] = site.bump_cell
     shots = {}
     for what, index in cells.items():
-        box = _view_box(ly, index, width, height)
+        box = fit_box(ly.cell(index).dbbox(), width, height)
         shots[what] = Shot(f"{what}: {ly.cell(index).name}", _png(view, index, box, width, height))
     return shots
 
