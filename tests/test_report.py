@@ -177,6 +177,8 @@ def test_sweep_plot_marks_refused_points_and_draws_each_figure():
     assert "stiffness (N/m)" not in texts
     assert "refused" in texts and "ball_diameter 250" in texts
     assert sweep_svg(["bump.ubm_diameter", "solder.ball_diameter"], rows) == svg      # same bytes
+    rows[1]["n50"], rows[2]["n50"] = 640.5, 702.0            # a recipe with reliability: the N50 panel joins
+    assert "worst-bump N50 (cycles)" in _texts(sweep_svg(["bump.ubm_diameter", "solder.ball_diameter"], rows))
 
 
 def test_wafer_map_bins_read_back_from_sinf_and_counted_in_the_legend():

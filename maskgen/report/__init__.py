@@ -203,7 +203,8 @@ def _sweep(table: dict[str, Any]) -> str:
     fig = html.image(html.data_uri("image/svg+xml", svg), "sweep plots",
                      "predicted figures per point; red crosses: points the recipe checks refused; red rings: "
                      "DRC dirty", 900) if svg else ""
-    cols = ["point", *params, "reflow_height", "reflow_width", "bridging_margin", "stiffness", "verdict", "reason"]
+    cols = ["point", *params, "reflow_height", "reflow_width", "bridging_margin", "stiffness", "n50", "verdict",
+            "reason"]
     body = html.table(cols, [[html.badge(r[c]) if c == "verdict" else r.get(c) for c in cols] for r in rows])
     return html.section("sweep", "Sweep", fig + body)
 

@@ -1,6 +1,7 @@
 """The report's plots, drawn with matplotlib as SVG text (no network, no fonts fetched: glyphs are paths).
 
-- a sweep: reflow height and width, bridging margin and stiffness against the swept values, refused points marked;
+- a sweep: reflow height and width, bridging margin, stiffness and the worst joint's N50 (a recipe with
+  `reliability:`) against the swept values, refused points marked;
 - a wafer: the wafer map, each die step coloured by its bin (whole, partial, bad, excluded);
 - 004: the displacement and restoring force of every bump against its distance from the die centre, and the
   displacement over the die.
@@ -19,7 +20,8 @@ BINS = {"whole": ("#3a9d5d", "whole"), "partial": ("#e0b030", "partial"), "bad":
 """Wafer-map bin -> fill colour and legend label."""
 
 SWEEP_FIGURES = (("reflow_height", "reflow height (um)"), ("reflow_width", "reflow width (um)"),
-                 ("bridging_margin", "bridging margin (um)"), ("stiffness", "stiffness (N/m)"))
+                 ("bridging_margin", "bridging margin (um)"), ("stiffness", "stiffness (N/m)"),
+                 ("n50", "worst-bump N50 (cycles)"))
 """Sweep table columns plotted, with their axis labels."""
 
 REFUSED = "#d03030"
