@@ -79,7 +79,7 @@ def test_default_report_holds_pictures_legend_drc_and_bump_figures(default_build
     page = Page(path.read_text(encoding="utf-8"))
     assert page.sections == ["pictures", "drc", "bumps", "masks", "process", "recipe"]
     die, bump = page.picture("die: default"), page.picture("bump: ")
-    assert die.size == bump.size == (720, 540)
+    assert die.size == bump.size == (600, 450)
     # the bump picture is the bump cell: its name is the manifest's bump cell
     assert page.images[1]["alt"] == f"bump: {res.manifest['die']['bump_cell']}"
     legend = page.tables["pictures"][1:]

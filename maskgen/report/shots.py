@@ -57,7 +57,7 @@ def top_cell(ly: Any, name: str | None = None) -> Any:
     return (named or sorted(tops, key=lambda c: (-c.dbbox().area(), c.name)))[0]
 
 
-def layout_shots(layout: Path, lyp: Path, width: int = 720, height: int = 540,
+def layout_shots(layout: Path, lyp: Path, width: int = 600, height: int = 450,
                  top_name: str | None = None) -> dict[str, Shot]:
     """The die (the cell placing the bumps, else the top cell) and the bump cell, as PNG pictures."""
     view = _view(layout, lyp)
