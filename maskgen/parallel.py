@@ -18,6 +18,9 @@ from typing import Any
 
 from maskgen.errors import InputError
 
+FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness", "n50")
+"""The figure columns of a sweep point's row (blank when the point failed or was not built)."""
+
 CONNECT_TIMEOUT = 10.0
 """Seconds `--dask` waits for the scheduler before giving up with one error line."""
 
@@ -35,7 +38,6 @@ def cores() -> int:
 
 def failed_row(job: Job, why: str) -> dict[str, Any]:
     """The table row of a point whose worker failed: its parameters, no figures, verdict failed and the reason."""
-    from maskgen.sweep import FIGURES
     return {"point": job["name"], **job["point"], **{k: None for k in FIGURES}, "verdict": "failed",
             "reason": " ".join(why.split())[:300], "gds": None}
 

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maskgen.build import build
 from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml
 from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
+from maskgen.parallel import FIGURES, run_points
 
 
 @dataclass
@@ -64,8 +66,6 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
               dask: str | None = None) -> SweepResult:
     """Build every sweep point of a recipe (here, in `jobs` processes, or on the Dask scheduler at `dask`) and
     write out/<name>/sweep.csv and sweep.json, the same bytes whichever way the points were built."""
-    from maskgen.build import build
-    from maskgen.parallel import run_points
 
     say = progress or (lambda _msg: None)
     data = read_yaml(recipe_path)
@@ -91,7 +91,6 @@ def run_sweep(recipe_path: Path, out: Path, pdk_override: str | None = None, run
 def build_point(job: dict[str, Any]) -> dict[str, Any]:
     """One sweep point built into <root>/sweep/<point>/ with its DRC, and its table row: figures and verdict, or
     `invalid` with the reason the recipe checks give (a job from maskgen.sweep.run_sweep, run in any process)."""
-    from maskgen.build import build
     recipe_path, root = Path(job["recipe_path"]), Path(job["root"])
     row: dict[str, Any] = {"point": job["name"], **job["point"]}
     try:
@@ -170,7 +169,6 @@ def _verdict(drc: Any, counts: dict[str, int], where: str = "") -> dict[str, str
     return {"verdict": "dirty", "reason": f"DRC{where}: " + ", ".join(f"{r} x {counts[r]}" for r in failing)}
 
 
-FIGURES = ("reflow_height", "reflow_width", "min_pitch", "bridging_margin", "stiffness", "n50")
 
 
 def _blank() -> dict[str, Any]:

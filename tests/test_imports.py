@@ -1,4 +1,14 @@
-"""Data flows one way (issue 15): no part cell reaches up into the design, no import cycle, a map read once."""
+"""Data flows one way (issues 15 and 21): no import cycle among maskgen's modules, the stage folders import in the
+order the README's "Layout of the project" states, no part cell reaches up into the design, a map read once.
+
+The module graph counts every import statement of maskgen's own modules, at the top of a file or inside a function
+(deferring an import into a function hides a cycle, it does not remove it), except those under
+`if TYPE_CHECKING:`, which Python never executes (annotations only). `from pkg import name` is an edge to the
+submodule pkg.name when there is one, else to pkg: Python does run pkg/__init__.py first, but by then the package
+is in sys.modules, so a package __init__ that re-exports its submodules (maskgen.layout.routing, maskgen.drc)
+does not make each `from maskgen.layout.routing import geometry` inside it a cycle; counting the parent too would
+forbid every re-exporting __init__.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +22,122 @@ from maskgen.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    """Line numbers of the statements under `if TYPE_CHECKING:` (never run)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for stmt in node.body:
+                lines |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def module_files() -> dict[str, Path]:
+    """Every maskgen module -> its file (a package by its __init__.py)."""
+    mods = {}
+    for p in sorted((ROOT / "maskgen").rglob("*.py")):
+        parts = list(p.relative_to(ROOT).with_suffix("").parts)
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    return mods
+
+
+def module_graph() -> dict[str, dict[str, int]]:
+    """Module -> {module it imports: first line}, over maskgen's own modules (the semantics in the docstring)."""
+    mods = module_files()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, dict[str, int]] = {m: {} for m in mods}
+    for m, path in mods.items():
+        package = m if path.name == "__init__.py" else m.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _type_checking_lines(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom) or node.lineno in skip:
+                continue
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
+            for target in targets:
+                r = resolve(target) if target.startswith("maskgen") else None
+                if r and r != m:
+                    graph[m].setdefault(r, node.lineno)
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(graph[w])))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return out
+
+
+def test_cycles_finds_a_loop_and_a_chain_has_none():
+    """The cycle finder on graphs worked by hand: a -> b -> c -> a is one component, d -> a adds none."""
+    assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {}}) == []
+
+
+def test_module_graph_counts_imports_inside_functions_and_not_type_checking():
+    """recipe.py's ball-table validator import is seen; families/base.py's TYPE_CHECKING import of Design is not."""
+    graph = module_graph()
+    assert "maskgen.input.balltable" in graph["maskgen.input.recipe"]
+    assert "maskgen.design.derive" not in graph["maskgen.design.families.base"]
+    assert "maskgen.layout.routing.geometry" in graph["maskgen.layout.routing.grid"]
+    assert "maskgen.layout.routing.search" in graph["maskgen.layout.routing.grid"]  # imported inside a function
+
+
+def test_no_import_cycle():
+    """No strongly connected component in maskgen's module graph (each loop is named with its edges' lines)."""
+    graph = module_graph()
+    found = cycles(graph)
+    detail = [[f"{a} -> {b}:{graph[a][b]}" for a in c for b in graph[a] if b in c] for c in found]
+    assert not found, detail
 
 
 def imported(path: Path) -> set[str]:

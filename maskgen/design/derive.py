@@ -75,7 +75,7 @@ def _derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool) -> Design:
     if check_pitch and not recipe.bump_types:
         _check_pitch(recipe, pdk, file, bump)
     limits.check_map_fit(recipe, file, pdk.rule_value("DIE.EDGE"), bump.reflow_width, recipe_pad_offset(recipe),
-                         recipe.die.pads is not None)
+                         recipe.die.pads is not None, family(recipe).fixed_rdl(recipe))
     limits.check_site_limit(recipe, file)
     return Design(recipe=recipe, file=file, pdk=pdk, process=process, features=features,
                   materials=materials, steps=steps, bump=bump, fanout=fan)
@@ -152,7 +152,7 @@ def _check_stack(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
     constraints.need(file, "bump.passivation_opening", st.passivation_opening, constraints.pasv_width(pdk))
     constraints.need(file, "bump.pad.width", st.pad.width, constraints.pasv_in_pad(pdk, st.passivation_opening))
     on_rdl = fam.fixed_rdl(recipe) is not None or recipe.die.pads is not None
-    fan = fanout.figures(recipe, pdk, file)
+    fan = fanout.figures(recipe, pdk, file, family(recipe).fixed_rdl(recipe))
     if not on_rdl:
         constraints.need(file, "bump.ubm_diameter", st.ubm_diameter,
                          constraints.ubm_covers_pasv(pdk, st.passivation_opening))

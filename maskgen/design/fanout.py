@@ -147,15 +147,14 @@ class FanOut:
                 "unrouted_pads": [p.name for p in self.idle_pads]}
 
 
-def figures(recipe: Recipe, pdk: Pdk, file: Path) -> RdlFigures | None:
-    """Check the fan-out block against the PDK and the process; the resolved dimensions (None: no fan-out)."""
+def figures(recipe: Recipe, pdk: Pdk, file: Path, fixed_rdl: str | None) -> RdlFigures | None:
+    """Check the fan-out block against the PDK and the process; the resolved dimensions (None: no fan-out).
+    fixed_rdl: the family block that already joins each bump to its pad (Family.fixed_rdl), if any."""
     rt: Routing | None = recipe.die.fan_out
     if rt is None:
         return None
-    from maskgen.design.families import family
-    block = family(recipe).fixed_rdl(recipe)
-    if block is not None:
-        raise InputError(file, "die.pads", "...", f"{block} already joins each bump to a pad at a fixed offset; "
+    if fixed_rdl is not None:
+        raise InputError(file, "die.pads", "...", f"{fixed_rdl} already joins each bump to a pad at a fixed offset; "
                          "give either die.pads (routed fan-out) or the fixed offset, not both")
     process = pdk.process(recipe.process, file)
     if not any(s.mask == "RDL" for s in process.steps):

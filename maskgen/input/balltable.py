@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maskgen.errors import InputError
-from maskgen.input.recipe import Naming, TableMap
 from maskgen.layout.jedec import Lattice, ball_name, position, row_index, row_name
+
+if TYPE_CHECKING:  # annotations only: the recipe's TableMap validator calls parse_rows, so recipe imports this module
+    from maskgen.input.recipe import Naming, TableMap
 
 EMPTY = {"-", ""}
 """Entries that mean a depopulated ball."""

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from maskgen.errors import InputError
-from maskgen.input.recipe import GridMap, Recipe, RingMap, StaggeredMap
+from maskgen.input.recipe import GridMap, Naming, Recipe, RingMap, StaggeredMap
 
 
 def um(value: float) -> str:
@@ -77,9 +77,7 @@ def regular_extent(bump_map: object, naming: object = None) -> tuple[float, floa
         (px, py), (nx, ny) = bump_map.pitch, bump_map.count
         hx, hy = (nx - 1) * px / 2, (ny - 1) * py / 2
         if isinstance(bump_map, StaggeredMap):
-            from maskgen.input.recipe import Naming
-            from maskgen.layout.sites import staggered_rows
-            starts = [x for x, _ in staggered_rows(bump_map, naming or Naming())]
+            starts = [x for x, _ in bump_map.rows(naming or Naming())]
             return min(starts), max(starts) + 2 * hx, -hy, hy
         return -hx, hx, -hy, hy
     if isinstance(bump_map, RingMap):
@@ -104,9 +102,10 @@ def check_site_limit(recipe: Recipe, file: Path) -> None:
 
 
 def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: float,
-                  pad_offset: tuple[float, float], pads_elsewhere: bool) -> None:
+                  pad_offset: tuple[float, float], pads_elsewhere: bool, offset_block: str | None = None) -> None:
     """A regular map's extreme bumps on the die, by arithmetic: every reflowed bump on the die and, unless the
-    chip's pads are given (die.pads), every pad DIE.EDGE inside the die edge."""
+    chip's pads are given (die.pads), every pad DIE.EDGE inside the die edge (offset_block: the family block
+    whose pad_offset moves the pads, named in the error)."""
     m = recipe.die.bump_map
     extent = regular_extent(m, recipe.die.naming)
     if extent is None:
@@ -118,9 +117,7 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
         reach_x = max(abs(x0 + dx), abs(x1 + dx))
         reach_y = max(abs(y0 + dy), abs(y1 + dy))
         if reach_x > w / 2 - die_edge or reach_y > h / 2 - die_edge:
-            from maskgen.design.families import family
-            block = family(recipe).fixed_rdl(recipe)
-            offset = f" and {block}.pad_offset {pair(pad_offset)} um" if pad_offset != (0.0, 0.0) else ""
+            offset = f" and {offset_block}.pad_offset {pair(pad_offset)} um" if pad_offset != (0.0, 0.0) else ""
             raise InputError(file, "die.size", pair((w, h)),
                              f"{_map_words(m)}{offset} puts bump pads up to ({um(reach_x)}, {um(reach_y)}) um "
                              f"from the die centre, closer than DIE.EDGE {die_edge:g} um to the die edge "

@@ -8,8 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.errors import InputError
+from maskgen.input.balltable import parse_rows, split_entries
 from maskgen.input.datafile import read_yaml, validate
 from maskgen.input.units import is_length, length
+from maskgen.layout.jedec import ball_name, layout_corner, split_ball
 
 MAX_UM = 300_000.0
 """Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
@@ -59,7 +61,6 @@ class GridMap(_Strict):
 
     @model_validator(mode="after")
     def _sites_exist(self) -> GridMap:
-        from maskgen.layout.jedec import ball_name, split_ball
         nx, ny = self.count
         for site in self.depopulate:
             if isinstance(site, str):
@@ -89,6 +90,19 @@ class StaggeredMap(_Strict):
     count: Count
     shift: Literal["odd", "even"] = "even"
     max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
+
+    def rows(self, naming: Naming) -> list[tuple[float, float]]:
+        """(x of the first site, y) of each row, bottom row first (um, unsnapped): rows set in by half a pitch
+        from the A1 side are those `shift` names, counted from row A."""
+        (px, py), (nx, ny) = self.pitch, self.count
+        right, top = layout_corner(naming.a1_corner, naming.view)
+        out = []
+        for j in range(ny):
+            k = ny - 1 - j if top else j
+            shifted = (k % 2 == 1) if self.shift == "even" else (k % 2 == 0)
+            towards_right = shifted != right
+            out.append((-(nx - 1) * px / 2 + (px / 4 if towards_right else -px / 4), -(ny - 1) * py / 2 + j * py))
+        return out
 
 
 class RingMap(_Strict):
@@ -135,7 +149,6 @@ class TableMap(_Strict):
     @classmethod
     def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
         if rows is not None:
-            from maskgen.input.balltable import parse_rows, split_entries
             parse_rows({k: split_entries(v) for k, v in rows.items()})
         return rows
 
@@ -557,6 +570,14 @@ class Recipe(_Strict):
     bump sites are split among the points, each point a bump type (subarrays)."""
 
 
+FAMILY_BLOCK: dict[str, str] = {"stair_bump": "stair", "ball_drop": "ball_drop", "two_step_ball": "two_step",
+                                 "flux_fill": "flux_fill", "cantilever_wlcsp": "cantilever"}
+"""Process family name -> the recipe key of its block (a field of Recipe and of BumpType), 000 to 004."""
+
+BLOCKS: tuple[str, ...] = tuple(FAMILY_BLOCK.values())
+"""Every family block key of a recipe (and of a bump type)."""
+
+
 def load_recipe(path: Path) -> Recipe:
     """Read and validate a recipe file (structure and types; PDK checks come after)."""
     data = read_yaml(path)
@@ -567,7 +588,6 @@ def load_recipe(path: Path) -> Recipe:
 
 def recipe_from_data(data: dict, path: Path) -> Recipe:
     """Validate recipe data read from path (structure, types, the process family's block)."""
-    from maskgen.design.families import FAMILY_BLOCK
     recipe = _die_from_def(validate(Recipe, data, path), path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:

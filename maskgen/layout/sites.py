@@ -130,21 +130,6 @@ def depopulated(m: GridMap, naming: Naming) -> set[tuple[int, int]]:
     return out
 
 
-def staggered_rows(m: StaggeredMap, naming: Naming) -> list[tuple[float, float]]:
-    """(x of the first site, y) of each row of a staggered map, bottom row first (um, unsnapped): rows set in
-    by half a pitch from the A1 side are those `shift` names, counted from row A."""
-    from maskgen.layout.jedec import layout_corner
-    (px, py), (nx, ny) = m.pitch, m.count
-    right, top = layout_corner(naming.a1_corner, naming.view)
-    out = []
-    for j in range(ny):
-        k = ny - 1 - j if top else j
-        shifted = (k % 2 == 1) if m.shift == "even" else (k % 2 == 0)
-        towards_right = shifted != right
-        out.append((-(nx - 1) * px / 2 + (px / 4 if towards_right else -px / 4), -(ny - 1) * py / 2 + j * py))
-    return out
-
-
 def _on_grid(values: list[float], grid: float) -> bool:
     """True when every value is a whole number of grid steps (to 1e-6 of a step): `on_grid` keeps each as it is."""
     return all(on_grid(v, grid) == v for v in values)
@@ -154,7 +139,7 @@ def _staggered_arrays(m: StaggeredMap, naming: Naming) -> list[Array]:
     """A staggered map as two arrays (rows of each offset, every other row); `arrays` places its sites on the
     manufacturing grid in row runs instead when they do not all fall on it, as a table map's."""
     (px, py), (nx, ny) = m.pitch, m.count
-    rows = staggered_rows(m, naming)
+    rows = m.rows(naming)
     return [Array(rows[j][0], rows[j][1], nx, (ny - j + 1) // 2, px, 2 * py) for j in range(min(ny, 2))]
 
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from maskgen.design.families import ball_drop, cantilever_wlcsp, flux_fill, stair_bump, two_step_ball
 from maskgen.design.families.base import Family
-from maskgen.input.recipe import Recipe
+from maskgen.input.recipe import BLOCKS, FAMILY_BLOCK, Recipe
+
+__all__ = ["BLOCKS", "FAMILIES", "FAMILY_BLOCK", "Family", "block_of", "family"]
 
 FAMILIES: dict[str, Family] = {m.FAMILY.name: m.FAMILY for m in (stair_bump, ball_drop, two_step_ball, flux_fill,
                                                                   cantilever_wlcsp)}
-"""Process name -> family, in the order the patents are numbered (000 to 004)."""
-
-FAMILY_BLOCK: dict[str, str] = {name: f.block for name, f in FAMILIES.items()}
-"""Process name -> the recipe key of its family block."""
-
-BLOCKS: tuple[str, ...] = tuple(FAMILY_BLOCK.values())
-"""Every family block key of a recipe (and of a bump type)."""
+"""Process name -> family, in the order the patents are numbered (000 to 004); each family's name and block are
+those of maskgen.input.recipe.FAMILY_BLOCK (the recipe's schema is where a process's block key is declared)."""
 
 
 def family(recipe: Recipe) -> Family:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from maskgen.design.families.base import BallInOpening
+from maskgen.input.recipe import FAMILY_BLOCK
 from maskgen.layout.cells import openings
 
-FAMILY = BallInOpening("ball_drop", block="ball_drop", opening_key="polymer_opening", claim="001:c1",
+FAMILY = BallInOpening("ball_drop", block=FAMILY_BLOCK["ball_drop"], opening_key="polymer_opening", claim="001:c1",
                        opening_cell=openings.polymer_opening,
                        summary="001: polymer opening over each UBM island that receives a flux-coated ball.")

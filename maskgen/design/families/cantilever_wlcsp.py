@@ -20,7 +20,7 @@ from maskgen.design.families.base import (
 from maskgen.design.physics import mechanics, suspension
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import Cantilever, Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Cantilever, Recipe
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.cantilever import (
     PROCESS,
@@ -40,7 +40,7 @@ class CantileverWlcsp(Common):
     """004: embodiments 1 to 6 of the suspended-cantilever bump."""
 
     name = "cantilever_wlcsp"
-    block = "cantilever"
+    block = FAMILY_BLOCK["cantilever_wlcsp"]
     places_balls = True
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:

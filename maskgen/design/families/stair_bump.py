@@ -19,7 +19,7 @@ from maskgen.design.families.base import (
 from maskgen.design.physics import litho, solder
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Recipe
 from maskgen.layout.cells import stair
 from maskgen.layout.cells.base import Builder
 
@@ -31,7 +31,7 @@ class StairBump(Common):
     """000: stacked resists of falling photosensitivity, one exposure, solder plated or printed into the stair."""
 
     name = "stair_bump"
-    block = "stair"
+    block = FAMILY_BLOCK["stair_bump"]
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The fill (plate or print) and each resist's film layer PR1..PRn."""

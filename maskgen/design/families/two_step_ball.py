@@ -20,7 +20,7 @@ from maskgen.design.families.base import (
 from maskgen.design.physics import solder
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Recipe
 from maskgen.layout.cells import openings
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import rdl_line
@@ -33,7 +33,7 @@ class TwoStepBall(Common):
     """002: one paste deposit per nested solder-mask opening, reflowed in two steps into one ball."""
 
     name = "two_step_ball"
-    block = "two_step"
+    block = FAMILY_BLOCK["two_step_ball"]
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:
         """Each solder-mask film SM1..SMn, and RDL when two_step.rdl routes the bump from its pad."""
