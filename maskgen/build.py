@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maskgen.assembly.die import DieLayout, build_die
+from maskgen.assembly.wafer import build_wafer, mark_bad_dies
 from maskgen.design.derive import Design, derive
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, load_pdk, load_recipe_pdk
 from maskgen.input.recipe import Recipe, load_recipe
 from maskgen.input.rules import apply_rules
 from maskgen.layout.cells.base import Builder
-from maskgen.layout.die import DieLayout, build_die
-from maskgen.layout.wafer import build_wafer, mark_bad_dies
 from maskgen.outputs.manifest import manifest
+from maskgen.outputs.masks import MaskFile, write_masks
 from maskgen.outputs.output import write_json, write_layout, write_lyp, write_text
 from maskgen.outputs.wafermap import e142_xml, read_bad_dies, sinf_text, wafer_map
 
@@ -140,7 +141,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         write_layout(b.lib, files["oas"])
     write_lyp(design.pdk, files["lyp"])
     if die.structures is not None:
-        from maskgen.layout.teststructures import write_board
+        from maskgen.outputs.board import write_board
         say("writing the board-side layout (GDSII, Gerber)")
         write_board(b, name, die.structures, out_dir)
     if routed_def is not None:
@@ -191,3 +192,9 @@ def rdl_def(design: Design, die: DieLayout) -> tuple[Path, dict, str, float, tup
     for w in fan.wires:
         wires.setdefault(w.net, []).append(DefWire(width, tuple(w.points), square=fan.figures.style == "manhattan"))
     return path, wires, layer, chip.units, chip.centre
+
+
+def masks_command(recipe: Path, out: Path, pdk: str | None = None, oasis: bool = False,
+                  max_sites: int | None = None) -> list[MaskFile]:
+    """Build a recipe (without DRC) and write its mask set under out/<name>/masks/ (also as OASIS with oasis)."""
+    return write_masks(build(recipe, out, pdk, run_drc=False, max_sites=max_sites), oasis=oasis)

@@ -367,7 +367,7 @@ def masks(
       maskgen masks
       maskgen masks templates/cantilever_wlcsp.yaml --out build/ --oasis
     """
-    from maskgen.outputs.masks import masks_command
+    from maskgen.build import masks_command
 
     written = masks_command(_recipe_path(recipe), out, pdk, oasis=oasis, max_sites=max_sites)
     for m in written:

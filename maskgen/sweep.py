@@ -12,7 +12,7 @@ predicted reflow height and width, bridging margin, stiffness (004), the worst b
 `reliability:`), DRC verdict.
 
 With `sweep_layout: subarrays` the points share one die instead: the build makes each valid point a bump type
-in its own tile of the bump sites (maskgen/layout/subarrays.py), and `subarray_table` writes the same table
+in its own tile of the bump sites (maskgen/assembly/subarrays.py), and `subarray_table` writes the same table
 from that one build: per point its own type's figures, its site count and a verdict from the DRC markers
 inside its tile; markers outside every tile make the table's last line, the die's own.
 """

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from maskgen.build import build
-from maskgen.layout.jedec import ROW_LETTERS
+from maskgen.input.jedec import ROW_LETTERS
 
 COLUMNS = range(1, 9)
 ROWS = ROW_LETTERS[:8]            # A..H

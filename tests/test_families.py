@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from maskgen.design import constraints
 from maskgen.design.families import BLOCKS, FAMILIES, FAMILY_BLOCK
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import load_pdk
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -54,7 +54,7 @@ TIMED = """
 import sys, time
 from typer.testing import CliRunner
 from maskgen.cli import app
-import maskgen.build, maskgen.layout.die, maskgen.outputs.manifest, maskgen.layout.wafer  # imported, not timed
+import maskgen.build, maskgen.assembly.die, maskgen.outputs.manifest, maskgen.assembly.wafer  # imported, not timed
 runner = CliRunner()
 start = time.perf_counter()
 res = runner.invoke(app, ["build", sys.argv[1], "--out", sys.argv[2], "--no-drc"])

@@ -140,6 +140,59 @@ def test_no_import_cycle():
     assert not found, detail
 
 
+STAGES: list[tuple[str, ...]] = [
+    ("maskgen",),  # the package __init__: its version, nothing else
+    ("maskgen.errors", "maskgen.warn"),
+    ("maskgen.input",),
+    ("maskgen.layout",),
+    ("maskgen.design",),
+    ("maskgen.assembly",),
+    ("maskgen.drc",),
+    ("maskgen.outputs",),
+    ("maskgen.pictures",),
+    ("maskgen.report", "maskgen.klayout_pkg"),
+    ("maskgen.build",),
+    ("maskgen.parallel",),
+    ("maskgen.sweep",),
+    ("maskgen.crosssection",),
+    ("maskgen.cli",),
+]
+"""The stages from the bottom up, as the README's "Layout of the project" states them: a module may import its own
+stage and those listed before it, never one listed after it."""
+
+
+def stage(module: str) -> int:
+    """The index in STAGES of the longest prefix that names the module (every module has one)."""
+    best = max(((len(p), i) for i, names in enumerate(STAGES) for p in names
+                if module == p or module.startswith(p + ".")), default=None)
+    assert best is not None, f"{module} is in no stage of STAGES: add it there and to the README"
+    return best[1]
+
+
+def test_stages_import_downwards_only():
+    """No import from a stage to one above it (imports inside functions counted)."""
+    graph = module_graph()
+    upward = [f"{a} -> {b}:{line}" for a, ws in graph.items() for b, line in ws.items() if stage(b) > stage(a)]
+    assert not upward, upward
+
+
+def test_stage_check_catches_an_upward_import():
+    """An input module importing the design, or the layout importing the assembly, is against the order."""
+    assert stage("maskgen.input.recipe") < stage("maskgen.design.families")
+    assert stage("maskgen.layout.cells.base") < stage("maskgen.assembly.die") < stage("maskgen.drc.deck")
+    assert stage("maskgen") == 0 and stage("maskgen.cli") == len(STAGES) - 1
+
+
+def test_readme_states_the_stage_order():
+    """The README's "Layout of the project" lists the stage folders in the order STAGES has them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Layout of the project"):]
+    section = section[:section.index("\n## ", 4)]
+    folders = [n.split(".")[1] for names in STAGES[2:] for n in names if (ROOT / n.replace(".", "/")).is_dir()]
+    at = [section.index(f"  {f}/") for f in folders]
+    assert at == sorted(at), list(zip(folders, at, strict=True))
+
+
 def imported(path: Path) -> set[str]:
     """Every module a source file imports, at the top or inside a function."""
     found = set()
@@ -162,10 +215,10 @@ def test_cells_import_neither_design_nor_families():
 
 
 def test_chip_does_not_import_sites():
-    """Site lives in maskgen/layout/site.py: chip takes it from there, so sites <-> chip is no cycle."""
+    """Site lives in maskgen/input/site.py: chip takes it from there, so sites <-> chip is no cycle."""
     assert "maskgen.layout.sites" not in imported(ROOT / "maskgen" / "input" / "chip.py")
-    assert "maskgen.layout.site" in imported(ROOT / "maskgen" / "input" / "chip.py")
-    assert maskgen.layout.sites.Site is __import__("maskgen.layout.site", fromlist=["Site"]).Site
+    assert "maskgen.input.site" in imported(ROOT / "maskgen" / "input" / "chip.py")
+    assert maskgen.layout.sites.Site is __import__("maskgen.input.site", fromlist=["Site"]).Site
 
 
 def test_fanout_csv_build_reads_each_csv_once(tmp_path, monkeypatch):

@@ -8,8 +8,8 @@ import pytest
 from recipe_variants import variant
 
 from maskgen.build import build
+from maskgen.input.jedec import ROW_LETTERS, ball_name, ball_names, row_index, row_name, split_ball
 from maskgen.input.pdk import data_root
-from maskgen.layout.jedec import ROW_LETTERS, ball_name, ball_names, row_index, row_name, split_ball
 
 TEMPLATES = data_root() / "templates"
 

@@ -151,7 +151,7 @@ def test_bad_footprint_is_one_line(tmp_path, cli):
 
 
 def test_smd_lands_and_paste_by_the_table():
-    from maskgen.layout.site import Site
+    from maskgen.input.site import Site
     from maskgen.outputs.kicad import die_lands
     t = land_table(data_root() / "pdk" / "default")
     sites = [Site("x", 100.0, -200.0, ball="B3"), Site("y", 0.0, 0.0, ball="C2", bump_type="power")]

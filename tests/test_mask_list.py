@@ -15,8 +15,8 @@ import json
 import pytest
 import yaml
 
+from maskgen.build import masks_command
 from maskgen.input.pdk import data_root
-from maskgen.outputs.masks import masks_command
 
 TEMPLATES = data_root() / "templates"
 

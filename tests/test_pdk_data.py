@@ -16,7 +16,7 @@ import klayout.db as kdb
 import numpy as np
 import pytest
 
-from maskgen.build import build, prepare
+from maskgen.build import build, masks_command, prepare
 from maskgen.design.physics import solder
 from maskgen.drc import run_drc
 from maskgen.errors import InputError
@@ -24,7 +24,7 @@ from maskgen.input.pdk import data_root, load_pdk
 from maskgen.input.recipe import Cantilever, MaskSet, ReticleSpec, Wafer
 from maskgen.outputs import masks as mask_module
 from maskgen.outputs import plates
-from maskgen.outputs.masks import alignment_marks, mask_label, masks_command
+from maskgen.outputs.masks import alignment_marks, mask_label
 
 TEMPLATES = data_root() / "templates"
 DEFAULT = load_pdk()

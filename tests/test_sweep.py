@@ -283,7 +283,7 @@ def test_dies_form_is_the_default(cli, tmp_path):
     (9, 10, 10, [3, 3, 3]), (4, 40, 10, [4]), (4, 10, 40, [1, 1, 1, 1]), (3, 10, 0, [3]),
 ])
 def test_tiles_form_a_near_square_grid(n, width, height, lengths):
-    from maskgen.layout.subarrays import row_lengths, tiles
+    from maskgen.assembly.subarrays import row_lengths, tiles
     assert row_lengths(n, width, height) == lengths
     boxes = tiles((0, 0, width, height), n)
     assert len(boxes) == n and boxes[0][0] == 0 and boxes[0][3] == height                  # top left first
@@ -291,8 +291,8 @@ def test_tiles_form_a_near_square_grid(n, width, height, lengths):
 
 
 def test_a_site_on_a_tile_edge_goes_right_and_down():
-    from maskgen.layout.site import Site
-    from maskgen.layout.subarrays import split
+    from maskgen.assembly.subarrays import split
+    from maskgen.input.site import Site
     edge = [Site("a", 5, 5), Site("b", 5, 7), Site("c", 2, 5), Site("d", 0, 10), Site("e", 10, 0), Site("f", 4.9, 5.1)]
     # box 0..10 x 0..10 in 2 x 2 tiles: a on the corner of all four goes to the bottom right, b on the vertical
     # edge of the top row to the right, c on the horizontal edge to the bottom; the outer corners stay in

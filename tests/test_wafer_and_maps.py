@@ -9,10 +9,10 @@ import pytest
 import yaml
 from recipe_variants import variant
 
+from maskgen.assembly.wafer import die_rows
 from maskgen.build import build
 from maskgen.input.pdk import data_root
 from maskgen.input.recipe import Wafer
-from maskgen.layout.wafer import die_rows
 
 TEMPLATES = data_root() / "templates"
 

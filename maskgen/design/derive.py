@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from maskgen.design import constraints, fanout
+from maskgen.design import fanout
 from maskgen.design.families import family
 from maskgen.design.families.base import (
     BumpFigures,
@@ -23,7 +23,7 @@ from maskgen.design.fanout import RdlFigures
 from maskgen.design.physics import solder
 from maskgen.design.reliability import reliability_figures
 from maskgen.errors import InputError
-from maskgen.input import limits, units
+from maskgen.input import constraints, limits, units
 from maskgen.input.pdk import Pdk, Process, claimed_for
 from maskgen.input.recipe import Recipe
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from maskgen.design import constraints
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import DefMap, DefPads, Recipe, Routing
 from maskgen.input.terminals import matches

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maskgen.errors import InputError
-from maskgen.layout.jedec import Lattice, ball_name, position, row_index, row_name
+from maskgen.input.jedec import Lattice, ball_name, position, row_index, row_name
 
 if TYPE_CHECKING:  # annotations only: the recipe's TableMap validator calls parse_rows, so recipe imports this module
     from maskgen.input.recipe import Naming, TableMap

@@ -8,7 +8,7 @@ rules.yaml, in the order the operation reads them (outer then inner, shapes then
 
 - `maskgen.drc.deck` runs each entry on KLayout regions (one Python function per operation);
 - `maskgen.drc.lydrc` writes each entry as Ruby for KLayout's DRC (one Ruby template per operation);
-- `maskgen.design.constraints` checks recipe values before any geometry with the operation's formula
+- `maskgen.input.constraints` checks recipe values before any geometry with the operation's formula
   (`least_enclosing`, `pitch_terms`, `least_space`).
 
 Rules that need more than the drawing (nets, declared support beams, materials, resist order) are not in

@@ -12,7 +12,7 @@ import klayout.db as kdb
 
 from maskgen.errors import InputError
 from maskgen.input.limits import flat_shape_count
-from maskgen.layout.site import Site
+from maskgen.input.site import Site
 
 
 def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key: str = "die.bump_map",

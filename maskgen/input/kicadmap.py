@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from maskgen.errors import InputError
-from maskgen.layout.site import Site
+from maskgen.input.site import Site
 
 COPPER_TYPES = ("smd", "thru_hole", "connect")
 """Pad types that are lands (np_thru_hole pads are holes, not balls)."""

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from maskgen.errors import InputError
 from maskgen.input.balltable import parse_rows, split_entries
 from maskgen.input.datafile import read_yaml, validate
+from maskgen.input.jedec import ball_name, layout_corner, split_ball
 from maskgen.input.units import is_length, length
-from maskgen.layout.jedec import ball_name, layout_corner, split_ball
 
 MAX_UM = 300_000.0
 """Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
@@ -576,6 +576,23 @@ FAMILY_BLOCK: dict[str, str] = {"stair_bump": "stair", "ball_drop": "ball_drop",
 
 BLOCKS: tuple[str, ...] = tuple(FAMILY_BLOCK.values())
 """Every family block key of a recipe (and of a bump type)."""
+
+Block = TypeVar("Block", Stair, BallDrop, TwoStep, FluxFill, Cantilever)
+"""A family block's model (the type of recipe.stair, recipe.two_step, ...)."""
+
+_BLOCK_KEY: dict[type, str] = {Stair: "stair", BallDrop: "ball_drop", TwoStep: "two_step", FluxFill: "flux_fill",
+                               Cantilever: "cantilever"}
+
+
+def family_block(owner: Recipe | BumpType, kind: type[Block]) -> Block:
+    """The family block of that model on a recipe or bump type (recipe.stair for Stair, ...), typed; a located
+    one-line InputError when it is left out (recipe_from_data has refused a recipe without its own block)."""
+    key = _BLOCK_KEY[kind]
+    value = getattr(owner, key)
+    if not isinstance(value, kind):
+        where = "the recipe" if isinstance(owner, Recipe) else f"bump type {owner.name}"
+        raise InputError(None, key, None, f"{where} needs a '{key}:' block")
+    return value
 
 
 def load_recipe(path: Path) -> Recipe:

@@ -1,3 +1,3 @@
-"""Layout: part cells, bump sites and their JEDEC names, RDL routing, the die, the wafer and the test structures, as a
-gdstk library.
+"""Layout: part cells named from their arguments, bump sites from the recipe's map, RDL routing and the shape
+helpers, drawn from numbers (never from the Design: maskgen.assembly puts the die and wafer together).
 """

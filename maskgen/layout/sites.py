@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
+from maskgen.input.jedec import Lattice, ball_names, split_ball
 from maskgen.input.recipe import (
     BumpMap,
     CsvMap,
@@ -25,8 +26,7 @@ from maskgen.input.recipe import (
     StaggeredMap,
     TableMap,
 )
-from maskgen.layout.jedec import Lattice, ball_names, split_ball
-from maskgen.layout.site import Site
+from maskgen.input.site import Site
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def runs(site_list: list[Site], grid: float) -> list[Array]:
 def depopulated(m: GridMap, naming: Naming) -> set[tuple[int, int]]:
     """The depopulated sites of a grid as 0-based (column, row) from the bump-side bottom-left corner: indices as
     given, ball names (`D4`) placed by die.naming's A1 corner and view."""
-    from maskgen.layout.jedec import layout_corner, split_ball
+    from maskgen.input.jedec import layout_corner, split_ball
     nx, ny = m.count
     right, top = layout_corner(naming.a1_corner, naming.view)
     out = set()

@@ -153,7 +153,7 @@ def _rect(x1: float, y1: float, x2: float, y2: float) -> list[tuple[float, float
 
 def a1_corner_mm(size_um: tuple[float, float], a1_corner: str, view: str) -> tuple[float, float]:
     """The body corner nearest ball A1 in the footprint (mm, top view, y down)."""
-    from maskgen.layout.jedec import a1_corner_point
+    from maskgen.input.jedec import a1_corner_point
     x, y = a1_corner_point(size_um, a1_corner, view)
     return _mm(-x), _mm(-y)
 

@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 
 from maskgen import __version__
+from maskgen.assembly.die import DieLayout
 from maskgen.design.derive import Design
 from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
 from maskgen.design.reliability import LINE_RULE, finite, site_reliability
+from maskgen.input.jedec import layout_corner
 from maskgen.input.pdk import layer_table
 from maskgen.input.rules import rule_record
-from maskgen.layout.die import DieLayout
-from maskgen.layout.jedec import layout_corner
 
 SITE_LIST_LIMIT = 20_000
 """Bump sites are listed one by one up to this count (a wafer lists its die's sites once)."""
@@ -80,7 +80,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     if die.fanout is not None:
         data["routing"] = die.fanout.summary(design.pdk.rdl_sheet_resistance)
     if die.structures is not None:
-        from maskgen.layout.teststructures import summary
+        from maskgen.assembly.teststructures import summary
         data["test_structures"] = summary(design, die.structures, r.solder.alloy)
     if any(v is not None for v in life.values()):
         data["reliability"] = reliability_summary(die, life)

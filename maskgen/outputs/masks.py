@@ -13,16 +13,19 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gdstk
 import klayout.db as kdb
 
-from maskgen.build import BuildResult, build
 from maskgen.drc.isolated import Placements, placements_in
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
 from maskgen.outputs.output import atomic, write_json, write_text
+
+if TYPE_CHECKING:  # annotations only: the build hands its result in (maskgen.build.masks_command)
+    from maskgen.build import BuildResult
 from maskgen.outputs.plates import (
     INCH,
     check_reticle,
@@ -293,9 +296,3 @@ def _csv(rows: list[dict]) -> str:
                     r["cd_rule"] or "", "" if r["cd_rule_um"] is None else f"{r['cd_rule_um']:.3f}",
                     r["resist"] or "", r["tone"] or "", r["step"], r["file"]])
     return buf.getvalue()
-
-
-def masks_command(recipe: Path, out: Path, pdk: str | None = None, oasis: bool = False,
-                  max_sites: int | None = None) -> list[MaskFile]:
-    """Build a recipe (without DRC) and write its mask set under out/<name>/masks/ (also as OASIS with oasis)."""
-    return write_masks(build(recipe, out, pdk, run_drc=False, max_sites=max_sites), oasis=oasis)

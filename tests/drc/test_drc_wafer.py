@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gdstk
 
+from maskgen.assembly.wafer import flat_y, wafer_outline
 from maskgen.drc import run_drc
 from maskgen.input.recipe import Wafer
 from maskgen.layout.cells.base import Builder
-from maskgen.layout.wafer import flat_y, wafer_outline
 
 
 def _wafer_with_dies(pdk, path, wafer, centres, die=10_000.0):

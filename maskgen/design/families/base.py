@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import gdstk
 
-from maskgen.design import constraints
 from maskgen.design.physics import solder
 from maskgen.design.physics.suspension import ArmBeam
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process, Step
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import common

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import gdstk
 
-from maskgen.design import constraints
 from maskgen.design.families.base import (
     ArmFigures,
     BumpFigures,
@@ -19,8 +18,9 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.physics import mechanics, suspension
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import FAMILY_BLOCK, Cantilever, Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Cantilever, Recipe, family_block
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.cantilever import (
     PROCESS,
@@ -45,19 +45,20 @@ class CantileverWlcsp(Common):
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The embodiment's layers and options: SAC, ELASTIC, release, one or two insulators (and INS2)."""
-        return set(cantilever_features(recipe.cantilever, process))
+        return set(cantilever_features(family_block(recipe, Cantilever), process))
 
     def with_defaults(self, recipe: Recipe, pdk: Pdk, file: Path) -> Recipe:
         """slot_width and clearance left out of the cantilever block (and of each bump type's) come from the
         process's `defaults.cantilever` (pdk/<pdk>/processes/cantilever_wlcsp.yaml)."""
         types = [t.model_copy(update={"cantilever": fill_defaults(t.cantilever, pdk, recipe.process, file)})
                  if t.cantilever is not None else t for t in recipe.bump_types]
-        return recipe.model_copy(update={"cantilever": fill_defaults(recipe.cantilever, pdk, recipe.process, file),
+        own = fill_defaults(family_block(recipe, Cantilever), pdk, recipe.process, file)
+        return recipe.model_copy(update={"cantilever": own,
                                          "bump_types": types})
 
     def pad_offset(self, recipe: Recipe) -> tuple[float, float]:
         """cantilever.pad_offset: pad 91 beside the bump, on joint portion 101."""
-        return recipe.cantilever.pad_offset
+        return family_block(recipe, Cantilever).pad_offset
 
     def fixed_rdl(self, recipe: Recipe) -> str | None:
         """Metal line 110 (the cantilever block) joins each bump to its pad."""
@@ -65,7 +66,7 @@ class CantileverWlcsp(Common):
 
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """Line 110 and the land keep the RDL rules, layer 140 encloses bump 120, and the plan can be drawn."""
-        cv = recipe.cantilever
+        cv = family_block(recipe, Cantilever)
         st = recipe.bump
         ball = recipe.solder.ball_diameter
         constraints.need(file, "cantilever.line_width", cv.line_width, constraints.rdl_width(pdk))
@@ -89,7 +90,7 @@ class CantileverWlcsp(Common):
     def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
         """A placed ball on the bump land, the support beams 111 and the arms' mechanics."""
         fig = placed_ball(recipe)
-        fig.support_beams = recipe.cantilever.support_beams.count
+        fig.support_beams = family_block(recipe, Cantilever).support_beams.count
         fig.mechanics = arm_mechanics(recipe, pdk, file, steps)
         return fig
 
@@ -104,7 +105,8 @@ class CantileverWlcsp(Common):
         """The suspended-cantilever bump of the embodiment (maskgen.layout.cells.cantilever)."""
         r = design.recipe
         try:
-            return cantilever_bump(b, r.bump, r.cantilever, r.solder.ball_diameter, design.bump.reflow_width)
+            return cantilever_bump(b, r.bump, family_block(r, Cantilever), r.solder.ball_diameter,
+                                   design.bump.reflow_width)
         except ValueError as exc:
             raise cantilever_error(design.file, exc) from None
 
@@ -129,7 +131,7 @@ def fill_defaults(cv: Cantilever, pdk: Pdk, process: str, file: Path | None = No
 
 def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> MechanicsFigures:
     """004: stiffness of the arms holding suspended portion 102 (line 110 + beams 111, each metal on insulator)."""
-    cv = recipe.cantilever
+    cv = family_block(recipe, Cantilever)
     board = pdk.material(cv.board, file, "cantilever.board")
     if board.cte is None:
         raise InputError(file, "cantilever.board", cv.board, "needs a CTE in materials.yaml (a board material)")
@@ -153,7 +155,7 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
 
 def suspended_arms(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], poisson: float) -> list[suspension.ArmBeam]:
     """`CantileverWlcsp.suspended_arms`: the arms of the recipe's cantilever with their layered sections."""
-    cv = recipe.cantilever
+    cv = family_block(recipe, Cantilever)
     process = pdk.processes.get(PROCESS)
     plan = cantilever_plan(recipe.bump, cv, process=process)
     films_by_role = []

@@ -19,7 +19,7 @@ from maskgen.design.families.base import (
 from maskgen.design.physics import litho, solder
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import FAMILY_BLOCK, Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Recipe, Stair, family_block
 from maskgen.layout.cells import stair
 from maskgen.layout.cells.base import Builder
 
@@ -35,18 +35,18 @@ class StairBump(Common):
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:
         """The fill (plate or print) and each resist's film layer PR1..PRn."""
-        st = recipe.stair
+        st = family_block(recipe, Stair)
         return {st.fill} | {f"PR{i + 1}" for i in range(len(st.resists))}
 
     def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
         """Each resist's material: role resist_<i+1> from stair.resists[i].material."""
         return {f"resist_{i + 1}": (f"stair.resists[{i}].material", r.material)
-                for i, r in enumerate(recipe.stair.resists)}
+                for i, r in enumerate(family_block(recipe, Stair).resists)}
 
     def film_thickness(self, recipe: Recipe, role: str) -> float | None:
         """Each resist's thickness (roles resist_1..resist_n)."""
         if role.startswith("resist_"):
-            return recipe.stair.resists[int(role.split("_")[1]) - 1].thickness
+            return family_block(recipe, Stair).resists[int(role.split("_")[1]) - 1].thickness
         return None
 
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
@@ -54,7 +54,7 @@ class StairBump(Common):
 
     def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
         """Solder plated to plated_height or printed into the stair; the footprint is the highest opening reached."""
-        st = recipe.stair
+        st = family_block(recipe, Stair)
         fig = BumpFigures(name=f"{recipe.process}_bump", ubm_diameter=recipe.bump.ubm_diameter)
         fig.stair = stair_figures(recipe, pdk, file)
         stack = list(zip(fig.stair.openings, [r.thickness for r in st.resists], strict=True))
@@ -90,7 +90,7 @@ def plated_top_opening(stack: list[tuple[float, float]], height: float) -> float
 
 def stair_figures(recipe: Recipe, pdk: Pdk, file: Path) -> StairFigures:
     """000: each resist's opening from the one exposure mask by the bias model, growing upward."""
-    st = recipe.stair
+    st = family_block(recipe, Stair)
     resists = []
     for i, r in enumerate(st.resists):
         m = pdk.material(r.material, file, f"stair.resists[{i}].material")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import gdstk
 
-from maskgen.design import constraints
 from maskgen.design.families.base import (
     BumpFigures,
     Common,
@@ -19,8 +18,9 @@ from maskgen.design.families.base import (
 )
 from maskgen.design.physics import solder
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process
-from maskgen.input.recipe import FAMILY_BLOCK, Recipe
+from maskgen.input.recipe import FAMILY_BLOCK, Recipe, TwoStep, family_block
 from maskgen.layout.cells import openings
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import rdl_line
@@ -37,28 +37,29 @@ class TwoStepBall(Common):
 
     def options(self, recipe: Recipe, process: Process) -> set[str]:
         """Each solder-mask film SM1..SMn, and RDL when two_step.rdl routes the bump from its pad."""
-        ts = recipe.two_step
+        ts = family_block(recipe, TwoStep)
         return {f"SM{i + 1}" for i in range(len(ts.openings))} | ({"RDL"} if ts.rdl else set())
 
     def block_materials(self, recipe: Recipe) -> dict[str, tuple[str, str]]:
         """Each deposit's alloy: role solder_<i+1> from two_step.alloys[i]."""
-        return {f"solder_{i + 1}": (f"two_step.alloys[{i}]", a) for i, a in enumerate(recipe.two_step.alloys)}
+        alloys = family_block(recipe, TwoStep).alloys
+        return {f"solder_{i + 1}": (f"two_step.alloys[{i}]", a) for i, a in enumerate(alloys)}
 
     def pad_offset(self, recipe: Recipe) -> tuple[float, float]:
         """two_step.rdl.pad_offset when the RDL routes the bump from its pad (002:c13, c17)."""
-        rdl = recipe.two_step.rdl
+        rdl = family_block(recipe, TwoStep).rdl
         return rdl.pad_offset if rdl is not None else (0.0, 0.0)
 
     def fixed_rdl(self, recipe: Recipe) -> str | None:
         """two_step.rdl, when given."""
-        return "two_step.rdl" if recipe.two_step.rdl is not None else None
+        return "two_step.rdl" if family_block(recipe, TwoStep).rdl is not None else None
 
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """Each opening encloses the one before by SM.NEST; the RDL route keeps RDL.WIDTH and RDL.ENCLOSES_UBM."""
-        ops = recipe.two_step.openings
+        ops = family_block(recipe, TwoStep).openings
         for i in range(1, len(ops)):
             constraints.need(file, f"two_step.openings[{i}]", ops[i], constraints.sm_nest(pdk, ops[i - 1], i))
-        rdl = recipe.two_step.rdl
+        rdl = family_block(recipe, TwoStep).rdl
         if rdl is not None:
             if tuple(rdl.pad_offset) == (0.0, 0.0):
                 raise InputError(file, "two_step.rdl.pad_offset", [0, 0], "the pad is under the bump, so there "
@@ -69,7 +70,7 @@ class TwoStepBall(Common):
 
     def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
         """Paste printed into each solder-mask opening (film thickness from the steps); footprint the last one."""
-        ts = recipe.two_step
+        ts = family_block(recipe, TwoStep)
         fraction = pdk.materials.paste_metal_fraction
         fig = BumpFigures(name=f"{recipe.process}_bump", ubm_diameter=recipe.bump.ubm_diameter)
         total = 0.0
@@ -89,7 +90,7 @@ class TwoStepBall(Common):
 
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack (at the RDL pad offset, with line, land and via), UBM, nested SM openings, solder."""
-        ts = design.recipe.two_step
+        ts = family_block(design.recipe, TwoStep)
         extra: list[gdstk.Polygon] = []
         pad_at = (0.0, 0.0)
         if ts.rdl is not None:

@@ -34,8 +34,8 @@ from typing import Literal
 import gdstk
 import numpy as np
 
-from maskgen.design import constraints
 from maskgen.errors import GeometryError, InputError
+from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process, load_pdk
 from maskgen.input.recipe import BumpStack, Cantilever
 from maskgen.layout.cells import common

@@ -16,20 +16,20 @@ from typing import Any
 import gdstk
 import numpy as np
 
+from maskgen.assembly.subarrays import SubArrays
+from maskgen.assembly.subarrays import plan as plan_subarrays
 from maskgen.design.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
 from maskgen.design.derive import Design, recipe_pad_offset
 from maskgen.design.families import family
 from maskgen.design.fanout import FanOut, plan, shaped_land
 from maskgen.errors import InputError
+from maskgen.input.jedec import a1_mark_points
 from maskgen.input.units import hinting
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import pad_via_land, routed_lines, shaped_pad
 from maskgen.layout.geometry import snap
-from maskgen.layout.jedec import a1_mark_points
 from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites, sites_on_grid
-from maskgen.layout.subarrays import SubArrays
-from maskgen.layout.subarrays import plan as plan_subarrays
 
 
 @dataclass
@@ -59,7 +59,7 @@ class DieLayout:
     fanout: FanOut | None = None
     kinds: list[PlacedKind] = field(default_factory=list)
     structures: Any = None
-    """The daisy chains and Kelvin structures (maskgen.layout.teststructures.Plan) of a test vehicle, if any."""
+    """The daisy chains and Kelvin structures (maskgen.assembly.teststructures.Plan) of a test vehicle, if any."""
     subarrays: SubArrays | None = None
     """The sweep points and their blocks of a sub-array sweep (sweep_layout: subarrays), else None."""
 
@@ -124,8 +124,8 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
     structures = None
     chained: set[str] = set()
     if r.die.test_structures is not None:
-        from maskgen.layout.teststructures import die_links
-        from maskgen.layout.teststructures import plan as plan_structures
+        from maskgen.assembly.teststructures import die_links
+        from maskgen.assembly.teststructures import plan as plan_structures
         structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
         chained = {s.name for s in structures.sites}
         cell.add(*die_links(b, structures))

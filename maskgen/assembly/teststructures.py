@@ -14,21 +14,18 @@ R = n R_bump + sum(Rs_rdl (d - D_land) / w_link) + sum(Rs_board (d - D_board) / 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gdstk
 import numpy as np
 
-from maskgen.design import constraints
 from maskgen.design.derive import Design
 from maskgen.errors import InputError
+from maskgen.input import constraints
 from maskgen.input.recipe import TestStructures
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.sites import Site
-from maskgen.outputs.output import FIXED_TIME, atomic, write_text
 
 KELVIN_OFFSET = 0.25
 """Force and sense lines leave a Kelvin land at +/- this fraction of the board land diameter from its centre."""
@@ -226,7 +223,7 @@ def board_library(b: Builder, name: str, p: Plan) -> gdstk.Library:
         cell.add(b.ref(land, (-s.x, s.y)))
     for link in p.board_links:
         cell.add(*_trace(b, (-link.a.x, link.a.y), (-link.b.x, link.b.y), link.width))
-    for e, size, width in _escape_figures(p):
+    for e, size, width in escape_figures(p):
         cell.add(*_trace(b, e.start, e.end, width))
         x, y = e.end
         cell.add(b.polygon([(x - size / 2, y - size / 2), (x + size / 2, y - size / 2), (x + size / 2, y + size / 2),
@@ -235,7 +232,7 @@ def board_library(b: Builder, name: str, p: Plan) -> gdstk.Library:
     return lib
 
 
-def _escape_figures(p: Plan) -> list[tuple[Escape, float, float]]:
+def escape_figures(p: Plan) -> list[tuple[Escape, float, float]]:
     """Each escape with its probe pad size and trace width."""
     return [(e, p.probe_pad, p.trace) for e in p.escapes]
 
@@ -244,42 +241,6 @@ def _trace(b: Builder, start: tuple[float, float], end: tuple[float, float], wid
     """A straight board trace on BOARD_TRACE."""
     path = gdstk.FlexPath([start, end], width, ends="flush", simple_path=False)
     return [b.polygon(np.asarray(poly.points), "BOARD_TRACE") for poly in path.to_polygons()]
-
-
-def write_board(b: Builder, name: str, p: Plan, out_dir: Path) -> dict[str, Path]:
-    """The board layout as GDSII and the land and trace layers as Gerber RS-274X (mm)."""
-    lib = board_library(b, name, p)
-    gds = out_dir / f"{name}_board.gds"
-    atomic(gds, lambda t: lib.write_gds(t, timestamp=FIXED_TIME))
-    lands, traces = _gerbers(p)
-    files = {"board_gds": gds, "board_lands_gbr": out_dir / f"{name}_board_lands.gbr",
-             "board_traces_gbr": out_dir / f"{name}_board_traces.gbr"}
-    write_text(files["board_lands_gbr"], lands)
-    write_text(files["board_traces_gbr"], traces)
-    return files
-
-
-def _gerbers(p: Plan) -> tuple[str, str]:
-    """Gerber text of the land layer and of the trace layer (probe pads as test pads), fixed creation date."""
-    import gerber_writer as gw
-
-    from maskgen import __version__
-    gw.set_generation_software("maskgen", "maskgen", __version__)
-    lands = gw.DataLayer("Copper,L1,Top", negative=False)
-    land = gw.Circle(p.board_land / 1000, "SMDPad,CuDef")
-    for s in p.sites:
-        lands.add_pad(land, (-s.x / 1000, s.y / 1000))
-    traces = gw.DataLayer("Copper,L1,Top", negative=False)
-    for link in p.board_links:
-        traces.add_trace_line((-link.a.x / 1000, link.a.y / 1000), (-link.b.x / 1000, link.b.y / 1000),
-                              link.width / 1000, "Conductor")
-    for e, size, width in _escape_figures(p):
-        traces.add_trace_line((e.start[0] / 1000, e.start[1] / 1000), (e.end[0] / 1000, e.end[1] / 1000),
-                              width / 1000, "Conductor")
-        traces.add_pad(gw.Rectangle(size / 1000, size / 1000, "TestPad"), (e.end[0] / 1000, e.end[1] / 1000))
-    fixed = FIXED_TIME.isoformat()
-    return tuple(re.sub(r"TF\.CreationDate,[^*]*", f"TF.CreationDate,{fixed}", layer.dumps_gerber())
-                 for layer in (lands, traces))
 
 
 # ----------------------------------------------------------------------------- manifest

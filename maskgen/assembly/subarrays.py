@@ -22,7 +22,7 @@ from maskgen.design.bumptypes import BumpKind, SweepPoint, sweep_types
 from maskgen.design.derive import Design
 from maskgen.errors import InputError
 from maskgen.input.recipe import BumpMap, TableMap
-from maskgen.layout.site import Site
+from maskgen.input.site import Site
 from maskgen.layout.sites import nearest_distance
 
 Box = tuple[float, float, float, float]
