@@ -150,8 +150,9 @@ STAGES: list[tuple[str, ...]] = [
     ("maskgen.drc",),
     ("maskgen.outputs",),
     ("maskgen.pictures",),
-    ("maskgen.report", "maskgen.klayout_pkg"),
+    ("maskgen.report",),
     ("maskgen.build",),
+    ("maskgen.klayout_pkg",),  # KLayout's PCells draw a bump the way the build does (build.design_pdk)
     ("maskgen.parallel",),
     ("maskgen.sweep",),
     ("maskgen.crosssection",),

@@ -9,8 +9,8 @@ import klayout.db as kdb
 import pytest
 import yaml
 
+from maskgen.build import masks_command
 from maskgen.input.pdk import data_root
-from maskgen.outputs.masks import masks_command
 
 TEMPLATES = data_root() / "templates"
 
