@@ -77,7 +77,7 @@ def pad_offset(design: Design) -> tuple[float, float]:
 def check_fit(design: Design, bump_sites: list[Site], pads: list[Site] | None = None) -> None:
     """Every pad centre DIE.EDGE inside the die edge and every reflowed bump on the die."""
     r = design.recipe
-    w, h = r.die.size
+    w, h = r.die.dims
     edge = design.pdk.rule_value("DIE.EDGE")
     dx, dy = pad_offset(design)
     radius = design.bump.reflow_width / 2
@@ -189,11 +189,11 @@ def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site])
     r = design.recipe
     naming = r.die.naming
     if naming.a1_mark > 0:
-        if 2 * naming.a1_mark > min(r.die.size):
+        if 2 * naming.a1_mark > min(r.die.dims):
             raise InputError(design.file, "die.naming.a1_mark", naming.a1_mark,
                              f"the A1 mark must fit in the die corner: at most half the smaller die side "
-                             f"({min(r.die.size) / 2:g} um)")
-        cell.add(b.polygon(a1_mark_points(r.die.size, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
+                             f"({min(r.die.dims) / 2:g} um)")
+        cell.add(b.polygon(a1_mark_points(r.die.dims, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
     if naming.labels and bump_sites:
         lay, dt = design.pdk.gds("LABEL")
         at = snap(np.array([(s.x, s.y) for s in bump_sites], dtype=float), b.grid).tolist()

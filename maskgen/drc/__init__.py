@@ -101,8 +101,8 @@ def _check(run: Run, rule: Rule, max_markers: int,
     (a marker on the die naming the layer and the step), not a reason to skip it. A rule of `LOCAL` on a
     layout whose placed cells stand apart is checked once per cell (`maskgen.drc.isolated`).
     """
-    base = {"id": rule.id, "claims": list(rule.claims), "description": rule.description, "value": rule.value,
-            "source": run.pdk.rule_source(rule.id)}
+    base: dict[str, Any] = {"id": rule.id, "claims": list(rule.claims), "description": rule.description,
+                            "value": rule.value, "source": run.pdk.rule_source(rule.id)}
     note = None
     if rule.id in EMBODIMENT_RULES and run.process.inferred is not None:
         note = run.process.notes[-1]

@@ -8,10 +8,13 @@ and every file a recipe names is looked up (relative to the recipe's folder) bef
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
+import klayout.db as kdb
+
 from maskgen.errors import InputError
-from maskgen.input.recipe import GridMap, Naming, Recipe, RingMap, StaggeredMap
+from maskgen.input.recipe import BumpMap, GridMap, Naming, Recipe, RingMap, StaggeredMap
 
 
 def um(value: float) -> str:
@@ -20,7 +23,7 @@ def um(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def pair(values: object) -> list[float] | float:
+def pair(values: float | Sequence[float]) -> list[float] | float:
     """[x, y] as the user wrote it: [5600, 5600], not [5600.0, 5600.0] (whole numbers as ints)."""
     def tidy(v: float) -> float:
         return int(v) if float(v).is_integer() else v
@@ -54,7 +57,7 @@ def check_files(recipe: Recipe, file: Path) -> None:
                              "path is taken from the recipe's folder)")
 
 
-def regular_count(bump_map: object) -> int | None:
+def regular_count(bump_map: BumpMap) -> int | None:
     """Bump sites of a grid, staggered or ring map, by arithmetic (None for CSV / GDS maps)."""
     if isinstance(bump_map, GridMap):
         nx, ny = bump_map.count
@@ -70,7 +73,7 @@ def regular_count(bump_map: object) -> int | None:
     return None
 
 
-def regular_extent(bump_map: object, naming: object = None) -> tuple[float, float, float, float] | None:
+def regular_extent(bump_map: BumpMap, naming: Naming | None = None) -> tuple[float, float, float, float] | None:
     """(x_min, x_max, y_min, y_max) of the bump centres of a regular map in um from the die centre, or None
     (a staggered map's rows as its shift and the die's naming set them in)."""
     if isinstance(bump_map, GridMap | StaggeredMap):
@@ -86,7 +89,7 @@ def regular_extent(bump_map: object, naming: object = None) -> tuple[float, floa
     return None
 
 
-def _map_words(bump_map: object) -> str:
+def _map_words(bump_map: GridMap | StaggeredMap | RingMap) -> str:
     """The keys that set a regular map's extent, as the user wrote them."""
     return f"die.bump_map.count {pair(bump_map.count)} at die.bump_map.pitch {pair(bump_map.pitch)} um"
 
@@ -94,6 +97,8 @@ def _map_words(bump_map: object) -> str:
 def check_site_limit(recipe: Recipe, file: Path) -> None:
     """A regular map's site count against die.bump_map.max_bumps, before any site is made."""
     m = recipe.die.bump_map
+    if not isinstance(m, GridMap | StaggeredMap | RingMap):
+        return
     n = regular_count(m)
     if n is not None and n > m.max_bumps:
         raise InputError(file, "die.bump_map.count", pair(m.count),
@@ -108,10 +113,10 @@ def check_map_fit(recipe: Recipe, file: Path, die_edge: float, reflow_width: flo
     whose pad_offset moves the pads, named in the error)."""
     m = recipe.die.bump_map
     extent = regular_extent(m, recipe.die.naming)
-    if extent is None:
+    if extent is None or not isinstance(m, GridMap | StaggeredMap | RingMap):
         return
     x0, x1, y0, y1 = extent
-    w, h = recipe.die.size
+    w, h = recipe.die.dims
     dx, dy = pad_offset
     if not pads_elsewhere:
         reach_x = max(abs(x0 + dx), abs(x1 + dx))
@@ -144,7 +149,7 @@ def check_wafer(recipe: Recipe, file: Path) -> None:
     wafer = recipe.wafer
     if wafer is None:
         return
-    w, h = recipe.die.size
+    w, h = recipe.die.dims
     sx, sy = wafer.die_step or (w + wafer.scribe, h + wafer.scribe)
     if sx < w or sy < h:
         return  # die_rows refuses a step smaller than the die, naming wafer.die_step
@@ -173,19 +178,19 @@ def check_routing_grid(recipe: Recipe, file: Path, die_edge: float, line_width: 
     rt = recipe.die.fan_out
     if rt is None:
         return
-    w, h = recipe.die.size
+    w, h = recipe.die.dims
     g = (line_width + line_space) / divisions
     nx = max(0, math.floor((w - 2 * die_edge) / g) + 1)
     ny = max(0, math.floor((h - 2 * die_edge) / g) + 1)
     if nx * ny > rt.max_grid_cells:
         raise InputError(file, "die.routing.max_grid_cells", rt.max_grid_cells,
                          f"the RDL routing grid has {nx * ny:,} nodes ({nx:,} x {ny:,} at {g:g} um: die.size "
-                         f"{pair(recipe.die.size)} less DIE.EDGE {die_edge:g} um, pitch (line_width {line_width:g} "
+                         f"{pair(recipe.die.dims)} less DIE.EDGE {die_edge:g} um, pitch (line_width {line_width:g} "
                          f"+ line_space {line_space:g}) / {divisions}), over the limit; raise "
                          "die.routing.max_grid_cells (or use --max-grid-cells) or widen the lines")
 
 
-def flat_shape_count(layout: object, top: object, layer_index: int) -> int:
+def flat_shape_count(layout: kdb.Layout, top: kdb.Cell, layer_index: int) -> int:
     """Shapes on a layer as seen flat from the top cell, counted through the hierarchy (array references
     multiply) without flattening anything."""
     times: dict[int, int] = {top.cell_index(): 1}
@@ -201,7 +206,7 @@ def flat_shape_count(layout: object, top: object, layer_index: int) -> int:
     return total
 
 
-def _top_down(layout: object, top: object) -> list[int]:
+def _top_down(layout: kdb.Layout, top: kdb.Cell) -> list[int]:
     """The top cell and the cells it calls, parents before children."""
     called = set(top.called_cells()) | {top.cell_index()}
     return [ci for ci in layout.each_cell_top_down() if ci in called]

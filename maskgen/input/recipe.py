@@ -315,6 +315,14 @@ class Die(_Strict):
         return self
 
     @property
+    def dims(self) -> tuple[float, float]:
+        """(width, height) in um: die.size, or the DEF's DIEAREA that recipe_from_data has put there."""
+        if self.size is None:
+            raise InputError(None, "die.size", None, "give the die size [w, h] um (or a DEF map whose DIEAREA "
+                             "gives it)")
+        return self.size
+
+    @property
     def fan_out(self) -> Routing | None:
         """The routing of a fan-out die (defaults when only the pads are given), None without pads."""
         if self.pads is None:

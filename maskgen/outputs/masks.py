@@ -93,7 +93,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     ly.read(str(result.files["gds"]))
     top = ly.cell(result.die.cell.name)
     dbu = ly.dbu
-    die_w, die_h = result.design.recipe.die.size
+    die_w, die_h = result.design.recipe.die.dims
     geo = result.design.pdk.masks
     margin = geo.die.field_margin
     field_box = kdb.Box(round((-die_w / 2 - margin) / dbu), round((-die_h / 2 - margin) / dbu),
