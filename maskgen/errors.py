@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -38,6 +40,13 @@ class GeometryError(ValueError):
     def __init__(self, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+
+
+def given(value: T | None, key: str, file: str | Path | None = None, allowed: str = "must be given") -> T:
+    """The value of an optional recipe or PDK key that this step needs, typed; a one-line InputError when absent."""
+    if value is None:
+        raise InputError(file, key, None, allowed)
+    return value
 
 
 def check_choices(values: Iterable[Any], allowed: Sequence[Any], key: str, file: str | Path | None = None) -> None:

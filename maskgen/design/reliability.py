@@ -21,7 +21,7 @@ import numpy as np
 from maskgen.design.families import family
 from maskgen.design.families.base import BumpFigures, ResolvedStep
 from maskgen.design.physics import fatigue, suspension
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input.pdk import Pdk
 from maskgen.input.recipe import Recipe
 
@@ -152,7 +152,8 @@ def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[Resolv
                          f"{pdk.path / 'reliability.yaml'}; alloys with one: {', '.join(data.solders)}")
     factor = spec.non_ideal_factor if spec.non_ideal_factor is not None else data.non_ideal_factor.value
     source = "recipe" if spec.non_ideal_factor is not None else data.non_ideal_factor.source
-    fig = ReliabilityFigures(board=board_name, cte_board=float(board.cte), chip=chip_name, cte_chip=float(chip.cte),
+    fig = ReliabilityFigures(board=board_name, cte_board=float(board.cte), chip=given(chip_name, "substrate"),
+                             cte_chip=float(given(chip.cte, f"{chip_name}.cte", pdk.path / "materials.yaml")),
                              t_min=float(t_min), t_max=float(t_max), dwell=float(spec.dwell or data.defaults.dwell),
                              standoff=bump.reflow_height, factor=float(factor), factor_source=source, alloy=alloy,
                              eps_f=found.eps_f, eps_f_source=found.source)
@@ -163,14 +164,16 @@ def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[Resolv
 
 def _suspension(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], bump: BumpFigures) -> SuspensionFigures:
     """004, released: the family's arms as layered radial beams and the joint in series."""
-    data = pdk.reliability
+    data = given(pdk.reliability, "reliability", pdk.path / "reliability.yaml", "needs the PDK's reliability.yaml")
     arms = family(recipe).suspended_arms(recipe, pdk, steps, data.film_poisson)
     solder_mat = pdk.material(next(s.material for s in steps if s.step.role == "solder"))
-    joint = suspension.solder_joint(solder_mat.E, data.solder_poisson, bump.ubm_diameter, bump.reflow_height,
+    e_solder = given(solder_mat.E, "solder E", pdk.path / "materials.yaml")
+    joint = suspension.solder_joint(e_solder, data.solder_poisson, bump.ubm_diameter, bump.reflow_height,
                                     data.shear_coefficient)
-    metal_name = next(s.material for s in steps if s.step.role == "rdl")
+    metal_name = given(next(s.material for s in steps if s.step.role == "rdl"), "rdl.material")
     lf = data.lines.get(metal_name)
-    line = LineMetal(metal_name, pdk.material(metal_name).E, lf.ultimate_strength, lf.ductility, lf.source) \
+    e_metal = given(pdk.material(metal_name).E, f"{metal_name}.E", pdk.path / "materials.yaml")
+    line = LineMetal(metal_name, e_metal, lf.ultimate_strength, lf.ductility, lf.source) \
         if lf is not None else None
     return SuspensionFigures(arms=arms, response=suspension.response(arms, joint), line=line)
 

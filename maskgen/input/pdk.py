@@ -416,7 +416,7 @@ class Pdk(BaseModel):
                              f"unknown layer; known: {', '.join(self.layers)}") from None
         return spec.layer, spec.datatype
 
-    def material(self, name: str, file: str | Path | None = None, key: str = "material",
+    def material(self, name: str | None, file: str | Path | None = None, key: str = "material",
                  kind: str | None = None) -> Material:
         """A material by name; unknown names are an input error listing the known ones (of `kind` when given:
         an unknown solder alloy lists the alloys)."""

@@ -352,6 +352,14 @@ class Solder(_Strict):
     alloy: str = "SAC305"
     ball_diameter: Um | None = None
 
+    @property
+    def ball(self) -> float:
+        """The placed ball's diameter (um); a located InputError when a placed-ball process leaves it out."""
+        if self.ball_diameter is None:
+            raise InputError(None, "solder.ball_diameter", None, "this process places a solder ball: give its "
+                             "diameter (um)")
+        return self.ball_diameter
+
 
 # ----------------------------------------------------------------------------- families
 class StairResist(_Strict):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -16,7 +18,12 @@ def circle_vertex_count(diameter: float, chord_error: float) -> int:
     return max(8, 8 * math.ceil(n / 8))
 
 
-def snap(points: np.ndarray, grid: float) -> np.ndarray:
+def points(array: np.ndarray | Sequence[tuple[float, float]]) -> Sequence[tuple[float, float]]:
+    """An (n, 2) array as gdstk's typed signatures name a polygon's points (gdstk takes the array as it is)."""
+    return cast(Sequence[tuple[float, float]], array)
+
+
+def snap(points: np.ndarray | Sequence[tuple[float, float]], grid: float) -> np.ndarray:
     """Round every coordinate to the manufacturing grid."""
     return np.round(np.asarray(points, dtype=float) / grid) * grid
 

@@ -231,7 +231,7 @@ def reflowed(fig: BumpFigures) -> BumpFigures:
 
 def placed_ball(recipe: Recipe) -> BumpFigures:
     """Figures of a placed solder ball (001, 003, 004): its volume and footprint, then the reflowed shape."""
-    ball = recipe.solder.ball_diameter
+    ball = recipe.solder.ball
     fig = BumpFigures(name=f"{recipe.process}_bump", ubm_diameter=recipe.bump.ubm_diameter)
     fig.solder_volume = solder.ball_volume(ball)
     fig.deposits.append({"how": "ball placed", "diameter": ball, "volume": fig.solder_volume})
@@ -334,7 +334,7 @@ class BallInOpening(Common):
     def check(self, recipe: Recipe, pdk: Pdk, file: Path) -> None:
         """The opening clears the ball by BALL.OPENING a side."""
         constraints.need(file, f"{self.block}.{self.opening_key}", self.opening(recipe),
-                         constraints.ball_opening(pdk, recipe.solder.ball_diameter, self.claim))
+                         constraints.ball_opening(pdk, recipe.solder.ball, self.claim))
 
     def figures(self, recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep]) -> BumpFigures:
         """A placed ball."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gdstk
 
@@ -17,7 +17,7 @@ from maskgen.design.families.base import (
     role_film,
 )
 from maskgen.design.physics import mechanics, suspension
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import FAMILY_BLOCK, Cantilever, Recipe, family_block
@@ -68,7 +68,7 @@ class CantileverWlcsp(Common):
         """Line 110 and the land keep the RDL rules, layer 140 encloses bump 120, and the plan can be drawn."""
         cv = family_block(recipe, Cantilever)
         st = recipe.bump
-        ball = recipe.solder.ball_diameter
+        ball = recipe.solder.ball
         constraints.need(file, "cantilever.line_width", cv.line_width, constraints.rdl_width(pdk))
         constraints.need(file, "cantilever.land_diameter", cv.land_diameter,
                          constraints.rdl_encloses_ubm(pdk, st.ubm_diameter))
@@ -105,7 +105,7 @@ class CantileverWlcsp(Common):
         """The suspended-cantilever bump of the embodiment (maskgen.layout.cells.cantilever)."""
         r = design.recipe
         try:
-            return cantilever_bump(b, r.bump, family_block(r, Cantilever), r.solder.ball_diameter,
+            return cantilever_bump(b, r.bump, family_block(r, Cantilever), r.solder.ball,
                                    design.bump.reflow_width)
         except ValueError as exc:
             raise cantilever_error(design.file, exc) from None
@@ -138,8 +138,10 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
     chip = pdk.material(next(s.material for s in steps if s.step.action == "substrate"))
     rdl_name, t_rdl = role_film(steps, "rdl")
     ins_name, t_ins = role_film(steps, "insulator")
-    e_rdl, e_ins = pdk.material(rdl_name).E, pdk.material(ins_name).E
-    common = {"board": cv.board, "cte_board": board.cte, "cte_chip": chip.cte, "delta_t": cv.delta_t}
+    mats = pdk.path / "materials.yaml"
+    e_rdl = given(pdk.material(rdl_name).E, f"{rdl_name}.E", mats)
+    e_ins = given(pdk.material(ins_name).E, f"{ins_name}.E", mats)
+    common: dict[str, Any] = {"board": cv.board, "cte_board": board.cte, "cte_chip": chip.cte, "delta_t": cv.delta_t}
     if "release" not in cantilever_features(cv, pdk.processes.get(PROCESS)):
         return MechanicsFigures(released=False, stiffness=None, **common,
                                 note="bump supported by the sacrificial/elastic layer: no free cantilever "
@@ -147,7 +149,8 @@ def arm_mechanics(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep
     arms = []
     for a in cantilever_arms(recipe.bump, cv, process=pdk.processes.get(PROCESS)):
         k_metal = mechanics.cantilever_stiffness(e_rdl, a.width, t_rdl, a.length)
-        k_ins = mechanics.cantilever_stiffness(e_ins, a.width + 2 * cv.clearance, t_ins, a.length)
+        k_ins = mechanics.cantilever_stiffness(e_ins, a.width + 2 * given(cv.clearance, "cantilever.clearance"), t_ins,
+                                               a.length)
         arms.append(ArmFigures(kind=a.kind, width=a.width, length=a.length, stiffness=k_metal + k_ins))
     return MechanicsFigures(released=True, stiffness=mechanics.parallel(*(a.stiffness for a in arms)), arms=arms,
                             **common)
@@ -168,7 +171,9 @@ def suspended_arms(recipe: Recipe, pdk: Pdk, steps: list[ResolvedStep], poisson:
     arms = []
     arm_list = cantilever_arms(recipe.bump, cv, process=process)
     for arm, angle in zip(arm_list, (plan.line_angle, *plan.beam_angles), strict=True):
-        films = [suspension.Film(pdk.material(m).E, arm.width + (0 if r == "rdl" else 2 * cv.clearance), t)
+        clearance = given(cv.clearance, "cantilever.clearance")
+        films = [suspension.Film(given(pdk.material(m).E, f"{m}.E", pdk.path / "materials.yaml"),
+                                 arm.width + (0 if r == "rdl" else 2 * clearance), t)
                  for r, m, t in films_by_role]
         arms.append(suspension.ArmBeam(kind=arm.kind, angle=float(angle), attach_radius=plan.land_radius,
                                        length=arm.length,

@@ -17,7 +17,7 @@ from maskgen.design.families.base import (
     reflowed,
 )
 from maskgen.design.physics import litho, solder
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import FAMILY_BLOCK, Recipe, Stair, family_block
 from maskgen.layout.cells import stair
@@ -56,12 +56,13 @@ class StairBump(Common):
         """Solder plated to plated_height or printed into the stair; the footprint is the highest opening reached."""
         st = family_block(recipe, Stair)
         fig = BumpFigures(name=f"{recipe.process}_bump", ubm_diameter=recipe.bump.ubm_diameter)
-        fig.stair = stair_figures(recipe, pdk, file)
-        stack = list(zip(fig.stair.openings, [r.thickness for r in st.resists], strict=True))
+        fig.stair = figs = stair_figures(recipe, pdk, file)
+        stack = list(zip(figs.openings, [r.thickness for r in st.resists], strict=True))
         if st.fill == "plate":
-            fig.solder_volume = solder.plated_volume(stack, st.plated_height)
-            fig.deposits.append({"how": "electroplated", "height": st.plated_height, "volume": fig.solder_volume})
-            top = plated_top_opening(stack, st.plated_height)
+            height = given(st.plated_height, "stair.plated_height", file, "fill: plate needs the plated height (um)")
+            fig.solder_volume = solder.plated_volume(stack, height)
+            fig.deposits.append({"how": "electroplated", "height": height, "volume": fig.solder_volume})
+            top = plated_top_opening(stack, height)
         else:
             fraction = pdk.materials.paste_metal_fraction
             fig.solder_volume = solder.printed_volume(stack, fraction)
@@ -74,7 +75,7 @@ class StairBump(Common):
 
     def bump_cell(self, b: Builder, design: Design, land: float | None) -> gdstk.Cell:
         """Pad stack, UBM, the EXPOSE opening with each resist's opening PR1..PRn (000:c1, c8), solder."""
-        s = design.bump.stair
+        s = given(design.bump.stair, "stair")
         return open_bump(b, design, lambda: [stair.stair_openings(b, s.mask_opening, s.openings)], land)
 
 
@@ -97,13 +98,15 @@ def stair_figures(recipe: Recipe, pdk: Pdk, file: Path) -> StairFigures:
         if m.kind != "resist":
             raise InputError(file, f"stair.resists[{i}].material", r.material,
                              "must be a resist (kind: resist in materials.yaml)")
-        resists.append(litho.Resist(name=r.material, tone=m.tone, photosensitivity=m.photosensitivity,
-                                    edge_blur=m.edge_blur, thickness=r.thickness))
+        where, key = pdk.path / "materials.yaml", f"{r.material}."
+        resists.append(litho.Resist(name=r.material, tone=given(m.tone, key + "tone", where),
+                                    photosensitivity=given(m.photosensitivity, key + "photosensitivity", where),
+                                    edge_blur=given(m.edge_blur, key + "edge_blur", where), thickness=r.thickness))
     try:
         if st.mask_opening is not None:
             mask = st.mask_opening
         else:
-            mask = litho.mask_from_target(st.target_opening, resists, st.dose)
+            mask = litho.mask_from_target(given(st.target_opening, "stair.target_opening", file), resists, st.dose)
         openings = litho.openings_from_mask(mask, resists, st.dose)
     except ValueError as exc:
         raise InputError(file, "stair.dose", st.dose, str(exc)) from None

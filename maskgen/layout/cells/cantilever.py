@@ -34,14 +34,14 @@ from typing import Literal
 import gdstk
 import numpy as np
 
-from maskgen.errors import GeometryError, InputError
+from maskgen.errors import GeometryError, InputError, given
 from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process, load_pdk
 from maskgen.input.recipe import BumpStack, Cantilever
 from maskgen.layout.cells import common
 from maskgen.layout.cells.base import Builder, Shapes, cell_name, disc, part
 from maskgen.layout.cells.rdl import rdl_line, route_points
-from maskgen.layout.geometry import circle_points, circle_vertex_count
+from maskgen.layout.geometry import circle_points, circle_vertex_count, points
 
 PROCESS = "cantilever_wlcsp"
 """The process whose `embodiments:` table (processes/cantilever_wlcsp.yaml) says what each embodiment draws."""
@@ -91,8 +91,8 @@ class CantileverPlan:
 
     def slot_radii(self, spec: Cantilever) -> tuple[float, float]:
         """Inner and outer radius of the slot ring of etch windows 160: land + clearance, + slot width."""
-        inner = self.land_radius + spec.clearance
-        return inner, inner + spec.slot_width
+        inner = self.land_radius + given(spec.clearance, "cantilever.clearance")
+        return inner, inner + given(spec.slot_width, "cantilever.slot_width")
 
 
 # ----------------------------------------------------------------------------- public API
@@ -153,9 +153,9 @@ def cantilever_plan(stack: BumpStack, spec: Cantilever, *, contact_diameter: flo
         raise GeometryError(f"cantilever embodiment {e} has elastic layer 150: give elastic_diameter (004:c6, c9)",
                             key="elastic_diameter")
     if {"ELASTIC", "SAC"} <= f:
-        under = max(spec.sacrificial_diameter, spec.elastic_diameter)
+        under = max(spec.sacrificial_diameter, given(spec.elastic_diameter, "cantilever.elastic_diameter"))
     elif "ELASTIC" in f:
-        under = spec.elastic_diameter
+        under = given(spec.elastic_diameter, "cantilever.elastic_diameter")
     elif "two_insulators" in f:
         under = contact_diameter or spec.sacrificial_diameter
     else:
@@ -241,7 +241,7 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
         at_pad.append(pad_via(b, stack.passivation_opening, "INS1"))
     at_bump: list[gdstk.Cell] = []
     if "ELASTIC" in f:
-        at_bump.append(elastic_layer(b, spec.elastic_diameter))
+        at_bump.append(elastic_layer(b, given(spec.elastic_diameter, "cantilever.elastic_diameter")))
     if "SAC" in f:
         at_bump.append(sacrificial_layer(b, spec.sacrificial_diameter))
     if "two_insulators" in f:
@@ -373,7 +373,8 @@ def check_rules(pdk: Pdk, stack: BumpStack, spec: Cantilever, plan: CantileverPl
             raise GeometryError(f"cantilever sacrificial_diameter {spec.sacrificial_diameter:g} um must enclose "
                                 f"bump 120 ({ball_diameter:g} um) by SAC.UNDER_BUMP {under.rule:g} um a side (004:c3)",
                                 key="sacrificial_diameter")
-    if {"ELASTIC", "SAC"} <= f and spec.elastic_diameter < spec.sacrificial_diameter:
+    elastic = spec.elastic_diameter
+    if {"ELASTIC", "SAC"} <= f and elastic is not None and elastic < spec.sacrificial_diameter:
         raise GeometryError(f"cantilever embodiment {spec.embodiment}: sacrificial layer 140 "
                             f"({spec.sacrificial_diameter:g} um) "
                             f"lies on elastic layer 150, which must be at least as wide "
@@ -408,14 +409,15 @@ def release_windows(b: Builder, spec: Cantilever, plan: CantileverPlan) -> list[
     inner, outer = plan.slot_radii(spec)
     hole = circle_points(2 * inner, tol)
     hole /= math.cos(math.pi / len(hole))  # circumscribed: chords keep the full clearance from the land
-    ring = gdstk.boolean(gdstk.Polygon(circle_points(2 * outer, tol)), gdstk.Polygon(hole), "not")
-    ring = gdstk.boolean(ring, gdstk.Polygon(circle_points(spec.sacrificial_diameter, tol)), "and")
+    ring = gdstk.boolean(gdstk.Polygon(points(circle_points(2 * outer, tol))), gdstk.Polygon(points(hole)), "not")
+    ring = gdstk.boolean(ring, gdstk.Polygon(points(circle_points(spec.sacrificial_diameter, tol))), "and")
     metal = _line_polygons(b, spec.pad_offset, spec.line_width)
     metal += _beam_polygons(b, plan.beam_angles, spec.support_beams.width, plan.beam_radius)
-    keepout = gdstk.offset(metal, spec.clearance, join="round",
-                           tolerance=circle_vertex_count(2 * spec.clearance, tol), use_union=True)
+    clearance = given(spec.clearance, "cantilever.clearance")
+    keepout = gdstk.offset(metal, clearance, join="round",
+                           tolerance=circle_vertex_count(2 * clearance, tol), use_union=True)
     pieces = gdstk.boolean(ring, keepout, "not")
-    smallest = (spec.slot_width / 2) ** 2
+    smallest = (given(spec.slot_width, "cantilever.slot_width") / 2) ** 2
     return [np.asarray(p.points) for p in pieces if p.area() >= smallest]
 
 
@@ -428,8 +430,8 @@ def check_release(b: Builder, spec: Cantilever, plan: CantileverPlan, windows: S
                             f"111 leave no etch window 160 in the slot ring; use fewer or narrower arms",
                             key="support_beams")
     margin = 2 * (b.chord_error + b.grid)
-    sac = gdstk.Polygon(circle_points(spec.sacrificial_diameter, b.chord_error))
-    shapes = [gdstk.Polygon(w) for w in windows]
+    sac = gdstk.Polygon(points(circle_points(spec.sacrificial_diameter, b.chord_error)))
+    shapes = [gdstk.Polygon(points(w)) for w in windows]
 
     def unreached(distance: float) -> bool:
         grown = gdstk.offset(shapes, distance, join="round", use_union=True,
