@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MYPY_ERRORS_AT_MOST = 126
+MYPY_ERRORS_AT_MOST = 97
 """mypy's error count on maskgen/ today (issue 21, item 5: the goal is 0; 289 before the family blocks got a typed
 accessor and the die size a typed `Die.dims`). Lower it with each fix; a change that adds an error fails."""
 

@@ -108,19 +108,19 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
     figs = design.fanout
     fan = None
     land = None
-    pads = pad_sites(r.die.pads, base) if figs is not None else None
+    pads = pad_sites(r.die.pads, base) if figs is not None and r.die.pads is not None else None
     with hinting(r):
         for kind in kinds:
             check_fit(kind.design, kind.sites, pads)
     if len(kinds) > 1:
         check_spacing(design, kinds)
-    if figs is not None:
+    if figs is not None and pads is not None:
         keep = max(max(k.design.bump.footprint_diameter, k.design.bump.reflow_width) for k in kinds)
         fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep,
                    progress=route_progress)
         land = figs.land_diameter
     cell = gdstk.Cell(r.name)
-    cell.add(b.ref(common.die_boundary(b, *r.die.size)))
+    cell.add(b.ref(common.die_boundary(b, *r.die.dims)))
     structures = None
     chained: set[str] = set()
     if r.die.test_structures is not None:
@@ -134,7 +134,7 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
         if not kind.sites:
             continue
         bump = family(kind.design.recipe).bump_cell(b, kind.design, land)
-        if chained:
+        if chained and structures is not None:
             from maskgen.layout.cells.chain import chain_land, chained_bump
             linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
             groups = [(linked, runs([s for s in kind.sites if s.name in chained], b.grid)),
@@ -153,7 +153,7 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
     for block in sub.blocks if sub is not None else []:
         x1, y1, x2, y2 = block.box
         b.label(cell, block.point, ((x1 + x2) / 2, (y1 + y2) / 2))
-    if fan is not None:
+    if fan is not None and figs is not None:
         st = r.bump
         drawn = fan.pads + fan.idle_pads
         plain = [p for p in drawn if p.outline is None]
@@ -166,9 +166,9 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
             if p.outline is not None:
                 shaped.setdefault(tuple(p.outline), []).append(p)
         for outline, at in shaped.items():
-            land = shaped_land(outline, figs)
+            shaped_outline = shaped_land(outline, figs)
             _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via,
-                                       None if land == outline else list(land)), runs(at, b.grid))
+                                       None if shaped_outline == outline else list(shaped_outline)), runs(at, b.grid))
         cell.add(*routed_lines(b, [w.points for w in fan.wires], figs.line_width, style=figs.style))
     b.lib.add(cell)
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],

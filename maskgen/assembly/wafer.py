@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gdstk
 import numpy as np
@@ -17,7 +19,10 @@ import numpy as np
 from maskgen.errors import InputError
 from maskgen.input.recipe import Wafer
 from maskgen.layout.cells.base import Builder
-from maskgen.layout.geometry import circle_points, snap
+from maskgen.layout.geometry import circle_points, points, snap
+
+if TYPE_CHECKING:  # annotations only: the wafer map is written by outputs, a stage above
+    from maskgen.outputs.wafermap import WaferMap
 
 NOTCH_DEPTH = 1000.0   # um, SEMI notch depth about 1 mm
 FLAT_LENGTH = {100: 32_500.0, 150: 57_500.0, 200: 57_500.0, 300: 57_500.0}  # um, SEMI primary flat
@@ -58,7 +63,7 @@ class WaferLayout:
 def wafer_edge(wafer: Wafer) -> np.ndarray:
     """The wafer outline (um): the circle less the notch or the primary flat, snapped to the grid."""
     r = wafer.diameter * 500.0
-    edge = gdstk.Polygon(circle_points(2 * r, 1.0))
+    edge = gdstk.Polygon(points(circle_points(2 * r, 1.0)))
     if wafer.orientation == "notch":
         cut = gdstk.Polygon([(-NOTCH_DEPTH, -r - 10), (NOTCH_DEPTH, -r - 10), (0, -r + NOTCH_DEPTH)])
     else:
@@ -76,11 +81,12 @@ def flat_y(wafer: Wafer) -> float:
 def usable_area(wafer: Wafer) -> np.ndarray:
     """The area whole dies must stay in (um): the outline eroded by the edge exclusion (at least MIN_RING)."""
     inset = max(wafer.edge_exclusion * 1000.0, MIN_RING)
-    (inner,) = gdstk.offset(gdstk.Polygon(wafer_edge(wafer)), -inset, join="round", tolerance=1.0, precision=DBU)
+    (inner,) = gdstk.offset(gdstk.Polygon(points(wafer_edge(wafer))), -inset, join="round", tolerance=1,
+                            precision=DBU)
     return snap(inner.points, GRID)
 
 
-def die_step(wafer: Wafer, die_size: tuple[float, float], file: object = None) -> tuple[float, float]:
+def die_step(wafer: Wafer, die_size: tuple[float, float], file: str | Path | None = None) -> tuple[float, float]:
     """The die step: wafer.die_step, else die size plus scribe (checked to hold the die)."""
     sx, sy = wafer.die_step or (die_size[0] + wafer.scribe, die_size[1] + wafer.scribe)
     if sx < die_size[0] or sy < die_size[1]:
@@ -103,8 +109,8 @@ def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, floa
     (sx, sy), (w, h) = step, die_size
     nx, ny = int((r + w) // sx) + 2, int((r + h) // sy) + 2
     ii, jj = np.meshgrid(np.arange(-nx, nx + 1), np.arange(-ny, ny + 1))
-    ii, jj = ii.ravel(), jj.ravel()
-    x, y = offset[0] + ii * sx, offset[1] + jj * sy
+    iv, jv = ii.ravel(), jj.ravel()
+    x, y = offset[0] + iv * sx, offset[1] + jv * sy
     far = np.hypot(np.abs(x) + w / 2, np.abs(y) + h / 2)          # farthest corner from the centre
     near = np.hypot(np.maximum(np.abs(x) - w / 2, 0), np.maximum(np.abs(y) - h / 2, 0))  # nearest point
     margin = 3.0                                                   # um: chords (1) + grid rounding + offset tolerance
@@ -119,13 +125,13 @@ def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, floa
     partial = np.zeros_like(whole)
     doubt = np.flatnonzero(~sure_in & ~sure_out)
     if doubt.size:
-        poly = gdstk.Polygon(usable)
+        poly = gdstk.Polygon(points(usable))
         xs, ys = x[doubt], y[doubt]
         # corners 1 nm outside the die: a die touching the boundary counts as crossing it
         e = 0.001
         corners = np.stack([np.column_stack((xs + dx * (w / 2 + e), ys + dy * (h / 2 + e)))
                             for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))], axis=1)
-        inside = np.array(gdstk.inside(corners.reshape(-1, 2), [poly]), dtype=bool).reshape(-1, 4)
+        inside = np.asarray(gdstk.inside(points(corners.reshape(-1, 2)), [poly]), dtype=bool).reshape(-1, 4)
         # a vertex of the usable outline within the die (the notch) also makes it cross
         vx, vy = usable[:, 0], usable[:, 1]
         for n, k in enumerate(doubt):
@@ -136,10 +142,10 @@ def _placed(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, floa
                 rect = gdstk.rectangle((x[k] - w / 2, y[k] - h / 2), (x[k] + w / 2, y[k] + h / 2))
                 partial[k] = any(p.area() > 0 for p in gdstk.boolean(rect, poly, "and", precision=DBU))
     keep = np.flatnonzero(whole | partial)
-    return [DieSite(int(ii[k]), int(jj[k]), float(x[k]), float(y[k]), bool(whole[k])) for k in keep]
+    return [DieSite(int(iv[k]), int(jv[k]), float(x[k]), float(y[k]), bool(whole[k])) for k in keep]
 
 
-def die_sites(wafer: Wafer, die_size: tuple[float, float], file: object = None
+def die_sites(wafer: Wafer, die_size: tuple[float, float], file: str | Path | None = None
               ) -> tuple[tuple[float, float], tuple[float, float], list[DieSite], int | None]:
     """Die step, grid offset, the placed die sites and (for die_grid_offset: auto) the count with no offset."""
     step = die_step(wafer, die_size, file)
@@ -176,7 +182,7 @@ def _runs(sites: list[DieSite]) -> list[tuple[float, float, int]]:
 
 
 def die_rows(wafer: Wafer, die_size: tuple[float, float],
-             file: object = None) -> tuple[tuple[float, float], list[tuple[float, float, int]]]:
+             file: str | Path | None = None) -> tuple[tuple[float, float], list[tuple[float, float, int]]]:
     """Runs of dies inside the usable area: whole dies only ("exclude") or any die overlapping it ("include")."""
     step, _, sites, _ = die_sites(wafer, die_size, file)
     return step, _runs(sites)
@@ -185,7 +191,7 @@ def die_rows(wafer: Wafer, die_size: tuple[float, float],
 def wafer_outline(b: Builder, wafer: Wafer) -> gdstk.Cell:
     """WAFER reference layer: the wafer edge with notch or flat, less the usable area (the edge-exclusion ring)."""
     def draw(c: gdstk.Cell) -> None:
-        ring = gdstk.boolean(gdstk.Polygon(wafer_edge(wafer)), gdstk.Polygon(usable_area(wafer)), "not",
+        ring = gdstk.boolean(gdstk.Polygon(points(wafer_edge(wafer))), gdstk.Polygon(points(usable_area(wafer))), "not",
                              precision=DBU)
         for p in ring:
             c.add(b.polygon(np.asarray(p.points), "WAFER"))
@@ -193,7 +199,7 @@ def wafer_outline(b: Builder, wafer: Wafer) -> gdstk.Cell:
 
 
 def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float, float], name: str,
-                file: object = None) -> WaferLayout:
+                file: str | Path | None = None) -> WaferLayout:
     """The wafer top cell: one array reference per run of neighbouring dies in a row, plus the outline."""
     step, offset, sites, at_zero = die_sites(wafer, die_size, file)
     rows = _runs(sites)
@@ -208,7 +214,7 @@ def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float
     return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)
 
 
-def mark_bad_dies(b: Builder, cell: gdstk.Cell, wmap: object, die_size: tuple[float, float]) -> None:
+def mark_bad_dies(b: Builder, cell: gdstk.Cell, wmap: WaferMap, die_size: tuple[float, float]) -> None:
     """An X on the LABEL layer over every known bad die of the wafer map (ball placement skips them)."""
     bad = [d for d in wmap.dies if d.status == "bad"]
     if not bad:

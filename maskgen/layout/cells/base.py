@@ -81,7 +81,7 @@ class Builder:
         """A circle polygon whose vertex count follows from the PDK's chord-error tolerance."""
         return self.polygon(circle_points(diameter, self.chord_error, centre), layer)
 
-    def ref(self, cell: gdstk.Cell, origin: tuple[float, float] = (0.0, 0.0), **array: float | int) -> gdstk.Reference:
+    def ref(self, cell: gdstk.Cell, origin: tuple[float, float] = (0.0, 0.0), **array: Any) -> gdstk.Reference:
         """A reference (or array reference) to cell at a snapped origin."""
         ox, oy = snap(np.array(origin), self.grid)
         return gdstk.Reference(cell, (float(ox), float(oy)), **array)
