@@ -49,9 +49,9 @@ def raise_site_limits(recipe: Recipe, max_sites: int) -> Recipe:
 def raise_grid_limit(recipe: Recipe, max_grid_cells: int) -> Recipe:
     """The recipe accepting a fan-out routing grid of up to max_grid_cells nodes (the CLI's --max-grid-cells)."""
     die = recipe.die
-    if die.pads is None:
-        return recipe
     routing = die.fan_out
+    if routing is None:
+        return recipe
     if routing.max_grid_cells >= max_grid_cells:
         return recipe
     routing = routing.model_copy(update={"max_grid_cells": max_grid_cells})
@@ -100,7 +100,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     extra: dict[str, Any] = {}
     if design.recipe.wafer is not None:
         say("stepping dies onto the wafer")
-        w = build_wafer(b, design.recipe.wafer, die.cell, design.recipe.die.size, name, design.file)
+        w = build_wafer(b, design.recipe.wafer, die.cell, design.recipe.die.dims, name, design.file)
         extra["wafer"] = {"cell": w.cell.name, "diameter_mm": design.recipe.wafer.diameter,
                           "die_step": list(w.step), "die_count": w.die_count, "rows": len({y for _, y, _ in w.rows}),
                           "arrays": len(w.rows),
@@ -111,8 +111,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
             extra["wafer"]["die_count_centred"] = w.count_at_zero
         wafer_spec = design.recipe.wafer
         bad = read_bad_dies(design.file.parent / wafer_spec.bad_dies, design.file) if wafer_spec.bad_dies else None
-        wmap = wafer_map(wafer_spec, design.recipe.die.size, w.step, w.offset, w.sites, bad, design.file)
-        mark_bad_dies(b, w.cell, wmap, design.recipe.die.size)
+        wmap = wafer_map(wafer_spec, design.recipe.die.dims, w.step, w.offset, w.sites, bad, design.file)
+        mark_bad_dies(b, w.cell, wmap, design.recipe.die.dims)
         extra["wafer"]["map"] = {"e142": f"{name}_map.xml", "sinf": f"{name}.sinf",
                                  **{k: wmap.count(k) for k in ("whole", "partial", "excluded", "bad")},
                                  "columns": wmap.cols, "rows": wmap.rows, "lower_left": list(wmap.origin)}

@@ -60,7 +60,8 @@ def _version(value: bool) -> None:
             mine = version("maskgen")
         except PackageNotFoundError:
             from maskgen import __version__ as mine
-        typer.echo(f"maskgen {mine} (klayout {kdb.__version__}, gdstk {version('gdstk')}, "
+        klayout_version = kdb.__version__  # type: ignore[attr-defined]  # set at run time, not in klayout's stub
+        typer.echo(f"maskgen {mine} (klayout {klayout_version}, gdstk {version('gdstk')}, "
                    f"python {sys.version.split()[0]})")
         raise typer.Exit(0)
 
@@ -424,7 +425,7 @@ def _parse_cut(text: str | None) -> tuple[float, float, float, float] | None:
         values = ()
     if len(values) != 4:
         raise InputError(None, "--cut", text, "four numbers x1,y1,x2,y2 in um (die coordinates)")
-    return values  # type: ignore[return-value]
+    return values[0], values[1], values[2], values[3]
 
 
 @command()

@@ -106,7 +106,7 @@ def _on_dask(jobs: Sequence[Job], build: Callable[[Job], dict[str, Any]], addres
             if future.status == "finished":
                 done(i, future.result())
             else:
-                exc = future.exception()
-                done(i, failed_row(jobs[i], f"{type(exc).__name__}: {exc}"))
+                error = future.exception()
+                done(i, failed_row(jobs[i], f"{type(error).__name__}: {error}"))
     finally:
         client.close()

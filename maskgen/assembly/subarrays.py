@@ -20,7 +20,7 @@ import numpy as np
 
 from maskgen.design.bumptypes import BumpKind, SweepPoint, sweep_types
 from maskgen.design.derive import Design
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input.recipe import BumpMap, TableMap
 from maskgen.input.site import Site
 from maskgen.layout.sites import nearest_distance
@@ -111,7 +111,8 @@ class SubArrays:
     def kinds(self) -> list[BumpKind]:
         """The die's bump types: one per block, with its sites."""
         by_name = {p.name: p for p in self.points}
-        return [BumpKind(bl.type, by_name[bl.point].design, bl.sites) for bl in self.blocks]
+        return [BumpKind(bl.type, given(by_name[bl.point].design, f"sweep point {bl.point}"), bl.sites)
+                for bl in self.blocks]
 
 
 def plan(design: Design, bump_sites: list[Site]) -> SubArrays:
@@ -121,9 +122,10 @@ def plan(design: Design, bump_sites: list[Site]) -> SubArrays:
     valid = [p for p in points if p.design is not None]
     if not valid:
         first = points[0]
-        swept = first.key in (r.sweep or {})
+        sweep = r.sweep or {}
+        swept = first.key is not None and first.key in sweep
         raise InputError(design.file, f"sweep.{first.key}" if swept else "sweep",
-                         r.sweep[first.key] if swept else f"{len(points)} points",
+                         sweep[first.key] if first.key is not None and swept else f"{len(points)} points",
                          f"sweep_layout: subarrays needs a point the recipe checks accept; all {len(points)} were "
                          f"refused, e.g. {first.name}: {first.reason}")
     if len(valid) > len(bump_sites):

@@ -21,9 +21,8 @@ import gdstk
 import numpy as np
 
 from maskgen.design.derive import Design
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input import constraints
-from maskgen.input.recipe import TestStructures
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.sites import Site
 
@@ -79,7 +78,7 @@ class Plan:
 def plan(design: Design, bump_sites: list[Site], ubm: float) -> Plan:
     """Chain order (serpentine by rows), die/board links, Kelvin pairs and escape lines, checked."""
     r = design.recipe
-    ts: TestStructures = r.die.test_structures
+    ts = given(r.die.test_structures, "die.test_structures", design.file)
     file = design.file
     if r.die.pads is not None:
         raise InputError(file, "die.test_structures", "...", "a test vehicle's bumps sit on their own pads; "
@@ -149,11 +148,11 @@ def _inside(s: Site, region: tuple[float, float, float, float] | None) -> bool:
 def _escapes(design: Design, bump_sites: list[Site], out: Plan) -> None:
     """Board escape lines: chain ends and Kelvin force/sense lines, horizontally out of the die shadow to
     probe pads in two staggered columns; the escaping bump must be the outermost of its row on that side."""
-    dc = design.recipe.die.test_structures.daisy_chain
-    w_die = design.recipe.die.size[0]
+    dc = given(design.recipe.die.test_structures, "die.test_structures", design.file).daisy_chain
+    w_die = design.recipe.die.dims[0]
     pad, trace = out.probe_pad, out.trace
     wanted: list[tuple[Site, str, float]] = []
-    if out.chain:
+    if out.chain and dc is not None:
         wanted += [(out.chain[0], f"{dc.name} in", 0.0), (out.chain[-1], f"{dc.name} out", 0.0)]
     off = KELVIN_OFFSET * out.board_land
     for name, a, b in out.kelvin:
@@ -263,8 +262,8 @@ def summary(design: Design, p: Plan, reflow_alloy: str) -> dict[str, Any]:
                                           "rdl_sheet_resistance_mohm_sq": 1000 * rs_rdl,
                                           "board_sheet_resistance_mohm_sq": 1000 * rs_board, "alloy": reflow_alloy}}
     esc = {e.role: e for e in p.escapes}
-    dc = design.recipe.die.test_structures.daisy_chain
-    if p.chain:
+    dc = given(design.recipe.die.test_structures, "die.test_structures", design.file).daisy_chain
+    if p.chain and dc is not None:
         chain_die = [lk for lk in p.die_links if lk.a in p.chain]
         parts = {"bumps": len(p.chain) * r_bump, "die_links": sum(die_r(lk) for lk in chain_die),
                  "board_links": sum(board_r(lk.length - p.board_land, lk.width) for lk in p.board_links),

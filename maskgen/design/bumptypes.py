@@ -19,7 +19,7 @@ import numpy as np
 from maskgen.design.derive import Design, derive
 from maskgen.design.families import BLOCKS, family
 from maskgen.design.points import point_data, point_name, reason, sweep_points
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input.recipe import RingMap, recipe_from_data
 from maskgen.layout.sites import Site, lattice
 
@@ -157,7 +157,7 @@ def _rings(bump_map, bump_sites: list[Site]) -> list[int] | None:
     """The ring index (0 = outermost) of each site of a ring map; None for other maps."""
     if not isinstance(bump_map, RingMap):
         return None
-    g = lattice(bump_map)
+    g = given(lattice(bump_map), "die.bump_map")
     out = []
     for s in bump_sites:
         i, j = round((s.x - g.x0) / g.dx), round((s.y - g.y0) / g.dy)
@@ -201,7 +201,9 @@ def check_spacing(design: Design, kinds: list[BumpKind]) -> None:
             better = m < tight[a]
             tight[a[better]] = m[better]
             partner[a[better]] = b[better]
-    pitch, margin, worst = [], [], []
+    pitch: list[float] = []
+    margin: list[float] = []
+    worst: list[tuple[int, int] | None] = []
     for t in range(len(kinds)):
         mine = np.flatnonzero(who == t)
         if len(mine) == 0:
@@ -220,8 +222,9 @@ def check_spacing(design: Design, kinds: list[BumpKind]) -> None:
         if math.isfinite(pitch[t]):
             kind.design.bump.min_pitch = pitch[t]
             kind.design.bump.bridging_margin = margin[t]
-        if worst[t] is not None and margin[t] < space:
-            a, b = worst[t]
+        pair = worst[t]
+        if pair is not None and margin[t] < space:
+            a, b = pair
             sa, sb = sites_sorted[a], sites_sorted[b]
             other = kinds[int(who[b])]
             raise InputError(design.file, "bump_types", f"{kind.name} next to {other.name}",

@@ -177,7 +177,8 @@ class ProcessContext:
         if manifest is None or len({b.support_beams for b in manifest.bump_types if b.count}) < 2:
             return None
         extra = manifest.model_extra or {}
-        die = extra.get("die") if isinstance(extra.get("die"), dict) else {}
+        die_entry = extra.get("die")
+        die = die_entry if isinstance(die_entry, dict) else {}
         bumps = extra.get("bumps")
         if die.get("name") != top_cell or not isinstance(bumps, list):
             return None

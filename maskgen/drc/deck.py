@@ -103,6 +103,13 @@ class Run:
             raise NotApplicable("no process: no build manifest beside the layout and no --process given")
         return self.process
 
+    def need_steps(self) -> Process:
+        """The process file behind the layout (its steps); NotApplicable when no process is known."""
+        process = self.need_process().process
+        if process is None:
+            raise NotApplicable("no process: no build manifest beside the layout and no --process given")
+        return process
+
     def length(self, rule: Rule, um: float | None = None) -> Length:
         """A rule's value (or `um`) as a Length in database units."""
         value = rule.value if um is None else um
@@ -151,7 +158,7 @@ def _process_layers(run: Run, rule: Rule, check: Check) -> list[Markers]:
     """Every layer the process draws is drawn, and no layer of another process is."""
     ctx = run.need_process()
     found = run.missing_layers(list(run.required()))
-    for name in foreign_layers(run.pdk, ctx.process, run.layers.present()):
+    for name in foreign_layers(run.pdk, run.need_steps(), run.layers.present()):
         spec = run.pdk.layers[name]
         found.append(Markers(f"layer {name} ({spec.layer}/{spec.datatype}) is drawn but no step of process "
                              f"{ctx.family} draws it (wrong process, or a layer of another process)",
@@ -164,7 +171,8 @@ def _enclosed(run: Run, rule: Rule, check: Check) -> list[Markers]:
     """Layers [outer, inner]: each inner shape lies inside an outer one, enclosed by the value."""
     outer, inner = rule.layers
     run.need(outer, inner)
-    return checks.enclosed(run.layer(outer), run.layer(inner), run.length(rule), *check.words)
+    outer_words, inner_words = check.words
+    return checks.enclosed(run.layer(outer), run.layer(inner), run.length(rule), outer_words, inner_words)
 
 
 @operation("width_round")
@@ -188,7 +196,8 @@ def _space(run: Run, rule: Rule, check: Check) -> list[Markers]:
     """Layers [layer]: shapes (and notches) at least the value apart."""
     (layer,) = rule.layers
     run.need(layer)
-    return checks.min_space(run.layer(layer), run.length(rule), *check.words)
+    (what,) = check.words
+    return checks.min_space(run.layer(layer), run.length(rule), what)
 
 
 def _every(run: Run, check: Check) -> bool:
@@ -252,13 +261,13 @@ def _nested(run: Run, rule: Rule, check: Check) -> list[Markers]:
 def _ball_opening(run: Run, rule: Rule, check: Check) -> list[Markers]:
     """Layers [UBM, ball, opening...]: the opening the process drops a ball into exposes UBM and clears the ball."""
     ctx = run.need_process()
-    opening = receiving_opening(ctx.process)
+    opening = receiving_opening(run.need_steps())
     if opening is None:
         raise NotApplicable(f"process {ctx.family} places no ball into a developed opening")
     ubm, ball = rule.layers[:2]
     run.need(opening, ubm, ball)
     return checks.ball_opening(run.layer(opening), run.layer(ubm), run.layer(ball), run.length(rule),
-                               opening_name(ctx.process, opening))
+                               opening_name(run.need_steps(), opening))
 
 
 def opening_name(process: Process, opening: str) -> str:
@@ -312,7 +321,8 @@ def _enclosed_on(run: Run, rule: Rule, check: Check) -> list[Markers]:
     on = run.layer(inner).overlapping(run.layer(outer))
     if on.is_empty():
         raise NotApplicable(f"no {inner} lies on {outer}")
-    return checks.enclosed(run.layer(outer), on, run.length(rule), *check.words)
+    outer_words, inner_words = check.words
+    return checks.enclosed(run.layer(outer), on, run.length(rule), outer_words, inner_words)
 
 
 @operation("isolated")
@@ -346,8 +356,9 @@ def _pitch(run: Run, rule: Rule, check: Check) -> list[Markers]:
     run.need(layer)
     base_um, factor = run.pdk.bump_pitch()
     flat = run.placed_merged(layer)
-    if flat is not None:     # placed cells apart: the widest island is the widest of a cell's
-        islands = run.apart.cell_merged(run.layer_index(layer))
+    index = run.layer_index(layer)
+    if flat is not None and run.apart is not None and index is not None:  # placed cells apart: the widest island
+        islands = run.apart.cell_merged(index)                               # is the widest of a cell's
         widest_dbu = max(max(p.bbox().width(), p.bbox().height()) for p in islands)
     else:
         widest_dbu = _widest(run.layer(layer))
@@ -511,7 +522,7 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
                                    chained.interacting(bumps, 3)),
                     checks.Markers("test-structure link net reaches fewer than two bumps",
                                    chained.interacting(bumps, 1, 1) + chained.not_interacting(bumps)))
-        if not m.shapes.is_empty()]
+        if m.shapes is not None and not m.shapes.is_empty()]
 
 
 def _extra(run: Run) -> dict:

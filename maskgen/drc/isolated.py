@@ -12,6 +12,7 @@ distinct cell (flat, a few shapes) and its markers are placed at every placement
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import klayout.db as kdb
 import numpy as np
@@ -34,7 +35,7 @@ class Placements:
     helpers: set[int]
     trans: dict[int, list[kdb.ICplxTrans]] = field(default_factory=dict)
     _isolated: dict[tuple, bool] = field(default_factory=dict)
-    _shifts: dict[int, np.ndarray] = field(default_factory=dict)
+    _shifts: dict[int, np.ndarray | None] = field(default_factory=dict)
     _merged: dict[int, kdb.Region | None] = field(default_factory=dict)
 
     def isolated(self, lis: tuple[int, ...], reach: int) -> bool:
@@ -206,7 +207,7 @@ def cell_layers(full: LayoutLayers, cell: kdb.Cell) -> LayoutLayers:
 
 def placed(markers: Markers, trans: list[kdb.ICplxTrans]) -> Markers:
     """A cell's markers at every placement of the cell (shapes and the regions they were checked on)."""
-    def each(shapes: kdb.Region | kdb.EdgePairs | None) -> kdb.Region | kdb.EdgePairs | None:
+    def each(shapes: Any) -> Any:  # a Region or EdgePairs (or None) in, the same kind out
         if shapes is None:
             return None
         out = type(shapes)()

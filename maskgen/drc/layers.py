@@ -78,7 +78,7 @@ class LayoutLayers:
             if region is None and name is None:
                 region = self._read(li)
                 name = self.layout.get_info(li).to_s()
-            if region is not None and not region.is_empty():
+            if region is not None and name is not None and not region.is_empty():
                 out.append((name, region))
         return out
 

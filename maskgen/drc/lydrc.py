@@ -498,6 +498,8 @@ def write_decks(pdk: Pdk, out: Path, process: str | None = None) -> list[Path]:
         proc = pdk.process(name, None, "--process")
         text = deck_text(pdk, proc)
         for path, body in ((out / f"{name}.drc", text), (out / f"{name}.lydrc", lydrc_text(text, name))):
-            _atomic(path, lambda tmp, body=body: tmp.write_text(body, encoding="utf-8"))
+            def write(tmp: Path, body: str = body) -> None:
+                tmp.write_text(body, encoding="utf-8")
+            _atomic(path, write)
             written.append(path)
     return written

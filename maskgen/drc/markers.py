@@ -34,7 +34,7 @@ def merged_flat(region: kdb.Region) -> list[kdb.Polygon]:
     """The merged polygons of a region in top-cell coordinates, in a stable order."""
     flat = kdb.Region()
     for polygon in region.each():
-        flat.insert(kdb.Polygon(polygon))
+        flat.insert(kdb.Polygon(polygon))  # type: ignore[call-overload]  # drops the properties; unstubbed overload
     return sorted(flat.merged().each(), key=lambda p: (p.bbox().left, p.bbox().bottom, p.bbox().right, str(p)))
 
 
@@ -105,10 +105,10 @@ def group(pairs: kdb.EdgePairs, by: str, first: kdb.Region, second: kdb.Region |
         if key not in best or rank < best[key][:2]:
             best[key] = (*rank, pair, tuple(ids))
     faults = []
-    for distance, _, pair, ids in best.values():
+    for distance, _, kept, kept_ids in best.values():
         polys = tuple(owners[side].polygons[i[1]] if i[0] == "shape" else None
-                      for side, i in zip(sides, ids, strict=True))
-        faults.append(Fault(pair=pair, distance=distance, owners=polys))
+                      for side, i in zip(sides, kept_ids, strict=True))
+        faults.append(Fault(pair=kept, distance=distance, owners=polys))
     faults.sort(key=lambda f: (pair_key(f.pair), f.distance))
     return faults
 

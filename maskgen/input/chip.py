@@ -6,6 +6,7 @@ label layer, the text label that lies on a pad names its net (KLayout's usual wa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import klayout.db as kdb
@@ -54,13 +55,14 @@ def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key:
         raise InputError(path, f"{key}.max_pads", max_pads,
                          f"the chip has {count} pads; raise {key}.max_pads (or use --max-sites) to accept it")
     dbu = ly.dbu
-    shapes = sorted(pads.each(), key=lambda p: (p.bbox().center().y, p.bbox().center().x))
-    nets = _labels(ly, top, path, shapes, label_layer, key) if label_layer else [None] * len(shapes)
+    pad_shapes = sorted(pads.each(), key=lambda p: (p.bbox().center().y, p.bbox().center().x))
+    nets: list[str | None] = (_labels(ly, top, path, pad_shapes, label_layer, key) if label_layer
+                              else [None] * len(pad_shapes))
     return [Site(f"P{i + 1}", p.bbox().center().x * dbu, p.bbox().center().y * dbu, net)
-            for i, (p, net) in enumerate(zip(shapes, nets, strict=True))]
+            for i, (p, net) in enumerate(zip(pad_shapes, nets, strict=True))]
 
 
-def _labels(ly: kdb.Layout, top: kdb.Cell, path: Path, pads: list[kdb.Polygon], layer: str,
+def _labels(ly: kdb.Layout, top: kdb.Cell, path: Path, pads: Sequence[kdb.Polygon], layer: str,
             key: str) -> list[str | None]:
     """The net name of each pad from the text labels on `layer` that lie on it (one name per pad)."""
     lnum, dnum = (int(v) for v in layer.split("/"))

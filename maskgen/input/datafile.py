@@ -108,8 +108,8 @@ def input_error_from(
             fields = _fields_at(model, raw_loc) if model else []
             if fields:
                 words += f" (keys: {', '.join(fields)})"
-        unit = " in um" if annotation is not None and _is_um(annotation) and kind.startswith("float") else ""
-        return InputError(path, key, value, words + unit)
+        in_um = " in um" if annotation is not None and _is_um(annotation) and kind.startswith("float") else ""
+        return InputError(path, key, value, words + in_um)
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     if isinstance(value, dict):  # a check across a block's keys: the message names them, the block is not echoed

@@ -193,14 +193,14 @@ def _statements(t: Tokens, section: str, notes: list[tuple[str, str]]) -> list[t
             raise t.error(f"expected '-' starting a {section} statement or END {section}", t.i - 1)
         start = t.i
         try:
-            end = t.words.index(";", start)
+            stop = t.words.index(";", start)
         except ValueError:
             raise t.error(f"statement of {section} not closed by ';' before the end of the file", start) from None
-        statement = t.words[start:end]
+        statement = t.words[start:stop]
         if section in statement and "END" in statement:
             raise t.error(f"statement of {section} not closed by ';' before END {section}", start)
         out.append((start, statement))
-        t.i = end + 1
+        t.i = stop + 1
     if int(declared) != len(out):
         notes.append((f"line {t.line(count_at)}", f"{section} declares {int(declared)} statements, the section "
                       f"holds {len(out)}"))
@@ -236,7 +236,7 @@ def _point(t: Tokens, start: int, st: list[str], k: int, last: Point | None = No
     """The `( x y [ext] )` at token k of a statement (`*` repeats the last point's value), and the index after."""
     if k >= len(st) or st[k] != "(":
         raise t.error("expected ( x y )", start + min(k, len(st) - 1))
-    vals = []
+    vals: list[float] = []
     j = k + 1
     while j < len(st) and st[j] != ")":
         if st[j] == "*" and last is not None and len(vals) < 2:

@@ -10,6 +10,7 @@ ball of the grid they sit on, as CSV sites do.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from maskgen.errors import InputError
 from maskgen.input.site import Site
@@ -18,7 +19,7 @@ COPPER_TYPES = ("smd", "thru_hole", "connect")
 """Pad types that are lands (np_thru_hole pads are holes, not balls)."""
 
 
-def read_footprint(path: Path) -> object:
+def read_footprint(path: Path) -> Any:
     """A .kicad_mod file as a kiutils Footprint; a missing or unreadable file is one InputError line."""
     if not path.is_file():
         raise InputError(path, None, None, "KiCad footprint file not found")

@@ -86,7 +86,7 @@ def _parse(path: Path) -> dict[str, LefMacro]:
 
 def _statement(t: Tokens) -> list[str]:
     """The rest of a statement up to its ';' (the ';' taken)."""
-    out = []
+    out: list[str] = []
     while True:
         word = t.take()
         if word == ";":

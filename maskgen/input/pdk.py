@@ -348,7 +348,7 @@ class Pdk(BaseModel):
     """Mask field, marks and labels (masks.yaml; optional until `maskgen masks` needs it, `Pdk.masks`)."""
     process_files: dict[str, Path] = {}
     """The file each process was read from, for error messages."""
-    overridden: dict[str, float] = {}
+    overridden: dict[str, float | None] = {}
     """Rule id -> the PDK file's value, for each rule whose value this design overrides (a recipe's `rules:`,
     applied once by `maskgen.input.rules.apply_rules`); every reader of the rules sees the design's value."""
 

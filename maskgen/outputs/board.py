@@ -42,5 +42,6 @@ def _gerbers(p: Plan) -> tuple[str, str]:
                               width / 1000, "Conductor")
         traces.add_pad(gw.Rectangle(size / 1000, size / 1000, "TestPad"), (e.end[0] / 1000, e.end[1] / 1000))
     fixed = FIXED_TIME.isoformat()
-    return tuple(re.sub(r"TF\.CreationDate,[^*]*", f"TF.CreationDate,{fixed}", layer.dumps_gerber())
-                 for layer in (lands, traces))
+    lands_text, traces_text = (re.sub(r"TF\.CreationDate,[^*]*", f"TF.CreationDate,{fixed}", layer.dumps_gerber())
+                               for layer in (lands, traces))
+    return lands_text, traces_text

@@ -232,7 +232,7 @@ def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool,
 
     def units_within(reach: int | None) -> list:
         """The units to sample at this reach: the first placements' while the placements stand apart."""
-        if first is not None and (reach is None or apart.isolated((li,), reach)):
+        if first is not None and apart is not None and (reach is None or apart.isolated((li,), reach)):
             return first
         if not every:
             every.extend(layer_units(top, li))

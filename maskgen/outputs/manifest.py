@@ -11,6 +11,7 @@ from maskgen.assembly.die import DieLayout
 from maskgen.design.derive import Design
 from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
 from maskgen.design.reliability import LINE_RULE, finite, site_reliability
+from maskgen.errors import given
 from maskgen.input.jedec import layout_corner
 from maskgen.input.pdk import layer_table
 from maskgen.input.rules import rule_record
@@ -48,8 +49,9 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         mech = fig["mechanics"]
         if mech:
             fig["mechanics"] = {**mech, **_worst_bump(mech, k.sites)}
-        if life[id(k)] is not None:
-            fig["reliability"] = {**fig["reliability"], **_worst_life(k.sites, life[id(k)])}
+        site_life = life[id(k)]
+        if site_life is not None:
+            fig["reliability"] = {**fig["reliability"], **_worst_life(k.sites, site_life)}
         figs.append(fig)
     data: dict[str, Any] = {
         "maskgen": __version__,
@@ -67,7 +69,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
                    "thickness": s.thickness, "mask": s.step.mask} for s in design.steps],
         "layers": [row for row in layer_table(design.pdk) if row["name"] in used],
         "masks": mask_list(design),
-        "die": {"name": die.cell.name, "size": list(r.die.size), "bump_cell": die.bump.name,
+        "die": {"name": die.cell.name, "size": list(r.die.dims), "bump_cell": die.bump.name,
                 "arrays": len(die.arrays), "naming": naming(design, die)},
         "bump_count": die.bump_count,
         "bump_types": figs,
@@ -159,7 +161,7 @@ def subarrays(die: DieLayout) -> dict[str, Any]:
     first), and every point in
     sweep order: a valid one with its bump type, tile [x1, y1, x2, y2] um and site count, a refused one with
     its reason."""
-    sub = die.subarrays
+    sub = given(die.subarrays, "sweep_layout")
     block = {bl.point: bl for bl in sub.blocks}
     points = []
     for p in sub.points:

@@ -19,6 +19,7 @@ import gdstk
 import klayout.db as kdb
 
 from maskgen.drc.isolated import Placements, placements_in
+from maskgen.errors import given
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
@@ -104,7 +105,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     written: list[MaskFile] = []
     fmt = result.design.recipe.masks or MaskSet()
     if set(fmt.format) - {"die"}:
-        wafer = result.design.recipe.wafer
+        wafer = given(result.design.recipe.wafer, "wafer", result.design.file)
         plate_inch(geo.plate, fmt, wafer, result.design.file)
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
@@ -138,7 +139,7 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if set(fmt.format) - {"die"}:
             entry = {**entry, **_plates(result, fmt, top, li, entry, label, oasis, out_dir)}
             if "die" not in fmt.format:
-                path = out_dir / entry.get("plate_file", entry.get("reticle_file"))
+                path = out_dir / (entry["plate_file"] if "plate_file" in entry else entry["reticle_file"])
                 entry["file"] = path.name
                 entry.pop("oasis_file", None)
         written.append(MaskFile(path, entry))
@@ -182,7 +183,8 @@ def _chrome(drawn: kdb.RecursiveShapeIterator | None, marks: kdb.Region, field: 
     layer = out.layer(*CHROME)
     tp = kdb.TilingProcessor()
     tp.dbu = dbu
-    tp.frame = kdb.DBox(field.left * dbu, field.bottom * dbu, field.right * dbu, field.top * dbu)
+    frame = kdb.DBox(field.left * dbu, field.bottom * dbu, field.right * dbu, field.top * dbu)
+    tp.frame = frame  # type: ignore[misc, assignment]  # writable in klayout.db; its stub says read-only
     tp.tile_size(tile, tile)
     tp.threads = 1                      # tiles in a fixed order: the same recipe gives the same bytes
     tp.input("f", features)
@@ -210,7 +212,7 @@ def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, en
             oasis: bool, out_dir: Path) -> dict:
     """Write the wafer plate and/or reticle of one mask; their file names for the mask list."""
     dbu = die.layout().dbu
-    wafer, placed = result.design.recipe.wafer, result.wafer
+    wafer, placed = given(result.design.recipe.wafer, "wafer", result.design.file), result.wafer
     dark = entry["polarity"] == "clear"
     drawn = die.begin_shapes_rec(li) if li is not None else None
     site = _chrome(drawn, kdb.Region(), site_box(placed.step, dbu), dbu, clear_field=not dark, tile=SITE_TILE)
@@ -226,7 +228,7 @@ def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, en
         files.update(plate_file=f"{stem}_plate.gds", plate_inch=inch, plate_sites=placed.die_count)
         _write_layout(ly, [out_dir / files["plate_file"], *([out_dir / f"{stem}_plate.oas"] if oasis else [])])
     if "reticle" in fmt.format:
-        spec = fmt.reticle
+        spec = given(fmt.reticle, "masks.reticle", result.design.file)
         ly = reticle_layout(geo.reticle, site, dark, spec, placed.step, reticle_marks(geo.reticle, placed.step, spec),
                             name, fmt.mirror, dbu, CHROME)
         files.update(reticle_file=f"{stem}_reticle.gds", reticle_dies=list(spec.dies),
@@ -276,8 +278,8 @@ def cd_rule(pdk: Pdk, mask: str, cd: float | None) -> dict:
              if i in pdk.rules and pdk.rules[i].value is not None]
     if not found:
         return {"cd_rule": None, "cd_rule_um": None, "cd_rule_source": None, "cd_below_rule": None}
-    rule = min(found, key=lambda r: r.value)
-    below = None if cd is None else cd < rule.value - pdk.grid / 2
+    rule = min(found, key=lambda r: given(r.value, r.id))
+    below = None if cd is None else cd < given(rule.value, rule.id) - pdk.grid / 2
     return {"cd_rule": rule.id, "cd_rule_um": rule.value, "cd_rule_source": pdk.rule_source(rule.id),
             "cd_below_rule": below}
 

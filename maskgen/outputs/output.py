@@ -21,7 +21,7 @@ FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 _DITHER = {"solid": 0, "hollow": 1, "dense": 2, "hatched": 5, "dotted": 9}
 
 
-def atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call write(tmp) on a temporary file beside path, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)

@@ -12,6 +12,7 @@ the drawn die stay as they are. The shot map of a reticle lists the stepper's sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import gdstk
 import klayout.db as kdb
@@ -36,7 +37,7 @@ class Shot:
     full: bool
 
 
-def plate_inch(geo: PlateMask, masks: MaskSet, wafer: Wafer, file: object = None) -> int:
+def plate_inch(geo: PlateMask, masks: MaskSet, wafer: Wafer, file: str | Path | None = None) -> int:
     """The plate size (inch): the recipe's, checked to hold the wafer with the PDK's plate margin, or the smallest
     standard one that does."""
     need = wafer.diameter * 1000.0 + 2 * geo.margin
@@ -159,7 +160,8 @@ def reticle_layout(geo: ReticleMask, site: kdb.Region, dark: bool, spec: Reticle
     return out
 
 
-def check_reticle(geo: ReticleMask, spec: ReticleSpec, step: tuple[float, float], file: object = None) -> None:
+def check_reticle(geo: ReticleMask, spec: ReticleSpec, step: tuple[float, float],
+                  file: str | Path | None = None) -> None:
     """The field (N x M die steps) fits the tool's maximum field, and the written reticle the PDK's reticle plate
     (6 inch)."""
     n, m = spec.dies

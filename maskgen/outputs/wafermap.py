@@ -67,7 +67,7 @@ class WaferMap:
 
 def wafer_map(wafer: Wafer, die_size: tuple[float, float], step: tuple[float, float],
               offset: tuple[float, float], sites: list, bad: set[tuple[int, int]] | None = None,
-              file: object = None) -> WaferMap:
+              file: str | Path | None = None) -> WaferMap:
     """The map of a placed wafer: placed sites whole/partial/bad, other die steps touching the wafer excluded."""
     r = wafer.diameter * 500.0
     (sx, sy), (w, h) = step, die_size
@@ -155,7 +155,7 @@ def sinf_text(m: WaferMap, wafer: Wafer, name: str) -> str:
     return "\n".join(head + [f"RowData:{row}" for row in _grid(m, 1)]) + "\n"
 
 
-def read_bad_dies(path: Path, file: object = None) -> set[tuple[int, int]]:
+def read_bad_dies(path: Path, file: str | Path | None = None) -> set[tuple[int, int]]:
     """Known bad dies from a CSV of col,row (a header row is allowed) or a SINF map (codes not in BCEQU)."""
     if not path.is_file():
         raise InputError(file, "wafer.bad_dies", str(path), "file not found (a CSV of col,row or a SINF map)")

@@ -99,7 +99,7 @@ def _picture_layout(manifest: dict[str, Any]):
     def write(string: str, x: float, y: float, height: float) -> None:
         """Text as polygons (KLayout's standard font), lower left at (x, y), letters `height` um tall."""
         shapes = glyphs.text(string, ly.dbu, height / glyphs.dheight())
-        top.shapes(text).insert(shapes.moved(kdb.Point(round(x / ly.dbu), round(y / ly.dbu))))
+        top.shapes(text).insert(shapes.moved(round(x / ly.dbu), round(y / ly.dbu)))
 
     size = max(die_w, die_h)
     step = size / 11
@@ -114,7 +114,7 @@ def _picture_layout(manifest: dict[str, Any]):
         top.shapes(grey).insert(kdb.DBox(x0, y - step * 0.8, x0 + step * 0.8, y))
         write("not strained", x0 + step, y - step * 0.6, label)
     rel = manifest.get("reliability") or {}
-    fig = next((t["reliability"] for t in manifest["bump_types"] if t.get("reliability")), {})
+    fig: dict[str, Any] = next((t["reliability"] for t in manifest["bump_types"] if t.get("reliability")), {})
     write("joint N50, cycles", x0, die_h / 2 - step * 0.6, label)
     title = f"{manifest['name']}: {fig.get('cycle', ['?', '?'])[0]:g}/{fig.get('cycle', ['?', '?'])[1]:g} C, " \
             f"{fig.get('board', '?')}" if fig else manifest["name"]

@@ -239,6 +239,6 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
             lyp.write_text(lyp_text(the_pdk), encoding="utf-8")
         for v in dict.fromkeys(wanted):
             png = Path(out) / f"{name}_{v}.png"
-            written.append(n50_map(manifest, png, width, height) if v == "n50"
+            written.append(n50_map(manifest, png, width, height) if v == "n50" and manifest is not None
                            else render_view(layout, lyp, cells[v], png, width, height))
     return written

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from maskgen.input.pdk import Pdk
 from maskgen.layout.geometry import circle_points, fmt_um, snap
+from maskgen.layout.geometry import points as as_points
 
 P = ParamSpec("P")
 Shapes = Sequence[gdstk.Polygon | gdstk.Reference | gdstk.Label]
@@ -45,7 +46,7 @@ class Builder:
         self._keys: dict[str, Any] = {}
 
     # -- cells
-    def cell(self, name: str, draw: Callable[[gdstk.Cell], None], key: Any = None) -> gdstk.Cell:
+    def cell(self, name: str, draw: Callable[[gdstk.Cell], object], key: Any = None) -> gdstk.Cell:
         """The cell called name, drawn by draw() the first time and shared afterwards.
 
         Args:
@@ -75,7 +76,7 @@ class Builder:
     def polygon(self, points: np.ndarray | Sequence[tuple[float, float]], layer: str) -> gdstk.Polygon:
         """A polygon on a canonical layer, vertices snapped to the manufacturing grid."""
         lay, dt = self.pdk.gds(layer)
-        return gdstk.Polygon(snap(np.asarray(points, dtype=float), self.grid), layer=lay, datatype=dt)
+        return gdstk.Polygon(as_points(snap(np.asarray(points, dtype=float), self.grid)), layer=lay, datatype=dt)
 
     def circle(self, diameter: float, layer: str, centre: tuple[float, float] = (0.0, 0.0)) -> gdstk.Polygon:
         """A circle polygon whose vertex count follows from the PDK's chord-error tolerance."""
