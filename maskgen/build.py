@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,8 @@ from maskgen.layout.cells.base import Builder
 from maskgen.outputs.manifest import manifest
 from maskgen.outputs.masks import MaskFile, write_masks
 from maskgen.outputs.output import write_json, write_layout, write_lyp, write_text
+from maskgen.outputs.result import BuildResult
 from maskgen.outputs.wafermap import e142_xml, read_bad_dies, sinf_text, wafer_map
-
-
-@dataclass
-class BuildResult:
-    """What a build wrote and found."""
-
-    design: Design
-    die: DieLayout
-    out_dir: Path
-    files: dict[str, Path] = field(default_factory=dict)
-    manifest: dict[str, Any] = field(default_factory=dict)
-    drc: Any = None
-    wafer: Any = None
 
 
 def raise_site_limits(recipe: Recipe, max_sites: int) -> Recipe:
@@ -112,7 +99,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         wafer_spec = design.recipe.wafer
         bad = read_bad_dies(design.file.parent / wafer_spec.bad_dies, design.file) if wafer_spec.bad_dies else None
         wmap = wafer_map(wafer_spec, design.recipe.die.dims, w.step, w.offset, w.sites, bad, design.file)
-        mark_bad_dies(b, w.cell, wmap, design.recipe.die.dims)
+        mark_bad_dies(b, w.cell, [(d.x, d.y) for d in wmap.dies if d.status == "bad"], design.recipe.die.dims)
         extra["wafer"]["map"] = {"e142": f"{name}_map.xml", "sinf": f"{name}.sinf",
                                  **{k: wmap.count(k) for k in ("whole", "partial", "excluded", "bad")},
                                  "columns": wmap.cols, "rows": wmap.rows, "lower_left": list(wmap.origin)}

@@ -9,9 +9,9 @@ the WAFER layer, so placement and the WAFER.EXCLUSION rule of the DRC see the sa
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import gdstk
 import numpy as np
@@ -20,9 +20,6 @@ from maskgen.errors import InputError
 from maskgen.input.recipe import Wafer
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.geometry import circle_points, points, snap
-
-if TYPE_CHECKING:  # annotations only: the wafer map is written by outputs, a stage above
-    from maskgen.outputs.wafermap import WaferMap
 
 NOTCH_DEPTH = 1000.0   # um, SEMI notch depth about 1 mm
 FLAT_LENGTH = {100: 32_500.0, 150: 57_500.0, 200: 57_500.0, 300: 57_500.0}  # um, SEMI primary flat
@@ -214,9 +211,9 @@ def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float
     return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)
 
 
-def mark_bad_dies(b: Builder, cell: gdstk.Cell, wmap: WaferMap, die_size: tuple[float, float]) -> None:
-    """An X on the LABEL layer over every known bad die of the wafer map (ball placement skips them)."""
-    bad = [d for d in wmap.dies if d.status == "bad"]
+def mark_bad_dies(b: Builder, cell: gdstk.Cell, bad: Sequence[tuple[float, float]],
+                  die_size: tuple[float, float]) -> None:
+    """An X on the LABEL layer over every known bad die, at its centre (um; ball placement skips them)."""
     if not bad:
         return
     w, h, t = die_size[0] / 2, die_size[1] / 2, min(die_size) / 50
@@ -225,5 +222,5 @@ def mark_bad_dies(b: Builder, cell: gdstk.Cell, wmap: WaferMap, die_size: tuple[
         c.add(b.polygon([(-w, -h), (-w + t, -h), (w, h - t), (w, h), (w - t, h), (-w, -h + t)], "LABEL"))
         c.add(b.polygon([(-w, h), (-w, h - t), (w - t, -h), (w, -h), (w, -h + t), (-w + t, h)], "LABEL"))
     mark = b.cell(b.name("bad_die_mark", *die_size), draw)
-    for d in bad:
-        cell.add(b.ref(mark, (d.x, d.y)))
+    for x, y in bad:
+        cell.add(b.ref(mark, (x, y)))

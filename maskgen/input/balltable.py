@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from maskgen.errors import InputError
-from maskgen.input.jedec import Lattice, ball_name, position, row_index, row_name
-
-if TYPE_CHECKING:  # annotations only: the recipe's TableMap validator calls parse_rows, so recipe imports this module
-    from maskgen.input.recipe import Naming, TableMap
+from maskgen.input.jedec import row_index, row_name
 
 EMPTY = {"-", ""}
 """Entries that mean a depopulated ball."""
@@ -111,18 +107,3 @@ def read_table(path: Path) -> BallTable:
         return parse_rows(rows)
     except ValueError as exc:
         raise InputError(path, None, None, str(exc)) from None
-
-
-def table_balls(m: TableMap, base: Path | None, naming: Naming) -> list[tuple[str, float, float, str]]:
-    """(ball name, x, y, net) of every populated ball of the table, row A first, in um from the die centre."""
-    if m.file is not None:
-        p = Path(m.file)
-        table = read_table(p if p.is_absolute() or base is None else base / p)
-    else:
-        table = parse_rows({k: split_entries(v) for k, v in (m.rows or {}).items()})
-    grid = Lattice.centred(m.pitch_xy, (table.columns, table.rows), m.offset)
-    out = []
-    for (r, c), net in sorted(table.nets.items()):
-        x, y = position(r, c, grid, naming.a1_corner, naming.view)
-        out.append((ball_name(r, c), x, y, net))
-    return out

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
-from maskgen.input.jedec import Lattice, ball_names, split_ball
+from maskgen.input.balltable import parse_rows, read_table, split_entries
+from maskgen.input.jedec import Lattice, ball_name, ball_names, position, split_ball
 from maskgen.input.recipe import (
     BumpMap,
     CsvMap,
@@ -197,7 +198,6 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
                             keep_names=True)
         return [Site(s.name, s.x, s.y, s.net, s.name if _is_ball(s.name) else s.ball) for s in named]
     if isinstance(bump_map, TableMap):
-        from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
     if isinstance(bump_map, DefMap):
         found_def = def_terminals(bump_map, base)
@@ -374,3 +374,18 @@ def nearest_distance(points: np.ndarray) -> float | None:
             break
         best = min(best, float(np.hypot(dx[near], p[k:, 1][near] - p[:-k, 1][near]).min()))
     return best
+
+
+def table_balls(m: TableMap, base: Path | None, naming: Naming) -> list[tuple[str, float, float, str]]:
+    """(ball name, x, y, net) of every populated ball of the table, row A first, in um from the die centre."""
+    if m.file is not None:
+        p = Path(m.file)
+        table = read_table(p if p.is_absolute() or base is None else base / p)
+    else:
+        table = parse_rows({k: split_entries(v) for k, v in (m.rows or {}).items()})
+    grid = Lattice.centred(m.pitch_xy, (table.columns, table.rows), m.offset)
+    out = []
+    for (r, c), net in sorted(table.nets.items()):
+        x, y = position(r, c, grid, naming.a1_corner, naming.view)
+        out.append((ball_name(r, c), x, y, net))
+    return out

@@ -13,7 +13,6 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import gdstk
 import klayout.db as kdb
@@ -24,9 +23,6 @@ from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
 from maskgen.outputs.output import atomic, write_json, write_text
-
-if TYPE_CHECKING:  # annotations only: the build hands its result in (maskgen.build.masks_command)
-    from maskgen.build import BuildResult
 from maskgen.outputs.plates import (
     INCH,
     check_reticle,
@@ -38,6 +34,7 @@ from maskgen.outputs.plates import (
     shot_map,
     site_box,
 )
+from maskgen.outputs.result import BuildResult
 
 CHROME = (1, 0)
 
