@@ -8,7 +8,8 @@ from typing import Any
 
 from maskgen.assembly.die import DieLayout, build_die
 from maskgen.assembly.wafer import build_wafer, mark_bad_dies
-from maskgen.design.derive import Design, derive
+from maskgen.design.derive import derive
+from maskgen.design.figures import Design
 from maskgen.errors import InputError
 from maskgen.input.pdk import Pdk, load_pdk, load_recipe_pdk
 from maskgen.input.recipe import Recipe, load_recipe

@@ -19,9 +19,10 @@ import numpy as np
 from maskgen.assembly.subarrays import SubArrays
 from maskgen.assembly.subarrays import plan as plan_subarrays
 from maskgen.design.bumptypes import BASE, BumpKind, assign, check_spacing, type_designs
-from maskgen.design.derive import Design, recipe_pad_offset
+from maskgen.design.derive import recipe_pad_offset
 from maskgen.design.families import family
 from maskgen.design.fanout import FanOut, plan, shaped_land
+from maskgen.design.figures import Design
 from maskgen.errors import InputError
 from maskgen.input.jedec import a1_mark_points
 from maskgen.input.units import hinting

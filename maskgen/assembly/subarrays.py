@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from maskgen.design.bumptypes import BumpKind, SweepPoint, sweep_types
-from maskgen.design.derive import Design
+from maskgen.design.figures import Design
 from maskgen.errors import InputError, given
 from maskgen.input.recipe import BumpMap, TableMap
 from maskgen.input.site import Site

@@ -20,7 +20,7 @@ from typing import Any
 import gdstk
 import numpy as np
 
-from maskgen.design.derive import Design
+from maskgen.design.figures import Design
 from maskgen.errors import InputError, given
 from maskgen.input import constraints
 from maskgen.layout.cells.base import Builder

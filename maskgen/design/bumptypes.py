@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from maskgen.design.derive import Design, derive
+from maskgen.design.derive import derive
 from maskgen.design.families import BLOCKS, family
+from maskgen.design.figures import Design
 from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError, given
 from maskgen.input.recipe import RingMap, recipe_from_data

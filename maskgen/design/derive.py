@@ -6,20 +6,13 @@ InputError line naming the recipe file, the key, the value and what is allowed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from maskgen.design import fanout
 from maskgen.design.families import family
-from maskgen.design.families.base import (
-    BumpFigures,
-    MechanicsFigures,
-    ResolvedStep,
-    StairFigures,
-    drawn_layers,
-    film_thickness,
-)
+from maskgen.design.families.base import drawn_layers, film_thickness
 from maskgen.design.fanout import RdlFigures
+from maskgen.design.figures import BumpFigures, Design, MechanicsFigures, ResolvedStep, StairFigures
 from maskgen.design.physics import solder
 from maskgen.design.reliability import reliability_figures
 from maskgen.errors import InputError
@@ -34,22 +27,6 @@ ALWAYS_DRAWN = frozenset({"REFLOW", "DIE"})
 """Layers every layout draws that no process step makes: the reflowed outline of each bump, the die boundary."""
 DIE_RDL = frozenset({"RDL", "INS1"})
 """Layers a die with chip pads (die.pads, RDL fan-out) or test structures draws: lines, lands and pad vias."""
-
-
-@dataclass
-class Design:
-    """Everything derived from recipe + PDK that the cells, manifest, masks and pictures need."""
-
-    recipe: Recipe
-    file: Path
-    pdk: Pdk
-    process: Process
-    features: set[str]
-    materials: dict[str, str]
-    steps: list[ResolvedStep]
-    bump: BumpFigures
-    fanout: RdlFigures | None = None
-    """The resolved RDL fan-out dimensions (die.pads with die.routing), checked once, else None."""
 
 
 def derive(recipe: Recipe, pdk: Pdk, file: Path, check_pitch: bool = True) -> Design:

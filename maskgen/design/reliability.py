@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from maskgen.design.families import family
-from maskgen.design.families.base import BumpFigures, ResolvedStep
+from maskgen.design.figures import BumpFigures, LineMetal, ReliabilityFigures, ResolvedStep, SuspensionFigures
 from maskgen.design.physics import fatigue, suspension
 from maskgen.errors import InputError, given
 from maskgen.input.pdk import Pdk
@@ -27,92 +25,6 @@ from maskgen.input.recipe import Recipe
 
 LINE_RULE = "RELIABILITY.LINE"
 """Id of the warning raised when a bump's metal line is predicted to fail before its solder joint."""
-
-
-@dataclass(frozen=True)
-class LineMetal:
-    """The metal of line 110 and beams 111 and its universal-slopes constants."""
-
-    material: str
-    e_gpa: float
-    ultimate_strength: float
-    ductility: float
-    source: str
-
-
-@dataclass(frozen=True)
-class SuspensionFigures:
-    """A released 004 bump: its arms, the plate-and-joint response and the line metal's fatigue data."""
-
-    arms: list[suspension.ArmBeam]
-    response: suspension.Response
-    line: LineMetal | None
-
-    def lateral_stiffness(self, angle: float) -> float:
-        """In-plane stiffness of the suspension along a direction (degrees), N/m."""
-        return suspension.lateral_stiffness(self.arms, angle)
-
-    def tilt_stiffness(self, axis_angle: float) -> float:
-        """Tilt stiffness of the suspended plate about an in-plane axis (degrees), N m/rad."""
-        return suspension.tilt_stiffness(self.arms, axis_angle)
-
-
-@dataclass(frozen=True)
-class ReliabilityFigures:
-    """The thermal cycle, the joint and the Engelmaier constants of one bump type (suspension for released 004)."""
-
-    board: str
-    cte_board: float
-    chip: str
-    cte_chip: float
-    t_min: float
-    t_max: float
-    dwell: float
-    standoff: float
-    factor: float
-    factor_source: str
-    alloy: str
-    eps_f: float
-    eps_f_source: str
-    suspension: SuspensionFigures | None = None
-
-    @property
-    def delta_t(self) -> float:
-        """Cycle range T_max - T_min, K."""
-        return self.t_max - self.t_min
-
-    @property
-    def t_sj(self) -> float:
-        """Mean cyclic joint temperature, C."""
-        return fatigue.mean_cyclic_temperature(self.t_min, self.t_max)
-
-    @property
-    def c(self) -> float:
-        """Engelmaier's fatigue exponent for this cycle."""
-        return fatigue.fatigue_exponent(self.t_sj, self.dwell)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The manifest's per-bump-type `reliability` figures (model inputs and constants with their sources)."""
-        out: dict[str, Any] = {
-            "model": "Engelmaier (IPC-D-279, IPC-9701): dgamma = F DNP dCTE dT / h, N50 = 1/2 (dgamma / 2 eps_f)^(1/c)",
-            "cycle": [self.t_min, self.t_max], "dwell_min": self.dwell, "delta_t": self.delta_t,
-            "t_sj": self.t_sj, "board": self.board, "cte_board": self.cte_board, "chip": self.chip,
-            "cte_chip": self.cte_chip, "standoff": self.standoff, "non_ideal_factor": self.factor,
-            "non_ideal_factor_source": self.factor_source, "alloy": self.alloy, "eps_f": self.eps_f,
-            "eps_f_source": self.eps_f_source, "c": round(self.c, 6)}
-        s = self.suspension
-        if s is not None:
-            out["suspension"] = {
-                "model": "plate on radial arms (axial + in-plane bending, out-of-plane bending + torsion), joint "
-                         "as a Timoshenko column clamped at the board, in series",
-                "arms": [{"kind": a.kind, "angle": round(a.angle, 3), "length": a.length,
-                          "axial_stiffness": a.section.ea / (a.length * suspension.UM),
-                          "bending_stiffness_guided": 12 * a.section.ei_in / (a.length * suspension.UM) ** 3}
-                         for a in s.arms],
-                "joint_stiffness": s.response.joint_stiffness,
-                "line_metal": s.line.material if s.line else None,
-                "line_fatigue_source": s.line.source if s.line else None}
-        return out
 
 
 def reliability_figures(recipe: Recipe, pdk: Pdk, file: Path, steps: list[ResolvedStep],

@@ -8,7 +8,7 @@ import numpy as np
 
 from maskgen import __version__
 from maskgen.assembly.die import DieLayout
-from maskgen.design.derive import Design
+from maskgen.design.figures import Design
 from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
 from maskgen.design.reliability import LINE_RULE, finite, site_reliability
 from maskgen.errors import given

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.assembly.die import DieLayout
-from maskgen.design.derive import Design
+from maskgen.design.figures import Design
 
 
 @dataclass

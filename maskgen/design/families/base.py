@@ -9,124 +9,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import gdstk
 
+from maskgen.design.figures import (
+    BumpFigures,
+    Design,
+    ResolvedStep,
+)
 from maskgen.design.physics import solder
 from maskgen.design.physics.suspension import ArmBeam
 from maskgen.errors import InputError
 from maskgen.input import constraints
-from maskgen.input.pdk import Pdk, Process, Step
+from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import common
 from maskgen.layout.cells.rdl import octagon_land
 
 if TYPE_CHECKING:
-    from maskgen.design.derive import Design
-    from maskgen.design.reliability import ReliabilityFigures
     from maskgen.layout.cells.base import Builder
-
-
-@dataclass(frozen=True)
-class ResolvedStep:
-    """A process step with the recipe's material and thickness filled in."""
-
-    index: int
-    step: Step
-    material: str | None
-    thickness: float | None
-
-
-@dataclass(frozen=True)
-class StairFigures:
-    """000: the one EXPOSE mask opening, its dose and each resist's opening, bias and stair step (um)."""
-
-    mask_opening: float
-    dose: float
-    openings: list[float]
-    biases: list[float]
-    steps: list[float]
-    resists: list[str]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The manifest's `stair` figures, in its key order."""
-        return {"mask_opening": self.mask_opening, "dose": self.dose, "openings": self.openings,
-                "biases": self.biases, "steps": self.steps, "resists": self.resists}
-
-
-@dataclass(frozen=True)
-class ArmFigures:
-    """004: one arm across suspended portion 102 (metal line 110 or support beam 111) and its stiffness (N/m)."""
-
-    kind: str
-    width: float
-    length: float
-    stiffness: float
-
-
-@dataclass(frozen=True)
-class MechanicsFigures:
-    """004: how stiffly the arms hold suspended portion 102, and the board/chip mismatch that moves the bump."""
-
-    released: bool
-    board: str
-    cte_board: float
-    cte_chip: float | None
-    delta_t: float
-    stiffness: float | None
-    arms: list[ArmFigures] | None = None
-    note: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The manifest's `mechanics` figures, in its key order (arms before stiffness; a note when not released)."""
-        out: dict[str, Any] = {"released": self.released, "board": self.board, "cte_board": self.cte_board,
-                               "cte_chip": self.cte_chip, "delta_t": self.delta_t}
-        if self.arms is not None:
-            out["arms"] = [{"kind": a.kind, "width": a.width, "length": a.length, "stiffness": a.stiffness}
-                           for a in self.arms]
-        out["stiffness"] = self.stiffness
-        if self.note is not None:
-            out["note"] = self.note
-        return out
-
-
-@dataclass
-class BumpFigures:
-    """Per-bump-type figures: deposited solder, reflowed shape, openings and margins (um, um^3)."""
-
-    name: str
-    count: int = 0
-    solder_volume: float = 0.0
-    deposits: list[dict[str, Any]] = field(default_factory=list)
-    footprint_diameter: float = 0.0
-    ubm_diameter: float = 0.0
-    reflow_height: float = 0.0
-    reflow_width: float = 0.0
-    sphere_radius: float = 0.0
-    min_pitch: float = 0.0
-    bridging_margin: float = 0.0
-    stair: StairFigures | None = None
-    support_beams: int = 0
-    mechanics: MechanicsFigures | None = None
-    notes: list[str] = field(default_factory=list)
-    reliability: ReliabilityFigures | None = None
-    """Thermal-cycling fatigue figures when the recipe has a `reliability:` block (maskgen.design.reliability)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """The manifest's per-bump-type figures, in its key order."""
-        return {"name": self.name, "count": self.count, "solder_volume": self.solder_volume,
-                "deposits": [dict(d) for d in self.deposits], "footprint_diameter": self.footprint_diameter,
-                "ubm_diameter": self.ubm_diameter, "reflow_height": self.reflow_height,
-                "reflow_width": self.reflow_width, "sphere_radius": self.sphere_radius, "min_pitch": self.min_pitch,
-                "bridging_margin": self.bridging_margin,
-                "stair": self.stair.as_dict() if self.stair is not None else None,
-                "support_beams": self.support_beams,
-                "mechanics": self.mechanics.as_dict() if self.mechanics is not None else None,
-                "notes": list(self.notes),
-                **({"reliability": self.reliability.as_dict()} if self.reliability is not None else {})}
 
 
 class Family(Protocol):

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gdstk
 
-from maskgen.design.families.base import (
-    ArmFigures,
-    BumpFigures,
-    Common,
-    MechanicsFigures,
-    ResolvedStep,
-    placed_ball,
-    role_film,
-)
+from maskgen.design.families.base import Common, placed_ball, role_film
+from maskgen.design.figures import ArmFigures, BumpFigures, Design, MechanicsFigures, ResolvedStep
 from maskgen.design.physics import mechanics, suspension
 from maskgen.errors import InputError, given
 from maskgen.input import constraints
@@ -31,9 +24,6 @@ from maskgen.layout.cells.cantilever import (
     cantilever_plan,
     check_rules,
 )
-
-if TYPE_CHECKING:
-    from maskgen.design.derive import Design
 
 
 class CantileverWlcsp(Common):

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import gdstk
 
-from maskgen.design.families.base import (
-    BumpFigures,
-    Common,
-    ResolvedStep,
-    StairFigures,
-    area_ratio,
-    open_bump,
-    reflowed,
-)
+from maskgen.design.families.base import Common, area_ratio, open_bump, reflowed
+from maskgen.design.figures import BumpFigures, Design, ResolvedStep, StairFigures
 from maskgen.design.physics import litho, solder
 from maskgen.errors import InputError, given
 from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import FAMILY_BLOCK, Recipe, Stair, family_block
 from maskgen.layout.cells import stair
 from maskgen.layout.cells.base import Builder
-
-if TYPE_CHECKING:
-    from maskgen.design.derive import Design
 
 
 class StairBump(Common):

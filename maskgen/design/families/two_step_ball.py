@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import gdstk
 
-from maskgen.design.families.base import (
-    BumpFigures,
-    Common,
-    ResolvedStep,
-    area_ratio,
-    film_thickness,
-    open_bump,
-    reflowed,
-)
+from maskgen.design.families.base import Common, area_ratio, film_thickness, open_bump, reflowed
+from maskgen.design.figures import BumpFigures, Design, ResolvedStep
 from maskgen.design.physics import solder
 from maskgen.errors import InputError
 from maskgen.input import constraints
@@ -24,9 +16,6 @@ from maskgen.input.recipe import FAMILY_BLOCK, Recipe, TwoStep, family_block
 from maskgen.layout.cells import openings
 from maskgen.layout.cells.base import Builder
 from maskgen.layout.cells.rdl import rdl_line
-
-if TYPE_CHECKING:
-    from maskgen.design.derive import Design
 
 
 class TwoStepBall(Common):

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from maskgen.design.derive import Design, recipe_pad_offset
+from maskgen.design.derive import recipe_pad_offset
+from maskgen.design.figures import Design
 from maskgen.errors import InputError
 from maskgen.pictures.render import bump_site
 from maskgen.pictures.xsection.model import BumpOnCut, Cut

@@ -19,7 +19,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from maskgen.design.derive import Design, ResolvedStep
+from maskgen.design.figures import Design, ResolvedStep
 from maskgen.design.physics import solder as solder_model
 from maskgen.errors import InputError
 from maskgen.pictures.render import bump_site

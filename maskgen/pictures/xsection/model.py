@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from maskgen.design.derive import Design, ResolvedStep
+from maskgen.design.figures import Design, ResolvedStep
 
 if TYPE_CHECKING:
     import klayout.db as kdb
