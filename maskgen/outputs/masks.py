@@ -234,14 +234,14 @@ def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, en
 
 def _write_layout(out: kdb.Layout, paths: list[Path]) -> None:
     """Write a mask layout atomically without timestamps to each path (GDSII or OASIS by suffix)."""
-    def write(tmp: Path) -> None:
+    def write(tmp: Path, path: Path) -> None:
         opts = kdb.SaveLayoutOptions()
-        opts.set_format_from_filename(str(tmp))
+        opts.set_format_from_filename(str(path))
         opts.gds2_write_timestamps = False
         opts.gds2_max_vertex_count = 4000
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, write)
+        atomic(path, lambda tmp, path=path: write(tmp, path))
 
 
 def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Path]) -> None:
@@ -251,14 +251,14 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Pa
     cell = out.create_cell(cell_name)
     cell.shapes(out.layer(kdb.LayerInfo(*CHROME, "CHROME"))).insert(chrome)
 
-    def write(tmp: Path) -> None:
+    def write(tmp: Path, path: Path) -> None:
         opts = kdb.SaveLayoutOptions()
-        opts.set_format_from_filename(str(tmp))
+        opts.set_format_from_filename(str(path))
         opts.gds2_write_timestamps = False
         opts.gds2_max_vertex_count = 4000   # keeps every GDSII record under 32 kB
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, write)
+        atomic(path, lambda tmp, path=path: write(tmp, path))
 
 
 FEATURE_RULES = ("WIDTH", "SPACE")
