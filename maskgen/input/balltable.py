@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maskgen.errors import InputError
+from maskgen.input.files import read_text_file
 from maskgen.input.recipe import Naming, TableMap
 from maskgen.layout.jedec import Lattice, ball_name, position, row_index, row_name
 
@@ -70,12 +71,7 @@ def split_entries(value: str | list[str]) -> list[str]:
 
 def read_table(path: Path) -> BallTable:
     """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line."""
-    if not path.is_file():
-        raise InputError(path, None, None, "ball-map table file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, "ball-map table is not a UTF-8 text file") from None
+    text = read_text_file(path, "ball-map table file")
     rows: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     header: list[str] | None = None

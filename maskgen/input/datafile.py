@@ -11,20 +11,18 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from maskgen.errors import InputError
+from maskgen.input.files import read_text_file
+from maskgen.input.yamlload import Refused, load_strict, refused_error
 
 M = TypeVar("M", bound=BaseModel)
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (the PDK loads about 0.1 s faster), else the pure-Python one."""
-
-
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file; a missing or malformed file is an InputError."""
-    if not path.is_file():
-        raise InputError(path, None, None, "file not found")
+    text = read_text_file(path, "file")
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+        return load_strict(text)
+    except Refused as exc:
+        raise refused_error(path, exc) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
+from maskgen.input.files import check_file, finite, read_text_file
 from maskgen.input.recipe import (
+    MAX_UM,
     BumpMap,
     CsvMap,
     CsvPads,
@@ -284,8 +287,7 @@ def _resolve(file: str, base: Path | None) -> Path:
 def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
                    limit: str = "die.bump_map.max_bumps") -> list[Site]:
     """Read a ball map (or pad list) CSV `name,x,y[,net[,type]]` (um, die centre origin); a header row is allowed."""
-    if not path.is_file():
-        raise InputError(path, None, None, f"{what} file not found")
+    check_file(path, f"{what} file")
     try:
         return list(_read_once(path, max_bumps, what, item, limit))
     except csv.Error as exc:
@@ -315,30 +317,38 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
     """The rows of a ball map / pad list CSV, the size limit checked row by row while reading."""
     out: list[Site] = []
     names: set[str] = set()
-    with path.open(newline="", encoding="utf-8") as fh:
-        for lineno, row in enumerate(csv.reader(fh), start=1):
-            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
-                continue
-            if lineno == 1 and row[0].strip().lower() == "name":
-                continue
-            if len(row) not in (3, 4, 5):
-                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
-            name = row[0].strip()
-            try:
-                x, y = float(row[1]), float(row[2])
-            except ValueError:
-                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be numbers in um") from None
-            if not (math.isfinite(x) and math.isfinite(y)):
-                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be finite")
-            if name in names:
-                raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
-            names.add(name)
-            net = row[3].strip() if len(row) >= 4 else ""
-            kind = row[4].strip() if len(row) == 5 else ""
-            out.append(Site(name, x, y, net or None, bump_type=kind or None))
-            if len(out) > max_bumps:
-                raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
-                                 f"limit; raise {limit} (or use --max-sites) to accept it")
+    spots: dict[tuple[float, float], tuple[str, int]] = {}
+    text = read_text_file(path, what, "text CSV")
+    for lineno, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if lineno == 1 and row[0].strip().lower() == "name":
+            continue
+        if len(row) not in (3, 4, 5):
+            raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
+        name = row[0].strip()
+        try:
+            x, y = finite(row[1]), finite(row[2])
+        except ValueError as exc:
+            words = "x and y must be numbers in um" if "could not convert" in str(exc) else f"x and y {exc}"
+            raise InputError(path, f"line {lineno}", ",".join(row), words) from None
+        if max(abs(x), abs(y)) > MAX_UM:
+            raise InputError(path, f"line {lineno}", ",".join(row), f"x and y must lie within {MAX_UM:,.0f} um "
+                             "of the die centre (a 300 mm wafer)")
+        if name in names:
+            raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
+        names.add(name)
+        if (x, y) in spots:
+            other, at = spots[(x, y)]
+            raise InputError(path, f"line {lineno}", ",".join(row), f"{item} {name} sits at the same position "
+                             f"as {other} (line {at}); two {item}s cannot share a spot")
+        spots[(x, y)] = (name, lineno)
+        net = row[3].strip() if len(row) >= 4 else ""
+        kind = row[4].strip() if len(row) == 5 else ""
+        out.append(Site(name, x, y, net or None, bump_type=kind or None))
+        if len(out) > max_bumps:
+            raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
+                             f"limit; raise {limit} (or use --max-sites) to accept it")
     if not out:
         raise InputError(path, None, None, f"{what} holds no {item}s")
     return out
