@@ -98,6 +98,8 @@ def input_error_from(
                           None, "required key is missing (it says which kind of map this is)")
     if kind == "literal_error":
         return InputError(path, key, value, f"allowed: {_tags({'expected_tags': ctx.get('expected', '')})}")
+    if kind == "string_too_long":
+        return InputError(path, key, value, f"takes at most {ctx.get('max_length')} characters")
     if kind == "string_pattern_mismatch":
         return InputError(path, key, value, _pattern_words(str(ctx.get("pattern", ""))))
     if kind in _WORDS:
@@ -133,6 +135,8 @@ def _pattern_words(pattern: str) -> str:
     """What a pattern-checked text takes, in words."""
     if pattern == r"^\d+/\d+$":
         return 'takes a GDS layer/datatype such as "7/0"'
+    if pattern == r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$":
+        return "takes letters, digits, _ . and - only, not starting with '.' (it names the output files)"
     if pattern == r"^[A-Za-z0-9_.-]+$":
         return "takes letters, digits, _ . and - only (it names the output files)"
     return f"must match {pattern}"

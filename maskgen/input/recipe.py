@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from maskgen.errors import InputError
 from maskgen.input.datafile import read_yaml, validate
+from maskgen.input.nobool import refuse_bools
 from maskgen.input.units import is_length, length
 
 MAX_UM = 300_000.0
@@ -22,6 +23,9 @@ MAX_DIES = 100_000
 
 MAX_GRID_CELLS = 4_000_000
 """Default limit of routing-grid nodes of a fan-out die (die.routing.max_grid_cells, --max-grid-cells)."""
+
+SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
+"""A recipe name is the stem of every output file: letters, digits, _ . -, not starting with a dot."""
 
 Um = Annotated[float, BeforeValidator(length), Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
 """A strictly positive length in micrometres (or with its unit: "3.44 mm"), at most a 300 mm wafer."""
@@ -44,6 +48,11 @@ Count = Annotated[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, data: Any) -> Any:
+        return refuse_bools(cls, data)
 
 
 # ----------------------------------------------------------------------------- bump maps
@@ -526,7 +535,7 @@ class BumpType(_Strict):
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
+    name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     pdk: str = "default"
     """A PDK shipped with maskgen by name, or a PDK folder of the design's own (`./house_pdk`: a path, relative

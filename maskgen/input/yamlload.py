@@ -100,15 +100,16 @@ def _join(key: str, name: str) -> str:
 
 def _check_duplicates(node: MappingNode, key: str) -> None:
     """A key given twice in one mapping (block or flow style) is refused with both lines."""
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, int]] = {}
     for k, _ in node.value:
         if not isinstance(k, ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
             continue
-        line = k.start_mark.line + 1
+        line, column = k.start_mark.line + 1, k.start_mark.column + 1
         if k.value in seen:
-            raise Refused(line, _join(key, k.value), None,
-                          f"key given twice, on lines {seen[k.value]} and {line}; keep one")
-        seen[k.value] = line
+            first, col = seen[k.value]
+            where = f"lines {first} and {line}" if first != line else f"line {line}, columns {col} and {column}"
+            raise Refused(line, _join(key, k.value), None, f"key given twice, on {where}; keep one")
+        seen[k.value] = (line, column)
 
 
 def _check_scalar(node: ScalarNode, key: str, loader: Any) -> None:
@@ -120,7 +121,8 @@ def _check_scalar(node: ScalarNode, key: str, loader: Any) -> None:
                           f"takes a whole number of at most {MAX_DIGITS} digits")
     elif node.tag == FLOAT_TAG:
         if sum(ch.isdigit() for ch in node.value) > 400:
-            raise Refused(node.start_mark.line + 1, key, f"{node.value[:12]}...", "takes a number of at most 400 digits")
+            raise Refused(node.start_mark.line + 1, key, f"{node.value[:12]}...",
+                          "takes a number of at most 400 digits")
         value = loader.construct_yaml_float(node)
         if not math.isfinite(value):
             shown = value if node.value.lower().lstrip("+-") in (".inf", ".nan") else node.value
