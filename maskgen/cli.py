@@ -82,22 +82,33 @@ def _err(line: str) -> None:
     typer.echo(f"maskgen: error: {line}", err=True)
 
 
+MaxFileOpt = Annotated[int | None, typer.Option(
+    "--max-file-mb", min=1, help="Read files of up to this many MB (default: 100 for text files, 2000 for "
+    "layouts).")]
+MaxShapesOpt = Annotated[int | None, typer.Option(
+    "--max-shapes", min=1, help="Accept layouts of up to this many shapes seen flat (default: 200,000,000).")]
+
+
 def guarded(fn: F) -> F:
-    """Turn bad input into one line on stderr and exit code 2; never a traceback."""
+    """Run a command in maskgen.guard (one line on stderr and exit 2 for bad input or an engine's error, 130 on
+    Ctrl-C, writes confined to --out); adds --max-file-mb and --max-shapes to the command."""
+    from maskgen.guard import Refused, guard
+
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, max_file_mb: int | None = None, max_shapes: int | None = None, **kwargs: Any) -> Any:
+        target = kwargs.get("layout") or kwargs.get("recipe")
+        out = kwargs.get("out") if fn.__name__ in ("build", "masks", "render", "xsection", "deck") else None
         try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            _err(exc.line())
-            raise typer.Exit(2) from None
-        except OSError as exc:  # the disk or the file system refused (permission, full disk, name too long)
-            where = f"{exc.filename}: " if exc.filename else ""
-            _err(f"{where}{exc.strerror or exc}"[:300])
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            _err("interrupted; no output was left half-written")
-            raise typer.Exit(130) from None
+            with guard(fn.__name__.rstrip("_"), target, out, max_file_mb, max_shapes):
+                return fn(*args, **kwargs)
+        except Refused as exc:
+            _err(exc.line)
+            raise typer.Exit(exc.code) from None
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=a)
+             for n, a in (("max_file_mb", MaxFileOpt), ("max_shapes", MaxShapesOpt))]
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**fn.__annotations__, "max_file_mb": MaxFileOpt, "max_shapes": MaxShapesOpt}
     return wrapper  # type: ignore[return-value]
 
 
@@ -574,8 +585,9 @@ def list_(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (maskgen.entry: Ctrl-C before a command starts is one line as well)."""
+    from maskgen.entry import main as entry
+    entry()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ MAX_TEXT_MB = 100
 """Largest text file (recipe, CSV, DEF, LEF, ball table, manifest) read by default, MB: a text file is read whole,
 and its parsed form takes several times its size in memory."""
 
-MAX_LAYOUT_MB = 1000
+MAX_LAYOUT_MB = 2000
 """Largest layout file (GDSII, OASIS) read by default, MB."""
 
 _LIMIT_MB: ContextVar[int | None] = ContextVar("maskgen_max_file_mb", default=None)

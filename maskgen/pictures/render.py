@@ -73,17 +73,12 @@ def check_layout_file(path: Path) -> None:
 
 def read_layout(path: Path) -> kdb.Layout:
     """Read a GDSII/OASIS file with klayout.db; a broken file is an InputError, not a traceback."""
-    import klayout.db as kdb
+
+    from maskgen.input.layoutfile import check_size, load, single_top
 
     check_layout_file(path)
-    layout = kdb.Layout()
-    try:
-        layout.read(str(path))
-    except RuntimeError as exc:
-        raise InputError(path, None, None, f"cannot read layout: {str(exc).splitlines()[0]}") from None
-    if layout.top_cell() is None:
-        tops = [layout.cell(i).name for i in layout.each_top_cell()]
-        raise InputError(path, "top cell", tops or None, "the layout needs exactly one top cell")
+    layout = load(path)
+    check_size(layout, single_top(layout, path), path)
     return layout
 
 
