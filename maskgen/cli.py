@@ -519,7 +519,7 @@ def view_(
                    "On a machine with KLayout, run:")
         typer.echo(line)
     else:
-        typer.echo(f"opened: {line}")
+        typer.echo(f"opened: {line} (KLayout is running)")
 
 
 klayout_app = typer.Typer(help="maskgen inside the KLayout application: PCells and the DRC menu entry.",

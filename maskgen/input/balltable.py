@@ -69,9 +69,11 @@ def split_entries(value: str | list[str]) -> list[str]:
     return [v.strip() for v in value.split(",")] if "," in value else value.split()
 
 
-def read_table(path: Path) -> BallTable:
-    """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line."""
+def read_table(path: Path, max_bumps: int | None = None) -> BallTable:
+    """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line (the
+    balls counted against max_bumps line by line, before the table is built)."""
     text = read_text_file(path, "ball-map table file")
+    balls = 0
     rows: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     header: list[str] | None = None
@@ -86,6 +88,9 @@ def read_table(path: Path) -> BallTable:
                 raise InputError(path, f"line {lineno}", line.strip(), "the header must number the columns 1, 2, 3 ...")
             continue
         letter, entries = cells[0].strip().upper(), cells[1:]
+        balls += len(entries)
+        if max_bumps is not None and balls > max_bumps:
+            raise over_limit(path, balls, max_bumps, f"line {lineno}")
         try:
             row_index(letter)
         except ValueError as exc:
@@ -110,12 +115,25 @@ def table_balls(m: TableMap, base: Path | None, naming: Naming) -> list[tuple[st
     """(ball name, x, y, net) of every populated ball of the table, row A first, in um from the die centre."""
     if m.file is not None:
         p = Path(m.file)
-        table = read_table(p if p.is_absolute() or base is None else base / p)
+        table = read_table(p if p.is_absolute() or base is None else base / p, m.max_bumps)
     else:
-        table = parse_rows({k: split_entries(v) for k, v in (m.rows or {}).items()})
+        entries = {k: split_entries(v) for k, v in (m.rows or {}).items()}
+        balls = sum(map(len, entries.values()))
+        if balls > m.max_bumps:
+            raise over_limit(None, balls, m.max_bumps, "die.bump_map.rows")
+        try:
+            table = parse_rows(entries)
+        except ValueError as exc:
+            raise InputError(None, "die.bump_map.rows", None, str(exc)) from None
     grid = Lattice.centred(m.pitch_xy, (table.columns, table.rows), m.offset)
     out = []
     for (r, c), net in sorted(table.nets.items()):
         x, y = position(r, c, grid, naming.a1_corner, naming.view)
         out.append((ball_name(r, c), x, y, net))
     return out
+
+
+def over_limit(path: Path | None, balls: int, max_bumps: int, where: str) -> InputError:
+    """The error for a ball table of more entries than die.bump_map.max_bumps."""
+    return InputError(path, where, None, f"the ball table holds {balls:,} or more entries (balls and -), over the "
+                      f"limit die.bump_map.max_bumps = {max_bumps}; raise it (or use --max-sites) to accept them")

@@ -85,6 +85,8 @@ class GridMap(_Strict):
             if not (0 <= col < nx and 0 <= row < ny):
                 raise ValueError(f"depopulated site [{col}, {row}] is outside the {nx} x {ny} grid "
                                  f"(columns 0..{nx - 1}, rows 0..{ny - 1})")
+        if len(set(map(tuple, self.depopulate))) >= nx * ny:
+            raise ValueError(f"depopulate takes out every site of the {nx} x {ny} grid; at least one bump must stay")
         return self
 
 
@@ -139,13 +141,16 @@ class TableMap(_Strict):
     rows: dict[str, str | list[str]] | None = None
     file: str | None = None
     offset: tuple[Coord, Coord] = (0.0, 0.0)
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
     @field_validator("rows")
     @classmethod
     def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
         if rows is not None:
             from maskgen.input.balltable import parse_rows, split_entries
-            parse_rows({k: split_entries(v) for k, v in rows.items()})
+            entries = {k: split_entries(v) for k, v in rows.items()}
+            if sum(map(len, entries.values())) <= MAX_SITES:   # a larger table is counted against max_bumps
+                parse_rows(entries)
         return rows
 
     @model_validator(mode="after")

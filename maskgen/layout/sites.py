@@ -218,7 +218,7 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
     if isinstance(bump_map, DefMap):
-        found_def = def_terminals(bump_map, base)
+        found_def = one_per_spot(def_terminals(bump_map, base), _resolve(bump_map.file, base), "bump")
         return _with_balls([Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in found_def], naming,
                            keep_names=True)
     if isinstance(bump_map, GridMap):
@@ -265,6 +265,17 @@ def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Latti
     balls = ball_names(xy[:, 0], xy[:, 1], naming.a1_corner, naming.view, grid)
     return [Site(s.name if keep_names else b, s.x, s.y, s.net, b, s.bump_type, s.outline)
             for s, b in zip(found, balls, strict=True)]
+
+
+def one_per_spot(found: list, path: Path, item: str) -> list:
+    """The sites (or terminals) as given, or an InputError naming two of them that sit at the same position."""
+    seen: dict[tuple[float, float], str] = {}
+    for s in found:
+        other = seen.setdefault((s.x, s.y), s.name)
+        if other != s.name:
+            raise InputError(path, None, None, f"{item}s {other} and {s.name} sit at the same position "
+                             f"({s.x:g}, {s.y:g}) um; two {item}s cannot share a spot")
+    return found
 
 
 def def_terminals(source: DefMap | DefPads, base: Path | None = None) -> list:
@@ -359,7 +370,8 @@ def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
     if isinstance(pads, CsvPads):
         return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
     if isinstance(pads, DefPads):
-        return [Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in def_terminals(pads, base)]
+        found = one_per_spot(def_terminals(pads, base), _resolve(pads.file, base), "pad")
+        return [Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in found]
     from maskgen.input.chip import read_pad_sites
     return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
                           label_layer=pads.label_layer)
