@@ -87,9 +87,9 @@ def check_extent(top: kdb.Cell, path: Path) -> None:
         return
     reach = max(abs(box.left), abs(box.right), abs(box.bottom), abs(box.top))
     if reach > MAX_EXTENT_UM:
+        spans = f"{box.left:.10g}..{box.right:.10g} x {box.bottom:.10g}..{box.top:.10g} um"
         raise InputError(path, None, None, f"the layout reaches {reach:,.0f} um from its origin (cell "
-                         f"{top.name}, {box.left:g}..{box.right:g} x {box.bottom:g}..{box.top:g} um), beyond the "
-                         f"{MAX_EXTENT_UM:,.0f} um limit (a 300 mm wafer)")
+                         f"{top.name}, {spans}), beyond the {MAX_EXTENT_UM:,.0f} um limit (a 300 mm wafer)")
 
 
 def flat_shapes(layout: kdb.Layout, top: kdb.Cell) -> int:

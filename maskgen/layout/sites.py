@@ -218,7 +218,7 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         from maskgen.input.balltable import table_balls
         return [Site(name, x, y, net, name) for name, x, y, net in table_balls(bump_map, base, naming)]
     if isinstance(bump_map, DefMap):
-        found_def = one_per_spot(def_terminals(bump_map, base), _resolve(bump_map.file, base), "bump")
+        found_def = def_terminals(bump_map, base)
         return _with_balls([Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in found_def], naming,
                            keep_names=True)
     if isinstance(bump_map, GridMap):
@@ -284,9 +284,10 @@ def def_terminals(source: DefMap | DefPads, base: Path | None = None) -> list:
     key, limit = (("die.bump_map", source.max_bumps) if isinstance(source, DefMap) else
                   ("die.pads", source.max_pads))
     lefs = [source.lef] if isinstance(source.lef, str) else list(source.lef or [])
-    return read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
-                          source.macro, source.pin, source.layer, key, limit,
-                          f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
+    found = read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
+                           source.macro, source.pin, source.layer, key, limit,
+                           f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
+    return one_per_spot(found, _resolve(source.file, base), "bump" if isinstance(source, DefMap) else "pad")
 
 
 def _resolve(file: str, base: Path | None) -> Path:
@@ -370,8 +371,7 @@ def pad_sites(pads: PadList, base: Path | None = None) -> list[Site]:
     if isinstance(pads, CsvPads):
         return read_csv_sites(_resolve(pads.file, base), pads.max_pads, "pad list", "pad", "die.pads.max_pads")
     if isinstance(pads, DefPads):
-        found = one_per_spot(def_terminals(pads, base), _resolve(pads.file, base), "pad")
-        return [Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in found]
+        return [Site(b.name, b.x, b.y, b.net, outline=b.outline) for b in def_terminals(pads, base)]
     from maskgen.input.chip import read_pad_sites
     return read_pad_sites(_resolve(pads.file, base), pads.layer, pads.cell, pads.max_pads, key="die.pads",
                           label_layer=pads.label_layer)
