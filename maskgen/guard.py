@@ -12,7 +12,7 @@ from pathlib import Path
 from maskgen.errors import InputError
 from maskgen.input.files import file_limit
 from maskgen.input.layoutfile import shape_limit
-from maskgen.outputs.atomic import confined, remove_temporaries
+from maskgen.outputs.atomic import confined, new_run, remove_temporaries
 
 INTERRUPTED = 130
 """Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
@@ -46,6 +46,7 @@ def guard(command: str, target: Path | str | None, out: Path | None = None, max_
           max_shapes: int | None = None) -> Iterator[None]:
     """Run a command's body: writes confined to out, reads within the limits; every way it can fail becomes
     Refused(code, line)."""
+    new_run()
     try:
         with confined(out), file_limit(max_file_mb), shape_limit(max_shapes):
             yield

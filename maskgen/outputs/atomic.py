@@ -140,6 +140,13 @@ def sweep_stale(folder: Path) -> list[Path]:
     return removed
 
 
+def new_run() -> None:
+    """Start a run: each folder it writes to is swept of stale temporary files again (a long-lived process, such
+    as a test session, runs many commands)."""
+    with _lock:
+        _swept.clear()
+
+
 def remove_temporaries() -> list[Path]:
     """Remove the temporary files this process is writing (on Ctrl-C, before the exit)."""
     with _lock:
