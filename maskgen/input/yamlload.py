@@ -71,7 +71,7 @@ def check_node(root: Node, loader: Any) -> None:
         stack.append((node, key, True))
         if isinstance(node, MappingNode):
             _check_duplicates(node, key)
-        for name, child in _children(node):
+        for name, child in reversed(_children(node)):     # popped in the order they are written
             if id(child) not in sizes:
                 stack.append((child, _join(key, name), False))
 
