@@ -482,3 +482,15 @@ def test_the_flat_count_is_the_hand_count(tmp_path):
     ly.read(str(tmp_path / "c.gds"))
     assert flat_shapes(ly, ly.top_cell()) == 3 * 4 * 2 + 1 == 25
     assert not math.isnan(flat_shapes(ly, ly.top_cell()))
+
+
+def test_the_readme_promise_names_these_cases():
+    """The README's promise about bad input names each kind of hostile file and moment this file tests."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    promise = readme.split("Hostile files and hostile moments", 1)[1].split("```", 1)[0]
+    for case in ("`name`", "outside `--out`", "both line numbers", "30 digits", "NaN and infinity", "`true`/`false`",
+                 "symlink loop", "FIFO", "directory", "device", "`--max-file-mb N`", "byte-order mark", "NUL byte",
+                 "two sites at one spot", "`kind: table`", "recursive", "`--max-shapes N`", "beyond 300 mm",
+                 "several top cells", "KLayout or gdstk", "exit code if it dies", "`interrupted`", "exits 130",
+                 "`kill -9`", "disk full", ".maskgen-tmp-"):
+        assert case in promise, case
