@@ -126,6 +126,9 @@ def _recipe_path(recipe: Path | None) -> Path:
     if not recipe.exists() and recipe.suffix == "" and (data_root() / "templates" / f"{recipe}.yaml").is_file():
         return data_root() / "templates" / f"{recipe}.yaml"
     if not recipe.is_file():
+        from maskgen.input.files import check_file, problem
+        if problem(recipe) != "not found":
+            check_file(recipe, "recipe file")
         raise InputError(recipe, None, None, "recipe file not found (give a path or a template name: "
                          "see `maskgen list`)")
     return recipe
@@ -287,10 +290,9 @@ def drc(
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
     from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
+    from maskgen.input.files import check_file
     from maskgen.input.pdk import load_pdk
-
-    if not layout.is_file():
-        raise InputError(layout, None, None, "layout file not found")
+    check_file(layout, "layout file", layout=True)
     manifest, manifest_path = sibling_manifest(layout)
     try:
         the_pdk = load_pdk(pdk or manifest_pdk(manifest))

@@ -494,3 +494,17 @@ def test_the_readme_promise_names_these_cases():
                  "several top cells", "KLayout or gdstk", "exit code if it dies", "`interrupted`", "exits 130",
                  "`kill -9`", "disk full", ".maskgen-tmp-"):
         assert case in promise, case
+
+
+@pytest.mark.parametrize("command", ["build", "masks", "xsection", "drc", "render", "view"])
+def test_a_command_argument_that_is_not_a_file_is_refused_as_what_it_is(cli, tmp_path, command):
+    """A FIFO given as the recipe or the layout was "not found" on main (and reading one would hang)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    what = "recipe" if command in ("build", "masks", "xsection") else "layout"
+    line = one_line(cli, command, fifo)
+    assert line.endswith(f"pipe: {what} file is a FIFO (named pipe), not a file")
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    assert one_line(cli, command, loop).endswith(f"loop: {what} file is a symbolic link loop, not a file")

@@ -26,7 +26,7 @@ INTERRUPTED = "maskgen: error: interrupted; temporary files removed, no output w
 
 def temporaries(folder: Path) -> list[Path]:
     """maskgen's temporary files (and the mkstemp ones of maskgen before issue 25) below folder."""
-    return [p for p in folder.rglob(".*") if TMP_MARK in p.name or p.name.endswith("~backup")
+    return [p for p in folder.rglob(".*") if TMP_MARK in p.name or p.name.endswith(".~backup")
             or p.name.count(".") >= 3]
 
 
@@ -127,7 +127,8 @@ def _dead_pid() -> int:
 
 
 def test_the_next_run_removes_what_a_killed_run_left(cli, tmp_path):
-    """`kill -9` during masks left `.06_PROT.gds.<random>.gds` and a `~backup` on main, which no run removed; a
+    """`kill -9` during masks left `.06_PROT.gds.<random>.gds` and KLayout's `.~backup` of it on main, which no
+    run removed; a
     killed run now leaves `.<name>.maskgen-tmp-<pid>-<n>`, and the next run writing to that folder removes both
     kinds. A temporary file of a run still alive, and a user's own hidden file, are left alone."""
     out = tmp_path / "out"
@@ -136,7 +137,7 @@ def test_the_next_run_removes_what_a_killed_run_left(cli, tmp_path):
     masks = out / "default" / "masks"
     dead = _dead_pid()
     stale = [masks / f".01_PAD.gds{TMP_MARK}{dead}-3", masks / ".02_PASV.gds.k2j4_x9q.gds",
-             masks / ".02_PASV.gds.k2j4_x9q.gds~backup", out / "default" / f".default.json{TMP_MARK}{dead}-1"]
+             masks / ".02_PASV.gds.k2j4_x9q.gds.~backup", out / "default" / f".default.json{TMP_MARK}{dead}-1"]
     keep = [masks / f".03_UBM.gds{TMP_MARK}{os.getppid()}-1", masks / ".notes.txt"]
     for p in stale + keep:
         p.write_bytes(b"half")

@@ -29,8 +29,9 @@ from maskgen.errors import InputError
 TMP_MARK = ".maskgen-tmp-"
 """What every temporary output file's name holds: `.<name>.maskgen-tmp-<pid>-<n>`."""
 
-_STALE = re.compile(r"^\..+" + re.escape(TMP_MARK) + r"(\d+)-\d+$")
-_LEGACY = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)(~backup)?$")   # tempfile.mkstemp's, before
+_STALE = re.compile(r"^\..+" + re.escape(TMP_MARK) + r"(\d+)-\d+(\.~backup)?$")
+_LEGACY = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)(\.~backup)?$")   # tempfile.mkstemp's, before
+# (KLayout keeps `<file>.~backup` while it overwrites a file that exists, as mkstemp's temporary file did)
 _ROOT: ContextVar[Path | None] = ContextVar("maskgen_output_root", default=None)
 _live: set[Path] = set()
 _swept: set[Path] = set()

@@ -55,9 +55,10 @@ class BumpSite:
 
 def check_layout_file(path: Path) -> None:
     """Refuse a missing file or one that is neither GDSII nor OASIS (by its first bytes)."""
+    from maskgen.input.files import check_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, None, "layout file not found")
+    check_file(path, "layout file", layout=True)
     with path.open("rb") as fh:
         head = fh.read(len(_OASIS_MAGIC))
     if head.startswith(b"\x1f\x8b"):  # gzipped (X.gds.gz): KLayout reads it; look at the layout inside
