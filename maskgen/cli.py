@@ -92,7 +92,7 @@ MaxShapesOpt = Annotated[int | None, typer.Option(
 def guarded(fn: F) -> F:
     """Run a command in maskgen.guard (one line on stderr and exit 2 for bad input or an engine's error, 130 on
     Ctrl-C, writes confined to --out); adds --max-file-mb and --max-shapes to the command."""
-    from maskgen.guard import Refused, guard
+    from maskgen.guard import Stopped, guard
 
     @functools.wraps(fn)
     def wrapper(*args: Any, max_file_mb: int | None = None, max_shapes: int | None = None, **kwargs: Any) -> Any:
@@ -101,7 +101,7 @@ def guarded(fn: F) -> F:
         try:
             with guard(fn.__name__.rstrip("_"), target, out, max_file_mb, max_shapes):
                 return fn(*args, **kwargs)
-        except Refused as exc:
+        except Stopped as exc:
             _err(exc.line)
             raise typer.Exit(exc.code) from None
     sig = inspect.signature(fn, eval_str=True)

@@ -23,7 +23,7 @@ BAD_INPUT = 2
 _DOING: ContextVar[tuple[str, str | None] | None] = ContextVar("maskgen_doing", default=None)
 
 
-class Refused(Exception):
+class Stopped(Exception):
     """A command ended by the guard: the exit code and the one line to print."""
 
     def __init__(self, code: int, line: str) -> None:
@@ -45,23 +45,23 @@ def doing(action: str, file: Path | str | None) -> Iterator[None]:
 def guard(command: str, target: Path | str | None, out: Path | None = None, max_file_mb: int | None = None,
           max_shapes: int | None = None) -> Iterator[None]:
     """Run a command's body: writes confined to out, reads within the limits; every way it can fail becomes
-    Refused(code, line)."""
+    Stopped(code, line)."""
     new_run()
     try:
         with confined(out), file_limit(max_file_mb), shape_limit(max_shapes):
             yield
     except InputError as exc:
-        raise Refused(BAD_INPUT, exc.line()) from None
+        raise Stopped(BAD_INPUT, exc.line()) from None
     except KeyboardInterrupt:
         remove_temporaries()
-        raise Refused(INTERRUPTED, "interrupted; temporary files removed, no output was left half-written") from None
+        raise Stopped(INTERRUPTED, "interrupted; temporary files removed, no output was left half-written") from None
     except OSError as exc:   # the disk or the file system refused (permission, full disk, name too long)
         where = f"{exc.filename}: " if exc.filename else ""
-        raise Refused(BAD_INPUT, f"{where}{exc.strerror or exc}"[:300]) from None
+        raise Stopped(BAD_INPUT, f"{where}{exc.strerror or exc}"[:300]) from None
     except Exception as exc:
         if _is_exit(exc):
             raise
-        raise Refused(BAD_INPUT, engine_line(exc, command, target)) from None
+        raise Stopped(BAD_INPUT, engine_line(exc, command, target)) from None
 
 
 def engine_line(exc: BaseException, command: str, target: Path | str | None) -> str:
