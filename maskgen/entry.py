@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+INTERRUPTED = "maskgen: error: interrupted; temporary files removed, no output was left half-written\n"
+
 
 def main() -> None:
     """Console-script entry point."""
@@ -12,10 +14,25 @@ def main() -> None:
         from maskgen.cli import app
         app()
     except KeyboardInterrupt:
-        from maskgen.outputs.atomic import remove_temporaries
-        remove_temporaries()
-        sys.stderr.write("maskgen: error: interrupted; temporary files removed, no output was left half-written\n")
+        _interrupted()
         sys.exit(130)
+    except SystemExit as exc:   # typer turns Ctrl-C outside a command's body into a silent exit 130
+        if exc.code == 130 and not _said():
+            _interrupted()
+        raise
+
+
+def _said() -> bool:
+    """True when the command's guard has reported the interrupt already."""
+    guard = sys.modules.get("maskgen.guard")
+    return guard is not None and guard.interrupt_said()
+
+
+def _interrupted() -> None:
+    """Remove this run's temporary files and say so."""
+    from maskgen.outputs.atomic import remove_temporaries
+    remove_temporaries()
+    sys.stderr.write(INTERRUPTED)
 
 
 if __name__ == "__main__":

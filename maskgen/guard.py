@@ -10,8 +10,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from maskgen.errors import InputError
-from maskgen.input.files import file_limit
-from maskgen.input.layoutfile import shape_limit
+from maskgen.input.files import file_limit, shape_limit
 from maskgen.outputs.atomic import confined, new_run, remove_temporaries
 
 INTERRUPTED = 130
@@ -19,6 +18,9 @@ INTERRUPTED = 130
 
 BAD_INPUT = 2
 """Exit code for input maskgen refuses, and for a layout KLayout or gdstk cannot handle."""
+
+_interrupt_said = False
+"""True once the guard has said "interrupted" (maskgen.entry then says nothing more)."""
 
 _DOING: ContextVar[tuple[str, str | None] | None] = ContextVar("maskgen_doing", default=None)
 
@@ -53,7 +55,9 @@ def guard(command: str, target: Path | str | None, out: Path | None = None, max_
     except InputError as exc:
         raise Stopped(BAD_INPUT, exc.line()) from None
     except KeyboardInterrupt:
+        global _interrupt_said
         remove_temporaries()
+        _interrupt_said = True
         raise Stopped(INTERRUPTED, "interrupted; temporary files removed, no output was left half-written") from None
     except OSError as exc:   # the disk or the file system refused (permission, full disk, name too long)
         where = f"{exc.filename}: " if exc.filename else ""
@@ -72,6 +76,11 @@ def engine_line(exc: BaseException, command: str, target: Path | str | None) -> 
     kind = "out of memory" if isinstance(exc, MemoryError) else type(exc).__name__
     where = f"{file}: " if file else ""
     return f"{where}{action} failed ({kind}){': ' + first if first else ''}"[:400]
+
+
+def interrupt_said() -> bool:
+    """True when the guard has already reported Ctrl-C."""
+    return _interrupt_said
 
 
 def _is_exit(exc: BaseException) -> bool:

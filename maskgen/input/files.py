@@ -22,6 +22,10 @@ and its parsed form takes several times its size in memory."""
 MAX_LAYOUT_MB = 2000
 """Largest layout file (GDSII, OASIS) read by default, MB."""
 
+MAX_SHAPES = 200_000_000
+"""Most shapes a layout may hold seen flat, all layers (array references multiply): the 1.49 million cantilever
+bumps of a 300 mm wafer are about 20 million; a 32767 x 32767 array reference is a billion."""
+
 _LIMIT_MB: ContextVar[int | None] = ContextVar("maskgen_max_file_mb", default=None)
 
 
@@ -39,6 +43,24 @@ def limit_mb(layout: bool = False) -> int:
     """The size limit in force, MB, for a layout or a text file."""
     mb = _LIMIT_MB.get()
     return mb if mb is not None else (MAX_LAYOUT_MB if layout else MAX_TEXT_MB)
+
+
+_MAX_SHAPES: ContextVar[int | None] = ContextVar("maskgen_max_shapes", default=None)
+
+
+@contextlib.contextmanager
+def shape_limit(shapes: int | None) -> Iterator[None]:
+    """Within this block, layouts of up to this many flat shapes are accepted (None: MAX_SHAPES)."""
+    token = _MAX_SHAPES.set(shapes)
+    try:
+        yield
+    finally:
+        _MAX_SHAPES.reset(token)
+
+
+def max_shapes() -> int:
+    """The flat shape limit in force."""
+    return _MAX_SHAPES.get() or MAX_SHAPES
 
 
 def problem(path: Path) -> str | None:

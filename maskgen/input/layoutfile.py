@@ -10,38 +10,15 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from pathlib import Path
 
 import klayout.db as kdb
 
 from maskgen.errors import InputError
-from maskgen.input.files import check_file
-
-MAX_SHAPES = 200_000_000
-"""Most shapes a layout may hold seen flat, all layers (array references multiply): the 1.49 million cantilever
-bumps of a 300 mm wafer are about 20 million; a 32767 x 32767 array reference is a billion."""
+from maskgen.input.files import check_file, max_shapes
 
 MAX_EXTENT_UM = 300_000.0
 """Largest coordinate of a layout, um from its origin: a 300 mm wafer (the recipe's limit for any length)."""
-
-_MAX_SHAPES: ContextVar[int | None] = ContextVar("maskgen_max_shapes", default=None)
-
-
-@contextlib.contextmanager
-def shape_limit(shapes: int | None) -> Iterator[None]:
-    """Within this block, layouts of up to this many flat shapes are accepted (None: MAX_SHAPES)."""
-    token = _MAX_SHAPES.set(shapes)
-    try:
-        yield
-    finally:
-        _MAX_SHAPES.reset(token)
-
-
-def max_shapes() -> int:
-    """The flat shape limit in force."""
-    return _MAX_SHAPES.get() or MAX_SHAPES
-
 
 def load(path: Path, what: str = "layout file") -> kdb.Layout:
     """Read a GDSII / OASIS file with klayout.db: a file within the size limit, not recursive; a reader error is
@@ -128,7 +105,8 @@ def single_top(layout: kdb.Layout, path: Path, key: str | None = "top cell") -> 
 @contextlib.contextmanager
 def _held_stderr() -> Iterator[Callable[[], str]]:
     """Hold back what C++ code writes on file descriptor 2 inside the block; write it out again unless the block
-    raised (KLayout prints `ERROR: ...` before raising the exception that becomes the one error line)."""
+    raised (KLayout prints `ERROR: ...` before raising the exception that becomes the one error line). Set up so
+    that a Ctrl-C at any moment leaves descriptor 2 restored."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):   # a test runner's captured stderr has no descriptor
@@ -136,21 +114,22 @@ def _held_stderr() -> Iterator[Callable[[], str]]:
         return
     sys.stderr.flush()
     saved = os.dup(fd)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), fd)
-        ok = False
-
-        def said() -> str:
-            held.seek(0)
-            return held.read(4096).decode("utf-8", "replace")
-        try:
-            yield said
-            ok = True
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
+    try:
+        with tempfile.TemporaryFile() as held:
+            def said() -> str:
+                held.seek(0)
+                return held.read(4096).decode("utf-8", "replace")
+            ok = False
+            try:
+                os.dup2(held.fileno(), fd)
+                yield said
+                ok = True
+            finally:
+                os.dup2(saved, fd)
             if ok:
                 held.seek(0)
                 text = held.read(65536)
                 if text:
                     os.write(fd, text)
+    finally:
+        os.close(saved)
