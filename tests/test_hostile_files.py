@@ -394,12 +394,14 @@ def test_coordinates_beyond_300_mm_are_refused_before_any_geometry(cli, tmp_path
     assert f"{far + 40:,.0f}" == "2,146,524"
 
 
-def test_a_chip_with_coordinates_near_2_to_the_30_is_refused_by_masks(cli, tmp_path):
-    """main's masks let KLayout's internal error (dbEdgeProcessor.cc ... gs.is_reset ()) escape."""
-    gds_with_array(tmp_path / "chip.gds", 3, 3, spacing=400, origin=(2**30 / 1000, 0))
+@pytest.mark.parametrize("command,dbu", [("masks", 2**30), ("build", 2**31 - 1_000_000)])
+def test_a_chip_with_coordinates_near_2_to_the_31_is_refused(cli, tmp_path, command, dbu):
+    """main's masks let KLayout's internal error (dbEdgeProcessor.cc ... gs.is_reset ()) escape at 2^30 database
+    units, and its build hung past 60 s near 2^31."""
+    gds_with_array(tmp_path / "chip.gds", 3, 3, spacing=400, origin=(dbu / 1000, 0))
     recipe = mutant(tmp_path, "default", put("die.bump_map", {"kind": "gds", "file": "chip.gds", "layer": "7/0"}))
-    line = one_line(cli, "masks", recipe, "--out", tmp_path / "out")
-    assert f"chip.gds: the layout reaches {2**30 / 1000 + 2 * 400 + 20:,.0f} um from its origin" in line
+    line = one_line(cli, command, recipe, "--out", tmp_path / "out")
+    assert f"chip.gds: the layout reaches {dbu / 1000 + 2 * 400 + 20:,.0f} um from its origin" in line
 
 
 @pytest.mark.parametrize("command", ["drc", "render", "build"])
