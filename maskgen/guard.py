@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from contextvars import ContextVar
 from pathlib import Path
 
 from maskgen.errors import InputError
@@ -22,7 +21,6 @@ BAD_INPUT = 2
 _interrupt_said = False
 """True once the guard has said "interrupted" (maskgen.entry then says nothing more)."""
 
-_DOING: ContextVar[tuple[str, str | None] | None] = ContextVar("maskgen_doing", default=None)
 
 
 class Stopped(Exception):
@@ -35,12 +33,15 @@ class Stopped(Exception):
 
 @contextlib.contextmanager
 def doing(action: str, file: Path | str | None) -> Iterator[None]:
-    """Name what is being done to which file, for the one line an engine's error becomes (`render: x.gds: ...`)."""
-    token = _DOING.set((action, str(file) if file is not None else None))
+    """Name what is being done to which file, for the one line an engine's error inside becomes
+    (`x.gds: writing the mask failed (RuntimeError): ...`); the innermost block names it."""
     try:
         yield
-    finally:
-        _DOING.reset(token)
+    except Exception as exc:
+        if not hasattr(exc, "maskgen_doing"):
+            with contextlib.suppress(AttributeError, TypeError):
+                exc.maskgen_doing = (action, str(file) if file is not None else None)  # type: ignore[attr-defined]
+        raise
 
 
 @contextlib.contextmanager
@@ -70,7 +71,7 @@ def guard(command: str, target: Path | str | None, out: Path | None = None, max_
 
 def engine_line(exc: BaseException, command: str, target: Path | str | None) -> str:
     """One line for an error of KLayout, gdstk or maskgen itself: the file, what was being done, the message."""
-    action, file = _DOING.get() or (command, str(target) if target is not None else None)
+    action, file = getattr(exc, "maskgen_doing", None) or (command, str(target) if target is not None else None)
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
     kind = "out of memory" if isinstance(exc, MemoryError) else type(exc).__name__

@@ -253,3 +253,23 @@ def test_a_full_disk_leaves_the_previous_complete_files_or_none(cli, small_disk,
     for name, data in after.items():
         assert name in before and data == before[name] or (name.endswith(".oas") and name not in before), name
     assert temporaries(small_disk) == []
+
+
+def test_an_engine_error_is_one_line_naming_the_file_and_what_was_being_done(cli, tmp_path, monkeypatch):
+    """An error KLayout raises while a mask is written (here a RuntimeError put in its place) is one line naming
+    the mask file and the work, exit 2; the previous masks stay."""
+    out = tmp_path / "out"
+    code, _, err = cli("masks", "default", "--out", out)
+    assert code == 0, err
+    before = snapshot(out)
+    import maskgen.outputs.masks as masks
+
+    def broken(path, write):
+        raise RuntimeError("Internal error: src/db/db/dbEdgeProcessor.cc:2203 gs.is_reset () was not true")
+    monkeypatch.setattr(masks, "atomic", broken)
+    code, stdout, err = cli("masks", "default", "--out", out)
+    mask = out / "default" / "masks" / "01_PAD.gds"
+    assert code == 2 and "Traceback" not in stdout + err
+    assert err.strip() == f"maskgen: error: {mask}: writing the mask failed (RuntimeError): Internal error: " \
+                          "src/db/db/dbEdgeProcessor.cc:2203 gs.is_reset () was not true"
+    assert snapshot(out) == before

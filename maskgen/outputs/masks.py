@@ -19,6 +19,7 @@ import klayout.db as kdb
 
 from maskgen.build import BuildResult, build
 from maskgen.drc.isolated import Placements, placements_in
+from maskgen.guard import doing
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
@@ -241,7 +242,8 @@ def _write_layout(out: kdb.Layout, paths: list[Path]) -> None:
         opts.gds2_max_vertex_count = 4000
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, lambda tmp, path=path: write(tmp, path))
+        with doing("writing the mask", path):
+            atomic(path, lambda tmp, path=path: write(tmp, path))
 
 
 def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Path]) -> None:
@@ -258,7 +260,8 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Pa
         opts.gds2_max_vertex_count = 4000   # keeps every GDSII record under 32 kB
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, lambda tmp, path=path: write(tmp, path))
+        with doing("writing the mask", path):
+            atomic(path, lambda tmp, path=path: write(tmp, path))
 
 
 FEATURE_RULES = ("WIDTH", "SPACE")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from maskgen.drc.context import beside, manifest_path_for, manifest_pdk, sibling_manifest
 from maskgen.errors import InputError, check_choices
+from maskgen.guard import doing
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
 from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
@@ -235,6 +236,7 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
             lyp.write_text(lyp_text(the_pdk), encoding="utf-8")
         for v in dict.fromkeys(wanted):
             png = Path(out) / f"{name}_{v}.png"
-            written.append(n50_map(manifest, png, width, height) if v == "n50"
-                           else render_view(layout, lyp, cells[v], png, width, height))
+            with doing(f"render of the {v} view", layout):
+                written.append(n50_map(manifest, png, width, height) if v == "n50"
+                               else render_view(layout, lyp, cells[v], png, width, height))
     return written
