@@ -313,6 +313,13 @@ def test_a_ball_table_of_five_million_balls_is_refused_at_the_site_limit(cli, tm
     assert "die.bump_map.max_bumps = 100000" in line and "--max-sites" in line
 
 
+def test_a_ball_table_header_of_more_columns_than_the_limit_is_refused(cli, tmp_path):
+    (tmp_path / "map.txt").write_text(" ".join(str(i) for i in range(1, 100_002)) + "\nA VDD\n")
+    recipe = mutant(tmp_path, "default", put("die.bump_map", {"kind": "table", "pitch": 400, "file": "map.txt"}))
+    line = one_line(cli, "build", recipe, "--out", tmp_path / "out")
+    assert "map.txt: line 1: the ball table holds 100,001 or more entries" in line
+
+
 def test_the_ball_table_limit_is_raised_by_max_sites(cli, tmp_path, read_gds):
     (tmp_path / "map.txt").write_text("1 2 3 4\nA VDD GND - IO1\nB IO2 - GND VDD\n")
     bump_map = {"kind": "table", "pitch": 400, "file": "map.txt", "max_bumps": 4}

@@ -84,6 +84,8 @@ def read_table(path: Path, max_bumps: int | None = None) -> BallTable:
         cells = split_entries(line)
         if header is None and not rows and all(c.isdigit() for c in cells if c):
             header = [c for c in cells if c]
+            if max_bumps is not None and len(header) > max_bumps:
+                raise over_limit(path, len(header), max_bumps, f"line {lineno}")
             if header != [str(i) for i in range(1, len(header) + 1)]:
                 raise InputError(path, f"line {lineno}", line.strip(), "the header must number the columns 1, 2, 3 ...")
             continue
