@@ -517,3 +517,29 @@ def test_a_command_argument_that_is_not_a_file_is_refused_as_what_it_is(cli, tmp
     loop.symlink_to(tmp_path / "loop2")
     (tmp_path / "loop2").symlink_to(loop)
     assert one_line(cli, command, loop).endswith(f"loop: {what} file is a symbolic link loop, not a file")
+
+
+FOOTPRINT = """(footprint "T" (layer "F.Cu")
+  (pad "A1" smd circle (at {a}) (size 0.25 0.25) (layers "F.Cu"))
+  (pad "A2" smd circle (at {b}) (size 0.25 0.25) (layers "F.Cu"))
+)
+"""
+
+
+@pytest.mark.parametrize("a,b,needle", [
+    ("0 0", "0.4 0", None),
+    ("nan 0", "0.4 0", "pad A1 = ['nan', 0]: the pad's position must be finite numbers within 300 mm"),
+    ("0 1e308", "0.4 0", "pad A1 = [0, '1e308']: the pad's position must be finite numbers within 300 mm"),
+    ("0 400", "0.4 0", "pad A1 = [0, 400]: the pad's position must be finite numbers within 300 mm"),
+    ("0 0", "0 0", "pads A1 and A2 sit at the same position"),
+])
+def test_a_kicad_footprint_with_hostile_pads_is_refused_naming_the_pad(cli, tmp_path, read_gds, a, b, needle):
+    (tmp_path / "fp.kicad_mod").write_text(FOOTPRINT.format(a=a, b=b))
+    recipe = mutant(tmp_path, "default", put("die.bump_map", {"kind": "kicad", "file": "fp.kicad_mod"}))
+    if needle is None:
+        code, _, err = cli("build", recipe, "--out", tmp_path / "out", "--no-drc")
+        assert code in (0, 1), err
+        assert read_gds(tmp_path / "out" / "default" / "default.gds").region("BUMP").count() == 2
+        return
+    line = one_line(cli, "build", recipe, "--out", tmp_path / "out")
+    assert "fp.kicad_mod" in line and needle in line

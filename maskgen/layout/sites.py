@@ -211,7 +211,8 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         return _with_balls(found, naming, keep_names=False)
     if isinstance(bump_map, KicadMap):
         from maskgen.input.kicadmap import footprint_sites
-        named = _with_balls(footprint_sites(_resolve(bump_map.file, base), bump_map.max_bumps), naming,
+        path = _resolve(bump_map.file, base)
+        named = _with_balls(one_per_spot(footprint_sites(path, bump_map.max_bumps), path, "pad"), naming,
                             keep_names=True)
         return [Site(s.name, s.x, s.y, s.net, s.name if _is_ball(s.name) else s.ball) for s in named]
     if isinstance(bump_map, TableMap):
