@@ -83,22 +83,33 @@ def _err(line: str) -> None:
     typer.echo(f"maskgen: error: {line}", err=True)
 
 
+MaxFileOpt = Annotated[int | None, typer.Option(
+    "--max-file-mb", min=1, help="Read files of up to this many MB (default: 100 for text files, 2000 for "
+    "layouts).")]
+MaxShapesOpt = Annotated[int | None, typer.Option(
+    "--max-shapes", min=1, help="Accept layouts of up to this many shapes seen flat (default: 200,000,000).")]
+
+
 def guarded(fn: F) -> F:
-    """Turn bad input into one line on stderr and exit code 2; never a traceback."""
+    """Run a command in maskgen.guard (one line on stderr and exit 2 for bad input or an engine's error, 130 on
+    Ctrl-C, writes confined to --out); adds --max-file-mb and --max-shapes to the command."""
+    from maskgen.guard import Stopped, guard
+
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, max_file_mb: int | None = None, max_shapes: int | None = None, **kwargs: Any) -> Any:
+        target = kwargs.get("layout") or kwargs.get("recipe")
+        out = kwargs.get("out") if fn.__name__ in ("build", "masks", "render", "xsection", "deck") else None
         try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            _err(exc.line())
-            raise typer.Exit(2) from None
-        except OSError as exc:  # the disk or the file system refused (permission, full disk, name too long)
-            where = f"{exc.filename}: " if exc.filename else ""
-            _err(f"{where}{exc.strerror or exc}"[:300])
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            _err("interrupted; no output was left half-written")
-            raise typer.Exit(130) from None
+            with guard(fn.__name__.rstrip("_"), target, out, max_file_mb, max_shapes):
+                return fn(*args, **kwargs)
+        except Stopped as exc:
+            _err(exc.line)
+            raise typer.Exit(exc.code) from None
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=a)
+             for n, a in (("max_file_mb", MaxFileOpt), ("max_shapes", MaxShapesOpt))]
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), *extra])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**fn.__annotations__, "max_file_mb": MaxFileOpt, "max_shapes": MaxShapesOpt}
     return wrapper  # type: ignore[return-value]
 
 
@@ -116,6 +127,9 @@ def _recipe_path(recipe: Path | None) -> Path:
     if not recipe.exists() and recipe.suffix == "" and (data_root() / "templates" / f"{recipe}.yaml").is_file():
         return data_root() / "templates" / f"{recipe}.yaml"
     if not recipe.is_file():
+        from maskgen.input.files import check_file, problem
+        if problem(recipe) != "not found":
+            check_file(recipe, "recipe file")
         raise InputError(recipe, None, None, "recipe file not found (give a path or a template name: "
                          "see `maskgen list`)")
     return recipe
@@ -277,10 +291,9 @@ def drc(
     """
     from maskgen.drc import drc_exit_code, run_drc, write_reports
     from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
+    from maskgen.input.files import check_file
     from maskgen.input.pdk import load_pdk
-
-    if not layout.is_file():
-        raise InputError(layout, None, None, "layout file not found")
+    check_file(layout, "layout file", layout=True)
     manifest, manifest_path = sibling_manifest(layout)
     try:
         the_pdk = load_pdk(pdk or manifest_pdk(manifest))
@@ -509,7 +522,7 @@ def view_(
                    "On a machine with KLayout, run:")
         typer.echo(line)
     else:
-        typer.echo(f"opened: {line}")
+        typer.echo(f"opened: {line} (KLayout is running)")
 
 
 klayout_app = typer.Typer(help="maskgen inside the KLayout application: PCells and the DRC menu entry.",
@@ -575,7 +588,8 @@ def list_(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command line (`python -m maskgen.cli`); the `maskgen` program is maskgen.entry.main, which imports
+    this module with Ctrl-C caught from the first import on (the CLI does not import it back: no loop)."""
     app()
 
 

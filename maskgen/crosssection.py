@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from maskgen.atomic import confined
 from maskgen.build import build, prepare
 from maskgen.errors import InputError
 from maskgen.pictures.render import read_layout
@@ -43,7 +44,7 @@ def section(recipe: Path, cut: CutArg = None, layout: Path | None = None, pdk: s
         design = prepare(recipe, pdk)
         ly = read_layout(Path(layout))
     else:
-        with tempfile.TemporaryDirectory(prefix="maskgen-xsection-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="maskgen-xsection-") as tmp, confined(Path(tmp)):
             result = build(recipe, Path(tmp), pdk, run_drc=False)
             design = result.design
             ly = read_layout(result.files["gds"])

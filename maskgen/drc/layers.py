@@ -9,6 +9,7 @@ from pathlib import Path
 import klayout.db as kdb
 
 from maskgen.errors import InputError
+from maskgen.input.layoutfile import check_size, load
 from maskgen.input.pdk import Pdk
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
@@ -126,12 +127,7 @@ def read_layout(path: Path, pdk: Pdk, flat: bool = False, max_bytes: int = DEFAU
     if size > max_bytes:
         raise InputError(path, "size", f"{size / 1e6:.0f} MB",
                          f"layout larger than the limit of {max_bytes / 1e6:.0f} MB; raise the limit to read it")
-    layout = kdb.Layout()
-    try:
-        layout.read(str(path))
-    except Exception as exc:  # klayout raises RuntimeError with a multi-line reader message
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(path, None, None, f"cannot read layout: {first}") from None
+    layout = load(path)
     tops = [c for c in layout.top_cells() if not c.bbox().empty()] or list(layout.top_cells())
     if not tops:
         raise InputError(path, None, None, "layout has no cells")
@@ -139,6 +135,7 @@ def read_layout(path: Path, pdk: Pdk, flat: bool = False, max_bytes: int = DEFAU
         names = ", ".join(sorted(c.name for c in tops)[:5])
         raise InputError(path, "top cell", names, "the layout must have exactly one top cell with shapes")
     top = tops[0]
+    check_size(layout, top, path)
     dss = None
     if not flat:
         _flatten_parts(layout)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import klayout.rdb as rdb
 
+from maskgen.atomic import atomic
 from maskgen.drc.result import DrcResult
 
 FIRST_LOCATIONS = 10
@@ -29,15 +28,8 @@ def write_reports(result: DrcResult, lyrdb: Path | None = None, json_path: Path 
 
 
 def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the destination folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write through the one atomic writer (temporary file in the destination folder, then renamed)."""
+    atomic(Path(path), write)
 
 
 def _category_text(rule_description: str, claims: list[str], value: float | None, source: str = "pdk") -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maskgen.errors import InputError
+from maskgen.input.files import read_text_file
 from maskgen.input.jedec import row_index, row_name
 
 EMPTY = {"-", ""}
@@ -67,14 +68,11 @@ def split_entries(value: str | list[str]) -> list[str]:
     return [v.strip() for v in value.split(",")] if "," in value else value.split()
 
 
-def read_table(path: Path) -> BallTable:
-    """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line."""
-    if not path.is_file():
-        raise InputError(path, None, None, "ball-map table file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, "ball-map table is not a UTF-8 text file") from None
+def read_table(path: Path, max_bumps: int | None = None) -> BallTable:
+    """A ball-map table file: an optional header of column numbers, then `letter entry entry ...` per line (the
+    balls counted against max_bumps line by line, before the table is built)."""
+    text = read_text_file(path, "ball-map table file")
+    balls = 0
     rows: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     header: list[str] | None = None
@@ -85,10 +83,15 @@ def read_table(path: Path) -> BallTable:
         cells = split_entries(line)
         if header is None and not rows and all(c.isdigit() for c in cells if c):
             header = [c for c in cells if c]
+            if max_bumps is not None and len(header) > max_bumps:
+                raise over_limit(path, len(header), max_bumps, f"line {lineno}")
             if header != [str(i) for i in range(1, len(header) + 1)]:
                 raise InputError(path, f"line {lineno}", line.strip(), "the header must number the columns 1, 2, 3 ...")
             continue
         letter, entries = cells[0].strip().upper(), cells[1:]
+        balls += len(entries)
+        if max_bumps is not None and balls > max_bumps:
+            raise over_limit(path, balls, max_bumps, f"line {lineno}")
         try:
             row_index(letter)
         except ValueError as exc:
@@ -107,3 +110,9 @@ def read_table(path: Path) -> BallTable:
         return parse_rows(rows)
     except ValueError as exc:
         raise InputError(path, None, None, str(exc)) from None
+
+
+def over_limit(path: Path | None, balls: int, max_bumps: int, where: str) -> InputError:
+    """The error for a ball table of more entries than die.bump_map.max_bumps."""
+    return InputError(path, where, None, f"the ball table holds {balls:,} or more entries (balls and -), over the "
+                      f"limit die.bump_map.max_bumps = {max_bumps}; raise it (or use --max-sites) to accept them")

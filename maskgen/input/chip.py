@@ -12,6 +12,7 @@ from pathlib import Path
 import klayout.db as kdb
 
 from maskgen.errors import InputError
+from maskgen.input.layoutfile import check_extent, load
 from maskgen.input.limits import flat_shape_count
 from maskgen.input.site import Site
 
@@ -20,13 +21,7 @@ def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key:
                    label_layer: str | None = None) -> list[Site]:
     """Each merged pad shape on `layer` ("L/D") of the chip becomes a site at its centre (um); a text on
     `label_layer` lying on the pad gives its net."""
-    if not path.is_file():
-        raise InputError(path, None, None, "chip layout not found")
-    ly = kdb.Layout()
-    try:
-        ly.read(str(path))
-    except RuntimeError as exc:
-        raise InputError(path, None, None, f"not a readable GDSII/OASIS file: {str(exc).splitlines()[0]}") from None
+    ly = load(path, "chip layout")
     if cell is not None:
         top = ly.cell(cell)
         if top is None:
@@ -38,6 +33,7 @@ def read_pad_sites(path: Path, layer: str, cell: str | None, max_pads: int, key:
             raise InputError(path, f"{key}.cell", None,
                              f"{len(tops)} top cells; name one of: {', '.join(sorted(c.name for c in tops))}")
         top = tops[0]
+    check_extent(top, path)
     lnum, dnum = (int(v) for v in layer.split("/"))
     li = ly.find_layer(lnum, dnum)
     if li is None:

@@ -11,20 +11,18 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from maskgen.errors import InputError
+from maskgen.input.files import read_text_file
+from maskgen.input.yamlload import Refused, load_strict, refused_error
 
 M = TypeVar("M", bound=BaseModel)
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (the PDK loads about 0.1 s faster), else the pure-Python one."""
-
-
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file; a missing or malformed file is an InputError."""
-    if not path.is_file():
-        raise InputError(path, None, None, "file not found")
+    text = read_text_file(path, "file")
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+        return load_strict(text)
+    except Refused as exc:
+        raise refused_error(path, exc) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -100,6 +98,8 @@ def input_error_from(
                           None, "required key is missing (it says which kind of map this is)")
     if kind == "literal_error":
         return InputError(path, key, value, f"allowed: {_tags({'expected_tags': ctx.get('expected', '')})}")
+    if kind == "string_too_long":
+        return InputError(path, key, value, f"takes at most {ctx.get('max_length')} characters")
     if kind == "string_pattern_mismatch":
         return InputError(path, key, value, _pattern_words(str(ctx.get("pattern", ""))))
     if kind in _WORDS:
@@ -135,6 +135,8 @@ def _pattern_words(pattern: str) -> str:
     """What a pattern-checked text takes, in words."""
     if pattern == r"^\d+/\d+$":
         return 'takes a GDS layer/datatype such as "7/0"'
+    if pattern == r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$":
+        return "takes letters, digits, _ . and - only, not starting with '.' (it names the output files)"
     if pattern == r"^[A-Za-z0-9_.-]+$":
         return "takes letters, digits, _ . and - only (it names the output files)"
     return f"must match {pattern}"

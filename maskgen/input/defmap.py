@@ -20,6 +20,7 @@ from pathlib import Path
 
 from maskgen.errors import InputError
 from maskgen.input.deftokens import Tokens, read_once, read_text
+from maskgen.input.files import finite
 from maskgen.warn import warn
 
 Point = tuple[float, float]
@@ -227,7 +228,7 @@ def _diearea(t: Tokens) -> tuple[float, float, float, float]:
 def _number(t: Tokens, start: int, st: list[str], k: int) -> float:
     """Token k of a statement as a number, or a located error."""
     try:
-        return float(st[k])
+        return finite(st[k])
     except (ValueError, IndexError):
         raise t.error("expected a number", start + min(k, len(st) - 1)) from None
 

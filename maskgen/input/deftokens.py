@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from maskgen.errors import InputError
+from maskgen.input.files import check_file, finite, read_text_file
 
 _TOKEN = re.compile(r'"[^"]*"|[^\s]+')
 _COMMENT = re.compile(r"#[^\n]*")
@@ -15,10 +16,7 @@ _COMMENT = re.compile(r"#[^\n]*")
 
 def read_text(path: Path, what: str) -> str:
     """A LEF/DEF file's text."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, f"{what} file is not a UTF-8 text file") from None
+    return read_text_file(path, f"{what} file")
 
 
 T = TypeVar("T")
@@ -28,8 +26,7 @@ CACHE_FILES = 8
 
 def read_once(cache: dict[tuple, T], path: Path, what: str, parse: Callable[[Path], T]) -> T:
     """parse(path), kept in cache by (resolved path, mtime, size): a file is parsed again only when it changed."""
-    if not path.is_file():
-        raise InputError(path, None, None, f"{what} file not found")
+    check_file(path, f"{what} file")
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     found = cache.get(key)
@@ -85,6 +82,6 @@ class Tokens:
         """The next token as a number."""
         word = self.take()
         try:
-            return float(word)
+            return finite(word)
         except ValueError:
             raise self.error("expected a number", self.i - 1) from None

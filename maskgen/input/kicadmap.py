@@ -9,10 +9,13 @@ ball of the grid they sit on, as CSV sites do.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from maskgen.errors import InputError
+from maskgen.input.files import read_text_file
+from maskgen.input.recipe import MAX_UM
 from maskgen.input.site import Site
 
 COPPER_TYPES = ("smd", "thru_hole", "connect")
@@ -21,13 +24,8 @@ COPPER_TYPES = ("smd", "thru_hole", "connect")
 
 def read_footprint(path: Path) -> Any:
     """A .kicad_mod file as a kiutils Footprint; a missing or unreadable file is one InputError line."""
-    if not path.is_file():
-        raise InputError(path, None, None, "KiCad footprint file not found")
     from kiutils.footprint import Footprint
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, "not a UTF-8 text KiCad footprint (.kicad_mod)") from None
+    text = read_text_file(path, "KiCad footprint file")
     if not text.lstrip().startswith(("(footprint", "(module")):
         raise InputError(path, None, None, "not a KiCad footprint: a .kicad_mod file starts with (footprint ...)")
     try:
@@ -56,6 +54,9 @@ def footprint_sites(path: Path, max_bumps: int) -> list[Site]:
             raise InputError(path, f"pad {name}", None, "pad number given twice: each ball needs its own name")
         seen.add(name)
         x, y = pad.position.X, pad.position.Y
+        if not all(isinstance(v, int | float) and math.isfinite(v) and abs(v) * 1000 <= MAX_UM for v in (x, y)):
+            raise InputError(path, f"pad {name}", [x, y], f"the pad's position must be finite numbers within "
+                             f"{MAX_UM / 1000:g} mm of the footprint origin")
         out.append(Site(name, round(-x * 1000, 6) + 0.0, round(-y * 1000, 6) + 0.0))
         if len(out) > max_bumps:
             raise InputError(path, "max_bumps", max_bumps, "footprint has more pads than the limit; raise "

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maskgen.input.deftokens import Tokens, read_once, read_text
+from maskgen.input.files import finite
 
 Point = tuple[float, float]
 
@@ -198,6 +199,6 @@ def _port(t: Tokens) -> tuple[str | None, list[tuple[str, list[Point]]]]:
 def _num(t: Tokens, word: str, at: int) -> float:
     """A coordinate of a shape statement, or a located error."""
     try:
-        return float(word)
+        return finite(word)
     except ValueError:
         raise t.error(f"expected a number, got {word!r}", at) from None

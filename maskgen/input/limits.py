@@ -14,6 +14,7 @@ from pathlib import Path
 import klayout.db as kdb
 
 from maskgen.errors import InputError
+from maskgen.input.files import check_file, problem
 from maskgen.input.recipe import BumpMap, GridMap, Naming, Recipe, RingMap, StaggeredMap
 
 
@@ -45,16 +46,13 @@ def check_files(recipe: Recipe, file: Path) -> None:
         if name is None:
             continue
         resolved = Path(name) if Path(name).is_absolute() else base / name
-        try:
-            found = resolved.is_file()
-        except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
-            raise InputError(file, key, name, "not a usable file name (too long, or a NUL byte)") from None
-        if not found:
-            kind = "lef" if key.endswith(".lef") else getattr(part, "kind", "")
-            what = {"gds": "chip layout", "def": "DEF file", "lef": "LEF file",
-                    "table": "ball-map table file", "kicad": "KiCad footprint"}.get(kind, "CSV file")
+        kind = "lef" if key.endswith(".lef") else getattr(part, "kind", "")
+        what = {"gds": "chip layout", "def": "DEF file", "lef": "LEF file",
+                "table": "ball-map table file", "kicad": "KiCad footprint"}.get(kind, "CSV file")
+        if problem(resolved) == "not found":
             raise InputError(file, key, name, f"{what} not found at {resolved.resolve()} (a relative "
                              "path is taken from the recipe's folder)")
+        check_file(resolved, what, layout=kind == "gds", file=file, key=key, value=name)
 
 
 def regular_count(bump_map: BumpMap) -> int | None:

@@ -11,6 +11,7 @@ from maskgen.errors import InputError
 from maskgen.input.balltable import parse_rows, split_entries
 from maskgen.input.datafile import read_yaml, validate
 from maskgen.input.jedec import ball_name, layout_corner, split_ball
+from maskgen.input.nobool import refuse_bools
 from maskgen.input.units import is_length, length
 
 MAX_UM = 300_000.0
@@ -24,6 +25,9 @@ MAX_DIES = 100_000
 
 MAX_GRID_CELLS = 4_000_000
 """Default limit of routing-grid nodes of a fan-out die (die.routing.max_grid_cells, --max-grid-cells)."""
+
+SAFE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
+"""A recipe name is the stem of every output file: letters, digits, _ . -, not starting with a dot."""
 
 Um = Annotated[float, BeforeValidator(length), Field(gt=0, le=MAX_UM, allow_inf_nan=False)]
 """A strictly positive length in micrometres (or with its unit: "3.44 mm"), at most a 300 mm wafer."""
@@ -46,6 +50,11 @@ Count = Annotated[tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, data: Any) -> Any:
+        return refuse_bools(cls, data)
 
 
 # ----------------------------------------------------------------------------- bump maps
@@ -77,6 +86,8 @@ class GridMap(_Strict):
             if not (0 <= col < nx and 0 <= row < ny):
                 raise ValueError(f"depopulated site [{col}, {row}] is outside the {nx} x {ny} grid "
                                  f"(columns 0..{nx - 1}, rows 0..{ny - 1})")
+        if len(set(map(tuple, self.depopulate))) >= nx * ny:
+            raise ValueError(f"depopulate takes out every site of the {nx} x {ny} grid; at least one bump must stay")
         return self
 
 
@@ -144,12 +155,15 @@ class TableMap(_Strict):
     rows: dict[str, str | list[str]] | None = None
     file: str | None = None
     offset: tuple[Coord, Coord] = (0.0, 0.0)
+    max_bumps: Annotated[int, Field(ge=1)] = MAX_SITES
 
     @field_validator("rows")
     @classmethod
     def _table(cls, rows: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
         if rows is not None:
-            parse_rows({k: split_entries(v) for k, v in rows.items()})
+            entries = {k: split_entries(v) for k, v in rows.items()}
+            if sum(map(len, entries.values())) <= MAX_SITES:   # a larger table is counted against max_bumps
+                parse_rows(entries)
         return rows
 
     @model_validator(mode="after")
@@ -555,7 +569,7 @@ class BumpType(_Strict):
 class Recipe(_Strict):
     """A recipe: PDK, process, die, common bump stack and the process family's block."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)
+    name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     pdk: str = "default"
     """A PDK shipped with maskgen by name, or a PDK folder of the design's own (`./house_pdk`: a path, relative

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from maskgen.errors import InputError
-from maskgen.input.balltable import parse_rows, read_table, split_entries
+from maskgen.input.balltable import over_limit, parse_rows, read_table, split_entries
+from maskgen.input.files import check_file, finite, read_text_file
 from maskgen.input.jedec import Lattice, ball_name, ball_names, position, split_ball
 from maskgen.input.recipe import (
+    MAX_UM,
     BumpMap,
     CsvMap,
     CsvPads,
@@ -194,7 +197,8 @@ def sites(bump_map: BumpMap, base: Path | None = None, naming: Naming | None = N
         return _with_balls(found, naming, keep_names=False)
     if isinstance(bump_map, KicadMap):
         from maskgen.input.kicadmap import footprint_sites
-        named = _with_balls(footprint_sites(_resolve(bump_map.file, base), bump_map.max_bumps), naming,
+        path = _resolve(bump_map.file, base)
+        named = _with_balls(one_per_spot(footprint_sites(path, bump_map.max_bumps), path, "pad"), naming,
                             keep_names=True)
         return [Site(s.name, s.x, s.y, s.net, s.name if _is_ball(s.name) else s.ball) for s in named]
     if isinstance(bump_map, TableMap):
@@ -249,15 +253,27 @@ def _with_balls(found: list[Site], naming: Naming, keep_names: bool, grid: Latti
             for s, b in zip(found, balls, strict=True)]
 
 
+def one_per_spot(found: list, path: Path, item: str) -> list:
+    """The sites (or terminals) as given, or an InputError naming two of them that sit at the same position."""
+    seen: dict[tuple[float, float], str] = {}
+    for s in found:
+        other = seen.setdefault((s.x, s.y), s.name)
+        if other != s.name:
+            raise InputError(path, None, None, f"{item}s {other} and {s.name} sit at the same position "
+                             f"({s.x:g}, {s.y:g}) um; two {item}s cannot share a spot")
+    return found
+
+
 def def_terminals(source: DefMap | DefPads, base: Path | None = None) -> list:
     """The terminals (maskgen.input.terminals.Terminal) of a DEF bump map or pad list, with their nets."""
     from maskgen.input.terminals import read_terminals
     key, limit = (("die.bump_map", source.max_bumps) if isinstance(source, DefMap) else
                   ("die.pads", source.max_pads))
     lefs = [source.lef] if isinstance(source.lef, str) else list(source.lef or [])
-    return read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
-                          source.macro, source.pin, source.layer, key, limit,
-                          f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
+    found = read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
+                           source.macro, source.pin, source.layer, key, limit,
+                           f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
+    return one_per_spot(found, _resolve(source.file, base), "bump" if isinstance(source, DefMap) else "pad")
 
 
 def _resolve(file: str, base: Path | None) -> Path:
@@ -269,8 +285,7 @@ def _resolve(file: str, base: Path | None) -> Path:
 def read_csv_sites(path: Path, max_bumps: int, what: str = "ball map", item: str = "bump",
                    limit: str = "die.bump_map.max_bumps") -> list[Site]:
     """Read a ball map (or pad list) CSV `name,x,y[,net[,type]]` (um, die centre origin); a header row is allowed."""
-    if not path.is_file():
-        raise InputError(path, None, None, f"{what} file not found")
+    check_file(path, f"{what} file")
     try:
         return list(_read_once(path, max_bumps, what, item, limit))
     except csv.Error as exc:
@@ -300,30 +315,38 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
     """The rows of a ball map / pad list CSV, the size limit checked row by row while reading."""
     out: list[Site] = []
     names: set[str] = set()
-    with path.open(newline="", encoding="utf-8") as fh:
-        for lineno, row in enumerate(csv.reader(fh), start=1):
-            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
-                continue
-            if lineno == 1 and row[0].strip().lower() == "name":
-                continue
-            if len(row) not in (3, 4, 5):
-                raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
-            name = row[0].strip()
-            try:
-                x, y = float(row[1]), float(row[2])
-            except ValueError:
-                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be numbers in um") from None
-            if not (math.isfinite(x) and math.isfinite(y)):
-                raise InputError(path, f"line {lineno}", ",".join(row), "x and y must be finite")
-            if name in names:
-                raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
-            names.add(name)
-            net = row[3].strip() if len(row) >= 4 else ""
-            kind = row[4].strip() if len(row) == 5 else ""
-            out.append(Site(name, x, y, net or None, bump_type=kind or None))
-            if len(out) > max_bumps:
-                raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
-                                 f"limit; raise {limit} (or use --max-sites) to accept it")
+    spots: dict[tuple[float, float], tuple[str, int]] = {}
+    text = read_text_file(path, what, "text CSV")
+    for lineno, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        if lineno == 1 and row[0].strip().lower() == "name":
+            continue
+        if len(row) not in (3, 4, 5):
+            raise InputError(path, f"line {lineno}", ",".join(row), "expected name,x,y[,net[,bump type]]")
+        name = row[0].strip()
+        try:
+            x, y = finite(row[1]), finite(row[2])
+        except ValueError as exc:
+            words = "x and y must be numbers in um" if "could not convert" in str(exc) else f"x and y {exc}"
+            raise InputError(path, f"line {lineno}", ",".join(row), words) from None
+        if max(abs(x), abs(y)) > MAX_UM:
+            raise InputError(path, f"line {lineno}", ",".join(row), f"x and y must lie within {MAX_UM:,.0f} um "
+                             "of the die centre (a 300 mm wafer)")
+        if name in names:
+            raise InputError(path, f"line {lineno}", name, f"duplicate {item} name")
+        names.add(name)
+        if (x, y) in spots:
+            other, at = spots[(x, y)]
+            raise InputError(path, f"line {lineno}", ",".join(row), f"{item} {name} sits at the same position "
+                             f"as {other} (line {at}); two {item}s cannot share a spot")
+        spots[(x, y)] = (name, lineno)
+        net = row[3].strip() if len(row) >= 4 else ""
+        kind = row[4].strip() if len(row) == 5 else ""
+        out.append(Site(name, x, y, net or None, bump_type=kind or None))
+        if len(out) > max_bumps:
+            raise InputError(path, limit.rsplit(".", 1)[-1], max_bumps, f"{what} has more {item}s than the "
+                             f"limit; raise {limit} (or use --max-sites) to accept it")
     if not out:
         raise InputError(path, None, None, f"{what} holds no {item}s")
     return out
@@ -380,9 +403,16 @@ def table_balls(m: TableMap, base: Path | None, naming: Naming) -> list[tuple[st
     """(ball name, x, y, net) of every populated ball of the table, row A first, in um from the die centre."""
     if m.file is not None:
         p = Path(m.file)
-        table = read_table(p if p.is_absolute() or base is None else base / p)
+        table = read_table(p if p.is_absolute() or base is None else base / p, m.max_bumps)
     else:
-        table = parse_rows({k: split_entries(v) for k, v in (m.rows or {}).items()})
+        entries = {k: split_entries(v) for k, v in (m.rows or {}).items()}
+        balls = sum(map(len, entries.values()))
+        if balls > m.max_bumps:
+            raise over_limit(None, balls, m.max_bumps, "die.bump_map.rows")
+        try:
+            table = parse_rows(entries)
+        except ValueError as exc:
+            raise InputError(None, "die.bump_map.rows", None, str(exc)) from None
     grid = Lattice.centred(m.pitch_xy, (table.columns, table.rows), m.offset)
     out = []
     for (r, c), net in sorted(table.nets.items()):

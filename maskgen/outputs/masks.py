@@ -10,7 +10,9 @@ previous level's cross) and a label names mask, level, polarity and recipe.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import klayout.db as kdb
 
 from maskgen.drc.isolated import Placements, placements_in
 from maskgen.errors import given
+from maskgen.guard import doing
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
 from maskgen.outputs.critical import layer_critical_dimension
@@ -236,14 +239,15 @@ def _plates(result: BuildResult, fmt: MaskSet, die: kdb.Cell, li: int | None, en
 
 def _write_layout(out: kdb.Layout, paths: list[Path]) -> None:
     """Write a mask layout atomically without timestamps to each path (GDSII or OASIS by suffix)."""
-    def write(tmp: Path) -> None:
+    def write(tmp: Path, path: Path) -> None:
         opts = kdb.SaveLayoutOptions()
-        opts.set_format_from_filename(str(tmp))
+        opts.set_format_from_filename(str(path))
         opts.gds2_write_timestamps = False
         opts.gds2_max_vertex_count = 4000
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, write)
+        with doing("writing the mask", path):
+            atomic(path, functools.partial(_write_to, write, path))
 
 
 def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Path]) -> None:
@@ -253,14 +257,15 @@ def _write_chrome(chrome: kdb.Region, dbu: float, cell_name: str, paths: list[Pa
     cell = out.create_cell(cell_name)
     cell.shapes(out.layer(kdb.LayerInfo(*CHROME, "CHROME"))).insert(chrome)
 
-    def write(tmp: Path) -> None:
+    def write(tmp: Path, path: Path) -> None:
         opts = kdb.SaveLayoutOptions()
-        opts.set_format_from_filename(str(tmp))
+        opts.set_format_from_filename(str(path))
         opts.gds2_write_timestamps = False
         opts.gds2_max_vertex_count = 4000   # keeps every GDSII record under 32 kB
         out.write(str(tmp), opts)
     for path in paths:
-        atomic(path, write)
+        with doing("writing the mask", path):
+            atomic(path, functools.partial(_write_to, write, path))
 
 
 FEATURE_RULES = ("WIDTH", "SPACE")
@@ -295,3 +300,8 @@ def _csv(rows: list[dict]) -> str:
                     r["cd_rule"] or "", "" if r["cd_rule_um"] is None else f"{r['cd_rule_um']:.3f}",
                     r["resist"] or "", r["tone"] or "", r["step"], r["file"]])
     return buf.getvalue()
+
+
+def _write_to(write: Callable[[Path, Path], None], path: Path, tmp: Path) -> None:
+    """write(tmp, path): a layout bound for path written to its temporary file first."""
+    write(tmp, path)

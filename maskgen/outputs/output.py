@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import gdstk
 
+from maskgen.atomic import atomic
 from maskgen.input.pdk import Pdk
+
+__all__ = ["atomic", "write_text", "write_json", "write_layout", "write_lyp", "json_text", "lyp_text"]
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 """Timestamp written into every GDSII file so that the same recipe gives the same bytes."""
 
 _DITHER = {"solid": 0, "hollow": 1, "dense": 2, "hatched": 5, "dotted": 9}
-
-
-def atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call write(tmp) on a temporary file beside path, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from maskgen.drc.context import beside, manifest_path_for, manifest_pdk, sibling_manifest
 from maskgen.errors import InputError, check_choices
+from maskgen.guard import doing
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
 from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
@@ -55,9 +56,10 @@ class BumpSite:
 
 def check_layout_file(path: Path) -> None:
     """Refuse a missing file or one that is neither GDSII nor OASIS (by its first bytes)."""
+    from maskgen.input.files import check_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, None, "layout file not found")
+    check_file(path, "layout file", layout=True)
     with path.open("rb") as fh:
         head = fh.read(len(_OASIS_MAGIC))
     if head.startswith(b"\x1f\x8b"):  # gzipped (X.gds.gz): KLayout reads it; look at the layout inside
@@ -73,17 +75,12 @@ def check_layout_file(path: Path) -> None:
 
 def read_layout(path: Path) -> kdb.Layout:
     """Read a GDSII/OASIS file with klayout.db; a broken file is an InputError, not a traceback."""
-    import klayout.db as kdb
+
+    from maskgen.input.layoutfile import check_size, load, single_top
 
     check_layout_file(path)
-    layout = kdb.Layout()
-    try:
-        layout.read(str(path))
-    except RuntimeError as exc:
-        raise InputError(path, None, None, f"cannot read layout: {str(exc).splitlines()[0]}") from None
-    if layout.top_cell() is None:
-        tops = [layout.cell(i).name for i in layout.each_top_cell()]
-        raise InputError(path, "top cell", tops or None, "the layout needs exactly one top cell")
+    layout = load(path)
+    check_size(layout, single_top(layout, path), path)
     return layout
 
 
@@ -239,6 +236,7 @@ def render_command(layout: Path, out: Path, views: list[str] | None = None, widt
             lyp.write_text(lyp_text(the_pdk), encoding="utf-8")
         for v in dict.fromkeys(wanted):
             png = Path(out) / f"{name}_{v}.png"
-            written.append(n50_map(manifest, png, width, height) if v == "n50" and manifest is not None
-                           else render_view(layout, lyp, cells[v], png, width, height))
+            with doing(f"render of the {v} view", layout):
+                written.append(n50_map(manifest, png, width, height) if v == "n50" and manifest is not None
+                               else render_view(layout, lyp, cells[v], png, width, height))
     return written

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from maskgen.drc.context import beside
+from maskgen.errors import InputError
 from maskgen.pictures.render import check_layout_file
 
 
@@ -57,6 +60,28 @@ def view_command(layout: Path) -> str:
     program = klayout_executable()
     args = view_args(layout, program or "klayout")
     if program is not None:
-        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        started(args, layout)
     return shlex.join(args)
+
+
+STARTUP_SECONDS = 2.0
+"""How long `maskgen view` watches KLayout start: a KLayout that cannot open a display exits within it."""
+
+
+def started(args: list[str], layout: Path, wait: float = STARTUP_SECONDS) -> None:
+    """Start KLayout in the background and watch it for `wait` seconds: if it exits with an error code meanwhile
+    (no display, a crash), an InputError with its exit code and the last line it printed."""
+    with tempfile.TemporaryFile() as said:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=said,
+                                start_new_session=True)
+        try:
+            code = proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return
+        if code == 0:
+            return
+        said.seek(0)
+        lines = [x.strip() for x in said.read(65536).decode("utf-8", "replace").splitlines() if x.strip()]
+        last = f": {lines[-1][:200]}" if lines else ""
+        display = "" if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") else " (no DISPLAY is set)"
+        raise InputError(layout, None, None, f"KLayout exited at once with code {code}{display}{last}")
