@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import klayout.db as kdb
 
-from maskgen.drc import checks
+import maskgen.drc.checks as checks
 from maskgen.drc.checks import Length, Markers
 from maskgen.drc.context import ProcessContext, claim_role
 from maskgen.drc.inference import foreign_layers

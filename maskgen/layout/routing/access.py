@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from maskgen.layout.routing import geometry as geo
+import maskgen.layout.routing.geometry as geo
 from maskgen.layout.routing.grid import BEND, EPS, Grid, element_diff, snap
 from maskgen.layout.routing.model import Net, Obstacle, Rules, Terminal
 

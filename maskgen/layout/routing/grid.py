@@ -10,7 +10,7 @@ from types import ModuleType
 
 import numpy as np
 
-from maskgen.layout.routing import geometry as geo
+import maskgen.layout.routing.geometry as geo
 from maskgen.layout.routing.model import Rules
 
 DIVISIONS = {"manhattan": 1, "45": 2}
@@ -123,7 +123,7 @@ class Grid:
 
 def kernels() -> ModuleType:
     """The compiled search kernels, imported on first use (numba's import is not paid by builds without RDL)."""
-    from maskgen.layout.routing import search
+    import maskgen.layout.routing.search as search
     return search
 
 

@@ -23,7 +23,7 @@ from functools import partial
 
 import numpy as np
 
-from maskgen.layout.routing import geometry as geo
+import maskgen.layout.routing.geometry as geo
 from maskgen.layout.routing.access import Access, Option
 from maskgen.layout.routing.grid import DIVISIONS, Grid, kernels
 from maskgen.layout.routing.model import Net, Obstacle, Result, Rules, Unrouted, Wire

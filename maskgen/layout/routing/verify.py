@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import klayout.db as kdb
 import numpy as np
 
-from maskgen.layout.routing import geometry as geo
+import maskgen.layout.routing.geometry as geo
 from maskgen.layout.routing.model import Rules, Wire
 
 SCALE = round(1 / geo.DBU)
