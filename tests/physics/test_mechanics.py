@@ -100,7 +100,7 @@ def test_bad_input_names_the_argument(call, name):
 
 
 def test_bad_input_message_shows_the_value():
-    with pytest.raises(ValueError, match=r"width must be > 0, got -20\.0"):
+    with pytest.raises(ValueError, match=r"width must be a finite number > 0, got -20\.0"):
         mechanics.cantilever_stiffness(117.0, -20.0, 5.0, 200.0)
 
 

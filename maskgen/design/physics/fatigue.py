@@ -20,6 +20,9 @@ import math
 
 import numpy as np
 
+from maskgen.design.physics.args import finite as _finite
+from maskgen.design.physics.args import positive as _positive
+
 ENGELMAIER_C0 = -0.442
 """Engelmaier's fatigue exponent: constant term (IPC-D-279)."""
 ENGELMAIER_C1 = -6.0e-4
@@ -34,22 +37,6 @@ MANSON_PLASTIC = (0.6, -0.6)
 """Manson's universal slopes, plastic term: exponent of the ductility D and exponent of N."""
 MANSON_MAX_CYCLES = 1.0e15
 """Above this many cycles the universal-slopes solve stops: the line is taken as not failing (N = inf)."""
-
-
-def _finite(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is finite."""
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number > 0."""
-    v = _finite(name, value)
-    if not v > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return v
 
 
 def mean_cyclic_temperature(t_min: float, t_max: float) -> float:

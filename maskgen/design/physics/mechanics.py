@@ -18,29 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def _finite(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is finite."""
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number > 0."""
-    v = _finite(name, value)
-    if not v > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return v
-
-
-def _non_negative(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number >= 0."""
-    v = _finite(name, value)
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return v
+from maskgen.design.physics.args import finite as _finite
+from maskgen.design.physics.args import non_negative as _non_negative
+from maskgen.design.physics.args import positive as _positive
 
 
 def cantilever_stiffness(e_gpa: float, width: float, thickness: float, length: float) -> float:

@@ -10,26 +10,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from maskgen.design.physics.args import non_negative as _non_negative
+from maskgen.design.physics.args import positive as _positive
 from maskgen.input.checktable import least_pitch
 
 _TOL = 1e-9
 """Absolute tolerance (um) when comparing a plated height with the stack thickness."""
-
-
-def _positive(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number > 0."""
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
-
-
-def _non_negative(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number >= 0."""
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
 
 
 def _stack(openings: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from maskgen.design.physics.args import positive as _positive
+
 UM = 1e-6
 """Metres per micrometre."""
 GPA = 1e9
@@ -76,14 +78,6 @@ class ArmBeam:
     attach_radius: float
     length: float
     section: Section
-
-
-def _positive(name: str, value: float) -> float:
-    """Return value as float, or raise ValueError naming the argument unless it is a finite number > 0."""
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
 
 
 def section(films: Sequence[Film], metal: int, poisson: float) -> Section:
