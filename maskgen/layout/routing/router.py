@@ -278,14 +278,25 @@ class _Router:
                 if g.manhattan:
                     lines.append((conn.path, self._directions(conn.path)))
                 else:
-                    t, nodes = self._elements([conn.path])
-                    free = self.owner[t, nodes] == -1
-                    t, nodes = t[free], nodes[free]
-                    kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
-                    own.append((t, nodes))
-        for t, nodes in own:
-            kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+                    own.append(self._own_lines([conn.path]))
+        for elements in own:
+            self._own_lines_off(elements)
         self._commit(n)
+
+    def _own_lines(self, paths: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Mark the free elements of a net's own lines with OWN_WEIGHT while more of the net is routed (45 degree:
+        its later lines keep the space from them); returns those elements for _own_lines_off."""
+        g = self.g
+        t, nodes = self._elements(paths)
+        free = self.owner[t, nodes] == -1
+        t, nodes = t[free], nodes[free]
+        kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+        return t, nodes
+
+    def _own_lines_off(self, elements: tuple[np.ndarray, np.ndarray]) -> None:
+        """Take back the OWN_WEIGHT marks of _own_lines."""
+        g = self.g
+        kernels().mark(self.block, *elements, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
 
     def _commit(self, n: int) -> None:
         g = self.g
@@ -427,26 +438,32 @@ class _Router:
     def _repair(self, order: list[int]) -> None:
         """Rip up and reroute round each connection left unrouted: route it again through the fewest other nets'
         lines (the rest of its net kept), then route those nets again clear of it; kept only when fewer
-        connections stay unrouted than before, else everything goes back as it was."""
-        for n in [n for n in order if any(c.path is None for c in self.conns[n])]:
+        connections stay unrouted than before, else everything goes back as it was. A net still open is then
+        tried whole, through the fewest lines."""
+        for n in [n for n in order if self._open(n)]:
             for conn in [c for c in self.conns[n] if c.path is None]:
-                if conn.path is not None:
-                    continue
-                before = self._save([n])
-                lost = sum(c.path is None for c in self.conns[n])
-                if self._reconnect(n, conn):
-                    self._make_way(n, order, lost, before)
-                else:
-                    self._restore(before)
-            if any(c.path is None for c in self.conns[n]):   # then the whole net, through the fewest lines
-                before = self._save([n])
-                lost = sum(c.path is None for c in self.conns[n])
-                self._rip(n)
-                self._route_net(n, BREAK_IN, strict=False)
-                if sum(c.path is None for c in self.conns[n]) < lost:
-                    self._make_way(n, order, lost, before)
-                else:
-                    self._restore(before)
+                self._attempt(n, order, partial(self._reconnect, n, conn))
+            if self._open(n):
+                self._attempt(n, order, partial(self._route_through, n))
+
+    def _open(self, n: int) -> int:
+        """How many of net n's connections are unrouted."""
+        return sum(c.path is None for c in self.conns[n])
+
+    def _attempt(self, n: int, order: list[int], change: Callable[[], bool]) -> None:
+        """Make a change to net n; keep it (and make way for it) only when fewer of its connections stay open."""
+        before = self._save([n])
+        lost = self._open(n)
+        if change() and self._open(n) < lost:
+            self._make_way(n, order, lost, before)
+        else:
+            self._restore(before)
+
+    def _route_through(self, n: int) -> bool:
+        """Route the whole of net n again through other nets' lines at the BREAK_IN cost."""
+        self._rip(n)
+        self._route_net(n, BREAK_IN, strict=False)
+        return True
 
     def _make_way(self, n: int, order: list[int], lost: int, before: dict[int, list[tuple]]) -> None:
         """Route again, clear of net n, the nets its new lines are too close to; keep the change when fewer
@@ -469,16 +486,12 @@ class _Router:
         joined = set(self.seeds[n]) | {c.src for c in self.conns[n] if c.path is not None}
         lines = [(p, self._directions(p)) for p in paths] if g.manhattan else []
         self._rip(n)
-        own = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-        if not g.manhattan and paths:   # keep the space from the net's own lines (no notch), as _route_net does
-            t, nodes = self._elements(paths)
-            free = self.owner[t, nodes] == -1
-            own = (t[free], nodes[free])
-            kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, OWN_WEIGHT)
+        # keep the space from the net's own lines (no notch), as _route_net does
+        own = self._own_lines(paths) if not g.manhattan else None
         conn.seeds = sorted(joined)
         ok = self._search(conn, joined, lines, BREAK_IN, False)
-        if len(own[0]):
-            kernels().mark(self.block, *own, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, -OWN_WEIGHT)
+        if own is not None:
+            self._own_lines_off(own)
         self._commit(n)
         return ok
 
