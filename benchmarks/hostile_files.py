@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ import gdstk
 import yaml
 
 from maskgen.input.pdk import data_root
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from hostile_layouts import deep_gds, gds_with_array, recursive_gds  # noqa: E402  (tests/: one home for each)
 
 TEMPLATES = data_root() / "templates"
 LEF = """VERSION 5.8 ;
@@ -48,38 +50,6 @@ def _recipe(folder: Path, name: str, bump_map: dict | None = None, text: str | N
     return path
 
 
-def _array(path: Path, columns: int, rows: int, spacing: float, origin=(0.0, 0.0)) -> Path:
-    lib = gdstk.Library()
-    pad = lib.new_cell("PAD")
-    pad.add(gdstk.rectangle((-20, -20), (20, 20), layer=7))
-    lib.new_cell("TOP").add(gdstk.Reference(pad, origin, columns=columns, rows=rows, spacing=(spacing, spacing)))
-    lib.write_gds(str(path))
-    return path
-
-
-def _deep(path: Path) -> Path:
-    lib = gdstk.Library()
-    cell = lib.new_cell("L0")
-    cell.add(gdstk.rectangle((0, 0), (0.001, 0.001), layer=7))
-    for level in range(1, 5):
-        parent = lib.new_cell(f"L{level}")
-        parent.add(gdstk.Reference(cell, (0, 0), columns=1000, rows=1000, spacing=(0.001, 0.001)))
-        cell = parent
-    lib.write_gds(str(path))
-    return path
-
-
-def _recursive(path: Path) -> Path:
-    def rec(kind: int, data: bytes = b"") -> bytes:
-        return struct.pack(">HH", 4 + len(data), kind) + data
-    units = bytes.fromhex("3e4189374bc6a7ef3944b82fa09b5a51")
-    data = rec(0x0002, struct.pack(">h", 600)) + rec(0x0102, b"\0" * 24) + rec(0x0206, b"LB") + rec(0x0305, units)
-    data += rec(0x0502, b"\0" * 24) + rec(0x0606, b"A\0") + rec(0x0A00) + rec(0x1206, b"A\0")
-    data += rec(0x1003, struct.pack(">ii", 5000, 0)) + rec(0x1100) + rec(0x0700) + rec(0x0400)
-    path.write_bytes(data)
-    return path
-
-
 def cases(folder: Path) -> list[tuple[str, list[str]]]:
     """(case, maskgen arguments) for each hostile file, its files written into folder."""
     out = str(folder / "out")
@@ -96,16 +66,16 @@ def cases(folder: Path) -> list[tuple[str, list[str]]]:
     digits = (TEMPLATES / "default.yaml").read_text().replace("passivation_opening: 180",
                                                              "passivation_opening: " + "9" * 5000)
     return [
-        ("drc: 32767 x 32767 array reference", ["drc", str(_array(folder / "huge.gds", 32767, 32767, 1))]),
-        ("drc: 4 levels of 1000 x 1000 arrays (10^24)", ["drc", str(_deep(folder / "deep.gds"))]),
+        ("drc: 32767 x 32767 array reference", ["drc", str(gds_with_array(folder / "huge.gds", 32767, 32767, 1))]),
+        ("drc: 4 levels of 1000 x 1000 arrays (10^24)", ["drc", str(deep_gds(folder / "deep.gds"))]),
         ("drc: coordinates near 2^31 dbu", ["drc", str(folder / "far.gds")]),
-        ("render: recursive GDS", ["render", str(_recursive(folder / "rec.gds")), "--out", out]),
+        ("render: recursive GDS", ["render", str(recursive_gds(folder / "rec.gds")), "--out", out]),
         ("build: sparse 3 GB DEF", ["build", str(_recipe(folder, "def", {"kind": "def", "file": "sparse.def",
                                                                           "lef": "bumps.lef"})), "--out", out]),
         ("build: ball table of 5 million balls", ["build", str(_recipe(folder, "table", {
             "kind": "table", "pitch": 400, "file": "table.txt"})), "--out", out]),
         ("masks: chip at 2^30 dbu", ["masks", str(_recipe(folder, "chip", {
-            "kind": "gds", "file": str(_array(folder / "chip.gds", 3, 3, 400, (2**30 / 1000, 0))),
+            "kind": "gds", "file": str(gds_with_array(folder / "chip.gds", 3, 3, 400, (2**30 / 1000, 0))),
             "layer": "7/0"})), "--out", out]),
         ("build: 5000-digit integer", ["build", str(_recipe(folder, "digits", text=digits)), "--out", out]),
         ("build: YAML alias bomb (9^9 values)", ["build", str(_recipe(folder, "bomb", text="\n".join(bomb))),

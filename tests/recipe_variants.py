@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ def set_keys(data: dict, changes: dict[str, Any]) -> dict:
             node = node.setdefault(k, {})
         node[keys[-1]] = value
     return data
+
+
+def setter(key: str, value: Any) -> Callable[[dict], None]:
+    """An edit of a recipe mapping that sets one dotted key (`set_keys`)."""
+    def edit(data: dict) -> None:
+        set_keys(data, {key: value})
+    return edit
 
 
 def load_template(name: str) -> dict:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from recipe_variants import setter as _set
 
 from maskgen.input.pdk import data_root
 
@@ -18,15 +19,6 @@ def _recipe(tmp_path: Path, edit) -> Path:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
-
-
-def _set(path: str, value):
-    def edit(d):
-        keys = path.split(".")
-        for k in keys[:-1]:
-            d = d[k]
-        d[keys[-1]] = value
-    return edit
 
 
 CASES = [

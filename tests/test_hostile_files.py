@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import struct
 import time
 from pathlib import Path
 
@@ -14,6 +13,8 @@ import gdstk
 import klayout.db as kdb
 import pytest
 import yaml
+from hostile_layouts import deep_gds, gds_with_array, recursive_gds
+from recipe_variants import setter as put
 from test_defmap import LEF, write_def
 
 from maskgen.errors import InputError
@@ -33,16 +34,6 @@ def mutant(tmp_path: Path, template: str, edit, text: str | None = None, name: s
         text = yaml.safe_dump(data, sort_keys=False)
     path.write_text(text)
     return path
-
-
-def put(key: str, value):
-    """An edit setting a dotted key."""
-    def edit(d):
-        keys = key.split(".")
-        for k in keys[:-1]:
-            d = d[k]
-        d[keys[-1]] = value
-    return edit
 
 
 def one_line(cli, *args, seconds: float = 5.0) -> str:
@@ -330,38 +321,6 @@ def test_the_ball_table_limit_is_raised_by_max_sites(cli, tmp_path, read_gds):
     assert read_gds(tmp_path / "out" / "default" / "default.gds").region("BUMP").count() == 6
 
 
-# ----------------------------------------------------------------------------- layouts
-def gds_with_array(path: Path, columns: int, rows: int, spacing: float = 100, origin=(0, 0)) -> Path:
-    """A layout whose top cell places one 40 um pad cell as a columns x rows array reference."""
-    lib = gdstk.Library()
-    pad = lib.new_cell("PAD")
-    pad.add(gdstk.rectangle((-20, -20), (20, 20), layer=7))
-    top = lib.new_cell("TOP")
-    top.add(gdstk.Reference(pad, origin, columns=columns, rows=rows, spacing=(spacing, spacing)))
-    lib.write_gds(str(path))
-    return path
-
-
-def recursive_gds(path: Path) -> Path:
-    """A GDSII file by hand whose cell A places itself (gdstk and KLayout refuse to write one)."""
-    def rec(kind: int, data: bytes = b"") -> bytes:
-        return struct.pack(">HH", 4 + len(data), kind) + data
-
-    def text(s: str) -> bytes:
-        b = s.encode()
-        return b + b"\0" * (len(b) % 2)
-    units = struct.pack(">d", 0)  # placeholder replaced below by real GDS reals
-    units = bytes.fromhex("3e4189374bc6a7ef3944b82fa09b5a51")
-    data = rec(0x0002, struct.pack(">h", 600)) + rec(0x0102, b"\0" * 24) + rec(0x0206, text("LIB")) + rec(0x0305, units)
-    data += rec(0x0502, b"\0" * 24) + rec(0x0606, text("A"))
-    data += rec(0x0800) + rec(0x0D02, struct.pack(">h", 7)) + rec(0x0E02, struct.pack(">h", 0))
-    data += rec(0x1003, struct.pack(">10i", 0, 0, 1000, 0, 1000, 1000, 0, 1000, 0, 0)) + rec(0x1100)
-    data += rec(0x0A00) + rec(0x1206, text("A")) + rec(0x1003, struct.pack(">ii", 5000, 0)) + rec(0x1100)
-    data += rec(0x0700) + rec(0x0400)
-    path.write_bytes(data)
-    return path
-
-
 @pytest.mark.parametrize("command", ["drc", "render"])
 def test_a_32767_square_array_reference_is_refused_from_its_flat_count(cli, tmp_path, command):
     """1.07 billion placements: main's drc grew to 7 GB and died in KLayout's worker thread."""
@@ -374,14 +333,7 @@ def test_a_32767_square_array_reference_is_refused_from_its_flat_count(cli, tmp_
 
 def test_a_hierarchy_of_a_trillion_bumps_is_refused_from_its_flat_count(cli, tmp_path):
     """Four levels of 1000 x 1000 arrays make 10^24 placements; counted through the hierarchy, not flattened."""
-    lib = gdstk.Library()
-    cell = lib.new_cell("L0")
-    cell.add(gdstk.rectangle((0, 0), (0.001, 0.001), layer=7))
-    for level in range(1, 5):
-        parent = lib.new_cell(f"L{level}")
-        parent.add(gdstk.Reference(cell, (0, 0), columns=1000, rows=1000, spacing=(0.001, 0.001)))
-        cell = parent
-    lib.write_gds(str(tmp_path / "deep.gds"))
+    deep_gds(tmp_path / "deep.gds")
     line = one_line(cli, "drc", tmp_path / "deep.gds", seconds=3.0)
     assert f"{1000 ** 8:,} shapes seen flat from L4" in line
 

@@ -14,6 +14,7 @@ import gdstk
 import klayout.db as kdb
 import pytest
 import yaml
+from recipe_variants import setter as _set
 
 from maskgen.build import prepare
 from maskgen.errors import InputError
@@ -30,15 +31,6 @@ def _recipe(tmp_path: Path, template: str, edit, name: str = "mutant.yaml") -> P
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
-
-
-def _set(path: str, value):
-    def edit(d):
-        keys = path.split(".")
-        for k in keys[:-1]:
-            d = d[k]
-        d[keys[-1]] = value
-    return edit
 
 
 def _one_line(cli, *args) -> str:

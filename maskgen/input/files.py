@@ -30,13 +30,18 @@ _LIMIT_MB: ContextVar[int | None] = ContextVar("maskgen_max_file_mb", default=No
 
 
 @contextlib.contextmanager
-def file_limit(mb: int | None) -> Iterator[None]:
-    """Within this block, files up to mb MB are read (None: the defaults, MAX_TEXT_MB and MAX_LAYOUT_MB)."""
-    token = _LIMIT_MB.set(mb)
+def _scoped(var: ContextVar[int | None], value: int | None) -> Iterator[None]:
+    """Within this block, var holds value (None: its default); the value before is restored after."""
+    token = var.set(value)
     try:
         yield
     finally:
-        _LIMIT_MB.reset(token)
+        var.reset(token)
+
+
+def file_limit(mb: int | None) -> contextlib.AbstractContextManager[None]:
+    """Within this block, files up to mb MB are read (None: the defaults, MAX_TEXT_MB and MAX_LAYOUT_MB)."""
+    return _scoped(_LIMIT_MB, mb)
 
 
 def limit_mb(layout: bool = False) -> int:
@@ -48,14 +53,9 @@ def limit_mb(layout: bool = False) -> int:
 _MAX_SHAPES: ContextVar[int | None] = ContextVar("maskgen_max_shapes", default=None)
 
 
-@contextlib.contextmanager
-def shape_limit(shapes: int | None) -> Iterator[None]:
+def shape_limit(shapes: int | None) -> contextlib.AbstractContextManager[None]:
     """Within this block, layouts of up to this many flat shapes are accepted (None: MAX_SHAPES)."""
-    token = _MAX_SHAPES.set(shapes)
-    try:
-        yield
-    finally:
-        _MAX_SHAPES.reset(token)
+    return _scoped(_MAX_SHAPES, shapes)
 
 
 def max_shapes() -> int:
