@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from kiutils.footprint import Footprint
-from recipe_variants import variant
+from recipe_variants import load_template, set_keys, variant, write_recipe
 
 from maskgen.build import build
 from maskgen.input.pdk import data_root
@@ -161,3 +161,49 @@ def test_smd_lands_and_paste_by_the_table():
     # SMD: the mask opening is the land, the copper 0.05 mm larger a side (negative mask margin)
     smd = die_lands(sites, {None: 250.0}, t.model_copy(update={"mask": "SMD", "paste": False}))
     assert [(p.diameter, p.mask_margin, p.paste_margin) for p in smd] == [(0.3, -0.05, None), (0.3, -0.05, None)]
+
+
+def _sizeless(tmp_path: Path, name: str, footprint: Path) -> Path:
+    """The default recipe with the footprint as its ball map and no die.size."""
+    data = set_keys(load_template("default"), {"die.bump_map": {"kind": "kicad", "file": str(footprint)},
+                                               "die.naming": {"a1_corner": "top-left", "view": "top"}})
+    del data["die"]["size"]
+    return write_recipe(tmp_path, name, data)
+
+
+def test_die_size_from_the_footprints_fab_outline(tmp_path):
+    """ST's F.Fab outline runs x -1.0485..1.0485, y -1.2465..1.2465 mm (A1 corner chamfered): 2097 x 2493 um."""
+    res = build(_sizeless(tmp_path, "st25_sizeless", ST25), tmp_path / "a")
+    assert res.manifest["die"]["size"] == [2097.0, 2493.0] and res.drc.clean
+    assert _die_box(res.files["gds"]) == (2097.0, 2493.0)
+    again = build(_sizeless(tmp_path, "again", res.files["kicad_mod"]), tmp_path / "b", run_drc=False)
+    assert again.manifest["die"]["size"] == [2097.0, 2493.0]      # maskgen's own footprint keeps the body
+
+
+def _die_box(gds: Path) -> tuple[float, float]:
+    """Width and height um of the DIE layer's bounding box, read back with klayout.db."""
+    import klayout.db as kdb
+    ly = kdb.Layout()
+    ly.read(str(gds))
+    box = kdb.Region(ly.top_cell().begin_shapes_rec(ly.layer(*_gds("DIE")))).bbox()
+    return (box.width() * ly.dbu, box.height() * ly.dbu)
+
+
+def _gds(layer: str) -> tuple[int, int]:
+    from maskgen.input.pdk import load_pdk
+    return load_pdk("default").gds(layer)
+
+
+@pytest.mark.parametrize(("outline", "said"), [
+    ("", "the footprint draws no fab outline"),
+    ("(fp_line (start 0 0) (end 2 0) (layer F.Fab) (width 0.1))\n"
+     "(fp_line (start 2 0) (end 2 2) (layer F.Fab) (width 0.1))\n", "is not centred on the footprint origin"),
+])
+def test_footprint_without_a_centred_body_needs_die_size(tmp_path, cli, outline, said):
+    text = ST25.read_text()
+    kept = "\n".join(line for line in text.splitlines() if "(layer F.Fab)" not in line or "fp_text" in line)
+    fp = tmp_path / "fp.kicad_mod"
+    fp.write_text(kept.replace("(fp_line", outline + "(fp_line", 1))
+    code, _, err = cli("build", str(_sizeless(tmp_path, "nobody", fp)), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "fp.kicad_mod: F.Fab" in err and said in err and "give die.size" in err

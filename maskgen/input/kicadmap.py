@@ -15,11 +15,17 @@ from typing import Any
 
 from maskgen.errors import InputError
 from maskgen.input.files import read_text_file
-from maskgen.input.recipe import MAX_UM
 from maskgen.input.site import Site
+from maskgen.input.units import MAX_UM
 
 COPPER_TYPES = ("smd", "thru_hole", "connect")
 """Pad types that are lands (np_thru_hole pads are holes, not balls)."""
+
+BODY_LAYER = "F.Fab"
+"""The footprint layer whose outline is the package body: for a WLCSP, the die."""
+
+CENTRED_UM = 1.0
+"""The package body must be centred on the footprint origin within this much (um), as maskgen centres the die."""
 
 
 def read_footprint(path: Path) -> Any:
@@ -64,3 +70,30 @@ def footprint_sites(path: Path, max_bumps: int) -> list[Site]:
     if not out:
         raise InputError(path, None, None, "footprint holds no copper pads")
     return out
+
+
+def footprint_body(path: Path) -> tuple[float, float]:
+    """The package body (width, height) um from the footprint's fab outline (F.Fab lines, rectangles, polygons,
+    arcs), for a recipe that leaves out die.size; one InputError line when there is none or it is off-centre."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for item in read_footprint(path).graphicItems:
+        if getattr(item, "layer", None) != BODY_LAYER:
+            continue
+        points = [getattr(item, k, None) for k in ("start", "mid", "end")] + list(getattr(item, "coordinates", []))
+        for p in points:
+            if p is not None and math.isfinite(p.X) and math.isfinite(p.Y):
+                xs.append(p.X * 1000)
+                ys.append(p.Y * 1000)
+    if not xs:
+        raise InputError(path, BODY_LAYER, None, "the footprint draws no fab outline (the package body) to take the "
+                         "die size from; give die.size [width, height] um")
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    centre = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    if width <= 0 or height <= 0 or max(width, height) > MAX_UM:
+        raise InputError(path, BODY_LAYER, [round(width, 3), round(height, 3)], "the fab outline must span a "
+                         f"positive width and height of at most {MAX_UM / 1000:g} mm; give die.size")
+    if max(abs(c) for c in centre) > CENTRED_UM:
+        raise InputError(path, BODY_LAYER, [round(c / 1000, 6) for c in centre], "the fab outline (the package body) "
+                         "is not centred on the footprint origin, where maskgen puts the die centre; give die.size")
+    return round(width, 6) + 0.0, round(height, 6) + 0.0

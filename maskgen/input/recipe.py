@@ -12,10 +12,7 @@ from maskgen.input.balltable import parse_rows, split_entries
 from maskgen.input.datafile import read_yaml, validate
 from maskgen.input.jedec import ball_name, layout_corner, split_ball
 from maskgen.input.nobool import refuse_bools
-from maskgen.input.units import is_length, length
-
-MAX_UM = 300_000.0
-"""Largest length a recipe may give, um: the diameter of the largest wafer (300 mm)."""
+from maskgen.input.units import MAX_UM, is_length, length
 
 MAX_SITES = 100_000
 """Default limit of bump sites on a die and pads of a chip (max_bumps / max_pads, --max-sites raises it)."""
@@ -635,7 +632,7 @@ def load_recipe(path: Path) -> Recipe:
 
 def recipe_from_data(data: dict, path: Path) -> Recipe:
     """Validate recipe data read from path (structure, types, the process family's block)."""
-    recipe = _die_from_def(validate(Recipe, data, path), path)
+    recipe = _die_from_map(validate(Recipe, data, path), path)
     block = FAMILY_BLOCK.get(recipe.process)
     if block is None:
         raise InputError(path, "process", recipe.process,
@@ -663,22 +660,38 @@ def recipe_from_data(data: dict, path: Path) -> Recipe:
     return recipe
 
 
-def _die_from_def(recipe: Recipe, path: Path) -> Recipe:
-    """A recipe without die.size takes the die from its DEF's DIEAREA (bump map first, then pad list)."""
+def _die_from_map(recipe: Recipe, path: Path) -> Recipe:
+    """A recipe without die.size takes the die from its DEF's DIEAREA (bump map first, then pad list) or from
+    its KiCad footprint's fab outline (the package body)."""
     if recipe.die.size is not None:
         return recipe
     for source in (recipe.die.bump_map, recipe.die.pads):
         if isinstance(source, DefMap | DefPads):
             from maskgen.input.defmap import read_def
-            file = Path(source.file)
-            design = read_def(file if file.is_absolute() else path.parent / file)
+            design = read_def(_beside(path, source.file))
             w, h = design.size
             if w <= 0 or h <= 0 or max(w, h) > MAX_UM:
                 raise InputError(design.path, "DIEAREA", [w, h], f"the die must be positive and at most {MAX_UM:g} "
                                  "um on a side; give die.size")
-            return recipe.model_copy(update={"die": recipe.die.model_copy(update={"size": (w, h)})})
+            return _sized(recipe, w, h)
+        if isinstance(source, KicadMap):
+            from maskgen.input.kicadmap import footprint_body
+            w, h = footprint_body(_beside(path, source.file))
+            return _sized(recipe, w, h)
     raise InputError(path, "die.size", None, "required: give [width, height] in um (only a DEF bump map or pad "
-                     "list, kind: def, gives the die from its DIEAREA)")
+                     "list, kind: def, gives the die from its DIEAREA, and a KiCad footprint, kind: kicad, from its "
+                     "fab outline)")
+
+
+def _beside(recipe_path: Path, file: str) -> Path:
+    """A file a recipe names, relative to the recipe's folder unless absolute."""
+    named = Path(file)
+    return named if named.is_absolute() else recipe_path.parent / named
+
+
+def _sized(recipe: Recipe, width: float, height: float) -> Recipe:
+    """The recipe with die.size set to [width, height] um."""
+    return recipe.model_copy(update={"die": recipe.die.model_copy(update={"size": (width, height)})})
 
 
 SWEPT_BY_TYPE = ("bump", "solder")

@@ -14,6 +14,9 @@ from typing import Any
 
 from maskgen.errors import InputError
 
+MAX_UM = 300_000.0
+"""Largest length a recipe or an input file may give, um: the diameter of the largest wafer (300 mm)."""
+
 UNITS = {"um": 1.0, "µm": 1.0, "μm": 1.0, "micron": 1.0, "microns": 1.0, "mm": 1000.0, "nm": 0.001,
          "mil": 25.4, "mils": 25.4}
 """Length units a recipe may write after a number, in micrometres."""
