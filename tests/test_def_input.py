@@ -341,7 +341,7 @@ def test_the_die_size_is_needed_without_a_def(cli, tmp_path):
     code, _, err = cli("build", recipe, "--out", tmp_path / "out")
     assert code == 2 and err.strip() == (f"maskgen: error: {recipe}: die.size: required: give [width, height] in "
                                          "um (only a DEF bump map or pad list, kind: def, gives the die from its "
-                                         "DIEAREA)"), err
+                                         "DIEAREA, and a KiCad footprint, kind: kicad, from its fab outline)"), err
 
 
 def test_routed_wiring_as_design_tools_write_it(tmp_path):

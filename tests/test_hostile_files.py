@@ -180,7 +180,8 @@ def csv_recipe(tmp_path: Path, rows: str | bytes) -> tuple[Path, Path]:
     ("-3.1e5", "x and y must lie within 300,000 um of the die centre"),
     ("nan", "x and y must be a finite number"),
     ("inf", "x and y must be a finite number"),
-    ("9" * 5000, "x and y a number of 5000 characters is not a coordinate"),
+    ("9" * 5000, "x and y must be a number of at most 64 characters, not 5000 (um)"),
+    ("12a", "x and y must be a number (um)"),
 ])
 def test_csv_numbers_that_are_not_coordinates_are_refused_with_the_line(cli, tmp_path, cell, needle):
     rows = "name,x,y,net\nA1,-1800,-1800,IO001\n" + f"A2,{cell},-1800,IO006\n"

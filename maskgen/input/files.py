@@ -129,12 +129,15 @@ def read_text_file(path: Path, what: str, kind: str = "text") -> str:
 
 
 def finite(word: str) -> float:
-    """A number as text (a CSV cell, a DEF/LEF token) as a finite float; ValueError naming NaN, infinity or a
-    number too long to be a coordinate."""
+    """A number as text (a CSV cell, a DEF/LEF token) as a finite float; a ValueError saying what it must be
+    (a number, finite, at most 64 characters) otherwise."""
     text = word.strip()
     if len(text) > 64:
-        raise ValueError(f"a number of {len(text)} characters is not a coordinate")
-    value = float(text)
+        raise ValueError(f"must be a number of at most 64 characters, not {len(text)}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("must be a number") from None
     if not math.isfinite(value):
         raise ValueError("must be a finite number (not NaN or infinity, nor too large for a number)")
     return value

@@ -328,8 +328,7 @@ def _read_csv_rows(path: Path, max_bumps: int, what: str, item: str, limit: str)
         try:
             x, y = finite(row[1]), finite(row[2])
         except ValueError as exc:
-            words = "x and y must be numbers in um" if "could not convert" in str(exc) else f"x and y {exc}"
-            raise InputError(path, f"line {lineno}", ",".join(row), words) from None
+            raise InputError(path, f"line {lineno}", ",".join(row), f"x and y {exc} (um)") from None
         if max(abs(x), abs(y)) > MAX_UM:
             raise InputError(path, f"line {lineno}", ",".join(row), f"x and y must lie within {MAX_UM:,.0f} um "
                              "of the die centre (a 300 mm wafer)")
