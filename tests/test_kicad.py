@@ -41,9 +41,12 @@ def _layer_points(fp: Footprint, layer: str) -> list[tuple[float, float]]:
 def test_land_table_is_ipc_7351b():
     t = land_table(data_root() / "pdk" / "default")
     assert t.mask == "NSMD"
-    # 20 % less for 0.25 - 0.50 mm balls, 25 % from 0.55 mm, 15 % below 0.25 mm, rounded to 0.01 mm
-    assert t.land(0.25) == 0.20 and t.land(0.30) == 0.24 and t.land(0.50) == 0.40
-    assert t.land(0.60) == 0.45 and t.land(0.20) == 0.17
+    # the balls IPC-7351's table lists take its lands (some rounded to 0.05 mm: 0.30 -> 0.25, 0.75 -> 0.55)
+    listed = {0.15: 0.13, 0.20: 0.17, 0.25: 0.20, 0.30: 0.25, 0.35: 0.30, 0.50: 0.40, 0.55: 0.40, 0.60: 0.45,
+              0.75: 0.55}
+    assert {ball: t.land(ball) for ball in listed} == listed
+    # others: 20 % less for 0.25 - 0.50 mm balls, 25 % from 0.55 mm, 15 % below 0.25 mm, rounded to 0.01 mm
+    assert t.land(0.22) == 0.19 and t.land(0.32) == 0.26 and t.land(0.45) == 0.36 and t.land(0.65) == 0.49
 
 
 def test_default_build_writes_the_board_footprint(tmp_path):
@@ -100,12 +103,12 @@ def test_test_vehicle_board_side_footprint(tmp_path):
     copper = [g for g in fp.graphicItems if getattr(g, "layer", "") == "F.Cu"]
     assert len(copper) == len(plan.board_links) + len(plan.escapes)
     # the die footprint of the test vehicle has every bump, also those outside the chain, each land from its own
-    # type's ball: 250 um -> 0.20 mm, the 300 um power balls -> 0.24 mm (20 % less)
+    # type's ball: 250 um -> 0.20 mm, the 300 um power balls -> 0.25 mm (IPC-7351's table)
     die = _pads(res.files["kicad_mod"])
     assert len(die) == len(res.manifest["bumps"])
     sizes = {b["ball"]: die[b["ball"]][2] for b in res.manifest["bumps"]}
     kinds = {b["ball"]: b["type"] for b in res.manifest["bumps"]}
-    assert {kinds[k] for k, v in sizes.items() if v == 0.24} == {"power"}
+    assert {kinds[k] for k, v in sizes.items() if v == 0.25} == {"power"}
     assert {kinds[k] for k, v in sizes.items() if v == 0.2} == {"base"}
 
 
@@ -157,7 +160,7 @@ def test_smd_lands_and_paste_by_the_table():
     sites = [Site("x", 100.0, -200.0, ball="B3"), Site("y", 0.0, 0.0, ball="C2", bump_type="power")]
     nsmd = die_lands(sites, {None: 250.0, "power": 300.0}, t)
     assert [(p.name, p.x, p.y, p.diameter, p.mask_margin) for p in nsmd] == \
-        [("B3", -0.1, 0.2, 0.2, 0.05), ("C2", 0.0, 0.0, 0.24, 0.05)]
+        [("B3", -0.1, 0.2, 0.2, 0.05), ("C2", 0.0, 0.0, 0.25, 0.05)]
     # SMD: the mask opening is the land, the copper 0.05 mm larger a side (negative mask margin)
     smd = die_lands(sites, {None: 250.0}, t.model_copy(update={"mask": "SMD", "paste": False}))
     assert [(p.diameter, p.mask_margin, p.paste_margin) for p in smd] == [(0.3, -0.05, None), (0.3, -0.05, None)]

@@ -43,12 +43,21 @@ class Reduction(BaseModel):
     reduction: float = Field(ge=0, lt=1)
 
 
+class PublishedLand(BaseModel):
+    """A nominal ball diameter (mm) IPC-7351's collapsing-ball table lists, with the nominal land it gives (mm)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ball: float = Field(gt=0)
+    land: float = Field(gt=0)
+
+
 class LandTable(BaseModel):
     """The PDK's board-land rules (board_lands.yaml): IPC-7351B reductions, mask style, drawing figures (mm)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     reduction: list[Reduction] = Field(min_length=1)
     land_round: float = Field(gt=0)
+    published: list[PublishedLand] = []
     mask: Literal["NSMD", "SMD"] = "NSMD"
     mask_clearance: float = Field(ge=0)
     smd_overlap: float = Field(ge=0)
@@ -63,7 +72,11 @@ class LandTable(BaseModel):
     a1_chamfer: float = Field(ge=0)
 
     def land(self, ball_mm: float) -> float:
-        """Nominal land diameter (mm) of a ball (mm): the ball less its row's reduction, rounded."""
+        """Nominal land diameter (mm) of a ball (mm): the land IPC-7351 lists for that ball, else the ball less its
+        row's reduction, rounded."""
+        listed = next((p.land for p in self.published if abs(p.ball - ball_mm) < 1e-9), None)
+        if listed is not None:
+            return listed
         rows = sorted(self.reduction, key=lambda r: r.ball)
         row = next((r for r in reversed(rows) if ball_mm >= r.ball - 1e-9), rows[0])
         return round(round(ball_mm * (1 - row.reduction) / self.land_round) * self.land_round, 6)
