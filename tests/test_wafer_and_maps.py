@@ -34,7 +34,7 @@ def test_csv_ball_map_builds_and_keeps_names(tmp_path, read_gds):
 
 
 @pytest.mark.parametrize("content,needle", [
-    ("name,x,y\nA1,0,zero\n", "must be numbers"),
+    ("name,x,y\nA1,0,zero\n", "x and y must be a number (um)"),
     ("name,x,y\n", "no bumps"),
     ("name,x,y\nA1,0,0\nA1,400,0\n", "duplicate"),
     ("name,x,y\nA1,0\n", "expected name,x,y"),
