@@ -78,7 +78,7 @@ def test_types_by_net_from_a_csv_column_and_by_ring(tmp_path, read_gds):
     (tmp_path / "balls.csv").write_text("\n".join(rows) + "\n")
     res = build(_variant(tmp_path, "bynet", [{**POWER, "nets": ["GND"]}],
                          **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}), tmp_path)
-    assert {b["name"]: b["type"] for b in res.manifest.as_json()["bumps"]} == {"P1": "power", "S1": "base", "S2": "power",
+    assert {b.name: b.type for b in res.manifest.bumps or []} == {"P1": "power", "S1": "base", "S2": "power",
                                                                      "S3": "base"}
     ring = build(_variant(tmp_path, "rings", [{**POWER, "rings": [1]}],
                           **{"die.bump_map": {"kind": "ring", "pitch": 800, "count": [6, 6], "rings": 2}}), tmp_path)

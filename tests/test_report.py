@@ -207,12 +207,11 @@ def test_a_manifest_the_report_cannot_read_is_one_line(cli, tmp_path, default_bu
     shutil.copy(res.files["gds"], tmp_path / "default.gds")
     (tmp_path / "default.json").write_text('{"recipe": {}, "process": "ball_drop", "die": {}}')
     code, out, err = cli("report", tmp_path / "default.gds")
-    assert code == 2 and err.strip() == (f"maskgen: error: {tmp_path / 'default.json'}: layers: not a maskgen build "
-                                         "manifest: the report needs 'layers' (list)")
+    assert code == 2 and err.strip() == f"maskgen: error: {tmp_path / 'default.json'}: maskgen: required key is missing"
     (tmp_path / "default.json").write_text("[1, 2")
     code, out, err = cli("report", tmp_path / "default.gds")
-    assert code == 2 and err.strip() == f"maskgen: error: {tmp_path / 'default.json'}: cannot read it as JSON " \
-                                        "(JSONDecodeError)"
+    assert code == 2 and err.strip() == f"maskgen: error: {tmp_path / 'default.json'}: malformed JSON manifest: " \
+                                        "line 1, column 6: Expecting ',' delimiter"
     assert not (tmp_path / REPORT).exists()
 
 

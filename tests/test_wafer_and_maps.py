@@ -90,7 +90,7 @@ def test_staggered_and_ring_maps(tmp_path, read_gds):
                                                                  "count": [10, 11]}}), tmp_path)
     assert read_gds(stag.files["gds"]).region("BUMP").count() == 110
     assert stag.manifest.as_json()["die"]["arrays"] == 2
-    assert stag.manifest.as_json()["bump_types"][0]["min_pitch"] == pytest.approx(min(400, math.hypot(200, 400)), abs=1e-3)
+    assert stag.manifest.bump_types[0].min_pitch == pytest.approx(min(400, math.hypot(200, 400)), abs=1e-3)
     ring = build(_variant(tmp_path, "ring", **{"die.bump_map": {"kind": "ring", "pitch": 400, "count": [12, 12],
                                                                  "rings": 2}}), tmp_path)
     # two rings: 4 x 11 + 4 x 9 bumps
