@@ -30,7 +30,7 @@ from maskgen.build import build
 from maskgen.design.points import point_data, point_name, reason, sweep_points
 from maskgen.errors import InputError, given
 from maskgen.input.datafile import read_yaml
-from maskgen.input.manifest import BuildManifest, BumpType
+from maskgen.input.manifest import BuildManifest, BumpTypeRecord
 from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
 from maskgen.parallel import FIGURES, run_points
@@ -177,7 +177,7 @@ def _blank() -> dict[str, Any]:
     return {k: None for k in FIGURES}
 
 
-def _figures(types: list[BumpType]) -> dict[str, Any]:
+def _figures(types: list[BumpTypeRecord]) -> dict[str, Any]:
     """A built point's predicted figures from its manifest bump types: the first type's reflowed shape, the
     tightest bridging margin of any type, the 004 vertical stiffness (N/m) when there is one, and the worst
     bump's joint N50 over the types (cycles; a recipe with a `reliability:` block)."""

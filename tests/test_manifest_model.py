@@ -136,6 +136,6 @@ def test_the_committed_schema_is_the_models(cli, tmp_path):
     code, out, err = cli("schema", "--out", tmp_path / "m.schema.json")
     assert code == 0 and (tmp_path / "m.schema.json").read_text(encoding="utf-8") == schema_text()
     schema = json.loads(schema_text())
-    assert schema["additionalProperties"] is False and schema["$defs"]["Wafer"]["additionalProperties"] is False
-    assert "partial_dies" in schema["$defs"]["Wafer"]["required"]
+    assert schema["additionalProperties"] is False and schema["$defs"]["WaferRecord"]["additionalProperties"] is False
+    assert "partial_dies" in schema["$defs"]["WaferRecord"]["required"]
     assert set(schema["$defs"]["DieLink"]["properties"]) == {"bumps", "from", "to", "width"}

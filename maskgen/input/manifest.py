@@ -16,11 +16,12 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, field_serializer
 
 from maskgen.errors import InputError
 from maskgen.input.datafile import validate
 from maskgen.input.files import read_text_file
+from maskgen.input.recipe import Recipe
 
 Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
 """A figure as the build computed it: a whole number stays one (1000, not 1000.0), so the bytes round-trip."""
@@ -94,7 +95,7 @@ class BallA1(_Block):
     y: Number
 
 
-class Naming(_Block):
+class NamingRecord(_Block):
     """JEDEC naming of the die: A1 corner and view, where that is in the layout, the A1 mark and the labels."""
 
     a1_corner: str
@@ -105,14 +106,14 @@ class Naming(_Block):
     a1: BallA1 | None
 
 
-class Die(_Block):
+class DieRecord(_Block):
     """The die cell: its name, size [x, y] um, the bump cell, the array references and the naming."""
 
     name: str
     size: Point
     bump_cell: str
     arrays: int
-    naming: Naming
+    naming: NamingRecord
 
 
 # ----------------------------------------------------------------------------- bump types
@@ -130,7 +131,7 @@ class Deposit(_Block):
     area_ratio: Number | None = None
 
 
-class Stair(_Block):
+class StairRecord(_Block):
     """000: the one EXPOSE mask opening, its dose and each resist's opening, bias and stair step (um)."""
 
     mask_opening: Number
@@ -217,7 +218,7 @@ class BumpReliability(_Block):
     worst_n50_line: Number | None = None
 
 
-class BumpType(_Block):
+class BumpTypeRecord(_Block):
     """One bump type: its bump count, solder, reflowed shape, openings, margins and family figures."""
 
     name: str
@@ -231,7 +232,7 @@ class BumpType(_Block):
     sphere_radius: Number
     min_pitch: Number
     bridging_margin: Number
-    stair: Stair | None
+    stair: StairRecord | None
     support_beams: int = Field(ge=0)
     mechanics: Mechanics | None
     notes: list[str]
@@ -356,7 +357,7 @@ class SpareBump(_Block):
     y: Number
 
 
-class Routing(_Block):
+class RoutingRecord(_Block):
     """The RDL fan-out: its rules, counts, each net's tree, what was left open, the pads and the spare bumps."""
 
     style: str
@@ -415,7 +416,7 @@ class ChainResistance(_Block):
     total: Number
 
 
-class DaisyChain(_Block):
+class DaisyChainRecord(_Block):
     """A daisy chain: its bumps in order, its links, probe pads and predicted resistance."""
 
     name: str
@@ -435,7 +436,7 @@ class KelvinResistance(_Block):
     total: Number
 
 
-class Kelvin(_Block):
+class KelvinRecord(_Block):
     """A Kelvin structure: its two bumps, the probe pads by role (force+, sense+, ...) and its resistance."""
 
     name: str
@@ -444,15 +445,15 @@ class Kelvin(_Block):
     resistance_mohm: KelvinResistance
 
 
-class TestStructures(_Block):
+class TestStructuresRecord(_Block):
     """A test vehicle's die links, the electrical figures, daisy chains and Kelvin structures."""
 
     __test__ = False  # not a pytest test class
 
     die_links: list[DieLink]
     electrical: Electrical
-    daisy_chains: list[DaisyChain] | None = None
-    kelvin: list[Kelvin]
+    daisy_chains: list[DaisyChainRecord] | None = None
+    kelvin: list[KelvinRecord]
 
 
 # ----------------------------------------------------------------------------- reliability
@@ -466,7 +467,7 @@ class LineWarning(_Block):
     line_strain_pct: Number
 
 
-class Reliability(_Block):
+class ReliabilityRecord(_Block):
     """The die's worst bump over every type (shortest joint N50) and the RELIABILITY.LINE warnings."""
 
     worst_bump: str | None
@@ -498,7 +499,7 @@ class WaferMap(_Block):
     lower_left: Point
 
 
-class Wafer(_Block):
+class WaferRecord(_Block):
     """The wafer: its cell, diameter, die step and grid offset (um), dies and bumps placed, and its map."""
 
     cell: str
@@ -523,8 +524,8 @@ class BuildManifest(_Block):
     maskgen: str
     name: str
     recipe_file: str
-    recipe: dict[str, JsonValue]
-    """The recipe as the build read it (defaults filled in, None values left out); the Recipe model checks it."""
+    recipe: Recipe
+    """The recipe as the build read it: every key with its default filled in, None values left out."""
     pdk: str
     pdk_path: str | None = None
     """The PDK folder of a build with a PDK of its own (absent for a PDK shipped with maskgen)."""
@@ -536,17 +537,27 @@ class BuildManifest(_Block):
     steps: list[StepRow]
     layers: list[LayerRow]
     masks: list[MaskRow]
-    die: Die
+    die: DieRecord
     bump_count: int
-    bump_types: list[BumpType]
+    bump_types: list[BumpTypeRecord]
     outputs: Outputs
     subarrays: Subarrays | None = None
     bumps: list[BumpRow] | None = None
     """Every bump site, up to `maskgen.outputs.manifest.SITE_LIST_LIMIT` sites (absent beyond)."""
-    routing: Routing | None = None
-    test_structures: TestStructures | None = None
-    reliability: Reliability | None = None
-    wafer: Wafer | None = None
+    routing: RoutingRecord | None = None
+    test_structures: TestStructuresRecord | None = None
+    reliability: ReliabilityRecord | None = None
+    wafer: WaferRecord | None = None
+
+    @field_serializer("recipe")
+    def _echo(self, recipe: Recipe) -> dict[str, Any]:
+        """The recipe echo is the whole recipe (defaults too), whatever keys the manifest itself leaves out."""
+        return recipe_echo(recipe)
+
+
+def recipe_echo(recipe: Recipe) -> dict[str, Any]:
+    """A recipe as the manifest echoes it: JSON data, every key with its default, None values left out."""
+    return recipe.model_dump(mode="json", exclude_none=True)
 
 
 def parse_manifest(data: Any, file: Path | str) -> BuildManifest:

@@ -13,10 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import JsonValue
-
 from maskgen.errors import InputError
-from maskgen.input.manifest import BuildManifest, Wafer
+from maskgen.input.manifest import BuildManifest, WaferRecord, recipe_echo
 from maskgen.report import page as html
 
 REPORT = "report.html"
@@ -76,7 +74,7 @@ def report_html(layout: Path, manifest: BuildManifest, drc: Any, drc_run: bool =
     recipe = manifest.recipe
     verdict = "DRC not run" if drc is None else ("DRC clean" if drc.clean else f"DRC dirty: {drc.total} violations")
     per_die = " per die" if manifest.wafer is not None else ""
-    subtitle = (f"{recipe.get('description') or ''} - process {manifest.process} (seed {manifest.seed}), "
+    subtitle = (f"{recipe.description or ''} - process {manifest.process} (seed {manifest.seed}), "
                 f"PDK {manifest.pdk}, {manifest.bump_count:,} bumps{per_die} - {verdict} - "
                 f"maskgen {manifest.maskgen}")
     lyp = beside(layout, ".lyp")
@@ -84,12 +82,12 @@ def report_html(layout: Path, manifest: BuildManifest, drc: Any, drc_run: bool =
     if manifest.wafer is not None:
         parts.append(_wafer(layout, manifest.wafer, manifest.die.size))
     sweep = layout.parent / "sweep.json"
-    if recipe.get("sweep") and sweep.is_file():
+    if recipe.sweep and sweep.is_file():
         parts.append(_sweep(_read_json(sweep)))
     if any(t.mechanics is not None for t in manifest.bump_types):
         parts.append(_mechanics(manifest))
     parts += [_drc(layout, lyp, drc, drc_run), _bump_types(manifest), _masks(layout, manifest), _process(manifest),
-              _recipe(recipe)]
+              _recipe(recipe_echo(recipe))]
     return html.page(f"maskgen report: {name}", subtitle, [p for p in parts if p])
 
 
@@ -154,7 +152,7 @@ def _masks(layout: Path, manifest: BuildManifest) -> str:
         ["level", "mask", "GDS", "drawn", "polarity", "resist", "tone", "process step", "CD (um)"], rows) + note)
 
 
-def _wafer(layout: Path, w: Wafer, die_size: list[float]) -> str:
+def _wafer(layout: Path, w: WaferRecord, die_size: list[float]) -> str:
     """The wafer map coloured by bin, read back from the SINF map the build wrote."""
     from maskgen.report.plots import wafer_svg
 
@@ -227,7 +225,7 @@ def _process(manifest: BuildManifest) -> str:
                         "<h3>Steps</h3>" + steps + "<h3>Materials</h3>" + mats + "<h3>Rules</h3>" + rules)
 
 
-def _recipe(recipe: dict[str, JsonValue]) -> str:
+def _recipe(recipe: dict[str, Any]) -> str:
     """The recipe as the build read it (every key, defaults filled in)."""
     import yaml
 

@@ -6,7 +6,18 @@ refused), so a drawn layout's manifest is completed here rather than in every te
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from maskgen.input.manifest import recipe_echo
+from maskgen.input.pdk import data_root
+from maskgen.input.recipe import load_recipe
+
+
+@cache
+def _default_recipe() -> dict[str, Any]:
+    """The default template as a manifest echoes it (the drawn layouts have no recipe of their own)."""
+    return recipe_echo(load_recipe(data_root() / "templates" / "default.yaml"))
 
 
 def full_manifest(given: dict[str, Any]) -> dict[str, Any]:
@@ -16,7 +27,7 @@ def full_manifest(given: dict[str, Any]) -> dict[str, Any]:
     naming = {"a1_corner": "top-left", "view": "top", "a1_corner_in_layout": "top-left", "a1_mark": 0.0,
               "labels": None, "a1": None}
     data: dict[str, Any] = {
-        "maskgen": "test", "name": "drawn", "recipe_file": "drawn.yaml", "recipe": {}, "pdk": "default",
+        "maskgen": "test", "name": "drawn", "recipe_file": "drawn.yaml", "recipe": _default_recipe(), "pdk": "default",
         "rules": {}, "process": "ball_drop", "seed": "000", "features": [], "materials": {}, "steps": [],
         "layers": [], "masks": [],
         "die": {"name": "TOP", "size": [1000.0, 1000.0], "bump_cell": "bump", "arrays": 0, "naming": naming},
