@@ -3,9 +3,11 @@
 `maskgen build` writes `<name>.json` beside `<name>.gds`; it tells the DRC which
 process family made the layout, which materials fill the process roles, which
 features are on (e.g. "SAC", "release") and how many support beams (111) each
-bump type declares. Without it, the process is the one named by `--process` or
-inferred from the layers drawn, and the embodiment is read off the drawing
-(`maskgen.drc.inference`).
+bump type declares. It is parsed with the one manifest model
+(`maskgen.input.manifest.BuildManifest`, `read_manifest`): a renamed or unknown key is one
+InputError line, never a rule that silently reads nothing. Without it, the process is the one
+named by `--process` or inferred from the layers drawn, and the embodiment is read off the
+drawing (`maskgen.drc.inference`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.errors import InputError
-from maskgen.input.manifest import BuildManifest, WaferRecord, recipe_echo
+from maskgen.input.manifest import BuildManifest, WaferRecord, read_manifest, recipe_echo
 from maskgen.report import page as html
 
 REPORT = "report.html"
@@ -50,7 +50,7 @@ def write_report(layout: Path, drc: Any = None, out: Path | None = None, drc_run
 
 def build_manifest(layout: Path) -> BuildManifest:
     """The manifest `maskgen build` wrote beside a layout, parsed; a layout without one is an InputError."""
-    from maskgen.drc.context import beside, read_manifest
+    from maskgen.drc.context import beside
     from maskgen.pictures.render import check_layout_file
 
     layout = Path(layout)
