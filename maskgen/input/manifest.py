@@ -1,7 +1,7 @@
 """The build manifest (`<name>.json`) as one typed model: what `maskgen build` writes and every reader parses.
 
-`maskgen.outputs.manifest` builds a `BuildManifest` and `manifest_text` writes it; the DRC, the report, the
-pictures and the sweep read it back with `read_manifest` (or `parse_manifest` for data already in memory). Every
+`maskgen.outputs.manifest` builds a `BuildManifest` and the build writes its dump (`as_json`); the DRC, the report,
+the pictures and the sweep read it back with `read_manifest` (or `parse_manifest` for data already in memory). Every
 block refuses a key it does not know (`extra="forbid"`) and takes exactly the JSON types the build writes
 (`strict`: a count is a whole number, a flag true or false), so a manifest from another maskgen or with a renamed
 key is one InputError line naming the file and the key, never a silently different DRC verdict. A key the build
@@ -573,6 +573,10 @@ def read_manifest(path: Path) -> BuildManifest | None:
     except json.JSONDecodeError as exc:
         raise InputError(path, None, None,
                          f"malformed JSON manifest: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError:          # Python refuses to convert an integer of more than 4,300 digits
+        raise InputError(path, None, None, "malformed JSON manifest: a number of more than 4,300 digits") from None
+    except RecursionError:
+        raise InputError(path, None, None, "malformed JSON manifest: lists or objects nested too deeply") from None
     if not isinstance(data, dict) or "process" not in data:
         return None
     return parse_manifest(data, path)
