@@ -37,7 +37,19 @@ def full_manifest(given: dict[str, Any]) -> dict[str, Any]:
                "reflow_height": 0.0, "reflow_width": 0.0, "sphere_radius": 0.0, "min_pitch": 0.0,
                "bridging_margin": 0.0, "stair": None, "support_beams": 0, "mechanics": None, "notes": []}
     data["bump_types"] = [{**figures, **t} for t in data["bump_types"]]
+    if "routing" in data:
+        data["routing"] = routing_block(**data["routing"])
     return data
+
+
+def routing_block(**given: Any) -> dict[str, Any]:
+    """A fan-out's routing block: the pad sites, nets, unrouted connections and spare bumps a test gives, each net
+    row and every figure the DRC does not read filled in as a build with nothing routed would write them."""
+    nets = [{"pads": [], "bumps": [], "routed": True, "segments": 0, "length": 0.0, **n} for n in given.get("nets", [])]
+    return {"style": "manhattan", "line_width": 10.0, "line_space": 10.0, "land_diameter": 100.0, "via": 40.0,
+            "pads": len(given.get("pad_sites", [])), "net_count": len(nets), "routed": len(nets), "under_bump": 0,
+            "routed_percent": 100.0, "rounds": 0, "total_length": 0.0, "longest": None, "unrouted": [],
+            "pad_sites": [], "spare_bumps": [], "unrouted_pads": [], **given, "nets": nets}
 
 
 def wafer_block(partial_dies: str = "exclude") -> dict[str, Any]:
