@@ -177,10 +177,10 @@ def _sizeless(tmp_path: Path, name: str, footprint: Path) -> Path:
 def test_die_size_from_the_footprints_fab_outline(tmp_path):
     """ST's F.Fab outline runs x -1.0485..1.0485, y -1.2465..1.2465 mm (A1 corner chamfered): 2097 x 2493 um."""
     res = build(_sizeless(tmp_path, "st25_sizeless", ST25), tmp_path / "a")
-    assert res.manifest["die"]["size"] == [2097.0, 2493.0] and res.drc.clean
+    assert res.manifest.as_json()["die"]["size"] == [2097.0, 2493.0] and res.drc.clean
     assert _die_box(res.files["gds"]) == (2097.0, 2493.0)
     again = build(_sizeless(tmp_path, "again", res.files["kicad_mod"]), tmp_path / "b", run_drc=False)
-    assert again.manifest["die"]["size"] == [2097.0, 2493.0]      # maskgen's own footprint keeps the body
+    assert again.manifest.as_json()["die"]["size"] == [2097.0, 2493.0]      # maskgen's own footprint keeps the body
 
 
 def _die_box(gds: Path) -> tuple[float, float]:
