@@ -138,7 +138,7 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         source, wires, layer, units, centre = routed_def
         write_routed_def(source, files["rdl_def"], wires, layer, units, centre)
     write_footprints(design, die, files)
-    write_json(files["json"], data)
+    write_json(files["json"], data.as_json())
     if design.recipe.wafer is not None:
         write_text(files["e142"], e142_xml(wmap, design.recipe.wafer, name))
         write_text(files["sinf"], sinf_text(wmap, design.recipe.wafer, name))

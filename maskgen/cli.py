@@ -503,6 +503,32 @@ def report(
     typer.echo(f"report {write_report(layout, result, out, drc_run=not no_drc)}")
 
 
+@command()
+@guarded
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Schema file (default: print it).")] = None,
+) -> None:
+    """Print the JSON Schema of the build manifest (<name>.json), or write it to a file with --out.
+
+    Every block of the manifest with its keys and types; a key it does not list is refused by `maskgen drc`,
+    `render` and `report`. docs/manifest.schema.json in the source tree is the same text.
+
+    Examples:
+      maskgen schema
+      maskgen schema --out manifest.schema.json
+      check-jsonschema --schemafile manifest.schema.json out/default/default.json
+    """
+    from maskgen.input.manifest import schema_text
+
+    text = schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from maskgen.outputs.output import write_text
+
+    typer.echo(f"schema {write_text(out, text)}")
+
+
 @command("view")
 @guarded
 def view_(

@@ -28,8 +28,9 @@ from typing import Any
 
 from maskgen.build import build
 from maskgen.design.points import point_data, point_name, reason, sweep_points
-from maskgen.errors import InputError
+from maskgen.errors import InputError, given
 from maskgen.input.datafile import read_yaml
+from maskgen.input.manifest import BuildManifest, BumpTypeRecord
 from maskgen.input.recipe import recipe_from_data
 from maskgen.outputs.output import write_json, write_text
 from maskgen.parallel import FIGURES, run_points
@@ -100,7 +101,7 @@ def build_point(job: dict[str, Any]) -> dict[str, Any]:
     except InputError as exc:
         row.update(_blank(), verdict="invalid", reason=reason(exc))
         return row
-    row.update(_figures(res.manifest["bump_types"]))
+    row.update(_figures(res.manifest.bump_types))
     if res.drc is None:
         row.update(verdict="built", reason="")
     elif res.drc.clean:
@@ -116,38 +117,38 @@ def subarray_table(res: Any, out: Path) -> SweepResult:
     """The sweep table of a sub-array sweep from its one build (a maskgen.build.BuildResult): each point's row
     with its bump type's figures, its site count and the DRC markers inside its tile, or its reason; written
     to out/<name>/sweep.csv and sweep.json with the die-level line last."""
-    m = res.manifest
-    sub = m["subarrays"]
-    figs = {t["name"]: t for t in m["bump_types"]}
-    gds = str(res.files["gds"].relative_to(out / m["name"]))
-    blocks = [p for p in sub["points"] if "tile" in p]
+    m: BuildManifest = res.manifest
+    sub = given(m.subarrays, "sweep_layout")
+    figs = {t.name: t for t in m.bump_types}
+    gds = str(res.files["gds"].relative_to(out / m.name))
+    blocks = [p for p in sub.points if p.tile is not None]
     found: list[dict[str, int]] = [{} for _ in blocks]
     outside: dict[str, int] = {}
     if res.drc is not None:
         for v in res.drc.violations:
-            k = next((i for i, p in enumerate(blocks) if _inside(v.bbox, p["tile"])), None)
+            k = next((i for i, p in enumerate(blocks) if p.tile is not None and _inside(v.bbox, p.tile)), None)
             counts = outside if k is None else found[k]
             counts[v.rule] = counts.get(v.rule, 0) + 1
         for r in res.drc.rules:
             if r.count > r.listed:      # beyond the marker limit: not placed in any tile
                 outside[r.id] = outside.get(r.id, 0) + r.count - r.listed
     result = SweepResult()
-    for p in sub["points"]:
-        row: dict[str, Any] = {"point": p["point"], **p["parameters"]}
-        if "tile" not in p:
-            row.update(sites=None, **_blank(), verdict="invalid", reason=p["reason"], gds=None)
+    for p in sub.points:
+        row: dict[str, Any] = {"point": p.point, **p.parameters}
+        if p.tile is None or p.type is None:
+            row.update(sites=None, **_blank(), verdict="invalid", reason=p.reason, gds=None)
             result.rows.append(row)
             continue
-        row.update(sites=p["sites"], **_figures([figs[p["type"]]]))
+        row.update(sites=p.sites, **_figures([figs[p.type]]))
         row.update(_verdict(res.drc, found[blocks.index(p)]), gds=gds)
         result.rows.append(row)
-    result.die = {"point": m["name"], **{k: None for k in sub["parameters"]}, "sites": None, **_blank(),
+    result.die = {"point": m.name, **{k: None for k in sub.parameters}, "sites": None, **_blank(),
                   **_verdict(res.drc, outside, " outside every tile"), "gds": gds}
-    folder = out / m["name"]
+    folder = out / m.name
     json_path, csv_path = folder / "sweep.json", folder / "sweep.csv"
-    write_json(json_path, {"recipe": m["name"], "recipe_file": m["recipe_file"], "layout": "subarrays",
-                           "parameters": sub["parameters"], "points": result.rows, "die": result.die})
-    write_text(csv_path, _csv([*result.rows, result.die], sub["parameters"], sites=True))
+    write_json(json_path, {"recipe": m.name, "recipe_file": m.recipe_file, "layout": "subarrays",
+                           "parameters": sub.parameters, "points": result.rows, "die": result.die})
+    write_text(csv_path, _csv([*result.rows, result.die], sub.parameters, sites=True))
     result.files = {"sweep_json": json_path, "sweep_csv": csv_path}
     return result
 
@@ -176,18 +177,18 @@ def _blank() -> dict[str, Any]:
     return {k: None for k in FIGURES}
 
 
-def _figures(types: list[dict[str, Any]]) -> dict[str, Any]:
+def _figures(types: list[BumpTypeRecord]) -> dict[str, Any]:
     """A built point's predicted figures from its manifest bump types: the first type's reflowed shape, the
     tightest bridging margin of any type, the 004 vertical stiffness (N/m) when there is one, and the worst
     bump's joint N50 over the types (cycles; a recipe with a `reliability:` block)."""
     fig = types[0]
-    mech = fig.get("mechanics") or {}
-    lives = [t["reliability"]["worst_n50"] for t in types
-             if t.get("reliability") and t["reliability"].get("worst_n50") is not None]
-    return {"reflow_height": round(fig["reflow_height"], 3), "reflow_width": round(fig["reflow_width"], 3),
-            "min_pitch": round(fig["min_pitch"], 3),
-            "bridging_margin": round(min(t["bridging_margin"] for t in types), 3),
-            "stiffness": round(mech["stiffness"], 4) if mech.get("stiffness") else None,
+    stiffness = fig.mechanics.stiffness if fig.mechanics is not None else None
+    lives = [t.reliability.worst_n50 for t in types
+             if t.reliability is not None and t.reliability.worst_n50 is not None]
+    return {"reflow_height": round(fig.reflow_height, 3), "reflow_width": round(fig.reflow_width, 3),
+            "min_pitch": round(fig.min_pitch, 3),
+            "bridging_margin": round(min(t.bridging_margin for t in types), 3),
+            "stiffness": round(stiffness, 4) if stiffness else None,
             "n50": round(min(lives), 1) if lives else None}
 
 

@@ -59,16 +59,16 @@ def test_cs42l73_64_ball_wlcsp_from_its_table(tmp_path, read_gds):
                         ball=260, ubm=215), tmp_path)
     assert res.drc.clean
     expected = _expected(3440, 3440, 320, 320, 400)
-    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest["bumps"]}
+    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest.as_json()["bumps"]}
     assert got == expected
-    assert {b["name"]: b["net"] for b in res.manifest["bumps"]}["C5"] == "NC5"
+    assert {b["name"]: b["net"] for b in res.manifest.as_json()["bumps"]}["C5"] == "NC5"
     gds = read_gds(res.files["gds"])
     assert _bump_centres(gds) == set(expected.values())
     # corner balls 320 um from both die edges; the 2.8 mm ball grid (M, N)
     xs = sorted({x for x, _ in expected.values()})
     assert xs[0] == pytest.approx(-3440 / 2 + 320) and xs[-1] - xs[0] == pytest.approx(2800)
     # regular rows: 8 array references of 8 balls (or fewer), not 64 single ones
-    assert res.manifest["die"]["arrays"] == 8
+    assert res.manifest.as_json()["die"]["arrays"] == 8
 
 
 def test_stm32f103_wlcsp64_from_a_table_file(tmp_path, read_gds):
@@ -79,10 +79,10 @@ def test_stm32f103_wlcsp64_from_a_table_file(tmp_path, read_gds):
                         {"kind": "table", "pitch": 500, "file": "wlcsp64.txt"}, ball=320, ubm=260), tmp_path)
     assert res.drc.clean
     expected = _expected(4466, 4395, 483, 447.5, 500)
-    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest["bumps"]}
+    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest.as_json()["bumps"]}
     assert got == expected
     assert _bump_centres(read_gds(res.files["gds"])) == set(expected.values())
-    a1 = res.manifest["die"]["naming"]["a1"]
+    a1 = res.manifest.as_json()["die"]["naming"]["a1"]
     assert (4466 / 2 - a1["x"], 4395 / 2 - a1["y"]) == pytest.approx((483, 447.5))   # G and F of Table 68
 
 
@@ -90,7 +90,7 @@ def test_depopulated_balls_and_bump_side_view(tmp_path):
     rows = {"A": "VDD - GND", "B": ["IO1", "-", "IO2"], "C": "- - RST"}
     res = build(_recipe(tmp_path, "small", [3000, 3000], {"kind": "table", "pitch": 400, "rows": rows},
                         ball=250, ubm=215, naming={"a1_corner": "bottom-left", "view": "bump"}), tmp_path)
-    got = {b["name"]: (b["x"], b["y"], b["net"]) for b in res.manifest["bumps"]}
+    got = {b["name"]: (b["x"], b["y"], b["net"]) for b in res.manifest.as_json()["bumps"]}
     assert got == {"A1": (-400, -400, "VDD"), "A3": (400, -400, "GND"), "B1": (-400, 0, "IO1"),
                    "B3": (400, 0, "IO2"), "C3": (400, 400, "RST")}
 

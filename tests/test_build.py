@@ -26,7 +26,7 @@ def test_default_has_144_bumps_of_the_common_stack(default_build, read_gds):
     for layer in ("PAD", "PASV", "UBM", "BUMP", "REFLOW", "POLY"):
         assert gds.region(layer).count() == 144, layer
     assert gds.region("DIE").count() == 1
-    assert default_build.manifest["bump_count"] == 144
+    assert default_build.manifest.as_json()["bump_count"] == 144
 
 
 def test_layer_numbers_come_from_layers_yaml(default_build, pdk):

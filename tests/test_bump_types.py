@@ -36,7 +36,7 @@ def _diameters(gds, layer):
 def test_test_vehicle_two_bump_types(tmp_path, read_gds):
     res = build(TEMPLATES / "test_vehicle.yaml", tmp_path)
     assert res.drc.clean
-    types = {t["name"]: t for t in res.manifest["bump_types"]}
+    types = {t["name"]: t for t in res.manifest.as_json()["bump_types"]}
     assert {n: t["count"] for n, t in types.items()} == {"ball_drop_bump": 97, "power": 3}
     gds = read_gds(res.files["gds"])
     balls = _diameters(gds, "BUMP")
@@ -50,7 +50,7 @@ def test_test_vehicle_two_bump_types(tmp_path, read_gds):
     # every type is one cell: two bump cells referenced by the die
     bump_cells = {gds.layout.cell(i.cell_index).name for i in gds.top.each_inst()}
     assert len({n for n in bump_cells if "_bump_" in n}) == 2
-    rows = {b["name"]: b["type"] for b in res.manifest["bumps"]}
+    rows = {b["name"]: b["type"] for b in res.manifest.as_json()["bumps"]}
     assert rows["A1"] == rows["K1"] == "power" and rows["B2"] == "base"
     # bridging margins, by hand: base-base 400 - 260.9 = 139.1; power-base 400 - (313.6 + 260.9) / 2 = 112.7
     wb, wp = types["ball_drop_bump"]["reflow_width"], types["power"]["reflow_width"]
@@ -78,11 +78,11 @@ def test_types_by_net_from_a_csv_column_and_by_ring(tmp_path, read_gds):
     (tmp_path / "balls.csv").write_text("\n".join(rows) + "\n")
     res = build(_variant(tmp_path, "bynet", [{**POWER, "nets": ["GND"]}],
                          **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}), tmp_path)
-    assert {b["name"]: b["type"] for b in res.manifest["bumps"]} == {"P1": "power", "S1": "base", "S2": "power",
+    assert {b.name: b.type for b in res.manifest.bumps or []} == {"P1": "power", "S1": "base", "S2": "power",
                                                                      "S3": "base"}
     ring = build(_variant(tmp_path, "rings", [{**POWER, "rings": [1]}],
                           **{"die.bump_map": {"kind": "ring", "pitch": 800, "count": [6, 6], "rings": 2}}), tmp_path)
-    counts = {t["name"]: t["count"] for t in ring.manifest["bump_types"]}
+    counts = {t["name"]: t["count"] for t in ring.manifest.as_json()["bump_types"]}
     assert counts == {"ball_drop_bump": 20, "power": 12}          # outer ring 4 x 5, inner ring 4 x 3
     assert ring.drc.clean
 
@@ -184,7 +184,7 @@ def test_susp_arms_checks_each_bump_against_its_own_type(tmp_path, pdk):
     res = build(write_recipe(tmp_path, "arms", data), tmp_path / "out")
     assert res.drc.clean
     assert res.drc.rule("SUSP.ARMS").status == "pass"
-    swapped = json.loads(json.dumps(res.manifest))
+    swapped = json.loads(json.dumps(res.manifest.as_json()))
     beams = {t["name"]: t["support_beams"] for t in swapped["bump_types"]}
     assert beams == {"cantilever_wlcsp_bump": 2, "line_only": 0}
     for t in swapped["bump_types"]:

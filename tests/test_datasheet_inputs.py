@@ -38,8 +38,8 @@ def test_recipe_in_mm_builds_the_same_die_and_the_manifest_echoes_um(tmp_path):
     assert echo["die"]["size"] == [5200.0, 5200.0]
     assert echo["die"]["bump_map"]["pitch"] == [400.0, 400.0]
     assert echo["bump"]["ubm_diameter"] == 215.0
-    assert [(b["name"], b["x"], b["y"]) for b in mm.manifest["bumps"]] == \
-        [(b["name"], b["x"], b["y"]) for b in um.manifest["bumps"]]
+    assert [(b["name"], b["x"], b["y"]) for b in mm.manifest.as_json()["bumps"]] == \
+        [(b["name"], b["x"], b["y"]) for b in um.manifest.as_json()["bumps"]]
 
 
 def test_unknown_unit_is_one_line(tmp_path, cli):
@@ -91,9 +91,9 @@ def test_depopulated_names_in_a_build_and_bad_names(tmp_path, cli):
     path = _variant(tmp_path, "holes", **{"die.bump_map.depopulate": ["A1", "M12", [5, 5]],
                                            "die.naming": {"a1_corner": "top-left", "view": "top"}})
     res = build(path, tmp_path, run_drc=False)
-    names = {b["name"] for b in res.manifest["bumps"]}
+    names = {b["name"] for b in res.manifest.as_json()["bumps"]}
     assert len(names) == 141 and not {"A1", "M12"} & names
-    assert len(res.manifest["bumps"]) == 141
+    assert len(res.manifest.as_json()["bumps"]) == 141
     for bad, words in (("N1", "outside the 12 x 12 grid (balls A1..M12)"), ("I3", "not a JEDEC row letter"),
                        ("A0", "is not a ball name")):
         code, _, err = cli("build", str(_variant(tmp_path, "bad", **{"die.bump_map.depopulate": [bad]})), "--out",
@@ -127,7 +127,7 @@ def test_staggered_off_grid_pitch_is_snapped_and_grid_clean(tmp_path, read_gds):
     ys = sorted({y for _, y in centres})
     assert len(ys) == 9
     assert all(abs(y / 1000 - (j - 4) * 346.333) <= 0.0025 for j, y in enumerate(ys))  # each row snapped
-    assert {b["name"] for b in res.manifest["bumps"]} >= {"A1", "A3", "B2", "J1"}
+    assert {b["name"] for b in res.manifest.as_json()["bumps"]} >= {"A1", "A3", "B2", "J1"}
 
 
 def test_depopulate_keeps_index_form(tmp_path):

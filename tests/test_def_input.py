@@ -297,8 +297,8 @@ def test_the_signal_nets_build(tmp_path, read_gds):
     data["die"]["routing"].update({"nets": ["p_*"], "line_width": 4, "line_space": 4})
     recipe.write_text(yaml.safe_dump(data))
     res = build(recipe, tmp_path / "out")
-    rt = res.manifest["routing"]
-    assert res.manifest["die"]["size"] == [3000.0, 3000.0]
+    rt = res.manifest.as_json()["routing"]
+    assert res.manifest.as_json()["die"]["size"] == [3000.0, 3000.0]
     assert rt["pads"] == rt["routed"] == 135 and rt["line_width"] == 4.0
     assert len(rt["spare_bumps"]) == 141 and len(rt["unrouted_pads"]) == 102
     assert {r.id for r in res.drc.rules if r.count} == set()   # the recipe's rules: fit the 10 x 5 um pins
@@ -311,7 +311,7 @@ def test_the_signal_nets_build(tmp_path, read_gds):
     # 141 spare bumps' lands and the 102 supply pads' lands, none of the spare lands on a pad
     spare = {b["name"] for b in rt["spare_bumps"]}
     at = kdb.Region()
-    for b in res.manifest["bumps"]:
+    for b in res.manifest.as_json()["bumps"]:
         if b["name"] in spare:
             x, y = round(b["x"] * 1000), round(b["y"] * 1000)
             at.insert(kdb.Box(x - 1, y - 1, x + 1, y + 1))

@@ -134,10 +134,10 @@ def test_die_from_a_def(tmp_path, read_gds):
     assert res.drc.clean
     gds = read_gds(res.files["gds"])
     assert gds.region("BUMP").count() == 144
-    rows = {b["name"]: b for b in res.manifest["bumps"]}
+    rows = {b["name"]: b for b in res.manifest.as_json()["bumps"]}
     assert {k: (b["x"], b["y"], b["net"]) for k, b in rows.items()} == expected
     assert rows["BUMP_0_0"]["ball"] == "A1" and rows["BUMP_11_11"]["ball"] == "M12"
-    assert res.manifest["die"]["arrays"] == 12           # rows of the DEF compressed into array references
+    assert res.manifest.as_json()["die"]["arrays"] == 12           # rows of the DEF compressed into array references
 
 
 @pytest.mark.parametrize("edit,needle", [
@@ -199,7 +199,7 @@ def test_fanout_pads_from_def_pins_route_like_the_csv(tmp_path):
     (tmp_path / "fanout_csv.yaml").write_text(yaml.safe_dump(data))
     res = build(tmp_path / "fanout_csv.yaml", tmp_path / "out")
     assert res.drc.clean
-    assert res.manifest["routing"]["nets"][0]["pads"] == ["PAD001"]
+    assert res.manifest.as_json()["routing"]["nets"][0]["pads"] == ["PAD001"]
     # each DEF pad is drawn as its own pin shape (an 80 um square here, the CSV recipe's pad): the pad cells are
     # named after their shape, so the hierarchy differs; every layer drawn, seen flat, is the reference's
     diffs = compare(res.files["gds"], REFERENCE / "fanout_csv.gds")

@@ -52,8 +52,8 @@ def _def_metal10_nm(path: Path) -> kdb.Region:
 
 
 def test_the_design_as_handed_over(flipchip) -> None:
-    rt = flipchip.manifest["routing"]
-    assert flipchip.manifest["bump_count"] == 276
+    rt = flipchip.manifest.as_json()["routing"]
+    assert flipchip.manifest.as_json()["bump_count"] == 276
     assert rt["net_count"] == 139 and len(rt["nets"]) == 139
     assert len(rt["spare_bumps"]) == 39
     supply = {n["net"]: (len(n["pads"]), len(n["bumps"])) for n in rt["nets"] if not n["net"].startswith("p_")}
@@ -69,7 +69,7 @@ def test_the_design_as_handed_over(flipchip) -> None:
 def test_a_signal_net_tree_and_its_resistance(flipchip) -> None:
     """A signal net of one pad and one bump: one wire, its longest pad-to-bump path is the wire itself, and the
     path's resistance is length / width x the RDL sheet resistance (3.4 mOhm/sq, electrical.yaml)."""
-    nets = {n["net"]: n for n in flipchip.manifest["routing"]["nets"]}
+    nets = {n["net"]: n for n in flipchip.manifest.as_json()["routing"]["nets"]}
     n = nets["p_ddr_dq_0_io"]
     assert n["pads"] == ["u_ddr_dq_0_io"] and n["bumps"] == ["BUMP_3_7"] and n["routed"]
     path = n["longest_path"]
@@ -81,7 +81,7 @@ def test_a_signal_net_tree_and_its_resistance(flipchip) -> None:
 def test_partial_result_is_kept_and_marked(flipchip) -> None:
     """Every connection left open is one RDL.UNROUTED marker (a flight line between its terminals), the rest of the
     DRC passes except RDL.CONNECT at the bumps those connections leave open."""
-    rt = flipchip.manifest["routing"]
+    rt = flipchip.manifest.as_json()["routing"]
     drc = flipchip.drc
     markers = drc.violations_of("RDL.UNROUTED")
     assert len(markers) == len(rt["unrouted"])
@@ -153,9 +153,9 @@ def test_daisy_chain_one_pad_three_bumps(tmp_path: Path) -> None:
     data["die"]["routing"]["nets"] = ["p_ddr_dm_1_o"]
     (folder / "chain.yaml").write_text(yaml.safe_dump(data))
     res = build(folder / "chain.yaml", tmp_path / "out")
-    [net] = res.manifest["routing"]["nets"]
+    [net] = res.manifest.as_json()["routing"]["nets"]
     assert net["net"] == "p_ddr_dm_1_o" and sorted(net["bumps"]) == sorted(chain) and len(net["pads"]) == 1
-    assert net["routed"] and not res.manifest["routing"]["unrouted"]
+    assert net["routed"] and not res.manifest.as_json()["routing"]["unrouted"]
     assert res.drc.rule("RDL.CONNECT").status == "pass" and res.drc.clean, res.drc.verdict()
     assert net["longest_path"]["bump"] in ("BUMP_11_12", "BUMP_12_12")   # the far ones
 

@@ -76,11 +76,11 @@ def test_grid_labels_mark_and_manifest(tmp_path, read_gds):
     assert labels[(2200.0, -2200.0)] == "M1"           # 12th row letter: A..H, J..M
     assert labels[(-2200.0, -2200.0)] == "M12"
     # every label sits on a bump centre and carries the manifest's name of that bump
-    bumps = {(b["x"], b["y"]): b for b in res.manifest["bumps"]}
+    bumps = {(b["x"], b["y"]): b for b in res.manifest.as_json()["bumps"]}
     assert {k: b["name"] for k, b in bumps.items()} == labels
     assert all(b["ball"] == b["name"] for b in bumps.values())
-    assert res.manifest["die"]["naming"]["a1"] == {"name": "A1", "x": 2200.0, "y": 2200.0}
-    assert res.manifest["die"]["naming"]["a1_corner_in_layout"] == "top-right"
+    assert res.manifest.as_json()["die"]["naming"]["a1"] == {"name": "A1", "x": 2200.0, "y": 2200.0}
+    assert res.manifest.as_json()["die"]["naming"]["a1_corner_in_layout"] == "top-right"
     # the A1 mark: a right triangle with 150 um legs in the top-right die corner (die 5200 um)
     mark = list(gds.region("LABEL").each())
     assert len(mark) == 1
@@ -91,15 +91,15 @@ def test_grid_labels_mark_and_manifest(tmp_path, read_gds):
 def test_depopulated_grid_keeps_its_column_numbers(tmp_path):
     res = build(_variant(tmp_path, "holes", **{"die.bump_map": {"kind": "grid", "pitch": [400, 400], "count": [4, 3],
                                                                  "depopulate": [[0, 0], [0, 1], [0, 2]]}}), tmp_path)
-    names = sorted(b["name"] for b in res.manifest["bumps"])
+    names = sorted(b["name"] for b in res.manifest.as_json()["bumps"])
     assert names == ["A2", "A3", "A4", "B2", "B3", "B4", "C2", "C3", "C4"]
-    assert res.manifest["die"]["naming"]["a1"] is None      # ball A1 is depopulated
+    assert res.manifest.as_json()["die"]["naming"]["a1"] is None      # ball A1 is depopulated
 
 
 def test_staggered_rows_use_half_pitch_columns(tmp_path):
     res = build(_variant(tmp_path, "stag", **{"die.bump_map": {"kind": "staggered", "pitch": [400, 400],
                                                                 "count": [3, 2]}}), tmp_path)
-    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest["bumps"]}
+    got = {b["name"]: (b["x"], b["y"]) for b in res.manifest.as_json()["bumps"]}
     # row A (bottom) is shifted left by a quarter pitch: odd columns; row B even columns
     assert got == {"A1": (-500.0, -200.0), "A3": (-100.0, -200.0), "A5": (300.0, -200.0),
                    "B2": (-300.0, 200.0), "B4": (100.0, 200.0), "B6": (500.0, 200.0)}
@@ -108,7 +108,7 @@ def test_staggered_rows_use_half_pitch_columns(tmp_path):
 def test_ring_gets_ball_names_not_b_numbers(tmp_path, read_gds):
     res = build(_variant(tmp_path, "ring", **{"die.bump_map": {"kind": "ring", "pitch": 400, "count": [12, 12],
                                                                 "rings": 2}}), tmp_path)
-    names = {b["name"] for b in res.manifest["bumps"]}
+    names = {b["name"] for b in res.manifest.as_json()["bumps"]}
     assert len(names) == 80
     assert {"A1", "A12", "M1", "M12", "B2", "B11", "L2", "L11"} <= names
     assert not names & {"C3", "F6", "B1x"} and not any(n.startswith("B") and n[1:].isdigit() and int(n[1:]) > 12
@@ -120,7 +120,7 @@ def test_csv_keeps_its_names_and_gets_ball_names(tmp_path, read_gds):
     rows = ["name,x,y,net", "VDD_1,-400,-400,VDD", "IO_1,0,-400,IO1", "GND_1,400,400,GND"]
     (tmp_path / "balls.csv").write_text("\n".join(rows) + "\n")
     res = build(_variant(tmp_path, "csvnames", **{"die.bump_map": {"kind": "csv", "file": "balls.csv"}}), tmp_path)
-    got = {b["name"]: b["ball"] for b in res.manifest["bumps"]}
+    got = {b["name"]: b["ball"] for b in res.manifest.as_json()["bumps"]}
     assert got == {"VDD_1": "A1", "IO_1": "A2", "GND_1": "C3"}     # the 400 um grid the sites sit on
     assert set(_labels(read_gds(res.files["gds"])).values()) == {"VDD_1", "IO_1", "GND_1"}
 
@@ -129,7 +129,7 @@ def test_labels_and_mark_can_be_left_out(tmp_path, read_gds):
     res = build(_variant(tmp_path, "bare", **{"die.naming": {"labels": False, "a1_mark": 0}}), tmp_path)
     gds = read_gds(res.files["gds"])
     assert gds.layout.find_layer(*gds.pdk.gds("LABEL")) is None
-    assert res.manifest["bumps"][0]["name"] == "A1"
+    assert res.manifest.as_json()["bumps"][0]["name"] == "A1"
 
 
 @pytest.mark.parametrize("naming,needle", [

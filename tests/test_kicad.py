@@ -53,11 +53,11 @@ def test_default_build_writes_the_board_footprint(tmp_path):
     res = build(variant(tmp_path, "fp", "default", **{"die.naming": {"a1_corner": "top-left", "view": "top"}}),
                 tmp_path, run_drc=False)
     path = res.files["kicad_mod"]
-    assert path.name == "fp.kicad_mod" and res.manifest["outputs"]["kicad_mod"] == "fp.kicad_mod"
+    assert path.name == "fp.kicad_mod" and res.manifest.as_json()["outputs"]["kicad_mod"] == "fp.kicad_mod"
     fp = Footprint.from_file(str(path))
     pads = {p.number: p for p in fp.pads}
-    assert len(pads) == 144 == len(res.manifest["bumps"])
-    for b in res.manifest["bumps"]:          # pad named by the ball, at the bump seen from the top (y down)
+    assert len(pads) == 144 == len(res.manifest.as_json()["bumps"])
+    for b in res.manifest.as_json()["bumps"]:          # pad named by the ball, at the bump seen from the top (y down)
         p = pads[b["ball"]]
         assert (p.position.X, p.position.Y) == pytest.approx((-b["x"] / 1000, -b["y"] / 1000), abs=1e-9)
     # A1 top left as the datasheet draws it: the most negative x and y of the footprint
@@ -105,9 +105,9 @@ def test_test_vehicle_board_side_footprint(tmp_path):
     # the die footprint of the test vehicle has every bump, also those outside the chain, each land from its own
     # type's ball: 250 um -> 0.20 mm, the 300 um power balls -> 0.25 mm (IPC-7351's table)
     die = _pads(res.files["kicad_mod"])
-    assert len(die) == len(res.manifest["bumps"])
-    sizes = {b["ball"]: die[b["ball"]][2] for b in res.manifest["bumps"]}
-    kinds = {b["ball"]: b["type"] for b in res.manifest["bumps"]}
+    assert len(die) == len(res.manifest.as_json()["bumps"])
+    sizes = {b["ball"]: die[b["ball"]][2] for b in res.manifest.as_json()["bumps"]}
+    kinds = {b["ball"]: b["type"] for b in res.manifest.as_json()["bumps"]}
     assert {kinds[k] for k, v in sizes.items() if v == 0.25} == {"power"}
     assert {kinds[k] for k, v in sizes.items() if v == 0.2} == {"base"}
 
@@ -121,13 +121,13 @@ def _st25_recipe(tmp_path: Path) -> Path:
 
 def test_kicad_library_footprint_as_ball_map(tmp_path):
     res = build(_st25_recipe(tmp_path), tmp_path)
-    bumps = {b["name"]: b for b in res.manifest["bumps"]}
+    bumps = {b["name"]: b for b in res.manifest.as_json()["bumps"]}
     assert len(bumps) == 25 and res.drc.clean
     # KiCad pad A1 at (-0.8, -0.8) mm, top view, y down -> bump side, y up: (800, 800) um
     assert (bumps["A1"]["x"], bumps["A1"]["y"]) == (800.0, 800.0)
     assert (bumps["E5"]["x"], bumps["E5"]["y"]) == (-800.0, -800.0)
     assert all(b["ball"] == b["name"] for b in bumps.values())
-    assert res.manifest["bump_types"][0]["min_pitch"] == pytest.approx(400.0)
+    assert res.manifest.as_json()["bump_types"][0]["min_pitch"] == pytest.approx(400.0)
 
 
 def test_round_trip_footprint_ball_map_footprint(tmp_path):
@@ -177,10 +177,10 @@ def _sizeless(tmp_path: Path, name: str, footprint: Path) -> Path:
 def test_die_size_from_the_footprints_fab_outline(tmp_path):
     """ST's F.Fab outline runs x -1.0485..1.0485, y -1.2465..1.2465 mm (A1 corner chamfered): 2097 x 2493 um."""
     res = build(_sizeless(tmp_path, "st25_sizeless", ST25), tmp_path / "a")
-    assert res.manifest["die"]["size"] == [2097.0, 2493.0] and res.drc.clean
+    assert res.manifest.as_json()["die"]["size"] == [2097.0, 2493.0] and res.drc.clean
     assert _die_box(res.files["gds"]) == (2097.0, 2493.0)
     again = build(_sizeless(tmp_path, "again", res.files["kicad_mod"]), tmp_path / "b", run_drc=False)
-    assert again.manifest["die"]["size"] == [2097.0, 2493.0]      # maskgen's own footprint keeps the body
+    assert again.manifest.as_json()["die"]["size"] == [2097.0, 2493.0]      # maskgen's own footprint keeps the body
 
 
 def _die_box(gds: Path) -> tuple[float, float]:

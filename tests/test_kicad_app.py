@@ -24,7 +24,7 @@ def test_kicad_opens_the_datasheet_wlcsp_footprint(tmp_path):
     res = build(TEMPLATES / "datasheet_wlcsp.yaml", tmp_path, run_drc=False)
     read = open_in_kicad(res.files["kicad_mod"])
     pads = {p["number"]: p for p in read["pads"]}
-    balls = {b["ball"]: b for b in res.manifest["bumps"]}
+    balls = {b["ball"]: b for b in res.manifest.as_json()["bumps"]}
     assert read["name"] == "datasheet_wlcsp" and len(pads) == 118 and set(pads) == set(balls)
     assert not {"D4", "E5", "F6"} & set(pads)
     for name, ball in balls.items():

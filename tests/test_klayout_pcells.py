@@ -75,7 +75,7 @@ def test_pcell_drawing_is_the_build_bump_cell(tmp_path):
     (tmp_path / "r.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     res = build(tmp_path / "r.yaml", tmp_path, run_drc=False)
     shapes = bump_shapes("cantilever_wlcsp", EDITS["cantilever_wlcsp"])
-    assert shapes.cell == res.manifest["die"]["bump_cell"]
+    assert shapes.cell == res.manifest.as_json()["die"]["bump_cell"]
     ly = kdb.Layout()
     ly.read(str(res.files["gds"]))
     bump = ly.cell(shapes.cell)
@@ -157,7 +157,7 @@ def test_pcells_in_klayout_draw_what_maskgen_build_draws(tmp_path):
             recipe.write_text(yaml.safe_dump(recipe_data(family, values), sort_keys=False))
         res = build(recipe, tmp_path / "out" / str(i), run_drc=False)
         jobs["xor"].append({"family": family, "params": values, "gds": str(res.files["gds"]),
-                            "cell": res.manifest["die"]["bump_cell"]})
+                            "cell": res.manifest.as_json()["die"]["bump_cell"]})
     placed = tmp_path / "placed_cantilever.gds"
     # embodiment 2 (the template's) placed twice at 250 um, saved for the DRC run: pitch and space are too small
     jobs["xor"][-5].update(save=str(placed), pitch=250.0)

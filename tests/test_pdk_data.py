@@ -212,9 +212,9 @@ def test_cantilever_slot_width_and_clearance_come_from_the_process(tmp_path):
         "slot_width: 30.0", "slot_width: 25.0").replace("clearance: 10.0", "clearance: 12.0")})
     recipe = TEMPLATES / "cantilever_wlcsp.yaml"
     res = build(recipe, tmp_path / "out", pdk_override=str(mine), run_drc=False)
-    echo = res.manifest["recipe"]["cantilever"]
+    echo = res.manifest.as_json()["recipe"]["cantilever"]
     assert (echo["slot_width"], echo["clearance"]) == (25.0, 12.0)
-    bump = res.manifest["bumps"][0]
+    bump = res.manifest.as_json()["bumps"][0]
     inner, outer = _ring_radii(res.files["gds"], (bump["x"], bump["y"]))
     assert outer == pytest.approx(127.0, abs=0.01)
     assert 102.0 <= inner < 102.1                     # the hole is circumscribed: chords keep the clearance

@@ -103,7 +103,8 @@ def test_the_lines_are_4_um(built, pdk):
     assert rdl.count() == LINES                       # pad via, line and land merge into one shape per net
     assert rdl.width_check(round(3.9 / dbu)).is_empty()
     assert not rdl.width_check(round(4.1 / dbu)).is_empty()
-    assert result.manifest["routing"]["line_width"] == 4.0 and result.manifest["routing"]["routed"] == LINES
+    routing = result.manifest.routing
+    assert routing is not None and routing.line_width == 4.0 and routing.routed == LINES
 
 
 def test_manifest_records_each_value_and_its_source(built):

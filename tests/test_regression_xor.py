@@ -2,6 +2,7 @@
 
 Compared by XOR per cell and layer (flat XOR of the top cell when the hierarchy changed), never by bytes.
 After an intended change, regenerate with `python tests/data/regression.py` and say why in the commit.
+The same build's manifest is parsed with the manifest model and written again: the same bytes (issue 21).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 import gdstk
 import pytest
 
+from maskgen.input.manifest import read_manifest
+from maskgen.outputs.output import json_text
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
 from regression import RECIPES, REFERENCE, build_gds, compare  # noqa: E402
 
@@ -25,6 +29,9 @@ def test_layout_matches_its_reference_by_xor(recipe, tmp_path):
     assert reference.is_file(), f"no reference for {recipe.name}: run python tests/data/regression.py"
     diffs = compare(gds, reference)
     assert not diffs, "; ".join(map(str, diffs)) + " (intended? run python tests/data/regression.py)"
+    manifest = gds.with_suffix(".json")
+    parsed = read_manifest(manifest)
+    assert parsed is not None and json_text(parsed.as_json()) == manifest.read_text(encoding="utf-8")
 
 
 @pytest.fixture

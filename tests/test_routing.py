@@ -327,7 +327,7 @@ def test_template_routes_every_pad_to_its_bump_drc_clean(template_build, read_gd
     res = template_build
     assert res.drc.clean
     lay = Layout(res, read_gds)
-    routing = res.manifest["routing"]
+    routing = res.manifest.as_json()["routing"]
     assert routing["pads"] == routing["routed"] == routing["net_count"] == 100 and routing["under_bump"] == 0
     assert routing["unrouted"] == [] and routing["routed_percent"] == 100.0
     # one RDL net per pad, each touching exactly one pad contact and exactly one UBM (its bump's)
@@ -382,7 +382,7 @@ def test_manhattan_two_step_fan_out(tmp_path, read_gds, pdk):
     assert lay.rdl.interacting(lay.ubm, 1, 1).count() == 9
     assert _edge_angles(lay.lines, tol=1e-9) <= {0, 90}
     assert lay.rdl.space_check(lay.gds.um(10)).is_empty()
-    assert res.manifest["routing"]["style"] == "manhattan"
+    assert res.manifest.as_json()["routing"]["style"] == "manhattan"
 
 
 def test_wider_line_and_space_from_the_recipe(tmp_path, read_gds):
@@ -401,7 +401,7 @@ def test_pad_under_its_bump_gets_no_line(tmp_path, read_gds):
     pads = [("A", -150, -1000), ("B", 0, 0), ("C", 150, -1000)]
     res = build(_recipe(tmp_path, pads, bumps), tmp_path)
     assert res.drc.clean
-    routing = res.manifest["routing"]
+    routing = res.manifest.as_json()["routing"]
     assert routing["under_bump"] == 1 and routing["routed"] == 3  # the net under its bump is joined without a line
     lay = Layout(res, read_gds)
     assert lay.lines.count() == 2 and lay.lines.interacting(lay.point(0, 0)).is_empty()
@@ -425,7 +425,7 @@ def test_chip_gds_pad_layer_with_net_labels(tmp_path, read_gds):
     recipe.write_text(yaml.safe_dump(data))
     res = build(recipe, tmp_path)
     assert res.drc.clean
-    nets = {n["net"]: n["bumps"][0] for n in res.manifest["routing"]["nets"]}
+    nets = {n["net"]: n["bumps"][0] for n in res.manifest.as_json()["routing"]["nets"]}
     assert nets == {"N3": "A", "N1": "B", "N2": "C"}
     lay = Layout(res, read_gds)
     assert lay.rdl.count() == 3 and lay.rdl.interacting(lay.contacts, 1, 1).count() == 3
@@ -534,7 +534,7 @@ def test_manhattan_ring_builds_drc_clean_with_lines_clear_of_other_nets_solder(t
                      name="ring", routing={"style": "manhattan"}, size=4160)
     res = build(recipe, tmp_path / "out")
     assert res.drc.clean, [r.id for r in res.drc.rules if r.status == "fail"]
-    assert res.manifest["routing"]["routed"] == 48
+    assert res.manifest.as_json()["routing"]["routed"] == 48
     gds = read_gds(res.files["gds"])
     lines = gds.region("RDL").merged()
     solder = gds.region("REFLOW").merged()

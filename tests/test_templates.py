@@ -47,7 +47,7 @@ def test_five_families_ship():
 def test_stair_openings_grow_by_the_bias_model(tmp_path, read_gds, pdk):
     res = build(data_root() / "templates" / "stair_bump.yaml", tmp_path, run_drc=False)
     gds = read_gds(res.files["gds"])
-    stair = res.manifest["bump_types"][0]["stair"]
+    stair = res.manifest.as_json()["bump_types"][0]["stair"]
     pr1, pr2 = gds.region("PR1"), gds.region("PR2")
     # target PR1 opening 100 um, derived mask 100 - 2 x bias(AZ4620 at 1000 mJ/cm2)
     assert stair["openings"][0] == pytest.approx(100.0, abs=1e-6)
@@ -71,7 +71,7 @@ def test_two_step_masks_nest_and_rdl_joins_one_pad(tmp_path, read_gds, pdk):
     # every RDL net touches exactly one pad and carries exactly one UBM
     assert nets.interacting(pad, 1, 1).count() == 100
     assert nets.interacting(ubm, 1, 1).count() == 100
-    assert res.manifest["bump_types"][0]["solder_volume"] == pytest.approx(
+    assert res.manifest.as_json()["bump_types"][0]["solder_volume"] == pytest.approx(
         0.5 * 3.141592653589793 / 4 * (180**2 * 40 + 240**2 * 60), rel=1e-9)
 
 

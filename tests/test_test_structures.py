@@ -42,7 +42,7 @@ def test_die_side_chain_and_kelvin_links(vehicle, pdk):
     assert rdl.count() == 50
     assert all(bumps.interacting(kdb.Region(p)).count() == 2 for p in rdl.each())
     assert _layer(ly, pdk, "INS1").count() == 100            # a via over every pad
-    ts = vehicle.manifest["test_structures"]
+    ts = vehicle.manifest.as_json()["test_structures"]
     chain = ts["daisy_chains"][0]
     assert chain["bump_count"] == 96 and len(chain["bumps"]) == 96 and len(set(chain["bumps"])) == 96
     assert chain["die_links"] == 48 and chain["board_links"] == 47
@@ -53,7 +53,7 @@ def test_die_side_chain_and_kelvin_links(vehicle, pdk):
 
 
 def test_predicted_resistance_by_hand(vehicle, pdk):
-    ts = vehicle.manifest["test_structures"]
+    ts = vehicle.manifest.as_json()["test_structures"]
     chain = ts["daisy_chains"][0]
     e = ts["electrical"]
     mohm = (e["bump_resistance_mohm"], e["rdl_sheet_resistance_mohm_sq"], e["board_sheet_resistance_mohm_sq"])

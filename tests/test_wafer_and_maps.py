@@ -28,9 +28,9 @@ def test_csv_ball_map_builds_and_keeps_names(tmp_path, read_gds):
     gds = read_gds(res.files["gds"])
     assert gds.region("BUMP").count() == 11
     assert res.drc.clean
-    assert {b["name"] for b in res.manifest["bumps"]} >= {"A0", "A9", "Z1"}
+    assert {b["name"] for b in res.manifest.as_json()["bumps"]} >= {"A0", "A9", "Z1"}
     # the regular row becomes one array reference
-    assert res.manifest["die"]["arrays"] == 2
+    assert res.manifest.as_json()["die"]["arrays"] == 2
 
 
 @pytest.mark.parametrize("content,needle", [
@@ -89,8 +89,8 @@ def test_staggered_and_ring_maps(tmp_path, read_gds):
     stag = build(_variant(tmp_path, "stag", **{"die.bump_map": {"kind": "staggered", "pitch": [400, 400],
                                                                  "count": [10, 11]}}), tmp_path)
     assert read_gds(stag.files["gds"]).region("BUMP").count() == 110
-    assert stag.manifest["die"]["arrays"] == 2
-    assert stag.manifest["bump_types"][0]["min_pitch"] == pytest.approx(min(400, math.hypot(200, 400)), abs=1e-3)
+    assert stag.manifest.as_json()["die"]["arrays"] == 2
+    assert stag.manifest.bump_types[0].min_pitch == pytest.approx(min(400, math.hypot(200, 400)), abs=1e-3)
     ring = build(_variant(tmp_path, "ring", **{"die.bump_map": {"kind": "ring", "pitch": 400, "count": [12, 12],
                                                                  "rings": 2}}), tmp_path)
     # two rings: 4 x 11 + 4 x 9 bumps
@@ -100,7 +100,7 @@ def test_staggered_and_ring_maps(tmp_path, read_gds):
 
 def test_300mm_wafer_template(tmp_path, read_gds):
     res = build(TEMPLATES / "wafer_300mm.yaml", tmp_path)
-    w = res.manifest["wafer"]
+    w = res.manifest.as_json()["wafer"]
     # 597 whole dies in the 147 mm circle, less the centre die of the bottom row (y -146.4 mm), which the
     # 1 mm notch plus 3 mm exclusion (to y -146.0 mm) cuts
     assert w["die_count"] == 596 and w["bump_count"] == 596 * 361
@@ -148,7 +148,7 @@ def test_flat_wafer_keeps_dies_off_the_flat(tmp_path, read_gds):
     res = build(_flat_200(tmp_path, die_grid_offset=[0, 0]), tmp_path)
     gds = read_gds(res.files["gds"])
     dies = [p.bbox() for p in gds.region("DIE").each()]
-    assert len(dies) == res.manifest["wafer"]["die_count"] == 244
+    assert len(dies) == res.manifest.as_json()["wafer"]["die_count"] == 244
     flat = -math.sqrt(100_000**2 - 28_750**2)
     assert min(b.bottom for b in dies) * gds.dbu >= flat + 3000
     # the lowest row now sits one step up: row -8 at y -80.8 mm, dies -85.8..-75.8 mm (step 10.1 mm)

@@ -45,7 +45,7 @@ def _die_centres(gds):
 def test_e142_and_sinf_parse_back_with_the_die_count(tmp_path):
     (tmp_path / "bad.csv").write_text("col,row\n10,3\n12,10\n")
     res = build(_recipe(tmp_path, bad_dies="bad.csv"), tmp_path / "out")
-    w = res.manifest["wafer"]
+    w = res.manifest.as_json()["wafer"]
     assert w["die_count"] == 256 and w["map"]["bad"] == 2
     assert w["balls_placed"] == (256 - 2) * 361
     # E142: MapData / Layouts / Substrates / SubstrateMaps / BinCodeMap, in the E142 namespace
@@ -88,7 +88,7 @@ def test_bad_dies_from_a_sinf_map(tmp_path):
     text = "".join(f"{key}:{v}\n" for key, v in head.items()) + "".join(f"RowData:{' '.join(r)}\n" for r in data)
     (tmp_path / "probe.sinf").write_text(text)
     res = build(_recipe(tmp_path, bad_dies="probe.sinf"), tmp_path / "b", run_drc=False)
-    assert res.manifest["wafer"]["map"]["bad"] == 1
+    assert res.manifest.as_json()["wafer"]["map"]["bad"] == 1
     _, again = _sinf(res.files["sinf"])
     assert again[k][c] == "EF" and sum(r.count("01") for r in again) == 255
 

@@ -24,13 +24,14 @@ import klayout.db as kdb
 
 from maskgen.drc import isolated
 from maskgen.drc.checks import Markers
-from maskgen.drc.context import Manifest, ProcessContext, process_context
+from maskgen.drc.context import ProcessContext, process_context
 from maskgen.drc.deck import LOCAL, RULES, MissingLayers, NotApplicable, Run, not_checked
 from maskgen.drc.inference import resolve
 from maskgen.drc.layers import DEFAULT_MAX_BYTES, read_layout
 from maskgen.drc.markers import GROUP_LIMIT, Fault, group, merged_flat, pair_key
 from maskgen.drc.report import write_reports
 from maskgen.drc.result import DrcResult, RuleResult, Violation
+from maskgen.input.manifest import BuildManifest
 from maskgen.input.pdk import Pdk, Rule
 from maskgen.input.rules import manifest_rules
 
@@ -45,7 +46,7 @@ def run_drc(
     layout: Path,
     pdk: Pdk,
     process: str | None = None,
-    manifest: Mapping[str, Any] | Manifest | None = None,
+    manifest: Mapping[str, Any] | BuildManifest | None = None,
     flat: bool = False,
     progress: Callable[[str], None] | None = None,
     *,

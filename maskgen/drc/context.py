@@ -3,56 +3,28 @@
 `maskgen build` writes `<name>.json` beside `<name>.gds`; it tells the DRC which
 process family made the layout, which materials fill the process roles, which
 features are on (e.g. "SAC", "release") and how many support beams (111) each
-bump type declares. Without it, the process is the one named by `--process` or
-inferred from the layers drawn, and the embodiment is read off the drawing
-(`maskgen.drc.inference`).
+bump type declares. It is parsed with the one manifest model
+(`maskgen.input.manifest.BuildManifest`, `read_manifest`): a renamed or unknown key is one
+InputError line, never a rule that silently reads nothing. Without it, the process is the one
+named by `--process` or inferred from the layers drawn, and the embodiment is read off the
+drawing (`maskgen.drc.inference`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from maskgen.errors import InputError
-from maskgen.input.datafile import validate
+from maskgen.input.manifest import BuildManifest, parse_manifest, read_manifest
 from maskgen.input.pdk import Pdk, Process, Step, claimed_for
 
 _INDEX_SUFFIX = re.compile(r"_\d+$")
 
 
-class BumpType(BaseModel):
-    """One bump type of the manifest: its name, count and declared support beams (111)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    name: str = ""
-    count: int = Field(default=0, ge=0)
-    support_beams: int = Field(default=0, ge=0)
-
-
-class Manifest(BaseModel):
-    """The part of a build manifest the DRC reads; other keys are kept but ignored."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    process: str | None = None
-    pdk: str | None = None
-    pdk_path: str | None = None
-    """The PDK folder of a build with a PDK of its own (absent for a PDK shipped with maskgen)."""
-    rules: Any = None
-    """The rule values the build used, {id: {value, source}} (`maskgen.input.rules.rule_record`)."""
-    materials: dict[str, str] = {}
-    features: list[str] = []
-    bump_types: list[BumpType] = []
-
-
-def manifest_pdk(manifest: Manifest | None) -> str:
+def manifest_pdk(manifest: BuildManifest | None) -> str:
     """The PDK a build manifest names: its own folder, else the shipped PDK's name, else "default"."""
     if manifest is None:
         return "default"
@@ -79,7 +51,7 @@ class ProcessContext:
 
     family: str | None = None
     process: Process | None = None
-    manifest: Manifest | None = None
+    manifest: BuildManifest | None = None
     manifest_path: Path | None = None
     features: frozenset[str] = field(default_factory=frozenset)
     source: str | None = None
@@ -138,7 +110,7 @@ class ProcessContext:
             for name in sorted(self.features):
                 if name in known:
                     required.setdefault(name, "the build manifest (drawn by maskgen build)")
-            if getattr(self.manifest, "wafer", None) and "WAFER" in known:
+            if self.manifest.wafer is not None and "WAFER" in known:
                 required.setdefault("WAFER", "the build manifest's wafer (outline and edge exclusion)")
         return required
 
@@ -176,18 +148,14 @@ class ProcessContext:
         manifest = self.manifest
         if manifest is None or len({b.support_beams for b in manifest.bump_types if b.count}) < 2:
             return None
-        extra = manifest.model_extra or {}
-        die_entry = extra.get("die")
-        die = die_entry if isinstance(die_entry, dict) else {}
-        bumps = extra.get("bumps")
-        if die.get("name") != top_cell or not isinstance(bumps, list):
+        if manifest.die.name != top_cell or manifest.bumps is None:
             return None
         beams = {b.name: b.support_beams for b in manifest.bump_types}
         beams.setdefault("base", manifest.bump_types[0].support_beams)  # bump records call the recipe's own "base"
         centres: dict[str, list[tuple[float, float]]] = {}
-        for rec in bumps:
-            if isinstance(rec, dict) and rec.get("type") in beams:
-                centres.setdefault(rec["type"], []).append((float(rec["x"]), float(rec["y"])))
+        for rec in manifest.bumps:
+            if rec.type is not None and rec.type in beams:
+                centres.setdefault(rec.type, []).append((float(rec.x), float(rec.y)))
         return [(1 + beams[name], points) for name, points in centres.items()]
 
 
@@ -219,25 +187,7 @@ def manifest_path_for(layout: Path) -> Path:
     return beside(layout, ".json")
 
 
-def read_manifest(path: Path) -> Manifest | None:
-    """Read a build manifest; a JSON file that is not a manifest (no "process" key) is ignored."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, None, None, f"cannot read manifest: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, None, "manifest is not a UTF-8 text file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, None, None,
-                         f"malformed JSON manifest: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    if not isinstance(data, dict) or "process" not in data:
-        return None
-    return validate(Manifest, data, path)
-
-
-def sibling_manifest(layout: Path) -> tuple[Manifest | None, Path | None]:
+def sibling_manifest(layout: Path) -> tuple[BuildManifest | None, Path | None]:
     """The build manifest beside a layout and its path, read once; (None, None) when there is none."""
     side = manifest_path_for(layout)
     found = read_manifest(side) if side.is_file() else None
@@ -248,18 +198,19 @@ def process_context(
     pdk: Pdk,
     layout: Path,
     process: str | None = None,
-    manifest: Mapping[str, Any] | Manifest | None = None,
+    manifest: Mapping[str, Any] | BuildManifest | None = None,
     manifest_path: Path | None = None,
 ) -> ProcessContext:
     """Resolve the process of a DRC run: `process` beats the manifest's; manifest None -> sibling .json.
 
-    A manifest already read (`sibling_manifest`) comes in as a Manifest with the path it was read from."""
-    found: Manifest | None = None
+    A manifest already read (`sibling_manifest`) or built comes in as a BuildManifest with the path it was read
+    from; data (as read from JSON) is checked against the model first."""
+    found: BuildManifest | None = None
     where: Path | None = None
-    if isinstance(manifest, Manifest):
+    if isinstance(manifest, BuildManifest):
         found, where = manifest, manifest_path
     elif manifest is not None:
-        found = validate(Manifest, dict(manifest), "manifest")
+        found, where = parse_manifest(dict(manifest), manifest_path or "manifest"), manifest_path
     else:
         found, where = sibling_manifest(layout)
     family = process if process is not None else (found.process if found else None)

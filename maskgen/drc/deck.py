@@ -23,6 +23,7 @@ from maskgen.drc.isolated import Placements
 from maskgen.drc.layers import LayoutLayers
 from maskgen.drc.markers import Fault, merged_flat
 from maskgen.input.checktable import CHECKS, Check, least_pitch
+from maskgen.input.manifest import BuildManifest
 from maskgen.input.pdk import Pdk, Process, Rule, claimed_for
 
 
@@ -444,8 +445,8 @@ def _inside_exclusion(run: Run, rule: Rule, check: Check) -> list[Markers]:
 
 def partial_dies_included(ctx: ProcessContext) -> bool:
     """True when the build manifest says the recipe places partial dies on purpose (wafer.partial_dies: include)."""
-    placed = getattr(ctx.manifest, "wafer", None) if ctx.manifest is not None else None
-    return isinstance(placed, dict) and placed.get("partial_dies") == "include"
+    wafer = ctx.manifest.wafer if ctx.manifest is not None else None
+    return wafer is not None and wafer.partial_dies == "include"
 
 
 def _run_check(check: Check) -> RuleFn:
@@ -525,10 +526,9 @@ def _rdl_connect(run: Run, rule: Rule) -> list[Markers]:
         if m.shapes is not None and not m.shapes.is_empty()]
 
 
-def _extra(run: Run) -> dict:
-    """The build manifest's keys the DRC model leaves to the rules that read them ({} without a manifest)."""
-    manifest = run.process.manifest
-    return (manifest.model_extra or {}) if manifest is not None else {}
+def _manifest(run: Run) -> BuildManifest | None:
+    """The build manifest of the run (None without one): the nets, links and spare bumps its build declared."""
+    return run.process.manifest
 
 
 def _marks(run: Run, points: list[tuple[float, float]]) -> kdb.Region:
@@ -541,52 +541,52 @@ def _marks(run: Run, points: list[tuple[float, float]]) -> kdb.Region:
 def _declared_nets(run: Run) -> tuple[list[checks.Terminal], set[str]] | None:
     """The pads and bumps with their nets and the routed nets, as a fan-out's build manifest declares them
     (None: the manifest declares no pad nets, and each bump must reach exactly one pad)."""
-    extra = _extra(run)
-    routing = extra.get("routing")
-    if not isinstance(routing, dict) or extra.get("wafer") is not None:
+    manifest = _manifest(run)
+    routing = manifest.routing if manifest is not None else None
+    if manifest is None or routing is None or manifest.wafer is not None:
         return None
-    pads, nets = routing.get("pad_sites"), routing.get("nets")
-    if not isinstance(pads, list) or not isinstance(nets, list) or not any(p.get("net") for p in pads):
+    if not any(p.net for p in routing.pad_sites):
         return None
     dbu = run.layers.dbu
-    terminals = [checks.Terminal(str(p["name"]), round(p["x"] / dbu), round(p["y"] / dbu), p.get("net"), False)
-                 for p in pads]
-    terminals += [checks.Terminal(str(b["name"]), round(b["x"] / dbu), round(b["y"] / dbu), b.get("net"), True)
-                  for b in extra.get("bumps") or []]
-    return terminals, {str(n["net"]) for n in nets if n.get("net")}
+    terminals = [checks.Terminal(p.name, round(p.x / dbu), round(p.y / dbu), p.net, False)
+                 for p in routing.pad_sites]
+    terminals += [checks.Terminal(b.name, round(b.x / dbu), round(b.y / dbu), b.net, True)
+                  for b in manifest.bumps or []]
+    return terminals, {n.net for n in routing.nets if n.net}
 
 
 def _declared_links(run: Run) -> kdb.Region | None:
     """The midpoints of the die-side test-structure links the build manifest declares (None: no links)."""
-    declared = _extra(run).get("test_structures") or {}
-    links = declared.get("die_links") if isinstance(declared, dict) else None
-    if not links:
+    manifest = _manifest(run)
+    declared = manifest.test_structures if manifest is not None else None
+    if declared is None or not declared.die_links:
         return None
-    return _marks(run, [((k["from"][0] + k["to"][0]) / 2, (k["from"][1] + k["to"][1]) / 2) for k in links])
+    return _marks(run, [((k.start[0] + k.end[0]) / 2, (k.start[1] + k.end[1]) / 2) for k in declared.die_links])
 
 
 @checks_rule("RDL.UNROUTED")
 def _rdl_unrouted(run: Run, rule: Rule) -> list[Markers]:
-    routing = _extra(run).get("routing")
-    if not isinstance(routing, dict) or "unrouted" not in routing:
+    manifest = _manifest(run)
+    routing = manifest.routing if manifest is not None else None
+    if routing is None:
         raise NotApplicable("no routed fan-out in the build manifest")
     dbu = run.layers.dbu
     found = []
-    for u in routing["unrouted"]:
-        (x1, y1), (x2, y2) = u["from_xy"], u["to_xy"]
+    for u in routing.unrouted:
+        (x1, y1), (x2, y2) = u.from_xy, u.to_xy
         line = kdb.Edge(round(x1 / dbu), round(y1 / dbu), round(x2 / dbu), round(y2 / dbu))
-        found.append(Markers(f"net {u['net']}: {u['from']} -> {u['to']} not routed ({u['reason']})",
+        found.append(Markers(f"net {u.net}: {u.start} -> {u.end} not routed ({u.reason})",
                              kdb.EdgePairs([kdb.EdgePair(line, line)])))
     return found
 
 
 def _declared_spare_bumps(run: Run) -> kdb.Region | None:
     """The centres of the spare bumps (on no routed net) the build manifest declares (None: none)."""
-    routing = _extra(run).get("routing") or {}
-    spare = routing.get("spare_bumps") if isinstance(routing, dict) else None
-    if not spare:
+    manifest = _manifest(run)
+    routing = manifest.routing if manifest is not None else None
+    if routing is None or not routing.spare_bumps:
         return None
-    return _marks(run, [(b["x"], b["y"]) for b in spare])
+    return _marks(run, [(b.x, b.y) for b in routing.spare_bumps])
 
 
 @checks_rule("MATERIAL.CLAIMED")

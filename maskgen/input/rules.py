@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.errors import InputError
+from maskgen.input.manifest import RuleValue
 from maskgen.input.pdk import Pdk
 
 KEY = "rules"
@@ -75,17 +76,8 @@ def rule_record(pdk: Pdk) -> dict[str, dict[str, Any]]:
     return out
 
 
-def manifest_rules(pdk: Pdk, record: Any, file: str | Path | None) -> Pdk:
+def manifest_rules(pdk: Pdk, record: Mapping[str, RuleValue], file: str | Path | None) -> Pdk:
     """The PDK with a build manifest's recipe rule values applied (its `rules` record, `rule_record`), so a
-    layout is checked later with the values it was built to; a record that is no mapping is an InputError."""
-    if record is None:
-        return pdk
-    if not isinstance(record, Mapping):
-        raise InputError(file, KEY, "...", "takes a mapping of rule id to {value, source} (written by maskgen build)")
-    overrides: dict[Any, Any] = {}
-    for rule_id, entry in record.items():
-        if not isinstance(entry, Mapping) or "value" not in entry:
-            raise InputError(file, f"{KEY}.{rule_id}", entry, "takes {value, source} (written by maskgen build)")
-        if entry.get("source") == "recipe":
-            overrides[rule_id] = entry["value"]
+    layout is checked later with the values it was built to."""
+    overrides = {rule_id: entry.value for rule_id, entry in record.items() if entry.source == "recipe"}
     return apply_rules(pdk, overrides, file)

@@ -1,4 +1,7 @@
-"""The build manifest (<name>.json): recipe echo, PDK, process, layers, masks and per-bump figures."""
+"""The build manifest (<name>.json): recipe echo, PDK, process, layers, masks and per-bump figures.
+
+`manifest` builds the typed `maskgen.input.manifest.BuildManifest` from the design and the die (figures rounded to
+4 digits); the file is the model's own dump (`BuildManifest.as_json`), so what is written is what readers parse."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from maskgen.design.physics.mechanics import bump_mechanics, bump_motions
 from maskgen.design.reliability import LINE_RULE, finite, site_reliability
 from maskgen.errors import given
 from maskgen.input.jedec import layout_corner
+from maskgen.input.manifest import BuildManifest
 from maskgen.input.pdk import layer_table
 from maskgen.input.rules import rule_record
 
@@ -36,8 +40,10 @@ def _round(value: Any, digits: int = 4) -> Any:
     return value
 
 
-def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dict[str, Any] | None = None) -> dict:
-    """Everything a user or the DRC needs to know about a build, deterministic."""
+def manifest(design: Design, die: DieLayout, outputs: dict[str, str],
+             extra: dict[str, Any] | None = None) -> BuildManifest:
+    """Everything a user or the DRC needs to know about a build, deterministic, checked against the model
+    (a block the model does not know is a bug here, not a file the readers would take)."""
     r = design.recipe
     used = {n for n in design.features if n in design.pdk.layers}
     kinds = die.kinds
@@ -57,7 +63,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
         "maskgen": __version__,
         "name": r.name,
         "recipe_file": design.file.name,
-        "recipe": r.model_dump(mode="json", exclude_none=True),
+        "recipe": r,
         "pdk": design.pdk.name,
         **({} if design.pdk.shipped else {"pdk_path": design.pdk.path.as_posix()}),
         "rules": rule_record(design.pdk),
@@ -91,7 +97,7 @@ def manifest(design: Design, die: DieLayout, outputs: dict[str, str], extra: dic
     data = _round(data)
     if "bumps" in data:
         data["bumps"] = _bump_list(die, life)
-    return data
+    return BuildManifest.model_validate(data)
 
 
 def _site_life(kind: Any) -> dict[str, np.ndarray] | None:

@@ -110,17 +110,17 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
     apart = placements_in(top, set())
-    for entry in result.manifest["masks"]:
-        layer, datatype = entry["gds"]
+    for mask in result.manifest.masks:
+        layer, datatype = mask.gds
         li = ly.find_layer(layer, datatype)
-        label = f"{name} {entry['mask']} L{entry['level']} {entry['polarity'].upper()} {entry['tone'] or ''}".strip()
+        label = f"{name} {mask.mask} L{mask.level} {mask.polarity.upper()} {mask.tone or ''}".strip()
         cd = None if li is None else layer_critical_dimension(
-            top, li, grid, opening=result.design.pdk.layers[entry["mask"]].shape == "opening", apart=apart)
-        entry = {**entry, "field": "dark field" if entry["polarity"] == "clear" else "clear field",
+            top, li, grid, opening=result.design.pdk.layers[mask.mask].shape == "opening", apart=apart)
+        entry = {**mask.as_json(), "field": "dark field" if mask.polarity == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
-                 **cd_rule(result.design.pdk, entry["mask"], cd.value if cd else None),
+                 **cd_rule(result.design.pdk, mask.mask, cd.value if cd else None),
                  "label": label,
-                 "file": f"{entry['level']:02d}_{entry['mask']}.gds"}
+                 "file": f"{mask.level:02d}_{mask.mask}.gds"}
         if oasis:
             entry["oasis_file"] = f"{entry['level']:02d}_{entry['mask']}.oas"
         path = out_dir / entry["file"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from maskgen.assembly.die import DieLayout
 from maskgen.design.figures import Design
+from maskgen.input.manifest import BuildManifest
 
 
 @dataclass
@@ -17,7 +18,7 @@ class BuildResult:
     design: Design
     die: DieLayout
     out_dir: Path
+    manifest: BuildManifest
     files: dict[str, Path] = field(default_factory=dict)
-    manifest: dict[str, Any] = field(default_factory=dict)
     drc: Any = None
     wafer: Any = None

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from maskgen.errors import InputError
+from maskgen.input.manifest import BuildManifest
 from maskgen.outputs.output import atomic
 from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
 
@@ -55,31 +55,31 @@ def band_of(n: float | None, edges: list[float]) -> int | None:
     return len(edges) - 2
 
 
-def has_n50(manifest: dict[str, Any]) -> bool:
-    """True when a build manifest lists each bump's N50 (a recipe with `reliability:`)."""
-    bumps = manifest.get("bumps") or []
-    return bool(bumps) and all("n50" in b for b in bumps)
+def has_n50(manifest: BuildManifest) -> bool:
+    """True when a build manifest lists each bump's N50 (a recipe with `reliability:`; None: not strained)."""
+    bumps = manifest.bumps or []
+    return bool(bumps) and all("n50" in b.model_fields_set for b in bumps)
 
 
-def _picture_layout(manifest: dict[str, Any]):
+def _picture_layout(manifest: BuildManifest):
     """The map as a klayout.db layout: die outline, bump discs per band, legend boxes and texts; its band
     colours."""
     import klayout.db as kdb
 
-    bumps = manifest.get("bumps") or []
-    lives = [b.get("n50") for b in bumps]
+    bumps = manifest.bumps or []
+    lives = [b.n50 for b in bumps]
     if not has_n50(manifest):
         raise InputError(None, "views", "n50", "the build manifest beside the layout lists no per-bump N50: build a "
                          "recipe with a 'reliability:' block (cycle, dwell, board)")
     edges = bands(lives)
     used = max(len(edges) - 1, 0)
     colours = list(BANDS[:: max(len(BANDS) // max(used, 1), 1)][:used]) if used < len(BANDS) else list(BANDS)
-    widths = {t["name"]: t.get("reflow_width") or t.get("ubm_diameter") for t in manifest["bump_types"]}
-    base = manifest["bump_types"][0]["name"]
+    widths = {t.name: t.reflow_width or t.ubm_diameter for t in manifest.bump_types}
+    base = manifest.bump_types[0].name
     ly = kdb.Layout()
     ly.dbu = 0.001
     top = ly.create_cell("N50_MAP")
-    die_w, die_h = manifest["die"]["size"]
+    die_w, die_h = manifest.die.size
     top.shapes(ly.layer(*DIE_LAYER)).insert(kdb.DPath([kdb.DPoint(-die_w / 2, -die_h / 2),
                                                        kdb.DPoint(die_w / 2, -die_h / 2),
                                                        kdb.DPoint(die_w / 2, die_h / 2),
@@ -88,11 +88,11 @@ def _picture_layout(manifest: dict[str, Any]):
     layers = [ly.layer(BAND_LAYER + i, 0) for i in range(used)]
     grey = ly.layer(BAND_LAYER + len(BANDS), 0)
     for b, n in zip(bumps, lives, strict=True):
-        d = widths.get(b.get("type", base)) or 100.0
+        d = widths.get(b.type or base) or 100.0
         disc = kdb.DPolygon.ellipse(kdb.DBox(-d / 2, -d / 2, d / 2, d / 2), 64)
         i = band_of(n, edges)
         target = grey if i is None else layers[i]
-        top.shapes(target).insert(disc.moved(b["x"], b["y"]))
+        top.shapes(target).insert(disc.moved(b.x, b.y))
     text = ly.layer(*TEXT_LAYER)
     glyphs = kdb.TextGenerator.default_generator()
 
@@ -113,20 +113,19 @@ def _picture_layout(manifest: dict[str, Any]):
         y = y0 - used * step
         top.shapes(grey).insert(kdb.DBox(x0, y - step * 0.8, x0 + step * 0.8, y))
         write("not strained", x0 + step, y - step * 0.6, label)
-    rel = manifest.get("reliability") or {}
-    fig: dict[str, Any] = next((t["reliability"] for t in manifest["bump_types"] if t.get("reliability")), {})
+    rel = manifest.reliability
+    fig = next((t.reliability for t in manifest.bump_types if t.reliability is not None), None)
     write("joint N50, cycles", x0, die_h / 2 - step * 0.6, label)
-    title = f"{manifest['name']}: {fig.get('cycle', ['?', '?'])[0]:g}/{fig.get('cycle', ['?', '?'])[1]:g} C, " \
-            f"{fig.get('board', '?')}" if fig else manifest["name"]
-    if rel.get("worst_bump"):
-        title += f"; worst bump {rel['worst_bump']}: N50 {_cycles(rel['n50'])}"
+    title = f"{manifest.name}: {fig.cycle[0]:g}/{fig.cycle[1]:g} C, {fig.board}" if fig else manifest.name
+    if rel is not None and rel.worst_bump and rel.n50 is not None:
+        title += f"; worst bump {rel.worst_bump}: N50 {_cycles(rel.n50)}"
     write(title, -die_w / 2, die_h / 2 + size * 0.04, label * 1.2)
     colours_by_layer = [(DIE_LAYER, SCALE_BAR), *[((BAND_LAYER + i, 0), c) for i, c in enumerate(colours)],
                         ((BAND_LAYER + len(BANDS), 0), UNSTRAINED), (TEXT_LAYER, TEXT)]
     return ly, colours_by_layer
 
 
-def n50_map(manifest: dict[str, Any], png: Path, width: int = 1200, height: int = 900) -> Path:
+def n50_map(manifest: BuildManifest, png: Path, width: int = 1200, height: int = 900) -> Path:
     """Draw the N50 map of a build manifest into png (written atomically) with KLayout's renderer."""
     import klayout.lay as lay
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maskgen.drc.context import beside, manifest_path_for, manifest_pdk, sibling_manifest
+from maskgen.drc.context import beside, manifest_pdk, sibling_manifest
 from maskgen.errors import InputError, check_choices
 from maskgen.guard import doing
+from maskgen.input.manifest import BuildManifest
 from maskgen.input.pdk import Pdk, load_pdk
 from maskgen.outputs.output import atomic, lyp_text
 from maskgen.pictures.canvas import BACKGROUND, SCALE_BAR, fit_box, scale_bar
@@ -130,7 +131,7 @@ def has_layer_shapes(layout: kdb.Layout, gds: tuple[int, int]) -> bool:
     return li is not None and not layout.top_cell().dbbox_per_layer(li).empty()
 
 
-def default_views(layout: kdb.Layout, pdk: Pdk, manifest: dict | None = None) -> list[str]:
+def default_views(layout: kdb.Layout, pdk: Pdk, manifest: BuildManifest | None = None) -> list[str]:
     """die and bump (when a bump cell is found), plus wafer when the layout draws a WAFER outline, plus n50 when
     the build manifest lists each bump's N50."""
     views = ["die"]
@@ -143,16 +144,10 @@ def default_views(layout: kdb.Layout, pdk: Pdk, manifest: dict | None = None) ->
     return views
 
 
-def build_manifest(layout: Path) -> dict | None:
-    """The build manifest beside a layout as read from its JSON, None when there is none or it is unreadable."""
-    import json
-
-    path = manifest_path_for(layout)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+def build_manifest(layout: Path) -> BuildManifest | None:
+    """The build manifest beside a layout (None when there is none); one that is not what maskgen writes is an
+    InputError naming its file and key."""
+    return sibling_manifest(layout)[0]
 
 
 def _view_box(layout, cell_index: int, width: int, height: int):

@@ -14,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.errors import InputError
+from maskgen.input.manifest import BuildManifest, WaferRecord, read_manifest, recipe_echo
 from maskgen.report import page as html
 
 REPORT = "report.html"
 """File name of the report, beside the layout."""
-
-MANIFEST_KEYS = {"recipe": dict, "process": str, "die": dict, "layers": list, "steps": list, "masks": list,
-                 "bump_types": list}
-"""What the report reads from a build manifest, by key and type."""
-
 
 def _read_json(path: Path) -> Any:
     """A JSON file the build wrote; an unreadable one is an InputError naming it."""
@@ -52,8 +48,8 @@ def write_report(layout: Path, drc: Any = None, out: Path | None = None, drc_run
     return write_text(out or layout.parent / REPORT, text)
 
 
-def build_manifest(layout: Path) -> dict[str, Any]:
-    """The manifest `maskgen build` wrote beside a layout, as read JSON; a layout without one is an InputError."""
+def build_manifest(layout: Path) -> BuildManifest:
+    """The manifest `maskgen build` wrote beside a layout, parsed; a layout without one is an InputError."""
     from maskgen.drc.context import beside
     from maskgen.pictures.render import check_layout_file
 
@@ -63,53 +59,48 @@ def build_manifest(layout: Path) -> dict[str, Any]:
     if not manifest_path.is_file():
         raise InputError(layout, None, None, f"no build manifest beside it ({manifest_path.name}): the report "
                          "takes the recipe, process and figures from the manifest `maskgen build` writes")
-    manifest = _read_json(manifest_path)
-    if not isinstance(manifest, dict):
-        raise InputError(manifest_path, None, None, "not a maskgen build manifest (a JSON object is expected)")
-    for key, kind in MANIFEST_KEYS.items():
-        if not isinstance(manifest.get(key), kind):
-            raise InputError(manifest_path, key, None, f"not a maskgen build manifest: the report needs '{key}' "
-                             f"({kind.__name__})")
-    if not isinstance(manifest["die"].get("size"), list):
-        raise InputError(manifest_path, "die.size", None, "not a maskgen build manifest: the report needs the die size")
+    manifest = read_manifest(manifest_path)
+    if manifest is None:
+        raise InputError(manifest_path, "process", None, "not a maskgen build manifest (a JSON object with the "
+                         "process and figures `maskgen build` writes is expected)")
     return manifest
 
 
-def report_html(layout: Path, manifest: dict[str, Any], drc: Any, drc_run: bool = True) -> str:
+def report_html(layout: Path, manifest: BuildManifest, drc: Any, drc_run: bool = True) -> str:
     """The report page of a built layout as HTML text."""
     from maskgen.drc.context import beside
 
-    name = manifest.get("name", layout.stem)
-    recipe = manifest["recipe"]
+    name = manifest.name
+    recipe = manifest.recipe
     verdict = "DRC not run" if drc is None else ("DRC clean" if drc.clean else f"DRC dirty: {drc.total} violations")
-    per_die = " per die" if manifest.get("wafer") else ""
-    subtitle = (f"{recipe.get('description') or ''} - process {manifest['process']} (seed {manifest.get('seed')}), "
-                f"PDK {manifest.get('pdk')}, {manifest.get('bump_count', 0):,} bumps{per_die} - {verdict} - "
-                f"maskgen {manifest.get('maskgen', '')}")
+    per_die = " per die" if manifest.wafer is not None else ""
+    subtitle = (f"{recipe.description or ''} - process {manifest.process} (seed {manifest.seed}), "
+                f"PDK {manifest.pdk}, {manifest.bump_count:,} bumps{per_die} - {verdict} - "
+                f"maskgen {manifest.maskgen}")
     lyp = beside(layout, ".lyp")
     parts = [_pictures(layout, lyp, manifest)]
-    if manifest.get("wafer"):
-        parts.append(_wafer(layout, manifest))
+    if manifest.wafer is not None:
+        parts.append(_wafer(layout, manifest.wafer, manifest.die.size))
     sweep = layout.parent / "sweep.json"
-    if recipe.get("sweep") and sweep.is_file():
+    if recipe.sweep and sweep.is_file():
         parts.append(_sweep(_read_json(sweep)))
-    if any(t.get("mechanics") for t in manifest.get("bump_types", [])):
+    if any(t.mechanics is not None for t in manifest.bump_types):
         parts.append(_mechanics(manifest))
     parts += [_drc(layout, lyp, drc, drc_run), _bump_types(manifest), _masks(layout, manifest), _process(manifest),
-              _recipe(recipe)]
+              _recipe(recipe_echo(recipe))]
     return html.page(f"maskgen report: {name}", subtitle, [p for p in parts if p])
 
 
-def _pictures(layout: Path, lyp: Path, manifest: dict[str, Any]) -> str:
+def _pictures(layout: Path, lyp: Path, manifest: BuildManifest) -> str:
     """Die and bump pictures and the legend of the layers drawn."""
     from maskgen.report.shots import layout_shots
 
-    wafer = manifest.get("wafer") or {}
-    shots = layout_shots(layout, lyp, top_name=wafer.get("cell") or manifest.get("die", {}).get("name"))
+    top = manifest.wafer.cell if manifest.wafer is not None else manifest.die.name
+    shots = layout_shots(layout, lyp, top_name=top)
     figs = "".join(html.image(html.data_uri("image/png", s.png), s.title, s.title, 500) for s in shots.values())
     legend = html.table(["", "layer", "GDS", "drawn as", "what it is"],
-                        [(html.swatch(la["colour"]), la["name"], f"{la['layer']}/{la['datatype']}", la.get("shape"),
-                          la.get("description")) for la in manifest.get("layers", [])])
+                        [(html.swatch(la.colour), la.name, f"{la.layer}/{la.datatype}", la.shape,
+                          la.description) for la in manifest.layers])
     return html.section("pictures", "Die and bump", figs + "<h3>Layers</h3>" + legend)
 
 
@@ -136,20 +127,17 @@ def _drc(layout: Path, lyp: Path, drc: Any, drc_run: bool) -> str:
     return html.section("drc", "DRC", body)
 
 
-def _bump_types(manifest: dict[str, Any]) -> str:
+def _bump_types(manifest: BuildManifest) -> str:
     """Each bump type's count and predicted figures."""
-    rows = []
-    for t in manifest.get("bump_types", []):
-        mech = t.get("mechanics") or {}
-        rows.append((t["name"], t.get("count"), t.get("ubm_diameter"), t.get("footprint_diameter"),
-                     t.get("solder_volume"), t.get("reflow_height"), t.get("reflow_width"), t.get("min_pitch"),
-                     t.get("bridging_margin"), t.get("support_beams"), mech.get("stiffness")))
+    rows = [(t.name, t.count, t.ubm_diameter, t.footprint_diameter, t.solder_volume, t.reflow_height,
+             t.reflow_width, t.min_pitch, t.bridging_margin, t.support_beams,
+             t.mechanics.stiffness if t.mechanics is not None else None) for t in manifest.bump_types]
     return html.section("bumps", "Bump types", html.table(
         ["type", "bumps", "UBM (um)", "footprint (um)", "solder (um3)", "reflow height (um)", "reflow width (um)",
          "nearest pitch (um)", "bridging margin (um)", "support beams", "stiffness (N/m)"], rows))
 
 
-def _masks(layout: Path, manifest: dict[str, Any]) -> str:
+def _masks(layout: Path, manifest: BuildManifest) -> str:
     """The masks in process order, with the critical dimensions when `maskgen masks` has written its list."""
     listed = layout.parent / "masks" / "mask_list.json"
     cds = {}
@@ -157,29 +145,27 @@ def _masks(layout: Path, manifest: dict[str, Any]) -> str:
         data = _read_json(listed)
         for e in data if isinstance(data, list) else data.get("masks", []):
             cds[e.get("mask")] = e
-    rows = [(m["level"], m["mask"], f"{m['gds'][0]}/{m['gds'][1]}", m.get("drawn"), m.get("polarity"),
-             m.get("resist"), m.get("tone"), m.get("step"), (cds.get(m["mask"]) or {}).get("critical_dimension"))
-            for m in manifest.get("masks", [])]
+    rows = [(m.level, m.mask, f"{m.gds[0]}/{m.gds[1]}", m.drawn, m.polarity, m.resist, m.tone, m.step,
+             (cds.get(m.mask) or {}).get("critical_dimension")) for m in manifest.masks]
     note = "" if cds else html.paragraph("Critical dimensions: run `maskgen masks` for the mask set and its list.")
     return html.section("masks", "Masks", html.table(
         ["level", "mask", "GDS", "drawn", "polarity", "resist", "tone", "process step", "CD (um)"], rows) + note)
 
 
-def _wafer(layout: Path, manifest: dict[str, Any]) -> str:
+def _wafer(layout: Path, w: WaferRecord, die_size: list[float]) -> str:
     """The wafer map coloured by bin, read back from the SINF map the build wrote."""
     from maskgen.report.plots import wafer_svg
 
-    w = manifest["wafer"]
-    m = w.get("map") or {}
-    sinf = layout.parent / m.get("sinf", "")
+    m = w.map
+    sinf = layout.parent / m.sinf
     facts = html.table(["diameter (mm)", "die step (um)", "dies", "whole", "partial", "bad", "excluded",
                         "balls placed"],
-                       [(w.get("diameter_mm"), " x ".join(f"{v:g}" for v in w.get("die_step", [])), w.get("die_count"),
-                         m.get("whole"), m.get("partial"), m.get("bad"), m.get("excluded"), w.get("balls_placed"))])
-    if not m.get("sinf") or not sinf.is_file():
+                       [(w.diameter_mm, " x ".join(f"{v:g}" for v in w.die_step), w.die_count,
+                         m.whole, m.partial, m.bad, m.excluded, w.balls_placed)])
+    if not m.sinf or not sinf.is_file():
         return html.section("wafer", "Wafer", facts + html.paragraph("No SINF map beside the layout."))
     grid = sinf_bins(sinf.read_text(encoding="utf-8"))
-    svg = wafer_svg(w["diameter_mm"], w["die_step"], m["lower_left"], grid, manifest["die"]["size"])
+    svg = wafer_svg(w.diameter_mm, w.die_step, m.lower_left, grid, die_size)
     return html.section("wafer", "Wafer", facts + html.image(html.data_uri("image/svg+xml", svg),
                                                              "wafer map by bin", f"wafer map ({sinf.name})", 560))
 
@@ -209,37 +195,33 @@ def _sweep(table: dict[str, Any]) -> str:
     return html.section("sweep", "Sweep", fig + body)
 
 
-def _mechanics(manifest: dict[str, Any]) -> str:
+def _mechanics(manifest: BuildManifest) -> str:
     """004: the arms and stiffness of each bump type and the displacement of every bump."""
     from maskgen.report.plots import mechanics_svg
 
     rows = []
-    for t in manifest.get("bump_types", []):
-        mech = t.get("mechanics") or {}
-        if mech:
-            arms = ", ".join(f"{a['kind']} {a['width']:g} x {a['length']:g} um ({a['stiffness']:g} N/m)"
-                             for a in mech.get("arms") or [])
-            rows.append((t["name"], html.badge("released" if mech.get("released") else "held"), arms,
-                         mech.get("stiffness"), mech.get("board"), mech.get("delta_t"), mech.get("worst_bump"),
-                         mech.get("worst_displacement"), mech.get("worst_force_mN")))
-    svg = mechanics_svg(manifest.get("bumps", []), manifest["die"]["size"])
+    for t in manifest.bump_types:
+        mech = t.mechanics
+        if mech is not None:
+            arms = ", ".join(f"{a.kind} {a.width:g} x {a.length:g} um ({a.stiffness:g} N/m)" for a in mech.arms or [])
+            rows.append((t.name, html.badge("released" if mech.released else "held"), arms, mech.stiffness,
+                         mech.board, mech.delta_t, mech.worst_bump, mech.worst_displacement))
+    svg = mechanics_svg(manifest.bumps or [], manifest.die.size)
     fig = html.image(html.data_uri("image/svg+xml", svg), "displacement per bump",
-                     "board/chip expansion mismatch: displacement and restoring force per bump", 900) if svg else ""
+                     "board/chip expansion mismatch: displacement per bump", 900) if svg else ""
     return html.section("mechanics", "Cantilever mechanics (004)", html.table(
-        ["type", "portion", "arms", "stiffness (N/m)", "board", "delta T (K)", "worst bump", "displacement (um)",
-         "force (mN)"], rows) + fig)
+        ["type", "portion", "arms", "stiffness (N/m)", "board", "delta T (K)", "worst bump", "displacement (um)"],
+        rows) + fig)
 
 
-def _process(manifest: dict[str, Any]) -> str:
+def _process(manifest: BuildManifest) -> str:
     """PDK, process steps, materials and the rule values used."""
     steps = html.table(["#", "action", "step", "material", "thickness (um)", "mask"],
-                       [(s["index"], s["action"], s["name"], s.get("material"), s.get("thickness"), s.get("mask"))
-                        for s in manifest.get("steps", [])])
-    mats = html.table(["role", "material"], sorted(manifest.get("materials", {}).items()))
+                       [(s.index, s.action, s.name, s.material, s.thickness, s.mask) for s in manifest.steps])
+    mats = html.table(["role", "material"], sorted(manifest.materials.items()))
     rules = html.table(["rule", "value (um)", "from", "PDK value"],
-                       [(k, v.get("value"), v.get("source"), v.get("pdk_value"))
-                        for k, v in (manifest.get("rules") or {}).items()])
-    return html.section("process", f"Process {manifest['process']} and PDK {manifest.get('pdk')}",
+                       [(k, v.value, v.source, v.pdk_value) for k, v in manifest.rules.items()])
+    return html.section("process", f"Process {manifest.process} and PDK {manifest.pdk}",
                         "<h3>Steps</h3>" + steps + "<h3>Materials</h3>" + mats + "<h3>Rules</h3>" + rules)
 
 

@@ -15,6 +15,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from maskgen.input.manifest import BumpRow
+
 BINS = {"whole": ("#3a9d5d", "whole"), "partial": ("#e0b030", "partial"), "bad": ("#d03030", "bad"),
         "excluded": ("#8a8a8a", "excluded (edge)")}
 """Wafer-map bin -> fill colour and legend label."""
@@ -126,26 +128,19 @@ def wafer_svg(diameter_mm: float, step_um: Sequence[float], lower_left_um: Seque
     return _svg(fig)
 
 
-def mechanics_svg(bumps: Sequence[dict[str, Any]], die_um: Sequence[float]) -> str | None:
-    """004: bump displacement (um) and restoring force (mN) against distance from the die centre, and the
-    displacement of every bump over the die; None when the bumps carry no displacement."""
-    moved = [b for b in bumps if b.get("displacement") is not None]
+def mechanics_svg(bumps: Sequence[BumpRow], die_um: Sequence[float]) -> str | None:
+    """004: bump displacement (um) against distance from the die centre, and the displacement of every bump over
+    the die; None when the bumps carry no displacement."""
+    moved = [(b.dnp, b.displacement, b.x, b.y) for b in bumps if b.displacement is not None and b.dnp is not None]
     if not moved:
         return None
     plt = _pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.8))
-    dnp = [b["dnp"] for b in moved]
-    ax1.plot(dnp, [b["displacement"] for b in moved], linestyle="none", marker="o", markersize=3,
+    ax1.plot([m[0] for m in moved], [m[1] for m in moved], linestyle="none", marker="o", markersize=3,
              label="displacement (um)")
     ax1.set_xlabel("distance from die centre, DNP (um)")
     ax1.set_ylabel("displacement (um)")
-    if any(b.get("force_mN") is not None for b in moved):
-        twin = ax1.twinx()
-        twin.plot(dnp, [b.get("force_mN") or 0.0 for b in moved], linestyle="none", marker="+", color="#c05020",
-                  markersize=5)
-        twin.set_ylabel("restoring force (mN)", color="#c05020")
-        twin.grid(False)
-    sc = ax2.scatter([b["x"] for b in moved], [b["y"] for b in moved], c=[b["displacement"] for b in moved],
+    sc = ax2.scatter([m[2] for m in moved], [m[3] for m in moved], c=[m[1] for m in moved],
                      cmap="viridis", s=14)
     w, h = die_um
     ax2.set_xlim(-w / 2, w / 2)

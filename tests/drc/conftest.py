@@ -15,6 +15,7 @@ from typing import Any
 
 import gdstk
 import pytest
+from manifests import full_manifest
 
 from maskgen.drc import DrcResult, run_drc
 from maskgen.input.pdk import Pdk, load_pdk
@@ -64,10 +65,10 @@ class Drawing:
         self.rect("DIE", x1, y1, x2, y2)
 
     def write(self, path: Path, manifest: dict | None = None) -> Path:
-        """Write the GDS (fixed timestamp) and, if given, the build manifest beside it."""
+        """Write the GDS (fixed timestamp) and, if given, the build manifest beside it (`full_manifest`)."""
         self.lib.write_gds(str(path), timestamp=STAMP)
         if manifest is not None:
-            path.with_suffix(".json").write_text(json.dumps(manifest), encoding="utf-8")
+            path.with_suffix(".json").write_text(json.dumps(full_manifest(manifest)), encoding="utf-8")
         return path
 
 
@@ -142,11 +143,9 @@ def cantilever_site(d: Drawing, x: float, *, sac: float | None = 200, bump_dy: f
 
 def cantilever_manifest(**extra: Any) -> dict:
     """A build manifest of a released cantilever with one support beam per bump."""
-    manifest = {"process": "cantilever_wlcsp", "pdk": "default", "materials": {},
-                "features": ["SAC", "release", "one_insulator"],
-                "bump_types": [{"name": "cantilever", "count": 2, "support_beams": 1}]}
-    manifest.update(extra)
-    return manifest
+    return full_manifest({"process": "cantilever_wlcsp", "pdk": "default", "materials": {},
+                          "features": ["SAC", "release", "one_insulator"],
+                          "bump_types": [{"name": "cantilever", "count": 2, "support_beams": 1}], **extra})
 
 
 # ----------------------------------------------------------------------------- assertions
@@ -195,4 +194,5 @@ def kit() -> Any:
     return types.SimpleNamespace(
         TWIN=TWIN, Drawing=Drawing, pad_stack=pad_stack, stair_site=stair_site, ball_site=ball_site,
         sm_site=sm_site, cantilever_site=cantilever_site, cantilever_manifest=cantilever_manifest,
+        full_manifest=full_manifest,
         fired=fired, only_failing=only_failing)

@@ -290,14 +290,15 @@ def test_partial_dies_included_on_purpose_in_both(decks, tmp_path, pdk):
     purpose. maskgen drc read that from the manifest beside the layout; the deck flagged the die."""
     import json
 
+    from manifests import full_manifest, wafer_block
     from test_drc_wafer import _wafer_with_dies
 
     from maskgen.input.recipe import Wafer
 
     wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat", partial_dies="include")
     path = _wafer_with_dies(pdk, tmp_path / "partial.gds", wafer, [(0, 0), (0, -90_900)])
-    path.with_suffix(".json").write_text(json.dumps({"process": "ball_drop", "pdk": "default", "features": [],
-                                                     "wafer": {"partial_dies": "include"}}))
+    path.with_suffix(".json").write_text(json.dumps(full_manifest({"process": "ball_drop", "pdk": "default",
+                                                                   "features": [], "wafer": wafer_block("include")})))
     result = run_drc(path, pdk)
     assert result.rule("WAFER.EXCLUSION").status == "n/a"
     assert "WAFER.EXCLUSION" not in run_deck(decks / "ball_drop.drc", path)

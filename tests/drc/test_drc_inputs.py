@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gdstk
 import pytest
 
@@ -64,7 +66,8 @@ def test_oasis_with_sibling_manifest(drawing, tmp_path, pdk, kit):
     drawing.die()
     path = tmp_path / "t.oas"
     drawing.lib.write_oas(str(path))
-    path.with_suffix(".json").write_text('{"process": "stair_bump", "materials": {"pad": "Au"}}')
+    path.with_suffix(".json").write_text(json.dumps(kit.full_manifest({"process": "stair_bump",
+                                                                      "materials": {"pad": "Au"}})))
     result = run_drc(path, pdk)
     assert result.process == "stair_bump"
     assert result.rule("MATERIAL.CLAIMED").status == "fail"

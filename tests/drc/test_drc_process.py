@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from manifests import full_manifest
 
 from maskgen.drc import run_drc
 from maskgen.errors import InputError
@@ -18,7 +19,8 @@ def _stair(kit, drawing, prs=(70, 80)):
 
 
 def _manifest(process: str = "stair_bump", **materials: str) -> dict:
-    return {"process": process, "pdk": "default", "materials": materials, "features": ["plate"], "bump_types": []}
+    return full_manifest({"process": process, "pdk": "default", "materials": materials, "features": ["plate"],
+                          "bump_types": []})
 
 
 def test_sensitivity_falling_upwards_fails_on_top_cell(drawing, check, kit):
@@ -123,7 +125,8 @@ def test_malformed_manifest_is_input_error(drawing, pdk, tmp_path, kit):
 def test_manifest_with_bad_value_is_input_error(drawing, pdk, tmp_path, kit):
     _stair(kit, drawing)
     path = drawing.write(tmp_path / "t.gds")
-    bad = {"process": "cantilever_wlcsp", "bump_types": [{"name": "b", "count": 1, "support_beams": -1}]}
+    bad = full_manifest({"process": "cantilever_wlcsp",
+                         "bump_types": [{"name": "b", "count": 1, "support_beams": -1}]})
     with pytest.raises(InputError, match="support_beams"):
         run_drc(path, pdk, manifest=bad)
 

@@ -71,7 +71,7 @@ def test_two_step_ball_without_second_solder_mask_fails(built, pdk, tmp_path, ma
     res = built("two_step_ball")
     nosm2 = without(res.files["gds"], tmp_path / "nosm2.gds", pdk, "SM2")
     if manifest:
-        nosm2.with_suffix(".json").write_text(json.dumps(res.manifest), encoding="utf-8")
+        nosm2.with_suffix(".json").write_text(json.dumps(res.manifest.as_json()), encoding="utf-8")
     result = run_drc(nosm2, pdk, process=None if manifest else "two_step_ball")
     assert result.process_source == ("manifest" if manifest else "--process")
     [marker] = result.violations_of("SM.NEST")
@@ -248,9 +248,9 @@ def test_rule_fails_when_its_layer_is_missing(rule_id, layer, built, pdk, tmp_pa
     """Delete one layer the rule reads from a clean build (manifest kept): the rule fails naming it, never n/a."""
     res = built(RULE_TEMPLATE[rule_id])
     gds = without(res.files["gds"], tmp_path / "cut.gds", pdk, layer)
-    gds.with_suffix(".json").write_text(json.dumps(res.manifest), encoding="utf-8")
-    drawn = set(res.manifest["features"]) | {s["mask"] for s in res.manifest["steps"]} | \
-        ({"WAFER"} if res.manifest.get("wafer") else set())
+    gds.with_suffix(".json").write_text(json.dumps(res.manifest.as_json()), encoding="utf-8")
+    drawn = set(res.manifest.as_json()["features"]) | {s["mask"] for s in res.manifest.as_json()["steps"]} | \
+        ({"WAFER"} if res.manifest.wafer is not None else set())
     if layer not in drawn:
         pytest.skip(f"{RULE_TEMPLATE[rule_id]} does not draw {layer}")
     try:
