@@ -280,7 +280,12 @@ def partial_dies
   stem = $input && File.basename($input).sub(/\.(gds|gds\.gz|oas)\z/i, "")
   manifest = stem && File.join(File.dirname($input), stem + ".json")
   wafer = manifest && File.file?(manifest) ? (JSON.parse(File.read(manifest))["wafer"] rescue nil) : nil
-  $partial_dies = wafer.is_a?(Hash) ? wafer["partial_dies"].to_s : ""
+  return $partial_dies = "" unless wafer.is_a?(Hash)
+  value = wafer["partial_dies"]
+  unless ["exclude", "include"].include?(value)
+    raise "#{manifest}: wafer.partial_dies = #{value.inspect}: the build manifest's wafer must say exclude or include"
+  end
+  $partial_dies = value
 end
 
 def top_box

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, field_serializer
 
@@ -511,7 +511,7 @@ class WaferRecord(_Block):
     bump_count: int
     die_grid_offset: Point
     whole_dies: int
-    partial_dies: str
+    partial_dies: Literal["exclude", "include"]
     die_count_centred: int | None = None
     map: WaferMap
     balls_placed: int

@@ -310,6 +310,29 @@ def test_partial_dies_included_on_purpose_in_both(decks, tmp_path, pdk):
     agree(result, deck)
 
 
+def test_the_deck_refuses_a_manifest_wafer_without_partial_dies(decks, tmp_path, pdk):
+    """A renamed wafer.partial_dies in the manifest beside the layout stops the deck with the file and key (it used
+    to read as 'exclude' and flag the partial die the build placed on purpose), as maskgen drc refuses it."""
+    import json
+
+    from manifests import full_manifest, wafer_block
+    from test_drc_wafer import _wafer_with_dies
+
+    from maskgen.input.recipe import Wafer
+
+    wafer = Wafer(diameter=200, edge_exclusion=3, orientation="flat", partial_dies="include")
+    path = _wafer_with_dies(pdk, tmp_path / "renamed.gds", wafer, [(0, 0), (0, -90_900)])
+    block = wafer_block("include")
+    block["partial_die"] = block.pop("partial_dies")
+    path.with_suffix(".json").write_text(json.dumps(full_manifest({"process": "ball_drop", "pdk": "default",
+                                                                   "features": [], "wafer": block})))
+    report = tmp_path / "renamed.deck.lyrdb"
+    proc = subprocess.run([KLAYOUT, "-b", "-r", str(decks / "ball_drop.drc"), "-rd", f"input={path}", "-rd",
+                           f"report={report}"], capture_output=True, text=True, timeout=300)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "renamed.json: wafer.partial_dies = nil" in said, said
+
+
 # ----------------------------------------------------------------------------- issue 21: embodiments as data
 EMBODIMENT_RECIPES = sorted((ROOT / "tests" / "data" / "recipes").glob("cantilever_e*.yaml"))
 
