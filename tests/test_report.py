@@ -77,7 +77,7 @@ def test_default_report_holds_pictures_legend_drc_and_bump_figures(default_build
     res, path = default_build
     assert path == res.out_dir / REPORT
     page = Page(path.read_text(encoding="utf-8"))
-    assert page.sections == ["pictures", "drc", "bumps", "masks", "process", "recipe"]
+    assert page.sections == ["pictures", "life", "drc", "bumps", "masks", "process", "recipe"]
     die, bump = page.picture("die: default"), page.picture("bump: ")
     assert die.size == bump.size == (600, 450)
     # the bump picture is the bump cell: its name is the manifest's bump cell
@@ -96,6 +96,23 @@ def test_default_report_holds_pictures_legend_drc_and_bump_figures(default_build
     assert figures["reflow width (um)"] == "260.933" and figures["bridging margin (um)"] == "139.067"
     masks = page.tables["masks"][1:]
     assert [r[1] for r in masks] == ["PAD", "PASV", "UBM", "POLY"] and masks[3][4] == "dark"
+
+
+def test_default_report_holds_the_joint_life_and_its_n50_map(default_build):
+    """The default recipe's reliability block: -40/125 C, 15 min dwell on FR-4; the corner bump A1 at DNP
+    3,111 um (11 x 400 um / 2 across both axes: 2200 * sqrt(2)) has the shortest life, 667 cycles (tests of
+    maskgen.design.reliability work it by hand); the map colours it red (#d73027) and the centre green."""
+    res, path = default_build
+    page = Page(path.read_text(encoding="utf-8"))
+    head, row = page.tables["life"]
+    figures = dict(zip(head, row, strict=True))
+    assert figures["cycle"] == "-40 / 125 C, 15 min" and figures["board"] == "FR-4"
+    assert figures["worst bump"] == "A1" and figures["DNP (um)"] == "3,111.27" and figures["N50 (cycles)"] == "666.55"
+    assert "Worst bump of the die: A1 (base), N50 667 cycles at DNP 3,111 um." in path.read_text(encoding="utf-8")
+    picture = page.picture("N50 map").convert("RGB")
+    assert picture.size == (900, 675)
+    colours = {c for _, c in picture.getcolors(900 * 675)}
+    assert (0xD7, 0x30, 0x27) in colours and (0x1A, 0x98, 0x50) in colours
 
 
 def test_report_is_the_same_bytes_and_leaves_no_temporary_file(default_build):
@@ -127,7 +144,7 @@ def test_a_dirty_layout_gets_a_closeup_per_failed_rule(default_build, tmp_path, 
     page = Page((tmp_path / REPORT).read_text(encoding="utf-8"))
     failed = {r[0]: r[2] for r in page.tables["drc"][1:] if r[1] == "fail"}
     assert set(failed) == {"UBM.ISLAND", "BUMP.PITCH"} and failed["UBM.ISLAND"] == "1"
-    closeups = [i["alt"].split(":")[0] for i in page.images[2:]]
+    closeups = [i["alt"].split(":")[0] for i in page.images[3:]]                   # die, bump, N50 map first
     assert closeups == ["UBM.ISLAND", "BUMP.PITCH"]
     # the UBM.ISLAND close-up is centred on the stray island, outlined in the marker colour
     pic = page.picture("UBM.ISLAND").convert("RGB")

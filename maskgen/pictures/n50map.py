@@ -127,6 +127,12 @@ def _picture_layout(manifest: BuildManifest):
 
 def n50_map(manifest: BuildManifest, png: Path, width: int = 1200, height: int = 900) -> Path:
     """Draw the N50 map of a build manifest into png (written atomically) with KLayout's renderer."""
+    picture = n50_png(manifest, width, height)
+    return atomic(png, lambda t: t.write_bytes(picture))
+
+
+def n50_png(manifest: BuildManifest, width: int = 1200, height: int = 900) -> bytes:
+    """The N50 map of a build manifest as PNG bytes, drawn by KLayout's renderer."""
     import klayout.lay as lay
 
     ly, colours = _picture_layout(manifest)
@@ -152,4 +158,4 @@ def n50_map(manifest: BuildManifest, png: Path, width: int = 1200, height: int =
         box = fit_box(view.cellview(0).layout().top_cell().dbbox(), width, height, 0.04)
         view.zoom_box(box)
         scale_bar(view, box)
-        return atomic(png, lambda t: view.save_image_with_options(str(t), width, height, 0, 2, 0, box, False))
+        return bytes(view.get_pixels_with_options(width, height, 0, 2, 0, box).to_png_data())

@@ -3,7 +3,8 @@
 It is written from what the build left beside the layout (manifest, .lyp, sweep table, SINF wafer map, mask list)
 and from the DRC result: recipe, process and PDK; die and bump pictures with a legend of layers; the DRC verdict
 per rule with a close-up of each violated rule; the bump types; the mask list; the wafer map coloured by bin;
-the sweep plots; 004's displacement per bump. Pictures are embedded (PNG and SVG data: URIs), nothing is fetched.
+the sweep plots; 004's displacement per bump; the solder joints' life and N50 map. Pictures are embedded (PNG
+and SVG data: URIs), nothing is fetched.
 `maskgen build` writes it (unless --no-report); `maskgen report LAYOUT` writes it for any layout with a manifest.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.errors import InputError
-from maskgen.input.manifest import BuildManifest, WaferRecord, read_manifest, recipe_echo
+from maskgen.input.manifest import BuildManifest, ReliabilityRecord, WaferRecord, read_manifest, recipe_echo
 from maskgen.report import page as html
 
 REPORT = "report.html"
@@ -86,6 +87,8 @@ def report_html(layout: Path, manifest: BuildManifest, drc: Any, drc_run: bool =
         parts.append(_sweep(_read_json(sweep)))
     if any(t.mechanics is not None for t in manifest.bump_types):
         parts.append(_mechanics(manifest))
+    if manifest.reliability is not None:
+        parts.append(_life(manifest, manifest.reliability))
     parts += [_drc(layout, lyp, drc, drc_run), _bump_types(manifest), _masks(layout, manifest), _process(manifest),
               _recipe(recipe_echo(recipe))]
     return html.page(f"maskgen report: {name}", subtitle, [p for p in parts if p])
@@ -212,6 +215,33 @@ def _mechanics(manifest: BuildManifest) -> str:
     return html.section("mechanics", "Cantilever mechanics (004)", html.table(
         ["type", "portion", "arms", "stiffness (N/m)", "board", "delta T (K)", "worst bump", "displacement (um)"],
         rows) + fig)
+
+
+def _life(manifest: BuildManifest, die: ReliabilityRecord) -> str:
+    """Solder joint life under thermal cycling: each bump type's cycle and worst bump, the die's worst bump, the
+    RELIABILITY.LINE warnings, and the N50 map of every bump (as `maskgen render --view n50` draws it)."""
+    from maskgen.pictures.n50map import has_n50, n50_png
+
+    rows = []
+    for t in manifest.bump_types:
+        r = t.reliability
+        if r is not None:
+            rows.append((t.name, f"{r.cycle[0]:g} / {r.cycle[1]:g} C, {r.dwell_min:g} min", r.board, r.alloy,
+                         r.standoff, r.worst_bump, r.worst_dnp, r.worst_dgamma_pct, r.worst_n50, r.worst_n50_rigid))
+    worst = "No joint is strained."
+    if die.worst_bump and die.n50 is not None and die.dnp is not None:
+        worst = (f"Worst bump of the die: {die.worst_bump} ({die.type}), N50 {die.n50:,.0f} cycles at DNP "
+                 f"{die.dnp:,.0f} um.")
+    if die.line_warnings:
+        worst += (f" RELIABILITY.LINE: {die.line_warnings:,} bumps whose line 110 / beams 111 are predicted to fail "
+                  "before their joint.")
+    fig = ""
+    if has_n50(manifest):
+        fig = html.image(html.data_uri("image/png", n50_png(manifest, 900, 675)), "N50 map",
+                         "cycles to 50 % failure (Engelmaier) of every bump's joint, red shortest", 700)
+    return html.section("life", "Solder joint life (N50)", html.table(
+        ["type", "cycle", "board", "alloy", "standoff (um)", "worst bump", "DNP (um)", "strain range (%)",
+         "N50 (cycles)", "N50 rigidly bonded"], rows) + html.paragraph(worst) + fig)
 
 
 def _process(manifest: BuildManifest) -> str:
