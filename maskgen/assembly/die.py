@@ -27,7 +27,7 @@ from maskgen.errors import InputError
 from maskgen.input.jedec import a1_mark_points
 from maskgen.input.units import hinting
 from maskgen.layout.cells import common
-from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.base import NAME_TAKEN, Builder, NameClash, assembly
 from maskgen.layout.cells.rdl import pad_via_land, routed_lines, shaped_pad
 from maskgen.layout.geometry import snap
 from maskgen.layout.sites import Array, Site, arrays, lattice, pad_sites, runs, sites, sites_on_grid
@@ -120,8 +120,8 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
         fan = plan(design.file, figs, pads, bump_sites, r, design.pdk.rule_value("DIE.EDGE"), keep,
                    progress=route_progress)
         land = figs.land_diameter
-    cell = gdstk.Cell(r.name)
-    cell.add(b.ref(common.die_boundary(b, *r.die.dims)))
+    placed: list[gdstk.Reference] = [b.ref(common.die_boundary(b, *r.die.dims))]
+    drawn: list[gdstk.Polygon | gdstk.Label] = []
     structures = None
     chained: set[str] = set()
     if r.die.test_structures is not None:
@@ -129,7 +129,7 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
         from maskgen.assembly.teststructures import plan as plan_structures
         structures = plan_structures(design, bump_sites, max(k.design.recipe.bump.ubm_diameter for k in kinds))
         chained = {s.name for s in structures.sites}
-        cell.add(*die_links(b, structures))
+        drawn += die_links(b, structures)
     placed_kinds = []
     for kind in kinds:
         if not kind.sites:
@@ -145,33 +145,38 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
                        else runs(bump_sites, b.grid))]
         else:
             groups = [(bump, runs(kind.sites, b.grid))]
-        groups = [(c, placed) for c, placed in groups if placed]
-        for c, placed in groups:
-            _place(b, cell, c, placed)
+        groups = [(c, at) for c, at in groups if at]
+        for c, at in groups:
+            placed += _place(b, c, at)
         placed_kinds.append(PlacedKind(kind.name, kind.design, groups[0][0], [a for _, p in groups for a in p],
                                        kind.sites))
-    _names(b, cell, design, bump_sites)
+    drawn += _names(b, design, bump_sites)
     for block in sub.blocks if sub is not None else []:
         x1, y1, x2, y2 = block.box
-        b.label(cell, block.point, ((x1 + x2) / 2, (y1 + y2) / 2))
+        drawn.append(b.text(block.point, ((x1 + x2) / 2, (y1 + y2) / 2)))
     if fan is not None and figs is not None:
         st = r.bump
-        drawn = fan.pads + fan.idle_pads
-        plain = [p for p in drawn if p.outline is None]
+        pads_drawn = fan.pads + fan.idle_pads
+        plain = [p for p in pads_drawn if p.outline is None]
         if plain:
             pad = pad_via_land(b, common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening),
                                figs.via, figs.pad_land, figs.pad_land_shape, st.pad.shape)
-            _place(b, cell, pad, runs(plain, b.grid))
+            placed += _place(b, pad, runs(plain, b.grid))
         shaped: dict[tuple, list[Site]] = {}
-        for p in drawn:
+        for p in pads_drawn:
             if p.outline is not None:
                 shaped.setdefault(tuple(p.outline), []).append(p)
-        for outline, at in shaped.items():
+        for outline, where in shaped.items():
             shaped_outline = shaped_land(outline, figs)
-            _place(b, cell, shaped_pad(b, list(outline), st.passivation_opening, figs.via,
-                                       None if shaped_outline == outline else list(shaped_outline)), runs(at, b.grid))
-        cell.add(*routed_lines(b, [w.points for w in fan.wires], figs.line_width, style=figs.style))
-    b.lib.add(cell)
+            placed += _place(b, shaped_pad(b, np.asarray(outline, dtype=float), st.passivation_opening, figs.via,
+                                           None if shaped_outline == outline else np.asarray(shaped_outline,
+                                                                                            dtype=float)),
+                             runs(where, b.grid))
+        drawn += routed_lines(b, [w.points for w in fan.wires], figs.line_width, style=figs.style)
+    try:
+        cell = assembly(b, r.name, placed, drawn, named=True)
+    except NameClash:
+        raise InputError(design.file, "name", r.name, NAME_TAKEN) from None
     return DieLayout(cell=cell, bump=placed_kinds[0].cell, arrays=[a for k in placed_kinds for a in k.arrays],
                      sites=bump_sites, fanout=fan, kinds=placed_kinds, structures=structures, subarrays=sub)
 
@@ -185,27 +190,25 @@ def bump_kinds(design: Design, bump_sites: list[Site]) -> list[BumpKind]:
             for name, d in type_designs(design)]
 
 
-def _names(b: Builder, cell: gdstk.Cell, design: Design, bump_sites: list[Site]) -> None:
+def _names(b: Builder, design: Design, bump_sites: list[Site]) -> list[gdstk.Polygon | gdstk.Label]:
     """The A1 mark in the die corner nearest ball A1 and each bump's name as a text label (LABEL layer)."""
     r = design.recipe
     naming = r.die.naming
+    out: list[gdstk.Polygon | gdstk.Label] = []
     if naming.a1_mark > 0:
         if 2 * naming.a1_mark > min(r.die.dims):
             raise InputError(design.file, "die.naming.a1_mark", naming.a1_mark,
                              f"the A1 mark must fit in the die corner: at most half the smaller die side "
                              f"({min(r.die.dims) / 2:g} um)")
-        cell.add(b.polygon(a1_mark_points(r.die.dims, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
+        out.append(b.polygon(a1_mark_points(r.die.dims, naming.a1_mark, naming.a1_corner, naming.view), "LABEL"))
     if naming.labels and bump_sites:
         lay, dt = design.pdk.gds("LABEL")
         at = snap(np.array([(s.x, s.y) for s in bump_sites], dtype=float), b.grid).tolist()
-        cell.add(*[gdstk.Label(s.name, (x, y), layer=lay, texttype=dt) for s, (x, y) in zip(bump_sites, at,
-                                                                                           strict=True)])
+        out += [gdstk.Label(s.name, (x, y), layer=lay, texttype=dt) for s, (x, y) in zip(bump_sites, at, strict=True)]
+    return out
 
 
-def _place(b: Builder, cell: gdstk.Cell, child: gdstk.Cell, placed: list[Array]) -> None:
+def _place(b: Builder, child: gdstk.Cell, placed: list[Array]) -> list[gdstk.Reference]:
     """References (array references where the sites repeat) of child at every site."""
-    for a in placed:
-        if a.count == 1:
-            cell.add(b.ref(child, (a.x, a.y)))
-        else:
-            cell.add(b.ref(child, (a.x, a.y), columns=a.columns, rows=a.rows, spacing=(a.dx, a.dy)))
+    return [b.ref(child, (a.x, a.y)) if a.count == 1
+            else b.ref(child, (a.x, a.y), columns=a.columns, rows=a.rows, spacing=(a.dx, a.dy)) for a in placed]

@@ -23,7 +23,8 @@ import numpy as np
 from maskgen.design.figures import Design
 from maskgen.errors import InputError, given
 from maskgen.input import constraints
-from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.base import Builder, assembly
+from maskgen.layout.cells.chain import board_land
 from maskgen.layout.sites import Site
 
 KELVIN_OFFSET = 0.25
@@ -213,22 +214,20 @@ def die_links(b: Builder, p: Plan) -> list[gdstk.Polygon]:
 # ----------------------------------------------------------------------------- board side
 def board_library(b: Builder, name: str, p: Plan) -> gdstk.Library:
     """The board-side layout (seen from the board: x mirrored): lands, chain traces, escapes, probe pads."""
-    lib = gdstk.Library(f"{name}_board", unit=1e-6, precision=1e-9)
-    cell = lib.new_cell(f"{name}_board")
-    land = gdstk.Cell(b.name("board_land", p.board_land))
-    land.add(b.circle(p.board_land, "BOARD_LAND"))
-    lib.add(land)
-    for s in p.sites:
-        cell.add(b.ref(land, (-s.x, s.y)))
+    board = Builder(b.pdk, f"{name}_board")   # a library of its own: the board file
+    land = board_land(board, p.board_land)
+    placed = [(land, (-s.x, s.y)) for s in p.sites]
+    drawn: list[gdstk.Polygon | gdstk.Label] = []
     for link in p.board_links:
-        cell.add(*_trace(b, (-link.a.x, link.a.y), (-link.b.x, link.b.y), link.width))
+        drawn += _trace(board, (-link.a.x, link.a.y), (-link.b.x, link.b.y), link.width)
     for e, size, width in escape_figures(p):
-        cell.add(*_trace(b, e.start, e.end, width))
+        drawn += _trace(board, e.start, e.end, width)
         x, y = e.end
-        cell.add(b.polygon([(x - size / 2, y - size / 2), (x + size / 2, y - size / 2), (x + size / 2, y + size / 2),
-                            (x - size / 2, y + size / 2)], "BOARD_TRACE"))
-        b.label(cell, e.role, e.end, "LABEL")
-    return lib
+        drawn.append(board.polygon([(x - size / 2, y - size / 2), (x + size / 2, y - size / 2),
+                                    (x + size / 2, y + size / 2), (x - size / 2, y + size / 2)], "BOARD_TRACE"))
+        drawn.append(board.text(e.role, e.end, "LABEL"))
+    assembly(board, f"{name}_board", placed, drawn, named=True)
+    return board.lib
 
 
 def escape_figures(p: Plan) -> list[tuple[Escape, float, float]]:

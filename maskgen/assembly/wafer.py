@@ -18,7 +18,7 @@ import numpy as np
 
 from maskgen.errors import InputError
 from maskgen.input.recipe import Wafer
-from maskgen.layout.cells.base import Builder
+from maskgen.layout.cells.base import NAME_TAKEN, Builder, NameClash, Shapes, assembly, part
 from maskgen.layout.geometry import circle_points, points, snap
 
 NOTCH_DEPTH = 1000.0   # um, SEMI notch depth about 1 mm
@@ -185,14 +185,32 @@ def die_rows(wafer: Wafer, die_size: tuple[float, float],
     return step, _runs(sites)
 
 
-def wafer_outline(b: Builder, wafer: Wafer) -> gdstk.Cell:
-    """WAFER reference layer: the wafer edge with notch or flat, less the usable area (the edge-exclusion ring)."""
-    def draw(c: gdstk.Cell) -> None:
-        ring = gdstk.boolean(gdstk.Polygon(points(wafer_edge(wafer))), gdstk.Polygon(points(usable_area(wafer))), "not",
-                             precision=DBU)
-        for p in ring:
-            c.add(b.polygon(np.asarray(p.points), "WAFER"))
-    return b.cell(b.name("wafer_outline", wafer.diameter, wafer.edge_exclusion, wafer.orientation), draw)
+@part("wafer_outline")
+def wafer_outline(b: Builder, diameter: int, edge_exclusion: float, orientation: str) -> Shapes:
+    """WAFER reference layer: the wafer edge with notch or flat, less the usable area (the edge-exclusion ring).
+
+    Args:
+        diameter: wafer diameter in mm (wafer.diameter).
+        edge_exclusion: edge exclusion in mm (wafer.edge_exclusion).
+        orientation: notch or flat (wafer.orientation).
+    """
+    wafer = Wafer.model_validate({"diameter": diameter, "edge_exclusion": edge_exclusion, "orientation": orientation})
+    ring = gdstk.boolean(gdstk.Polygon(points(wafer_edge(wafer))), gdstk.Polygon(points(usable_area(wafer))), "not",
+                         precision=DBU)
+    return [b.polygon(np.asarray(p.points), "WAFER") for p in ring]
+
+
+@part("bad_die_mark")
+def bad_die_mark(b: Builder, width: float, height: float) -> Shapes:
+    """An X over a known bad die on the LABEL layer (ball placement skips the die).
+
+    Args:
+        width: die width in um.
+        height: die height in um.
+    """
+    w, h, t = width / 2, height / 2, min(width, height) / 50
+    return [b.polygon([(-w, -h), (-w + t, -h), (w, h - t), (w, h), (w - t, h), (-w, -h + t)], "LABEL"),
+            b.polygon([(-w, h), (-w, h - t), (w - t, -h), (w, -h), (w, -h + t), (-w + t, h)], "LABEL")]
 
 
 def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float, float], name: str,
@@ -200,27 +218,22 @@ def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float
     """The wafer top cell: one array reference per run of neighbouring dies in a row, plus the outline."""
     step, offset, sites, at_zero = die_sites(wafer, die_size, file)
     rows = _runs(sites)
-    cell = gdstk.Cell(f"{name}_wafer")
-    cell.add(b.ref(wafer_outline(b, wafer)))
-    for x, y, n in rows:
-        if n == 1:
-            cell.add(b.ref(die, (x, y)))
-        else:
-            cell.add(b.ref(die, (x, y), columns=n, rows=1, spacing=(step[0], step[1])))
-    b.lib.add(cell)
+    try:
+        placed = [b.ref(wafer_outline(b, wafer.diameter, wafer.edge_exclusion, wafer.orientation))]
+        placed += [b.ref(die, (x, y)) if n == 1 else b.ref(die, (x, y), columns=n, rows=1,
+                                                             spacing=(step[0], step[1])) for x, y, n in rows]
+        cell = assembly(b, f"{name}_wafer", placed, named=True)
+    except NameClash:
+        raise InputError(file, "name", name, NAME_TAKEN) from None
     return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)
 
 
 def mark_bad_dies(b: Builder, cell: gdstk.Cell, bad: Sequence[tuple[float, float]],
                   die_size: tuple[float, float]) -> None:
-    """An X on the LABEL layer over every known bad die, at its centre (um; ball placement skips them)."""
+    """An X on the LABEL layer over every known bad die, at its centre (um; ball placement skips them), added to
+    the wafer cell (the bad dies are known once its map is, after the cell is assembled)."""
     if not bad:
         return
-    w, h, t = die_size[0] / 2, die_size[1] / 2, min(die_size) / 50
-
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.polygon([(-w, -h), (-w + t, -h), (w, h - t), (w, h), (w - t, h), (-w, -h + t)], "LABEL"))
-        c.add(b.polygon([(-w, h), (-w, h - t), (w - t, -h), (w, -h), (w, -h + t), (-w + t, h)], "LABEL"))
-    mark = b.cell(b.name("bad_die_mark", *die_size), draw)
+    mark = bad_die_mark(b, *die_size)
     for x, y in bad:
         cell.add(b.ref(mark, (x, y)))

@@ -1,8 +1,10 @@
-"""Cell names and the cell cache come from each part cell's bound arguments (maskgen/layout/cells/base.py `part`).
+"""Cell names and the cell cache come from each part cell's bound arguments (maskgen/layout/cells/base.py `part`)
+and from what each assembled cell references (`assembly`).
 
 Every part cell the `@part` registry knows is built with a base parameter set and, for each of its
 arguments in turn, with that one argument changed: each change must give another cell, with another name
-and other geometry, while equal parameters give the very same cell object.
+and other geometry, while equal parameters give the very same cell object. No module but base.py makes a cell
+any other way.
 """
 
 from __future__ import annotations
@@ -11,29 +13,32 @@ import hashlib
 import importlib
 import inspect
 import pkgutil
+import re
+from pathlib import Path
 
 import gdstk
 import numpy as np
 import pytest
 
+import maskgen
+import maskgen.assembly
 import maskgen.layout.cells
 from maskgen.input.recipe import Beams, BumpStack, Cantilever, Pad
-from maskgen.layout.cells.base import PARTS, Builder, cell_name
+from maskgen.layout.cells.base import PARTS, Builder, assembly, cell_name
 from maskgen.layout.cells.cantilever import cantilever_bump
 from maskgen.layout.cells.chain import chain_land, chained_bump
 from maskgen.layout.cells.common import pad_stack, ubm_island
 from maskgen.layout.geometry import rect_points
 
-MODULES = [importlib.import_module(f"maskgen.layout.cells.{m.name}")
-           for m in pkgutil.iter_modules(maskgen.layout.cells.__path__)]
-"""Every module of maskgen/layout/cells, imported so that the registry holds every decorated part."""
+MODULES = [importlib.import_module(f"{pkg.__name__}.{m.name}") for pkg in (maskgen.layout.cells, maskgen.assembly)
+           for m in pkgutil.iter_modules(pkg.__path__)]
+"""Every module of maskgen/layout/cells and maskgen/assembly, imported so that the registry holds every part."""
 
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""
 
-BUMP_CELLS = {"cantilever_bump", "chained_bump", "pad_via_land", "shaped_pad"}
-"""Cells assembled from part cells and named from their parts' names (manifests and references record them);
-shaped_pad (a DEF pad of its own shape) is named from a digest of its outline, opening and via."""
+ASSEMBLED = {"cantilever_bump", "chained_bump", "pad_via_land"}
+"""Cell functions of maskgen/layout/cells that are assemblies of part cells, named from the parts' names."""
 
 
 def _window(x: float) -> np.ndarray:
@@ -71,6 +76,13 @@ def samples(b: Builder) -> dict[str, tuple[dict, dict]]:
         "support_beams": ({"angles": (90, 270), "width": 20, "length": 190},
                           {"angles": (90, 180), "width": 25, "length": 200}),
         "protection_opening": ({"diameter": 130}, {"diameter": 140}),
+        "shaped_pad": ({"outline": rect_points(-20, -10, 20, 10), "opening": 8, "via": 6, "land": None},
+                       {"outline": rect_points(-20, -10, 21, 10), "opening": 9, "via": 7,
+                        "land": rect_points(-15, -10, 15, 10)}),
+        "board_land": ({"diameter": 215}, {"diameter": 230}),
+        "wafer_outline": ({"diameter": 200, "edge_exclusion": 3.0, "orientation": "notch"},
+                          {"diameter": 300, "edge_exclusion": 5.0, "orientation": "flat"}),
+        "bad_die_mark": ({"width": 5000, "height": 4000}, {"width": 5200, "height": 4200}),
     }
 
 
@@ -87,22 +99,33 @@ def b(pdk) -> Builder:
 
 
 def test_every_part_has_samples(b):
-    assert len(PARTS) == 22
+    assert len(PARTS) == 26
     assert set(samples(b)) == set(PARTS)
 
 
-def test_every_cell_function_is_a_part_or_a_bump_cell():
-    """A new cell function cannot be left out: it is a @part, or one of the named bump cells."""
+def test_every_cell_function_is_a_part_or_an_assembly():
+    """A new cell function cannot be left out: it is a @part, or one of the assemblies of part cells."""
     found = set()
     for mod in MODULES:
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
-            if fn.__module__ != mod.__name__ or name.startswith("_"):
+            if fn.__module__ != mod.__name__ or name.startswith("_") or fn is assembly:
                 continue
             if hasattr(fn, "__wrapped__"):
                 assert fn in PARTS.values(), name
             elif inspect.signature(fn).return_annotation in ("gdstk.Cell", gdstk.Cell):
                 found.add(name)
-    assert found == BUMP_CELLS
+    assert found == ASSEMBLED
+
+
+def test_no_cell_is_made_outside_the_builder():
+    """Every cell is a @part or an `assembly` (or made by Builder.cell under them): no module makes its own."""
+    made = re.compile(r"gdstk\.Cell\(|\bb\.cell\(|\.cell\(\s*\w+,\s*(lambda|draw)|\.lib\.add\(|\.new_cell\(|"
+                      r"gdstk\.Library\(")
+    root = Path(maskgen.__file__).parent
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}" for path in sorted(root.rglob("*.py"))
+             if path != root / "layout" / "cells" / "base.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1) if made.search(line)]
+    assert found == []
 
 
 @pytest.mark.parametrize("kind", sorted(PARTS))
@@ -160,11 +183,51 @@ def test_two_cantilever_specs_get_two_bump_cells(b):
     assert cantilever_bump(b, stack, Cantilever(**spec), 200, 210) is one
 
 
-def test_chained_bump_refuses_a_second_land(b):
-    """The chained bump's name leaves out its land, so a second land under the same bump is an error."""
+def test_chained_bump_is_named_from_its_bump_and_its_land(b):
+    """A chained bump names both cells it stands on: a second land under the same bump is another cell."""
     bump = ubm_island(b, 215)
     first = chained_bump(b, bump, chain_land(b, 60, 230))
-    assert first.name == "ubm_island_215_on_rdl_land"
+    assert first.name == "chained_bump_ubm_island_215_chain_land_60_230"
     assert chained_bump(b, bump, chain_land(b, 60, 230)) is first
-    with pytest.raises(ValueError, match="ubm_island_215_on_rdl_land is already used"):
-        chained_bump(b, bump, chain_land(b, 60, 240))
+    other = chained_bump(b, bump, chain_land(b, 60, 240))
+    assert other.name == "chained_bump_ubm_island_215_chain_land_60_240"
+    assert geometry(other) != geometry(first)
+
+
+def test_assembly_name_runs_origins_arrays_and_values(b):
+    """kind, then each run of references at one origin: cell names, then the origin unless (0, 0), an array's
+    columns, rows and spacing; then the values; origins snapped to the grid first."""
+    ubm, land = ubm_island(b, 215), chain_land(b, 60, 230)
+    assert assembly(b, "k", [ubm, land]).name == "k_ubm_island_215_chain_land_60_230"
+    assert assembly(b, "k", [(ubm, (-250.0, 12.5)), (land, (-250.0, 12.5)), ubm]).name == \
+        "k_ubm_island_215_chain_land_60_230_m250_12p5_ubm_island_215"
+    assert assembly(b, "k", [(ubm, (1.0, 0.0021)), land]).name == "k_ubm_island_215_1_0_chain_land_60_230"
+    arr = b.ref(ubm, (10.0, 20.0), columns=3, rows=2, spacing=(400.0, 300.0))
+    assert assembly(b, "k", [arr], values=["x", 7.25]).name == "k_ubm_island_215_10_20_3_2_400_300_x_7p25"
+    long = assembly(b, "k", [(ubm, (float(i), 0.0)) for i in range(12)])
+    full = "k_ubm_island_215_" + "_".join(f"ubm_island_215_{i}_0" for i in range(1, 12))   # (0, 0) unwritten
+    assert long.name == "k_" + hashlib.sha1(full.encode()).hexdigest()[:10]
+    flat = geometry(long)
+    assert len(flat) == 12 and len(geometry(ubm)) == 1
+    xs = sorted(min(x for x, _ in pts) for _, _, pts in flat)
+    assert [x - xs[0] for x in xs] == [1000 * i for i in range(12)]     # one disc per origin, 1 um apart (nm)
+
+
+def test_assembly_shapes_are_in_its_key(b):
+    """Shapes an assembly draws itself that its name does not hold cannot share a name with other shapes."""
+    ubm = ubm_island(b, 215)
+    one = assembly(b, "k", [ubm], [b.circle(50, "INS1")])
+    assert assembly(b, "k", [ubm], [b.circle(50, "INS1")]) is one
+    with pytest.raises(ValueError, match="cell name k_ubm_island_215 is already used"):
+        assembly(b, "k", [ubm], [b.circle(60, "INS1")])
+    assert assembly(b, "k", [ubm], [b.circle(60, "INS1")], values=[60]).name == "k_ubm_island_215_60"
+
+
+def test_named_assembly_takes_the_kind_as_its_name(b):
+    """A die or wafer cell is named after the recipe; a second one of that name with other contents is refused."""
+    ubm = ubm_island(b, 215)
+    die = assembly(b, "my_die", [(ubm, (100.0, 0.0))], [b.text("A1", (100.0, 0.0))], named=True)
+    assert die.name == "my_die"
+    assert [(lb.text, tuple(lb.origin)) for lb in die.labels] == [("A1", (100.0, 0.0))]
+    with pytest.raises(ValueError, match="my_die is already used"):
+        assembly(b, "my_die", [ubm], named=True)

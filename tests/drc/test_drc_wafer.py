@@ -14,7 +14,7 @@ def _wafer_with_dies(pdk, path, wafer, centres, die=10_000.0):
     """A top cell with the WAFER outline of `wafer` and one DIE rectangle per centre."""
     b = Builder(pdk, "t")
     top = gdstk.Cell("TOP")
-    top.add(b.ref(wafer_outline(b, wafer)))
+    top.add(b.ref(wafer_outline(b, wafer.diameter, wafer.edge_exclusion, wafer.orientation)))
     d = gdstk.Cell("DIE10")
     d.add(b.polygon([(-die / 2, -die / 2), (die / 2, -die / 2), (die / 2, die / 2), (-die / 2, die / 2)], "DIE"))
     d.add(b.polygon([(-50, -50), (50, -50), (50, 50), (-50, 50)], "POLY"))   # a layer of the process

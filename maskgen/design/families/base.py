@@ -7,10 +7,9 @@ listed here: they come from the steps of pdk/<name>/processes/<family>.yaml (`dr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import gdstk
 
@@ -26,10 +25,8 @@ from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process
 from maskgen.input.recipe import Recipe
 from maskgen.layout.cells import common
+from maskgen.layout.cells.base import Builder, assembly
 from maskgen.layout.cells.rdl import octagon_land
-
-if TYPE_CHECKING:
-    from maskgen.layout.cells.base import Builder
 
 
 class Family(Protocol):
@@ -178,9 +175,10 @@ class Common:
 
 
 def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell]], land: float | None = None,
-              pad_at: tuple[float, float] = (0.0, 0.0), extra: Sequence[gdstk.Polygon] = ()) -> gdstk.Cell:
+              pad_at: tuple[float, float] = (0.0, 0.0), extra: Sequence[gdstk.Polygon] = (),
+              values: Sequence[object] = ()) -> gdstk.Cell:
     """The bump on its own pad stack (000 to 003): pad stack or RDL land, UBM island, the family's `openings`
-    cells, solder footprint and reflowed outline.
+    cells, solder footprint and reflowed outline; an assembly named <process>_bump_<its cells>.
 
     Args:
         openings: makes the family's opening cells (called after the UBM island is made, so cells keep their
@@ -189,6 +187,7 @@ def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell
             sits elsewhere (its own cell), so the bump cell draws no pad.
         pad_at: where the pad stack sits (a fixed-offset RDL route), else under the bump.
         extra: polygons drawn in the bump cell itself (the route of a fixed-offset RDL).
+        values: the parameters of `extra` named in the cell name.
     """
     st = design.recipe.bump
     fig = design.bump
@@ -196,21 +195,7 @@ def open_bump(b: Builder, design: Design, openings: Callable[[], list[gdstk.Cell
            else common.pad_stack(b, st.pad.width, st.pad.shape, st.passivation_opening))
     parts = [common.ubm_island(b, st.ubm_diameter), *openings(),
              common.solder_footprint(b, fig.footprint_diameter), common.reflow_outline(b, fig.reflow_width)]
-    name = b.name(f"{design.recipe.process}_bump", *(p.name for p in [pad, *parts]), *pad_at)
-
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.ref(pad, pad_at))
-        for p in parts:
-            c.add(b.ref(p))
-        c.add(*extra)
-    return b.cell(_short(name), draw)
-
-
-def _short(name: str) -> str:
-    """Keep cell names readable: a long parameter name becomes its kind plus a stable digest."""
-    if len(name) <= 120:
-        return name
-    return name.split("_bump")[0] + "_bump_" + hashlib.sha1(name.encode()).hexdigest()[:10]
+    return assembly(b, f"{design.recipe.process}_bump", [(pad, pad_at), *parts], extra, values=values)
 
 
 class BallInOpening(Common):

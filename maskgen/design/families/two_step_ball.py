@@ -82,12 +82,15 @@ class TwoStepBall(Common):
         ts = family_block(design.recipe, TwoStep)
         extra: list[gdstk.Polygon] = []
         pad_at = (0.0, 0.0)
+        values: list[object] = []
         if ts.rdl is not None:
             pad_at = ts.rdl.pad_offset
             extra += rdl_line(b, pad_at, (0.0, 0.0), ts.rdl.line_width)
             extra.append(b.circle(ts.rdl.land_diameter, "RDL"))
             extra.append(b.circle(ts.rdl.via, "INS1", pad_at))
-        return open_bump(b, design, lambda: [openings.solder_mask_stack(b, list(ts.openings))], land, pad_at, extra)
+            values = ["rdl", ts.rdl.line_width, ts.rdl.land_diameter, ts.rdl.via]
+        return open_bump(b, design, lambda: [openings.solder_mask_stack(b, list(ts.openings))], land, pad_at, extra,
+                         values)
 
 
 FAMILY = TwoStepBall()

@@ -1,8 +1,11 @@
 """The cell builder: a gdstk library, canonical layers, snapping, and one cell per parameter set.
 
-A part cell is a function `f(b, *params)` decorated with `@part(kind)`: it returns the shapes and references
-to draw, and the decorator turns it into `f(b, *params) -> gdstk.Cell`, named from the kind and every bound
-argument (as gdsfactory's `@cell` does) and built once per builder for each name.
+Every cell of a layout is made in one of two ways, both named through `cell_name`:
+- a part cell is a function `f(b, *params)` decorated with `@part(kind)`: it returns the shapes and references
+  to draw, and the decorator turns it into `f(b, *params) -> gdstk.Cell`, named from the kind and every bound
+  argument (as gdsfactory's `@cell` does) and built once per builder for each name;
+- an assembled cell (a bump cell, a fan-out pad, a die, a wafer) is `assembly(b, kind, placed, extra)`: the
+  cells it places where, plus shapes of its own, named from the kind and the cells it references.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ LONG_NAME = 120
 """Longer cell names become their kind plus a stable digest of the full name."""
 
 
+class NameClash(ValueError):
+    """Two different cells asked for one name (a recipe named like a cell the layout draws, or a cell whose name
+    leaves out what it is drawn from)."""
+
+
+NAME_TAKEN = "is the name of a cell the layout draws (a part or bump cell): choose another recipe name"
+"""Why a recipe name that a die or wafer cell cannot take is refused (the InputError of a NameClash)."""
+
+
 class Builder:
     """Creates snapped polygons on canonical layers and caches cells by their parameter name."""
 
@@ -51,7 +63,7 @@ class Builder:
 
         Args:
             key: what the cell is drawn from, when the name does not hold all of it; asking for the same
-                name with another key is a ValueError (two different cells would share one name).
+                name with another key is a NameClash (two different cells would share one name).
         """
         found = self._cells.get(name)
         if found is None:
@@ -61,16 +73,8 @@ class Builder:
             self._keys[name] = key
             self.lib.add(found)
         elif self._keys.get(name) != key:
-            raise ValueError(f"cell name {name} is already used by a cell drawn from other parameters")
+            raise NameClash(f"cell name {name} is already used by a cell drawn from other parameters")
         return found
-
-    @staticmethod
-    def name(kind: str, *values: float | int | str) -> str:
-        """A stable cell name from a kind and its parameters, e.g. ubm_island_d215."""
-        parts = [kind]
-        for v in values:
-            parts.append(fmt_um(float(v)) if isinstance(v, (int, float)) else str(v))
-        return "_".join(parts)
 
     # -- shapes
     def polygon(self, points: np.ndarray | Sequence[tuple[float, float]], layer: str) -> gdstk.Polygon:
@@ -87,11 +91,11 @@ class Builder:
         ox, oy = snap(np.array(origin), self.grid)
         return gdstk.Reference(cell, (float(ox), float(oy)), **array)
 
-    def label(self, cell: gdstk.Cell, text: str, at: tuple[float, float], layer: str = "LABEL") -> None:
+    def text(self, text: str, at: tuple[float, float], layer: str = "LABEL") -> gdstk.Label:
         """A text label on a reference layer, its origin snapped to the manufacturing grid."""
         lay, dt = self.pdk.gds(layer)
         x, y = snap(np.array(at, dtype=float), self.grid)
-        cell.add(gdstk.Label(text, (float(x), float(y)), layer=lay, texttype=dt))
+        return gdstk.Label(text, (float(x), float(y)), layer=lay, texttype=dt)
 
 
 def part(kind: str, *, order: Sequence[str] | None = None
@@ -122,6 +126,83 @@ def part(kind: str, *, order: Sequence[str] | None = None
         PARTS[kind] = cell
         return cell
     return wrap
+
+
+Placement = gdstk.Cell | tuple[gdstk.Cell, tuple[float, float]] | gdstk.Reference
+"""One cell an assembly places: a cell at the origin, a cell at an origin (um), or a (array) reference."""
+
+
+def assembly(b: Builder, kind: str, placed: Sequence[Placement], extra: Shapes = (), *,
+             values: Sequence[Any] = (), key: Any = None, named: bool = False) -> gdstk.Cell:
+    """A cell made of other cells placed at origins, plus shapes of its own, built once per name.
+
+    Named `kind` followed, through `cell_name`, by each run of references at one origin: their cells' names,
+    then the origin when it is not (0, 0) (and columns, rows and spacing of an array); then `values`. E.g.
+    cantilever_bump_e2_<pad cells>_m250_m250_<bump cells>, or kind plus a digest when the name is long.
+
+    Args:
+        kind: first word of the name (a bump cell: <process>_bump).
+        placed: the cells referenced, in drawing order.
+        extra: polygons and labels drawn in the cell itself (a fixed RDL route, a die's routed lines).
+        values: the parameters of `extra` that belong in the name (their layers and snapped vertices are in
+            the cache key either way: two different cells never share one name).
+        key: what else the cell is drawn from when the name does not hold it (see `Builder.cell`).
+        named: the kind is the whole name: a cell that is one of a kind in the build (a die or wafer, named
+            after the recipe).
+    """
+    refs = [_reference(b, p) for p in placed]
+    name = kind if named else cell_name(kind, [*_referenced(refs), *values], b.grid)
+    if extra:
+        key = (key, _shapes_digest(extra, b.grid))
+    return b.cell(name, lambda c: c.add(*refs, *extra), key=key)
+
+
+def _reference(b: Builder, p: Placement) -> gdstk.Reference:
+    """A placement as a reference at a snapped origin."""
+    if isinstance(p, gdstk.Reference):
+        return p
+    if isinstance(p, gdstk.Cell):
+        return b.ref(p)
+    cell, at = p
+    return b.ref(cell, at)
+
+
+def _referenced(refs: Sequence[gdstk.Reference]) -> list[Any]:
+    """What an assembly's name holds of its references: each run at one origin as its cells, then the origin
+    unless it is (0, 0), then an array's columns, rows and spacing."""
+    out: list[Any] = []
+    for i, r in enumerate(refs):
+        out.append(r.cell)
+        if i + 1 < len(refs) and _where(refs[i + 1]) == _where(r):
+            continue
+        origin, array = _where(r)
+        if origin != (0.0, 0.0):
+            out += origin
+        out += array
+    return out
+
+
+def _where(r: gdstk.Reference) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """A reference's origin and, for an array reference, its columns, rows and spacing."""
+    origin = (float(r.origin[0]), float(r.origin[1]))
+    rep = r.repetition
+    if rep.size <= 1 or rep.columns is None or rep.rows is None or rep.spacing is None:
+        return origin, ()
+    return origin, (rep.columns, rep.rows, *rep.spacing)
+
+
+def _shapes_digest(shapes: Shapes, grid: float) -> str:
+    """A digest of shapes drawn in an assembly: each polygon's layer, datatype and grid steps, each label's."""
+    parts = []
+    for s in shapes:
+        if isinstance(s, gdstk.Polygon):
+            parts.append(f"P{s.layer}/{s.datatype}".encode() + _snapped(np.asarray(s.points), grid))
+        elif isinstance(s, gdstk.Label):
+            parts.append(f"L{s.layer}/{s.texttype}/{s.text}".encode() + _snapped(np.array(s.origin), grid))
+        else:
+            parts.append(f"R{s.cell.name if isinstance(s.cell, gdstk.Cell) else s.cell}".encode()
+                         + _snapped(np.array(s.origin), grid))
+    return _digest(b"".join(parts))
 
 
 def disc(kind: str, layer: str, summary: str, *, name: str | None = None) -> Callable[[Builder, float], gdstk.Cell]:

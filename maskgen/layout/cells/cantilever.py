@@ -39,7 +39,7 @@ from maskgen.input import constraints
 from maskgen.input.pdk import Pdk, Process, load_pdk
 from maskgen.input.recipe import BumpStack, Cantilever
 from maskgen.layout.cells import common
-from maskgen.layout.cells.base import Builder, Shapes, cell_name, disc, part
+from maskgen.layout.cells.base import Builder, Shapes, assembly, disc, part
 from maskgen.layout.cells.rdl import rdl_line, route_points
 from maskgen.layout.geometry import circle_points, circle_vertex_count, points
 
@@ -215,8 +215,9 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
                     *, contact_diameter: float | None = None) -> gdstk.Cell:
     """Suspended-cantilever bump of 004 (embodiment `spec.embodiment`), bump 120 at the origin, pad 91 at pad_offset.
 
-    Checks the geometry against the PDK rules first (ValueError naming the rule), then assembles the part
-    cells, each shared by every bump with the same parameters; the bump cell is named from them.
+    Checks the geometry against the PDK rules first (GeometryError naming the rule and its key), then assembles
+    the part cells, each shared by every bump with the same parameters: an assembly named
+    cantilever_bump_e<n>_<cells at pad 91>_<pad_offset>_<cells at the bump>.
 
     Args:
         stack: the common bump stack: pad 91, passivation opening, UBM diameter.
@@ -260,15 +261,7 @@ def cantilever_bump(b: Builder, stack: BumpStack, spec: Cantilever, ball_diamete
         common.solder_footprint(b, ball_diameter),
         common.reflow_outline(b, reflow_width),
     ]
-    # a bump cell, named (as manifests record it) from the part cells it references and where
-    name = cell_name(f"cantilever_bump_e{e}", [at_pad, spec.pad_offset, at_bump], b.grid)
-
-    def draw(c: gdstk.Cell) -> None:
-        for piece in at_pad:
-            c.add(b.ref(piece, spec.pad_offset))
-        for piece in at_bump:
-            c.add(b.ref(piece))
-    return b.cell(name, draw)
+    return assembly(b, f"cantilever_bump_e{e}", [*((piece, spec.pad_offset) for piece in at_pad), *at_bump])
 
 
 # ----------------------------------------------------------------------------- part cells

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gdstk
 
-from maskgen.layout.cells.base import Builder, Shapes, part
+from maskgen.layout.cells.base import Builder, Shapes, assembly, disc, part
 
 
 @part("chain_land")
@@ -18,17 +18,17 @@ def chain_land(b: Builder, via: float, land: float) -> Shapes:
     return [b.circle(via, "INS1"), b.circle(land, "RDL")]
 
 
-def chained_bump(b: Builder, bump: gdstk.Cell, land: gdstk.Cell) -> gdstk.Cell:
-    """A test-vehicle bump: the bump cell over its insulator via and RDL land (where the links start).
+board_land = disc(
+    "board_land", "BOARD_LAND",
+    "Board-side land under a chained or Kelvin bump of a test vehicle (the board layout, seen from the board).")
 
-    A bump cell, named `<bump>_on_rdl_land` as manifests record it; the land is not in the name (one chain
-    land per die), so the builder is given it as the key and refuses a second land under the same bump.
+
+def chained_bump(b: Builder, bump: gdstk.Cell, land: gdstk.Cell) -> gdstk.Cell:
+    """A test-vehicle bump: the bump cell over its insulator via and RDL land (where the links start); an
+    assembly named chained_bump_<bump>_<land>.
 
     Args:
         bump: the bump cell of the bump's type.
         land: the chain_land cell (INS1 via and RDL land).
     """
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.ref(bump))
-        c.add(b.ref(land))
-    return b.cell(f"{bump.name}_on_rdl_land", draw, key=land.name)
+    return assembly(b, "chained_bump", [bump, land])

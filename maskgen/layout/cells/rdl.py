@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 
@@ -10,7 +9,7 @@ import gdstk
 import klayout.db as kdb
 import numpy as np
 
-from maskgen.layout.cells.base import Builder, Shapes, cell_name, part
+from maskgen.layout.cells.base import Builder, Shapes, assembly, part
 from maskgen.layout.geometry import octagon_points, square_points
 
 
@@ -93,36 +92,28 @@ def octagon_land(b: Builder, width: float) -> Shapes:
     return [b.polygon(octagon_points(width), "RDL")]
 
 
-def shaped_pad(b: Builder, outline: Sequence[tuple[float, float]], opening: float, via: float,
-               land: Sequence[tuple[float, float]] | None = None) -> gdstk.Cell:
+@part("shaped_pad")
+def shaped_pad(b: Builder, outline: np.ndarray, opening: float, via: float, land: np.ndarray | None = None) -> Shapes:
     """A chip pad of its own shape (a DEF pin shape): the pad metal is the shape, the RDL land on it the shape
     too (or `land`, e.g. an octagon inside it for 45-degree lines); the passivation opening and the insulator
     via over it are the recipe's circles.
 
-    Named `shaped_pad_<digest>` from its outline, opening, via and land; the builder is given them as the key.
-
     Args:
-        outline: the pad polygon in um, centred at the origin.
+        outline: the pad polygon in um, centred at the origin (named by a digest of its snapped vertices).
         opening: passivation opening diameter in um.
         via: via diameter in um.
         land: the RDL land polygon in um (default: the outline).
     """
-    pts = [(round(x, 6), round(y, 6)) for x, y in outline]
-    rdl = pts if land is None else [(round(x, 6), round(y, 6)) for x, y in land]
-    key = (tuple(pts), opening, via) if land is None else (tuple(pts), opening, via, tuple(rdl))
-
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.polygon(pts, "PAD"), b.circle(opening, "PASV"), b.circle(via, "INS1"), b.polygon(rdl, "RDL"))
-    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
-    return b.cell(f"shaped_pad_{digest}", draw, key=key)
+    return [b.polygon(outline, "PAD"), b.circle(opening, "PASV"), b.circle(via, "INS1"),
+            b.polygon(outline if land is None else land, "RDL")]
 
 
 def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: str, pad_shape: str) -> gdstk.Cell:
     """A chip pad of a fan-out: pad 91 with its passivation opening, the insulator via over it (INS1) and the
     RDL land on it where the line starts.
 
-    Named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it, plus `_octagon` for an
-    octagonal land on a pad of another shape.
+    An assembly named `fanout_pad_<pad>_via_<via>_land_<land>` as the layout references record it, plus
+    `_octagon` for an octagonal land on a pad of another shape.
 
     Args:
         pad: the pad stack cell (pad and passivation opening), centred at the origin.
@@ -131,12 +122,7 @@ def pad_via_land(b: Builder, pad: gdstk.Cell, via: float, land: float, shape: st
         shape: square, octagon or circle (the fan-out's pad_land_shape).
         pad_shape: the pad's own shape (bump.pad.shape).
     """
-    def draw(c: gdstk.Cell) -> None:
-        c.add(b.ref(pad))
-        c.add(b.circle(via, "INS1"))
-        if shape == "circle":
-            c.add(b.circle(land, "RDL"))
-        else:
-            c.add(b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
+    ring = (b.circle(land, "RDL") if shape == "circle"
+            else b.polygon(square_points(land) if shape == "square" else octagon_points(land), "RDL"))
     suffix = ["octagon"] if shape == "octagon" and pad_shape != "octagon" else []
-    return b.cell(cell_name("fanout_pad", [pad, "via", via, "land", land, *suffix], b.grid), draw, key=shape)
+    return assembly(b, "fanout_pad", [pad], [b.circle(via, "INS1"), ring], values=["via", via, "land", land, *suffix])
