@@ -199,7 +199,8 @@ def test_mutated_recipe_builds_or_is_refused_in_one_line(cli, tmp_path, case):
         assert gds.is_file() and (out / name / f"{name}.json").is_file()
         ly = kdb.Layout()
         ly.read(str(gds))
-        assert ly.top_cells(), "an empty layout was written"
+        assert [c.name for c in ly.top_cells()] == [f"{name}_wafer" if data.get("wafer") else name], \
+            "one top cell: no cell made and left unplaced"
         return
     assert code == 2, (code, stdout, stderr)
     lines = stderr.strip().splitlines()

@@ -136,10 +136,12 @@ def build_die(b: Builder, design: Design, route_progress: Callable[[int, int], N
             continue
         bump = family(kind.design.recipe).bump_cell(b, kind.design, land)
         if chained and structures is not None:
-            from maskgen.layout.cells.chain import chain_land, chained_bump
-            linked = chained_bump(b, bump, chain_land(b, structures.via, structures.land))
-            groups = [(linked, runs([s for s in kind.sites if s.name in chained], b.grid)),
-                      (bump, runs([s for s in kind.sites if s.name not in chained], b.grid))]
+            linked = [s for s in kind.sites if s.name in chained]
+            groups = [(bump, runs([s for s in kind.sites if s.name not in chained], b.grid))]
+            if linked:   # a chained bump cell only for a type with chained bumps, or it is an unplaced top cell
+                from maskgen.layout.cells.chain import chain_land, chained_bump
+                groups.insert(0, (chained_bump(b, bump, chain_land(b, structures.via, structures.land)),
+                                  runs(linked, b.grid)))
         elif len(kinds) == 1:
             groups = [(bump, arrays(r.die.bump_map, base, r.die.naming, b.grid) if lattice(r.die.bump_map)
                        else runs(bump_sites, b.grid))]
