@@ -133,7 +133,7 @@ def cell_catalogue() -> list[tuple[str, str]]:
 
     import maskgen.layout.cells
     from maskgen.design.families import FAMILIES
-    from maskgen.layout.cells.base import PARTS
+    from maskgen.layout.cells.base import PARTS, assembly
 
     def summary(doc: str | None) -> str:
         return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
@@ -142,7 +142,7 @@ def cell_catalogue() -> list[tuple[str, str]]:
     for name in sorted(m.name for m in pkgutil.iter_modules(maskgen.layout.cells.__path__)):
         mod = importlib.import_module(f"maskgen.layout.cells.{name}")
         for fname, fn in inspect.getmembers(mod, inspect.isfunction):
-            if fn.__module__ != mod.__name__ or fname.startswith("_"):
+            if fn.__module__ != mod.__name__ or fname.startswith("_") or fn is assembly:
                 continue
             returns = str(inspect.signature(fn).return_annotation).replace("'", "")
             if fn not in PARTS.values() and returns != "gdstk.Cell":
