@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from maskgen.assembly.die import DieLayout, build_die
-from maskgen.assembly.wafer import build_wafer, mark_bad_dies
+from maskgen.assembly.wafer import wafer_cell, wafer_layout
 from maskgen.design.derive import derive
 from maskgen.design.figures import Design
 from maskgen.errors import InputError
@@ -88,8 +88,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
     extra: dict[str, Any] = {}
     if design.recipe.wafer is not None:
         say("stepping dies onto the wafer")
-        w = build_wafer(b, design.recipe.wafer, die.cell, design.recipe.die.dims, name, design.file)
-        extra["wafer"] = {"cell": w.cell.name, "diameter_mm": design.recipe.wafer.diameter,
+        w = wafer_layout(design.recipe.wafer, design.recipe.die.dims, name, design.file)
+        extra["wafer"] = {"cell": w.name, "diameter_mm": design.recipe.wafer.diameter,
                           "die_step": list(w.step), "die_count": w.die_count, "rows": len({y for _, y, _ in w.rows}),
                           "arrays": len(w.rows),
                           "bump_count": w.die_count * die.bump_count, "die_grid_offset": list(w.offset),
@@ -100,7 +100,8 @@ def build(recipe_path: Path, out: Path, pdk_override: str | None = None, oasis: 
         wafer_spec = design.recipe.wafer
         bad = read_bad_dies(design.file.parent / wafer_spec.bad_dies, design.file) if wafer_spec.bad_dies else None
         wmap = wafer_map(wafer_spec, design.recipe.die.dims, w.step, w.offset, w.sites, bad, design.file)
-        mark_bad_dies(b, w.cell, [(d.x, d.y) for d in wmap.dies if d.status == "bad"], design.recipe.die.dims)
+        wafer_cell(b, wafer_spec, w, die.cell, design.recipe.die.dims,
+                   [(d.x, d.y) for d in wmap.dies if d.status == "bad"], design.file)
         extra["wafer"]["map"] = {"e142": f"{name}_map.xml", "sinf": f"{name}.sinf",
                                  **{k: wmap.count(k) for k in ("whole", "partial", "excluded", "bad")},
                                  "columns": wmap.cols, "rows": wmap.rows, "lower_left": list(wmap.origin)}

@@ -42,9 +42,10 @@ class DieSite:
 
 @dataclass
 class WaferLayout:
-    """The wafer cell, the die step, the rows of dies placed and the wafer map."""
+    """The wafer cell's name, the die step, the rows of dies placed and the die sites."""
 
-    cell: gdstk.Cell
+    name: str
+    """The wafer top cell's name, <recipe name>_wafer."""
     step: tuple[float, float]
     rows: list[tuple[float, float, int]]   # runs of dies: (x of first die, y, dies in the run)
     offset: tuple[float, float] = (0.0, 0.0)
@@ -213,27 +214,26 @@ def bad_die_mark(b: Builder, width: float, height: float) -> Shapes:
             b.polygon([(-w, h), (-w, h - t), (w - t, -h), (w, -h), (w, -h + t), (-w + t, h)], "LABEL")]
 
 
-def build_wafer(b: Builder, wafer: Wafer, die: gdstk.Cell, die_size: tuple[float, float], name: str,
-                file: str | Path | None = None) -> WaferLayout:
-    """The wafer top cell: one array reference per run of neighbouring dies in a row, plus the outline."""
+def wafer_layout(wafer: Wafer, die_size: tuple[float, float], name: str,
+                 file: str | Path | None = None) -> WaferLayout:
+    """Where the dies go on the wafer: the die step, grid offset, sites and runs of neighbouring dies in a row
+    (the cell is assembled by `wafer_cell` once the bad dies are known)."""
     step, offset, sites, at_zero = die_sites(wafer, die_size, file)
-    rows = _runs(sites)
+    return WaferLayout(name=f"{name}_wafer", step=step, rows=_runs(sites), offset=offset, count_at_zero=at_zero,
+                       sites=sites)
+
+
+def wafer_cell(b: Builder, wafer: Wafer, w: WaferLayout, die: gdstk.Cell, die_size: tuple[float, float],
+               bad: Sequence[tuple[float, float]] = (), file: str | Path | None = None) -> gdstk.Cell:
+    """The wafer top cell: the outline, one array reference per run of dies, and an X on the LABEL layer over
+    every known bad die at its centre (um; ball placement skips them)."""
     try:
         placed = [b.ref(wafer_outline(b, wafer.diameter, wafer.edge_exclusion, wafer.orientation))]
         placed += [b.ref(die, (x, y)) if n == 1 else b.ref(die, (x, y), columns=n, rows=1,
-                                                             spacing=(step[0], step[1])) for x, y, n in rows]
-        cell = assembly(b, f"{name}_wafer", placed, named=True)
+                                                             spacing=(w.step[0], w.step[1])) for x, y, n in w.rows]
+        if bad:
+            mark = bad_die_mark(b, *die_size)
+            placed += [b.ref(mark, at) for at in bad]
+        return assembly(b, w.name, placed, named=True)
     except NameClash:
-        raise InputError(file, "name", name, NAME_TAKEN) from None
-    return WaferLayout(cell=cell, step=step, rows=rows, offset=offset, count_at_zero=at_zero, sites=sites)
-
-
-def mark_bad_dies(b: Builder, cell: gdstk.Cell, bad: Sequence[tuple[float, float]],
-                  die_size: tuple[float, float]) -> None:
-    """An X on the LABEL layer over every known bad die, at its centre (um; ball placement skips them), added to
-    the wafer cell (the bad dies are known once its map is, after the cell is assembled)."""
-    if not bad:
-        return
-    mark = bad_die_mark(b, *die_size)
-    for x, y in bad:
-        cell.add(b.ref(mark, (x, y)))
+        raise InputError(file, "name", w.name.removesuffix("_wafer"), NAME_TAKEN) from None
