@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import klayout.db as kdb
 import pytest
 from recipe_variants import load_template, set_keys, write_recipe
 
@@ -194,3 +195,27 @@ def test_susp_arms_checks_each_bump_against_its_own_type(tmp_path, pdk):
     assert len(found) == 100
     assert sum("held by 2 or more RDL arms" in m and m.endswith("expected 1") for m in found) == 96
     assert sum("held by 1 RDL arm " in m and m.endswith("expected 3") for m in found) == 4
+
+
+def test_two_step_types_with_other_rdl_lines_get_their_own_cells(tmp_path, read_gds):
+    """A bump type whose fixed RDL line is wider (two_step.rdl.line_width 30 vs 20 um) is its own bump cell: on
+    main before the assembled-cell names, the line width was not in the bump cell's name and both types shared
+    the first one's 20 um line."""
+    data = load_template("two_step_ball")
+    wide = {**data["two_step"], "rdl": {**data["two_step"]["rdl"], "line_width": 30}}
+    data["bump_types"] = [{"name": "wide", "two_step": wide, "balls": ["A1", "A2"]}]
+    res = build(write_recipe(tmp_path, "two_rdl", data), tmp_path / "out", run_drc=False)
+    gds = read_gds(res.files["gds"])
+    ly = gds.layout
+    placed: dict[str, int] = {}
+    for inst in gds.top.each_inst():
+        name = ly.cell(inst.cell_index).name
+        if name.startswith("two_step_ball_bump"):
+            placed[name] = placed.get(name, 0) + inst.size()
+    assert sorted(placed.values()) == [2, 98]
+    rdl = ly.find_layer(14, 0)
+    narrow = {}
+    for name, count in placed.items():
+        lines = kdb.Region(ly.cell(name).begin_shapes_rec(rdl)).merged()
+        narrow[count] = not lines.width_check(round(25 / ly.dbu)).is_empty()    # a part under 25 um wide
+    assert narrow == {98: True, 2: False}      # the base type's 20 um line; the wide type's 30 um line
