@@ -38,7 +38,13 @@ CASES = [
     ("bridging after reflow", _set("die.bump_map.pitch", [280, 280]), ["die.bump_map.pitch", "bridge", "BUMP.SPACE"]),
     ("bump off the die", _set("die.size", [3000, 3000]), ["die.size", "DIE.EDGE"]),
     ("depopulated site outside grid", _set("die.bump_map.depopulate", [[12, 0]]), ["depopulate", "outside"]),
+    ("named like a part cell", _set("name", "ubm_island_215"), ["name = 'ubm_island_215'", "choose another"]),
+    ("named like the wafer outline", lambda d: (_set("name", "wafer_outline_300_3_notch")(d),
+                                                _set("wafer", {"diameter": 300})(d)),
+     ["name = 'wafer_outline_300_3_notch'", "choose another"]),
 ]
+"""The last two: a die (or wafer) cell takes the recipe's name, which a part cell drawn in the same layout has
+already; before, two cells of one name were written and KLayout refused the file."""
 
 
 @pytest.mark.parametrize("case,edit,needles", CASES, ids=[c[0] for c in CASES])

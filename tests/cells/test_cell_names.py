@@ -24,7 +24,7 @@ import maskgen
 import maskgen.assembly
 import maskgen.layout.cells
 from maskgen.input.recipe import Beams, BumpStack, Cantilever, Pad
-from maskgen.layout.cells.base import PARTS, Builder, assembly, cell_name
+from maskgen.layout.cells.base import PARTS, Builder, NameClash, assembly, cell_name
 from maskgen.layout.cells.cantilever import cantilever_bump
 from maskgen.layout.cells.chain import chain_land, chained_bump
 from maskgen.layout.cells.common import pad_stack, ubm_island
@@ -37,8 +37,8 @@ MODULES = [importlib.import_module(f"{pkg.__name__}.{m.name}") for pkg in (maskg
 NAME_ONLY = {("etch_windows", "slot")}
 """Arguments that label a cell without shaping it (the slot radii, kept in the etch-window name)."""
 
-ASSEMBLED = {"cantilever_bump", "chained_bump", "pad_via_land"}
-"""Cell functions of maskgen/layout/cells that are assemblies of part cells, named from the parts' names."""
+ASSEMBLED = {"cantilever_bump", "chained_bump", "pad_via_land", "wafer_cell"}
+"""Cell functions of maskgen/layout/cells and maskgen/assembly that are assemblies (`assembly`) of other cells."""
 
 
 def _window(x: float) -> np.ndarray:
@@ -229,5 +229,11 @@ def test_named_assembly_takes_the_kind_as_its_name(b):
     die = assembly(b, "my_die", [(ubm, (100.0, 0.0))], [b.text("A1", (100.0, 0.0))], named=True)
     assert die.name == "my_die"
     assert [(lb.text, tuple(lb.origin)) for lb in die.labels] == [("A1", (100.0, 0.0))]
-    with pytest.raises(ValueError, match="my_die is already used"):
+    with pytest.raises(NameClash, match="my_die is already used"):
         assembly(b, "my_die", [ubm], named=True)
+    with pytest.raises(NameClash, match="ubm_island_215 is already used"):     # even drawing the same
+        assembly(b, "ubm_island_215", [], [b.circle(215, "UBM")], named=True)
+    plain = assembly(b, "ubm_island_300", [], named=True)
+    with pytest.raises(NameClash, match="ubm_island_300 is already used"):     # a part asking for it later
+        ubm_island(b, 300)
+    assert plain.name == "ubm_island_300"

@@ -148,11 +148,13 @@ def assembly(b: Builder, kind: str, placed: Sequence[Placement], extra: Shapes =
             the cache key either way: two different cells never share one name).
         key: what else the cell is drawn from when the name does not hold it (see `Builder.cell`).
         named: the kind is the whole name: a cell that is one of a kind in the build (a die or wafer, named
-            after the recipe).
+            after the recipe); a cell of that name made before or after it is a NameClash.
     """
     refs = [_reference(b, p) for p in placed]
     name = kind if named else cell_name(kind, [*_referenced(refs), *values], b.grid)
-    if extra:
+    if named:
+        key = object()          # one of a kind: any other cell asking for its name is a NameClash
+    elif extra:
         key = (key, _shapes_digest(extra, b.grid))
     return b.cell(name, lambda c: c.add(*refs, *extra), key=key)
 
