@@ -191,7 +191,7 @@ def test_mutated_recipe_builds_or_is_refused_in_one_line(cli, tmp_path, case):
     start = time.perf_counter()
     code, stdout, stderr = cli("build", recipe, "--out", out, "--no-drc")
     seconds = time.perf_counter() - start
-    assert seconds < 5.0, f"{seconds:.1f} s"
+    assert seconds < 60.0, f"{seconds:.1f} s: a hang, not a speed (speed is measured by benchmarks/)"
     assert "Traceback" not in stderr + stdout
     if code == 0:
         name = data.get("name", "")
