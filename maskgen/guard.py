@@ -56,17 +56,39 @@ def guard(command: str, target: Path | str | None, out: Path | None = None, max_
     except InputError as exc:
         raise Stopped(BAD_INPUT, exc.line()) from None
     except KeyboardInterrupt:
-        global _interrupt_said
-        remove_temporaries()
-        _interrupt_said = True
-        raise Stopped(INTERRUPTED, "interrupted; temporary files removed, no output was left half-written") from None
+        raise _interrupted() from None
     except OSError as exc:   # the disk or the file system refused (permission, full disk, name too long)
+        if _after_interrupt(exc):
+            raise _interrupted() from None
         where = f"{exc.filename}: " if exc.filename else ""
         raise Stopped(BAD_INPUT, f"{where}{exc.strerror or exc}"[:300]) from None
     except Exception as exc:
         if _is_exit(exc):
             raise
+        if _after_interrupt(exc):
+            raise _interrupted() from None
         raise Stopped(BAD_INPUT, engine_line(exc, command, target)) from None
+
+
+def _interrupted() -> Stopped:
+    """Ctrl-C: the temporary files removed, and the line and exit code to end with."""
+    global _interrupt_said
+    remove_temporaries()
+    _interrupt_said = True
+    return Stopped(INTERRUPTED, "interrupted; temporary files removed, no output was left half-written")
+
+
+def _after_interrupt(exc: BaseException) -> bool:
+    """True when Ctrl-C is what an error comes from: a library that catches KeyboardInterrupt (an import under
+    way, a worker thread) and raises its own error from it."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def engine_line(exc: BaseException, command: str, target: Path | str | None) -> str:
