@@ -66,6 +66,40 @@ def test_the_design_as_handed_over(flipchip) -> None:
     assert rt["total_length"] == pytest.approx(sum(n["length"] for n in rt["nets"]), abs=0.01)
 
 
+def test_every_net_routed_and_drc_clean(flipchip) -> None:
+    """At the recipe's 80 um DIE.EDGE keep-out (no line outside the pad ring) all 139 nets are routed and the DRC
+    report written holds no marker. Read back from the written GDS: every bump of a routed net lies in one piece
+    of RDL metal with a pad of its net, and no piece holds terminals of two nets (DVSS's BUMP_7_14, walled in by
+    four signal lines until the repair walls off the lines that could not make way for it, included)."""
+    manifest = json.loads(flipchip.files["json"].read_text(encoding="utf-8"))
+    rt = manifest["routing"]
+    assert (rt["routed"], rt["net_count"], rt["unrouted"]) == (139, 139, [])
+    db = rdb.ReportDatabase("")
+    db.load(str(flipchip.files["lyrdb"]))
+    assert [db.category_by_id(item.category_id()).name() for item in db.each_item()] == []
+    ly = kdb.Layout()
+    ly.read(str(flipchip.files["gds"]))
+    metal = kdb.Region(ly.top_cell().begin_shapes_rec(ly.layer(14, 0))).merged()
+    pads = [(s["net"], False, s["x"], s["y"]) for s in rt["pad_sites"]]
+    bumps = [(b["net"], True, b["x"], b["y"]) for b in manifest["bumps"] if b.get("net")]
+    routed = {n["net"] for n in rt["nets"]}
+    pieces: dict[tuple[str, str, float, float], int] = {}
+    for k, poly in enumerate(metal.each()):
+        box = poly.bbox()
+        for net, bump, x, y in pads + bumps:
+            pt = kdb.Point(round(x * 1000), round(y * 1000))
+            if box.contains(pt) and poly.inside(pt):
+                pieces[(net, "bump" if bump else "pad", x, y)] = k
+    nets_in: dict[int, set[str]] = {}
+    for (net, _, _, _), k in pieces.items():
+        nets_in.setdefault(k, set()).add(net)
+    assert all(len(nets) == 1 for nets in nets_in.values())
+    for net, _, x, y in (b for b in bumps if b[0] in routed):
+        k = pieces[(net, "bump", x, y)]
+        assert any(key[0] == net and key[1] == "pad" and j == k for key, j in pieces.items()), (net, x, y)
+    assert sum(b[0] in routed for b in bumps) == 237
+
+
 def test_a_signal_net_tree_and_its_resistance(flipchip) -> None:
     """A signal net of one pad and one bump: one wire, its longest pad-to-bump path is the wire itself, and the
     path's resistance is length / width x the RDL sheet resistance (3.4 mOhm/sq, electrical.yaml)."""

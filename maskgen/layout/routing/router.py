@@ -17,7 +17,8 @@ is returned unrouted, nothing else is dropped.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -42,6 +43,9 @@ STALL = 3
 """Rounds without fewer nets in conflict after which negotiation stops (the rest is resolved by dropping)."""
 CHECKS = 4
 """Rounds of final check and repair (close the elements round each marker, route the nets again)."""
+TRIES = 4
+"""Tries of the last repair of a connection (once the lines are clean and connections stay open), each with the
+nets that could not make way for the try before walled off."""
 BREAK_IN = 1000.0
 """Present cost (line pitches per element) with which a net left unrouted is routed again through other nets'
 lines: high, so that it crosses as few of them as it can."""
@@ -340,11 +344,17 @@ class _Router:
         self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
         bad: dict[int, list[tuple[float, float, float, float]]] = {}
+        walled = False
         for k in range(CHECKS):
             self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
             self._repair(order)
             bad = self._check()
+            if not bad and not walled and any(self._open(n) for n in order):
+                # last resort, once the lines are clean: repairs that wall off the nets that could not make way
+                walled = True
+                self._repair(order, TRIES)
+                bad = self._check()
             if not bad:
                 break
             for boxes in bad.values():
@@ -435,29 +445,39 @@ class _Router:
         for n in sorted(dropped, key=order.index):
             self._route_net(n, 0.0, strict=True)
 
-    def _repair(self, order: list[int]) -> None:
+    def _repair(self, order: list[int], tries: int = 1) -> None:
         """Rip up and reroute round each connection left unrouted: route it again through the fewest other nets'
         lines (the rest of its net kept), then route those nets again clear of it; kept only when fewer
         connections stay unrouted than before, else everything goes back as it was. A net still open is then
-        tried whole, through the fewest lines."""
+        tried whole, through the fewest lines. With tries > 1, each is tried again with the nets that could not
+        make way for it walled off (see _attempt)."""
         for n in [n for n in order if self._open(n)]:
             for conn in [c for c in self.conns[n] if c.path is None]:
-                self._attempt(n, order, partial(self._reconnect, n, conn))
+                self._attempt(n, order, partial(self._reconnect, n, conn), tries)
             if self._open(n):
-                self._attempt(n, order, partial(self._route_through, n))
+                self._attempt(n, order, partial(self._route_through, n), tries)
 
     def _open(self, n: int) -> int:
         """How many of net n's connections are unrouted."""
         return sum(c.path is None for c in self.conns[n])
 
-    def _attempt(self, n: int, order: list[int], change: Callable[[], bool]) -> None:
-        """Make a change to net n; keep it (and make way for it) only when fewer of its connections stay open."""
-        before = self._save([n])
-        lost = self._open(n)
-        if change() and self._open(n) < lost:
-            self._make_way(n, order, lost, before)
-        else:
-            self._restore(before)
+    def _attempt(self, n: int, order: list[int], change: Callable[[], bool], tries: int = 1) -> None:
+        """Make a change to net n; keep it (and make way for it) only when fewer of its connections stay open.
+        When the nets it crossed cannot all be routed again clear of it, try again (up to `tries` times in all)
+        with those nets' lines walled off, so that the change crosses other nets' lines instead."""
+        walled: list[int] = []
+        for _ in range(tries):
+            before = self._save([n])
+            lost = self._open(n)
+            with self._walls(walled):
+                ok = change()
+            if not ok or self._open(n) >= lost:
+                self._restore(before)
+                return
+            stuck = self._make_way(n, order, lost, before)
+            if not stuck or all(m in walled for m in stuck):
+                return
+            walled += [m for m in stuck if m not in walled]
 
     def _route_through(self, n: int) -> bool:
         """Route the whole of net n again through other nets' lines at the BREAK_IN cost."""
@@ -465,9 +485,10 @@ class _Router:
         self._route_net(n, BREAK_IN, strict=False)
         return True
 
-    def _make_way(self, n: int, order: list[int], lost: int, before: dict[int, list[tuple]]) -> None:
+    def _make_way(self, n: int, order: list[int], lost: int, before: dict[int, list[tuple]]) -> list[int]:
         """Route again, clear of net n, the nets its new lines are too close to; keep the change when fewer
-        connections are unrouted than `lost` (net n's before), else restore `before` and those nets."""
+        connections are unrouted than `lost` (net n's before), else restore `before` and those nets. Returns
+        the nets left with open connections by a change not kept (empty when kept)."""
         victims = [m for m in order if m != n and self._conflicts(m)]
         before.update(self._save(victims))
         for m in victims:
@@ -475,8 +496,31 @@ class _Router:
         for m in victims:
             self._route_net(m, 0.0, strict=True)
         after = sum(c.path is None for m in [n, *victims] for c in self.conns[m])
-        if after >= lost or self._conflicts(n):
-            self._restore(before)
+        if after < lost and not self._conflicts(n):
+            return []
+        stuck = [m for m in victims if self._open(m)]
+        self._restore(before)
+        return stuck
+
+    @contextmanager
+    def _walls(self, nets: list[int]) -> Iterator[None]:
+        """Close to every net, while it lasts, the elements too close to the given nets' lines (as strict routing
+        would close them all): a repair made meanwhile goes round those lines."""
+        if not nets:
+            yield
+            return
+        g = self.g
+        near = np.zeros_like(self.block)
+        for m in nets:
+            t, nodes = self.used.get(m, (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
+            kernels().mark(near, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
+        tt, nn = np.nonzero(near)
+        old = self.owner[tt, nn].copy()
+        self.owner[tt, nn] = -2
+        try:
+            yield
+        finally:
+            self.owner[tt, nn] = old
 
     def _reconnect(self, n: int, conn: _Conn) -> bool:
         """Route one unrouted connection of net n onto any terminal the net has joined (or, Manhattan, its lines),
