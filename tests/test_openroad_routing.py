@@ -24,9 +24,10 @@ def _bench():
     return mod
 
 
-@pytest.mark.parametrize("row, limit", [("45", 1.00), ("4/4", 1.02)])
+@pytest.mark.parametrize("row, limit", [("45", 1.00), ("4/4", 0.975)])
 def test_routes_every_net_clean_and_no_longer_than_openroad(row, limit):
-    """139 of 139 nets, clean under the exact rule, total length at most `limit` x OpenROAD's."""
+    """139 of 139 nets, clean under the exact rule, total length at most `limit` x OpenROAD's (4/4: 0.969x since
+    the shortening pass takes VDD's and DVSS's longest detours out; 0.979x before)."""
     bench = _bench()
     spec = bench.ROWS[row]
     nets, obstacles, die = bench.load(spec)

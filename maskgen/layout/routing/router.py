@@ -10,8 +10,10 @@ piece, square-on). The connections are routed by A* (length, a bend penalty, pre
 negotiated (PathFinder): nets whose lines are too close to another's are ripped up and routed again with dearer
 costs, up to `rounds`; nets still too close then are dropped one by one (most conflicts first) and routed once
 more with every conflict forbidden. A connection still unrouted is then routed through the fewest other nets'
-lines and those nets routed again clear of it (kept only when fewer connections stay unrouted); what still fails
-is returned unrouted, nothing else is dropped.
+lines and those nets routed again clear of it (kept only when fewer connections stay unrouted); once the lines
+are clean, a connection still open is tried so again with the nets that could not make way walled off, and the
+longest detours are routed the short way with the one net they cross routed again clear of them (kept only when
+shorter together). What still fails is returned unrouted, nothing else is dropped.
 """
 
 from __future__ import annotations
@@ -46,6 +48,15 @@ CHECKS = 4
 TRIES = 4
 """Tries of the last repair of a connection (once the lines are clean and connections stay open), each with the
 nets that could not make way for the try before walled off."""
+DETOUR = 20
+"""Line pitches by which a connection must be longer than the straight way between its ends before the
+shortening pass (run once the lines are clean) tries to route its net the short way."""
+SHORT = 0.01
+"""Present cost (line pitches per element) with which the shortening pass routes a net the short way: low, so that
+it crosses other nets' lines (to be routed again clear of it) rather than go round them."""
+VICTIMS = 1
+"""Most other nets the short way may cross in the shortening pass (more are seldom all routed again clear of it,
+and each costs a search)."""
 BREAK_IN = 1000.0
 """Present cost (line pitches per element) with which a net left unrouted is routed again through other nets'
 lines: high, so that it crosses as few of them as it can."""
@@ -90,6 +101,8 @@ class _Router:
         self.tgt_head = np.full(g.size, -1, dtype=np.int64)
         self.conns = self._plan()
         self.used: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.boxes: dict[int, tuple[int, int, int, int]] = {}   # grid box (i0, i1, j0, j1) of each net's elements
+        self.local = False   # searches stay within 4 x MARGIN of their terminals (the shortening pass)
 
     # ------------------------------------------------------------------ planning
     def _plan(self) -> list[list[_Conn]]:
@@ -194,7 +207,8 @@ class _Router:
         lo_j, hi_j = min(sj.min(), tj[near]), max(sj.max(), tj[near])
         boxes = [np.array([max(0, int(lo_i - m)), max(0, int(lo_j - m)), min(g.nx, int(hi_i + m) + 1),
                            min(g.ny, int(hi_j + m) + 1)], dtype=np.int64) for m in (margin, 4 * margin)]
-        boxes.append(np.array([0, 0, g.nx, g.ny], dtype=np.int64))
+        if not self.local:
+            boxes.append(np.array([0, 0, g.nx, g.ny], dtype=np.int64))
         try:
             for box in boxes:
                 path, so, te = kernels().astar(
@@ -250,19 +264,24 @@ class _Router:
         d = np.array([g.dirs.index((int(x), int(y))) for x, y in zip(di, dj, strict=True)], dtype=np.int64)
         return np.concatenate([d[:1], d]) if len(d) else np.zeros(len(path), dtype=np.int64)
 
-    def _route_net(self, n: int, present: float, strict: bool) -> None:
-        """Route every connection of net n (its old lines ripped up before) and mark its elements.
+    def _route_net(self, n: int, present: float, strict: bool, keep: bool = False) -> None:
+        """Route every connection of net n (its old lines ripped up before; with keep, only the connections without
+        a path, onto the rest of the net as it is, whose marks it rips up) and mark its elements.
 
         Manhattan: a connection may end on the net's earlier lines (a T, square-on). 45 degree: it ends on a
         terminal only, and keeps the space from the net's earlier lines away from its terminals (marked with
         OWN_WEIGHT while the net is routed), so no two lines of the net leave a notch between them."""
-        g = self.g
         lines: list[tuple[np.ndarray, np.ndarray]] = []
         joined = set(self.seeds[n])
         own: list[tuple[np.ndarray, np.ndarray]] = []
         used: dict[int, set[int]] = {}
+        if keep:
+            self._rip(n)
         for conn in self.conns[n]:
-            conn.path, conn.end = None, None
+            if not keep:
+                conn.path, conn.end = None, None
+            elif conn.path is not None:
+                self._joined(conn, joined, lines, own, used)
         conns = list(self.conns[n])
         # a connection that fails is tried once more at the end, onto every terminal joined by then
         for k, conn in enumerate(conns + [c for c in self.conns[n] if len(self.conns[n]) > 1]):
@@ -271,21 +290,28 @@ class _Router:
             if k >= len(conns):
                 conn.seeds = sorted(joined | set(conn.seeds))
             if self._search(conn, joined, lines, present, strict, used):
-                joined.add(conn.src)
-                path = conn.path
-                assert path is not None and conn.end is not None, "a connection found has a path and an end"
-                if len(path) > 1:
-                    d = self._directions(path)
-                    used.setdefault(conn.src, set()).add(int(d[1]))
-                    if conn.end[0] >= 0:
-                        used.setdefault(conn.end[0], set()).add((int(d[-1]) + len(g.dirs) // 2) % len(g.dirs))
-                if g.manhattan:
-                    lines.append((conn.path, self._directions(conn.path)))
-                else:
-                    own.append(self._own_lines([conn.path]))
+                self._joined(conn, joined, lines, own, used)
         for elements in own:
             self._own_lines_off(elements)
         self._commit(n)
+
+    def _joined(self, conn: _Conn, joined: set[int], lines: list[tuple[np.ndarray, np.ndarray]],
+                own: list[tuple[np.ndarray, np.ndarray]], used: dict[int, set[int]]) -> None:
+        """Record a routed connection while its net is routed: its terminal joined, the directions it leaves
+        terminals in, its line (Manhattan: for later T's; 45 degree: marked with OWN_WEIGHT)."""
+        g = self.g
+        joined.add(conn.src)
+        path = conn.path
+        assert path is not None and conn.end is not None, "a connection found has a path and an end"
+        if len(path) > 1:
+            d = self._directions(path)
+            used.setdefault(conn.src, set()).add(int(d[1]))
+            if conn.end[0] >= 0:
+                used.setdefault(conn.end[0], set()).add((int(d[-1]) + len(g.dirs) // 2) % len(g.dirs))
+        if g.manhattan:
+            lines.append((path, self._directions(path)))
+        else:
+            own.append(self._own_lines([path]))
 
     def _own_lines(self, paths: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Mark the free elements of a net's own lines with OWN_WEIGHT while more of the net is routed (45 degree:
@@ -307,6 +333,9 @@ class _Router:
         paths = [c.path for c in self.conns[n] if c.path is not None]
         t, nodes = self._elements(paths)
         self.used[n] = (t, nodes)
+        if len(nodes):
+            i, j = nodes % g.nx, nodes // g.nx
+            self.boxes[n] = (int(i.min()), int(i.max()), int(j.min()), int(j.max()))
         kernels().mark(self.block, t, nodes, g.nx, g.ny, g.st_ptr, g.st_di, g.st_dj, 1)
 
     def _rip(self, n: int) -> None:
@@ -344,17 +373,25 @@ class _Router:
         self.done, self.total = 0, sum(1 for n in order if self.conns[n])
         todo = [n for n in order if self.conns[n]]
         bad: dict[int, list[tuple[float, float, float, float]]] = {}
-        walled = False
+        polished = False
         for k in range(CHECKS):
             self._negotiate(todo, rounds if k == 0 else min(rounds, STALL))
             self._resolve(order)
             self._repair(order)
             bad = self._check()
-            if not bad and not walled and any(self._open(n) for n in order):
-                # last resort, once the lines are clean: repairs that wall off the nets that could not make way
-                walled = True
-                self._repair(order, TRIES)
-                bad = self._check()
+            if not bad and not polished:
+                polished = True
+                if any(self._open(n) for n in order):
+                    # last resort, once the lines are clean: repairs that wall off the nets that could not make way
+                    self._repair(order, TRIES)
+                    bad = self._check()
+                if not bad:
+                    saved = self._save(order)
+                    changed = self._shorten(order)
+                    near = sorted(changed | {m for n in changed for m in self._near(n, order)})
+                    if changed and self._check(near):
+                        # a shortening broke the check: the lines go back as they were
+                        self._restore({n: saved[n] for n in changed})
             if not bad:
                 break
             for boxes in bad.values():
@@ -456,6 +493,131 @@ class _Router:
                 self._attempt(n, order, partial(self._reconnect, n, conn), tries)
             if self._open(n):
                 self._attempt(n, order, partial(self._route_through, n), tries)
+
+    def _shorten(self, order: list[int]) -> set[int]:
+        """Take the long way round out of the longest detours: a connection DETOUR line pitches longer than the
+        straight way between its ends is routed again (with those joined through it) the short way, crossing
+        other nets' lines at the SHORT cost, and the connections of other nets it comes too close to are routed
+        again clear of it (those that find no way first, and it after them, when some do not); kept only when
+        nothing more is left open and the lines of all of them are shorter together by at least a line pitch.
+        Returns the nets changed."""
+        g = self.g
+        todo: list[tuple[float, int, int]] = []
+        for n in order:
+            for k, c in enumerate(self.conns[n]):
+                if c.path is None:
+                    continue
+                assert c.end is not None, "a routed connection has an end"
+                a = self.terms[c.src].t
+                x2, y2 = (self.terms[c.end[0]].t.x, self.terms[c.end[0]].t.y) if c.end[0] >= 0 else g.xy(c.path[-1])
+                dx, dy = abs(x2 - a.x), abs(y2 - a.y)
+                straight = dx + dy if g.manhattan else max(dx, dy) + (math.sqrt(2) - 1) * min(dx, dy)
+                length = self._conn_length(c)
+                if length - straight > DETOUR * g.line_pitch:
+                    todo.append((straight - length, order.index(n), k))
+        changed: set[int] = set()
+        self.local = True
+        no_hist = np.zeros_like(self.hist)
+        for _, i, k in sorted(todo):
+            n = order[i]
+            if self.conns[n][k].path is None:
+                continue
+            before = self._save([n])
+            length, lost = self._length(n), self._open(n)
+            redo = self._unhook(n, [self.conns[n][k]])
+            hist, self.hist = self.hist, no_hist   # the short way, not the negotiated one
+            self._route_net(n, SHORT, strict=False, keep=True)
+            self.hist = hist
+            victims = [m for m in self._near(n, order) if self._conflicts(m)]
+            if self._open(n) > lost or self._length(n) > length - g.line_pitch or len(victims) > VICTIMS:
+                self._restore(before)
+                continue
+            before.update(self._save(victims))
+            opened = {m: self._open(m) for m in victims}
+            length += sum(self._length(m) for m in victims)
+            lost += sum(self._open(m) for m in victims)
+            for m in victims:
+                self._unhook(m)
+            for m in victims:
+                self._route_net(m, 0.0, strict=True, keep=True)
+            stuck = [m for m in victims if self._open(m) > opened[m]]
+            if stuck:
+                # the nets that found no way round it go first, and net n the shortest way clear of them
+                for c in redo:
+                    c.path = None
+                self._rip(n)
+                self._commit(n)
+                for m in stuck:
+                    self._route_net(m, 0.0, strict=True, keep=True)
+                self._route_net(n, 0.0, strict=True, keep=True)
+            if self._conflicts(n) or sum(self._open(m) for m in [n, *victims]) > lost or \
+                    sum(self._length(m) for m in [n, *victims]) > length - g.line_pitch:
+                self._restore(before)
+                continue
+            changed |= {n, *victims}
+        self.local = False
+        return changed
+
+    def _near(self, n: int, order: list[int]) -> list[int]:
+        """The other nets whose lines come within reach of net n's (boxes of their elements overlap), in order."""
+        g = self.g
+        _, nodes = self.used.get(n, (None, None))
+        if nodes is None or not len(nodes):
+            return []
+        reach = int(g.st_di.max(initial=0)) + 1
+        i, j = nodes % g.nx, nodes // g.nx
+        lo_i, hi_i, lo_j, hi_j = i.min() - reach, i.max() + reach, j.min() - reach, j.max() + reach
+        out = []
+        for m in order:
+            if m == n or m not in self.used or not len(self.used[m][1]):
+                continue
+            mi0, mi1, mj0, mj1 = self.boxes[m]
+            if mi0 <= hi_i and lo_i <= mi1 and mj0 <= hi_j and lo_j <= mj1:
+                out.append(m)
+        return out
+
+    def _unhook(self, n: int, conns: list[_Conn] | None = None) -> list[_Conn]:
+        """Take out the given connections of net n (by default those too close to other nets' lines), with those
+        joined through them (ending on their terminals, or on their lines with a T), the rest of the net staying
+        marked; returns what was taken out, to be routed again by _route_net(keep=True)."""
+        self._rip(n)
+        gone: set[int] = set()
+        nodes: set[int] = set()
+        out: list[_Conn] = []
+        for c in self.conns[n]:
+            if c.path is not None and (any(c is x for x in conns) if conns is not None else
+                                       kernels().conflicts(self.block, *self._elements([c.path]))):
+                gone.add(c.src)
+                nodes.update(c.path.tolist())
+                c.path = None
+                out.append(c)
+        grew = True
+        while grew:
+            grew = False
+            for c in self.conns[n]:
+                if c.path is None or c.end is None:
+                    continue
+                if (c.end[0] >= 0 and c.end[0] in gone) or (c.end[0] < 0 and int(c.path[-1]) in nodes):
+                    gone.add(c.src)
+                    nodes.update(c.path.tolist())
+                    c.path, grew = None, True
+                    out.append(c)
+        self._commit(n)
+        return out
+
+    def _length(self, n: int) -> float:
+        """Centre-line length (um) of net n's routed connections."""
+        return sum(self._conn_length(c) for c in self.conns[n] if c.path is not None)
+
+    def _conn_length(self, c: _Conn) -> float:
+        """Centre-line length (um) of a routed connection: its stubs and grid steps, as _wire draws them."""
+        g = self.g
+        assert c.path is not None and c.opt is not None and c.end is not None, "a routed connection"
+        steps = np.abs(np.diff(c.path))
+        total = c.opt.length + float(np.where((steps == 1) | (steps == g.nx), g.p, g.p * math.sqrt(2)).sum())
+        if c.end[0] >= 0:
+            total += self.terms[c.end[0]].options[c.end[1]].length
+        return total
 
     def _open(self, n: int) -> int:
         """How many of net n's connections are unrouted."""
@@ -567,10 +729,12 @@ class _Router:
             name = self.nets[c.net].name
         return Wire(self.nets[c.net].name, src.t.name, name, corners(pts))
 
-    def _check(self) -> dict[int, list[tuple[float, float, float, float]]]:
-        """Nets whose drawn lines break the space or width with klayout.db (none when the model holds)."""
+    def _check(self, nets: list[int] | None = None) -> dict[int, list[tuple[float, float, float, float]]]:
+        """Nets whose drawn lines break the space or width with klayout.db (none when the model holds); of the
+        given nets' lines only, if given (with every terminal and obstacle)."""
         from maskgen.layout.routing.verify import violations
-        wires = {n: [self._wire(c) for c in self.conns[n] if c.path is not None] for n in range(len(self.nets))}
+        wires = {n: [self._wire(c) for c in self.conns[n] if c.path is not None]
+                 for n in (range(len(self.nets)) if nets is None else nets)}
         fixed = [(term.net, geo.convex_pieces(term.t.shape)) for term in self.terms]
         fixed += [(-2, pieces) for pieces, _ in self.obstacles]
         return violations(wires, fixed, self.rules)
