@@ -250,7 +250,8 @@ def test_which_pins_are_terminals():
     vdd = pads("PADCELL_VDD_V")
     assert len(vdd) == 9 and {(t.pin, t.net) for t in vdd} == {("VDD", "VDD")}
     from maskgen.errors import InputError
-    with pytest.raises(InputError, match="macro PADCELL_SIG_H has no pins with a CLASS BUMP port in the LEF; "
+    with pytest.raises(InputError, match="macro PADCELL_SIG_H has no pins with a CLASS BUMP port in the LEF "
+                       r"\(its pins, CLASS CORE ports left out: PAD on metal10, RETN on metal4, SNS on metal4\); "
                        r"name its terminal pins \(die.pads.pin\) or the layer they are on \(die.pads.layer\)"):
         pads("PADCELL_SIG_H")
 

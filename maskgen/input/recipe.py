@@ -181,17 +181,20 @@ Names = str | list[str] | None
 
 class DefMap(_Strict):
     """Bump sites from the chip design hand-off (DEF): the placed bump instances of COMPONENTS (only those of
-    the `macro` names or globs, when given) or the placed ports of PINS, each with its net from NETS /
-    SPECIALNETS. With `lef` (one file or a list), each terminal is a component's pin shape placed and oriented as
-    the component: the pins named by `pin`, the pin shapes on `layer`, else the pins whose PORT is CLASS BUMP
-    (a bump macro without those: its pins; a macro without pins: its cell box). Without `lef`, a component is
-    its placement point. Positions are taken from the DIEAREA centre."""
+    the `macro` names or globs, when given; of the `component` instance names or globs) or the placed ports of
+    PINS, each with its net from NETS / SPECIALNETS. With `lef` (one file or a list), each terminal is a
+    component's pin shape placed and oriented as the component: the pins named by `pin`, the pin shapes on
+    `layer`, else the pins whose PORT is CLASS BUMP (a bump macro without those: its pins; a macro without pins:
+    its cell box); pins of one component at one spot are one terminal. Without `lef`, a component is its
+    placement point. Positions are taken from the DIEAREA centre."""
 
     kind: Literal["def"]
     file: str
     lef: str | list[str] | None = None
     source: Literal["components", "pins"] = "components"
     macro: Names = None
+    component: Names = None
+    """Only the components of these instance names (globs): a DEF whose bumps and pads are one macro."""
     pin: Names = None
     layer: str | None = None
     max_bumps: Annotated[int, Field(ge=1)] = 100_000
@@ -231,15 +234,16 @@ class GdsPads(_Strict):
 
 
 class DefPads(_Strict):
-    """The chip's pads from its DEF: the terminals of placed COMPONENTS (of `macro`) or the placed ports of PINS,
-    with their nets, chosen by `lef`, `pin` and `layer` as for `die.bump_map: {kind: def}`. Each pad is drawn
-    with its own shape."""
+    """The chip's pads from its DEF: the terminals of placed COMPONENTS (of `macro`, of `component`) or the
+    placed ports of PINS, with their nets, chosen by `lef`, `pin` and `layer` as for `die.bump_map: {kind: def}`.
+    Each pad is drawn with its own shape."""
 
     kind: Literal["def"]
     file: str
     lef: str | list[str] | None = None
     source: Literal["components", "pins"] = "pins"
     macro: Names = None
+    component: Names = None
     pin: Names = None
     layer: str | None = None
     max_pads: Annotated[int, Field(ge=1)] = 100_000

@@ -54,16 +54,17 @@ places them once."""
 
 def read_terminals(def_file: Path, lef_files: list[Path], source: str, macro: str | Sequence[str] | None,
                    pin: str | Sequence[str] | None, layer: str | None, key: str,
-                   limit: int, limit_key: str) -> list[Terminal]:
-    """The terminals of a DEF (see the module docstring); an InputError when none are found or over the limit."""
+                   limit: int, limit_key: str, component: str | Sequence[str] | None = None) -> list[Terminal]:
+    """The terminals of a DEF (see the module docstring; `component`: only those instance names or globs); an
+    InputError when none are found or over the limit."""
     design = read_def(def_file)
     lef = read_lef(lef_files) if lef_files and source != "pins" else None
     ask = (str(def_file), tuple(map(str, lef_files)), source, tuple(patterns(macro) or ()), macro is None,
-           tuple(patterns(pin) or ()), pin is None, layer, key, limit, limit_key)
+           tuple(patterns(pin) or ()), pin is None, layer, key, limit, limit_key, tuple(patterns(component) or ()))
     known = _READ.get(ask)
     if known is not None and known[0] is design and known[1] == lef:
         return list(known[2])
-    found = _terminals(def_file, design, lef, source, macro, pin, layer, key, limit, limit_key)
+    found = _terminals(def_file, design, lef, source, macro, pin, layer, key, limit, limit_key, patterns(component))
     if len(_READ) >= 8:
         _READ.clear()
     _READ[ask] = (design, lef, tuple(found))
@@ -72,19 +73,26 @@ def read_terminals(def_file: Path, lef_files: list[Path], source: str, macro: st
 
 def _terminals(def_file: Path, design: DefDesign, lef: dict[str, LefMacro] | None, source: str,
                macro: str | Sequence[str] | None, pin: str | Sequence[str] | None, layer: str | None, key: str,
-               limit: int, limit_key: str) -> list[Terminal]:
+               limit: int, limit_key: str, components: list[str] | None = None) -> list[Terminal]:
     """The terminals of a DEF read, checked against the limit and for names given twice."""
     pins = patterns(pin)
     if source == "pins":
         found = pin_terminals(design, pins, layer)
         what = "placed PINS" + (f" named {', '.join(pins)}" if pins else "")
     else:
-        found = component_terminals(design, lef, patterns(macro), pins, layer, key, limit, limit_key)
-        what = "placed COMPONENTS" + (f" of macro {', '.join(patterns(macro) or [])}" if macro else "")
+        found = component_terminals(design, lef, patterns(macro), pins, layer, key, limit, limit_key, components)
+        what = ("placed COMPONENTS" + (f" of macro {', '.join(patterns(macro) or [])}" if macro else "")
+                + (f" named {', '.join(components)}" if components else ""))
     if not found:
         names = sorted({c.macro for c in design.components.values()})
-        hint = f"; macros in COMPONENTS: {', '.join(names[:10])}" if names and source != "pins" else ""
-        raise InputError(def_file, f"{key}.source", source, f"the DEF holds no {what}{hint}")
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+        bumps = sorted(n for n in names if lef is not None and n in lef and "BUMP" in lef[n].macro_class.split())
+        kind = (f" (bump macros, LEF CLASS ... BUMP: {', '.join(bumps[:10])})" if bumps else
+                " (none a bump macro, LEF CLASS ... BUMP)" if lef is not None else "")
+        hint = (f"; macros in COMPONENTS: {', '.join(names[:10])}{more}{kind}" if names and source != "pins"
+                else "")
+        at, value = ((f"{key}.macro", macro) if macro and source != "pins" else (f"{key}.source", source))
+        raise InputError(def_file, at, value, f"the DEF holds no {what}{hint}")
     if len(found) > limit:
         raise InputError(def_file, limit_key.rsplit(".", 1)[-1], limit, f"the DEF has more terminals than the "
                          f"limit; raise {limit_key} (or use --max-sites) to accept it")
@@ -113,8 +121,9 @@ def pin_terminals(design: DefDesign, pins: list[str] | None, layer: str | None) 
 
 def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macros: list[str] | None,
                         pins: list[str] | None, layer: str | None, key: str, limit: int,
-                        limit_key: str) -> list[Terminal]:
-    """The terminals of the placed components of the macros (globs), each pin shape placed as its component."""
+                        limit_key: str, components: list[str] | None = None) -> list[Terminal]:
+    """The terminals of the placed components of the macros (globs; of those instance names, when given), each
+    pin shape placed as its component."""
     out: list[Terminal] = []
     exact = {m for m in macros or [] if not any(ch in m for ch in "*?[")}
     yielded: set[str] = set()
@@ -122,7 +131,7 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     turned: dict[tuple[str, str], _Turned] = {}
     chosen_macro: dict[str, bool] = {}
     for c in design.components.values():
-        if not c.placed:
+        if not c.placed or (components is not None and not matches(c.name, components)):
             continue
         if c.macro not in chosen_macro:
             chosen_macro[c.macro] = matches(c.macro, macros)
@@ -135,18 +144,22 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
         if m is not None and m.name not in per_macro:
             per_macro[m.name] = terminal_pins(m, pins, layer)
         chosen, whole = per_macro[m.name] if m is not None else ([], True)
-        terms = _component_terms(design, c, m, chosen, whole, turned)
+        terms = _component_terms(design, c, m, chosen, whole, turned, key)
         if terms:
             yielded.add(c.macro)
         out += terms
         if len(out) > limit:
             raise InputError(design.path, limit_key.rsplit(".", 1)[-1], limit, f"the DEF has more terminals than "
                              f"the limit; raise {limit_key} (or use --max-sites) to accept it")
-    used = {c.macro for c in design.components.values() if c.placed}
+    used = {c.macro for c in design.components.values() if c.placed and matches(c.name, components)}
     for name in sorted(exact & used - yielded):
         how = f"pins {', '.join(pins or [])}" if pins else (f"pin shapes on layer {layer}" if layer else
                                                              "pins with a CLASS BUMP port")
-        raise InputError(design.path, f"{key}.macro", name, f"macro {name} has no {how} in the LEF; name its "
+        m = lef[name] if lef is not None and name in lef else None
+        on = sorted({f"{p.name} on {port.shapes[0].layer}" for p in (m.pins.values() if m else ())
+                     for port in p.ports if port.shapes and port.port_class != "CORE"})
+        has = f" (its pins, CLASS CORE ports left out: {', '.join(on[:8])})" if on else ""
+        raise InputError(design.path, f"{key}.macro", name, f"macro {name} has no {how} in the LEF{has}; name its "
                          f"terminal pins ({key}.pin) or the layer they are on ({key}.layer)")
     return out
 
@@ -157,7 +170,7 @@ shapes turned (a component of that macro and orientation adds its placement poin
 
 
 def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
-                     whole: bool, turned: dict[tuple[str, str], _Turned]) -> list[Terminal]:
+                     whole: bool, turned: dict[tuple[str, str], _Turned], key: str) -> list[Terminal]:
     """One component's terminals: its chosen pins' shapes, placed; or the component itself as one."""
     if m is None or whole:
         return [_whole(design, c, m)]
@@ -167,12 +180,38 @@ def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, cho
                                             [[_turn(c, s.points) for s in shapes] for _, shapes in chosen])
     x0, y0, turned_pins = frame
     dx, dy = c.x - x0, c.y - y0
-    out = []
+    spots: dict[Point, list[tuple[str, list[tuple[Point, ...]]]]] = {}
     for (pin_name, _), shapes in zip(chosen, turned_pins, strict=True):
         polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for points in shapes]
-        name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
-        out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
+        spots.setdefault(_box_centre(polys), []).append((pin_name, polys))
+    out = []
+    for group in spots.values():
+        pin_name = group[0][0]
+        name = c.name if len(spots) == 1 else f"{c.name}/{pin_name}"
+        polys = [poly for _, ps in group for poly in ps]
+        out.append(_terminal(design, name, _one_net(design, c, [p for p, _ in group], key), polys, c.name,
+                             pin_name))
     return out
+
+
+def _box_centre(polys: Sequence[Sequence[Point]]) -> Point:
+    """The centre of the shapes' bounding box, rounded to 1 nm (pins of one component sharing it are one
+    terminal: a bump macro's ports drawn one inside the other, as OpenROAD's DUMMY_BUMP_TWO_PORTS)."""
+    xs = [p[0] for poly in polys for p in poly]
+    ys = [p[1] for poly in polys for p in poly]
+    return round((min(xs) + max(xs)) / 2, 3), round((min(ys) + max(ys)) / 2, 3)
+
+
+def _one_net(design: DefDesign, c: DefComponent, pins: list[str], key: str) -> str | None:
+    """The net of a component's pins that sit at one spot (one terminal): the net they share, or an InputError
+    when they are on different nets."""
+    nets = {pin: design.net_of(c.name, pin) for pin in pins}
+    named = sorted({n for n in nets.values() if n is not None})
+    if len(named) > 1:
+        on = ", ".join(f"{pin} on {net}" for pin, net in nets.items() if net is not None)
+        raise InputError(design.path, f"{key}.pin", None, f"component {c.name} ({c.macro}): pins {on} sit at one "
+                         f"spot (one terminal) on different nets; name the pin to take ({key}.pin: [{pins[0]}])")
+    return named[0] if named else None
 
 
 def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tuple[list[tuple[str, list]], bool]:
@@ -184,8 +223,8 @@ def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tup
     for p in m.pins.values():
         if not matches(p.name, pins):
             continue
-        if layer is not None:
-            shapes = p.shapes(layer=layer)
+        if layer is not None:          # a CLASS CORE port is the pad cell's core side, never a pad or a bump
+            shapes = [s for port in p.ports if port.port_class != "CORE" for s in port.shapes if s.layer == layer]
         else:
             shapes = p.shapes(port_class="BUMP") or (p.shapes() if pins is not None else [])
         if shapes:

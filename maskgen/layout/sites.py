@@ -272,7 +272,8 @@ def def_terminals(source: DefMap | DefPads, base: Path | None = None) -> list:
     lefs = [source.lef] if isinstance(source.lef, str) else list(source.lef or [])
     found = read_terminals(_resolve(source.file, base), [_resolve(f, base) for f in lefs], source.source,
                            source.macro, source.pin, source.layer, key, limit,
-                           f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}")
+                           f"{key}.{'max_bumps' if isinstance(source, DefMap) else 'max_pads'}",
+                           component=source.component)
     return one_per_spot(found, _resolve(source.file, base), "bump" if isinstance(source, DefMap) else "pad")
 
 
