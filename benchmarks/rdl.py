@@ -3,6 +3,7 @@
     python benchmarks/rdl.py                 # every row, one table
     python benchmarks/rdl.py --rows 4/4,45   # some rows
     python benchmarks/rdl.py --repeat 3      # median of 3 routing runs where a run takes < 20 s
+    python benchmarks/rdl.py --openroad-tests ~/OpenROAD   # also OpenROAD's other rdl_route tests, from a checkout
 
 Terminals are read from the DEF and LEFs of tests/data/third_party/openroad_pad by maskgen's own reader
 (maskgen.input.terminals, as `maskgen build` reads them): the bumps (DUMMY_BUMP, 45 x 45 um; DUMMY_BUMP_45
@@ -19,6 +20,13 @@ Each row routes in a fresh process (peak memory = that process's peak resident s
 klayout included); time = route() alone (median of --repeat runs where cheap), after one warm-up on a small
 design (numba loads its compiled code once per process). Clean = klayout.db space and width checks of the
 drawn lines merged with every terminal and obstacle, as the DRC does (markers touching a line).
+
+With `--openroad-tests DIR` (an OpenROAD checkout, or its src/pad/test folder), the rows of OpenROAD's other
+rdl_route tests are added, read from that folder as OpenROAD's .tcl files read them: the flip-chip with two-port
+bumps and with octagonal bumps (45 degree, 6 / 6), the pads on metal9 (dummy_pads_m9.lef) routed on metal9 at 8 / 8
+(`-bump_via`) and on metal10 at 4 / 4, 45 degree (`-pad_via`), the ASAP7 probe cells (4 / 4 on Pad) and the passive
+interposer's bump-to-bump nets (4 / 4 on topmetal; the left field's bumps stand in as the pads). Nothing of them is
+kept in this repository.
 """
 
 from __future__ import annotations
@@ -49,6 +57,15 @@ DEF45 = DATA / "Nangate45_blackparrot__floorplan_flipchip_45.def"
 LEFS = [DATA / "Nangate45__Nangate45_tech.lef", DATA / "Nangate45_io__dummy_pads.lef"]
 SUPPLY = ("VDD", "VSS", "DVDD", "DVSS")
 LAYER = "metal10"
+OPENROAD_TESTS: Path | None = None
+"""OpenROAD's src/pad/test folder (--openroad-tests), for the rows marked `openroad`."""
+
+
+def _or(path: str) -> Path:
+    """A file of OpenROAD's src/pad/test folder (its symlinks Nangate45_io, asap7 lead to the checkout's test/)."""
+    if OPENROAD_TESTS is None:
+        raise SystemExit("this row needs --openroad-tests DIR (an OpenROAD checkout)")
+    return OPENROAD_TESTS / path
 
 
 # ---------------------------------------------------------------------------------------------- terminals
@@ -60,19 +77,28 @@ def _terminal(t: ChipTerminal, centre: tuple[float, float], bump: bool) -> Termi
                     bump=bump)
 
 
-def design(def_path: Path, pattern: str = "p_") -> tuple[list[Net], list[Obstacle], tuple]:
-    """The routed nets (signal p_* and supplies) with their terminals, read by maskgen's own DEF/LEF reader as
-    `maskgen build` reads them (bumps: the DUMMY_BUMP macros; pads: the pad cells' pins on metal10), the
-    terminals of no routed net as obstacles; and the die area (um, DEF coordinates)."""
+def design(def_path: Path, pattern: str = "p_", lefs: list[Path] | None = None, bump_macro: str | None = None,
+           pad_macro: str | list[str] = "PADCELL_*", pad_layer: str | None = LAYER, bump_component: str | None = None,
+           pad_component: str | None = None, nets: list[str] | None = None,
+           bump_layer: str | None = None) -> tuple[list[Net], list[Obstacle], tuple]:
+    """The routed nets (signal p_* and supplies, or those of the `nets` globs) with their terminals, read by
+    maskgen's own DEF/LEF reader as `maskgen build` reads them (bumps: the DUMMY_BUMP macros; pads: the pad cells'
+    pins on metal10, unless told otherwise), the terminals of no routed net as obstacles; and the die area (um,
+    DEF coordinates)."""
+    import fnmatch
     chip = read_chip(def_path)
-    macro = "DUMMY_BUMP_45" if def_path == DEF45 else "DUMMY_BUMP"
-    bumps = read_terminals(def_path, LEFS, "components", macro, None, None, "bumps", 10**6, "bumps.limit")
-    pads = read_terminals(def_path, LEFS, "components", ["PADCELL_*"], None, LAYER, "pads", 10**6, "pads.limit")
+    lefs = lefs or LEFS
+    macro = bump_macro or ("DUMMY_BUMP_45" if def_path == DEF45 else "DUMMY_BUMP")
+    bumps = read_terminals(def_path, lefs, "components", macro, None, bump_layer, "bumps", 10**6, "bumps.limit",
+                           component=bump_component)
+    pads = read_terminals(def_path, lefs, "components", pad_macro, None, pad_layer, "pads", 10**6, "pads.limit",
+                          component=pad_component)
     chosen: dict[str, tuple[list[Terminal], list[Terminal]]] = {}
     obstacles = []
     for t, bump in [(t, False) for t in pads] + [(t, True) for t in bumps]:
         term = _terminal(t, chip.centre, bump)
-        if t.net is not None and (t.net.startswith(pattern) or t.net in SUPPLY):
+        if t.net is not None and (any(fnmatch.fnmatchcase(t.net, p) for p in nets) if nets else
+                                  (t.net.startswith(pattern) or t.net in SUPPLY)):
             chosen.setdefault(t.net, ([], []))[1 if bump else 0].append(term)
         else:
             obstacles.append(Obstacle(term.name, term.shape))
@@ -114,8 +140,8 @@ def daisy() -> tuple[list[Net], list[Obstacle], tuple]:
 
 
 # ---------------------------------------------------------------------------------------------- OpenROAD
-def defok(path: Path) -> tuple[dict[str, float], list[tuple[float, float]]]:
-    """Centre-line length per net (um) of the metal10 ROUTED segments, and every segment end."""
+def defok(path: Path, layer: str = LAYER) -> tuple[dict[str, float], list[tuple[float, float]]]:
+    """Centre-line length per net (um) of the ROUTED segments on `layer`, and every segment end."""
     text = path.read_text()
     units = float(re.search(r"UNITS DISTANCE MICRONS (\d+)", text).group(1))
     lengths: dict[str, float] = {}
@@ -130,8 +156,8 @@ def defok(path: Path) -> tuple[dict[str, float], list[tuple[float, float]]]:
             if not m:
                 continue
             segs = []
-            for w, a, b, c, d in re.findall(r"metal10 (\d+) \+ SHAPE IOWIRE \( (\S+) (\S+) \) \( (\S+) (\S+) \)",
-                                            block):
+            for w, a, b, c, d in re.findall(rf"{re.escape(layer)} (\d+) \+ SHAPE IOWIRE \( (\S+) (\S+) \) "
+                                            r"\( (\S+) (\S+) \)", block):
                 segs.append((float(w) / units, (float(a) / units, float(b) / units),
                              (float(c) / units, float(d) / units)))
             if not segs:
@@ -163,7 +189,7 @@ def _on(r: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) 
 
 def openroad(log: str) -> tuple[int | None, int | None]:
     """Nets routed and failed from an OpenROAD log."""
-    text = (DATA / log).read_text()
+    text = Path(DATA / log).read_text()
     total = re.search(r"Routing (\d+) nets", text)
     failed = re.search(r"Failed to route (\d+) nets", text)
     n = int(total.group(1)) if total else None
@@ -193,12 +219,42 @@ ROWS = {
     "2x2": dict(def_="flip", w=4, s=4, style="manhattan", tile=2, ok=None, defok=None),
     "4x4": dict(def_="flip", w=4, s=4, style="manhattan", tile=4, ok=None, defok=None),
 }
+FLIP = dict(bump_macro=None, pad_macro=["PADCELL_*"], nets=None, tile=1)
+OPENROAD_ROWS = {
+    "2port": dict(FLIP, def_="Nangate45_blackparrot/floorplan_flipchip_2port.def", bump_macro="DUMMY_BUMP_TWO_PORTS",
+                  pad_layer=LAYER, w=6, s=6, style="45", ok="rdl_route_45_with_2port_bump.ok",
+                  defok="rdl_route_45_with_2port_bump.defok", layer=LAYER),
+    "45oct": dict(FLIP, def_="flip45", pad_layer=LAYER, w=6, s=6, style="45", ok="rdl_route_45_with_oct_bump.ok",
+                  defok="rdl_route_45_with_oct_bump.defok", layer=LAYER),
+    "bump_via": dict(FLIP, def_="flip", lefs=["Nangate45_io/dummy_pads_m9.lef"], pad_layer="metal9", w=8, s=8,
+                     style="manhattan", ok="rdl_route_bump_via.ok", defok="rdl_route_bump_via.defok", layer="metal9"),
+    "pad_via": dict(FLIP, def_="flip", lefs=["Nangate45_io/dummy_pads_m9.lef"], pad_layer="metal9", w=4, s=4,
+                    style="45", ok="rdl_route_via.ok", defok="rdl_route_via.defok", layer=LAYER),
+    "probe": dict(def_="asap7_data/rdl_route_probe.def", lefs=["asap7/asap7_tech_1x_201209.lef",
+                  "asap7_data/probe.lef"], bump_macro="Probe", bump_component="PROBE1", bump_layer="Pad",
+                  pad_macro="Probe", pad_component="PROBE0", pad_layer="Pad", nets=["PROBE_*"], w=4, s=4,
+                  style="manhattan", tile=1, ok="rdl_route_probe.ok", defok="rdl_route_probe.defok", layer="Pad"),
+    "interposer": dict(def_="passive_tech/floorplan.def", lefs=["passive_tech/tech.lef", "passive_tech/bumps.lef"],
+                       bump_macro="BUMP45", bump_component="bump_r_*", pad_macro="BUMP45", pad_component="bump_l_*",
+                       pad_layer=None, nets=["ios0*"], w=4, s=4, style="manhattan", tile=1,
+                       ok="rdl_route_bump_to_bump_only.ok", defok="rdl_route_bump_to_bump_only.defok",
+                       layer="topmetal"),
+}
+"""OpenROAD's other rdl_route tests, read from --openroad-tests (paths relative to its src/pad/test)."""
 
 
 def load(row: dict) -> tuple[list[Net], list[Obstacle], tuple]:
     """The row's nets, obstacles and die."""
     if row["def_"] == "daisy":
         return daisy()
+    if "layer" in row:                              # a row of OpenROAD's other tests
+        path = {"flip": DEF, "flip45": DEF45}.get(row["def_"]) or _or(row["def_"])
+        lefs = [_or(f) for f in row["lefs"]] if "lefs" in row else LEFS
+        if "lefs" in row and row["def_"] == "flip":
+            lefs = [LEFS[0], *lefs]
+        return design(path, lefs=lefs, bump_macro=row["bump_macro"], pad_macro=row["pad_macro"],
+                      pad_layer=row["pad_layer"], bump_component=row.get("bump_component"),
+                      pad_component=row.get("pad_component"), nets=row["nets"], bump_layer=row.get("bump_layer"))
     nets, obs, die = design(DEF45 if row["def_"] == "flip45" else DEF)
     if row["tile"] > 1:
         nets, obs, die = tiled(nets, obs, die, row["tile"])
@@ -207,7 +263,7 @@ def load(row: dict) -> tuple[list[Net], list[Obstacle], tuple]:
 
 def run_row(name: str, repeat: int) -> dict:
     """Route one row (in this process) and return its figures."""
-    row = ROWS[name]
+    row = ROWS.get(name) or OPENROAD_ROWS[name]
     nets, obs, die = load(row)
     x1, y1, x2, y2 = die
     h = row["w"] / 2
@@ -230,29 +286,39 @@ def run_row(name: str, repeat: int) -> dict:
            "failed_nets": sorted({u.net for u in result.unrouted})[:20]}
     routed_names = {n.name for n in nets} - {u.net for u in result.unrouted}
     if row["defok"]:
-        lengths, ends = defok(DATA / row["defok"])
+        lengths, ends = defok(_or(row["defok"]) if "layer" in row else DATA / row["defok"], row.get("layer", LAYER))
         out["or_length"] = sum(lengths.values())
         out["or_length_same_nets"] = sum(v for k, v in lengths.items() if k in routed_names)
         out["terminals_on_wire_ends"] = check_terminals(nets, ends)
     if row["ok"]:
-        out["or_routed"], out["or_nets"] = openroad(row["ok"])
+        out["or_routed"], out["or_nets"] = openroad(_or(row["ok"]) if "layer" in row else row["ok"])
     return out
 
 
 def main() -> None:
     """Run each row in its own process and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", default=",".join(ROWS))
+    ap.add_argument("--rows", default=None, help="rows to run (default: every row; with --openroad-tests also "
+                    f"{', '.join(OPENROAD_ROWS)})")
+    ap.add_argument("--openroad-tests", type=Path, help="an OpenROAD checkout (or its src/pad/test folder)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--row", help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    global OPENROAD_TESTS
+    if args.openroad_tests is not None:
+        base = args.openroad_tests.expanduser()
+        OPENROAD_TESTS = base / "src" / "pad" / "test" if (base / "src" / "pad" / "test").is_dir() else base
+        if not (OPENROAD_TESTS / "rdl_route.tcl").is_file():
+            raise SystemExit(f"{args.openroad_tests}: not an OpenROAD checkout (no src/pad/test/rdl_route.tcl)")
+    extra = ["--openroad-tests", str(OPENROAD_TESTS)] if OPENROAD_TESTS else []
     if args.row:
         print(json.dumps(run_row(args.row, args.repeat)))
         return
     results = []
-    for name in args.rows.split(","):
-        proc = subprocess.run([sys.executable, __file__, "--row", name, "--repeat", str(args.repeat)],
+    rows = args.rows.split(",") if args.rows else [*ROWS, *(OPENROAD_ROWS if OPENROAD_TESTS else [])]
+    for name in rows:
+        proc = subprocess.run([sys.executable, __file__, "--row", name, "--repeat", str(args.repeat), *extra],
                               capture_output=True, text=True, check=False)
         if proc.returncode:
             print(f"{name}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
