@@ -259,3 +259,90 @@ rules: {{DIE.EDGE: 10, PASV.WIDTH: 2.8, PASV.IN_PAD: 1}}
         "DUMMY_BUMP; macros in COMPONENTS: PC00, PC01, PC02, PC03, PC04, PC05, PC06, PC07, PC08, PC09 and 2 more "
         "(none a bump macro, LEF CLASS ... BUMP)"]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.gds"))
+
+
+def test_lef_property_definitions_are_not_macros(tmp_path: Path) -> None:
+    """PROPERTYDEFINITIONS declares `MACRO name TYPE ;` properties (FakeRAM's and IHP sg13g2's LEFs): skipped, so
+    the LEF reads as its one macro (was: 'expected END width closing MACRO width')."""
+    from maskgen.input.lef import read_lef
+    lef = _write(tmp_path, "ram.lef", """VERSION 5.7 ;
+PROPERTYDEFINITIONS
+  MACRO width INTEGER ;
+  MACRO CatenaDesignType STRING ;
+END PROPERTYDEFINITIONS
+BEGINEXT "tag"
+  MACRO inside an extension ;
+ENDEXT
+MACRO ram
+  PROPERTY width 64 ;
+  CLASS BLOCK ;
+  SIZE 10 BY 20 ;
+  PIN D
+    PORT
+      LAYER M4 ;
+        RECT 0 0 1 2 ;
+    END
+  END D
+END ram
+END LIBRARY
+""")
+    macros = read_lef([lef])
+    assert list(macros) == ["ram"] and macros["ram"].size == (10.0, 20.0)
+    assert macros["ram"].pins["D"].shapes()[0].points == ((0.0, 0.0), (1.0, 0.0), (1.0, 2.0), (0.0, 2.0))
+
+
+NARROW_DEF = _def(2000, """COMPONENTS 4 ;
+    - B1 BUMP2 + FIXED ( 600000 600000 ) N ;
+    - B2 BUMP2 + FIXED ( 800000 600000 ) N ;
+    - P1 PADN + FIXED ( 200000 200000 ) N ;
+    - P2 PADN + FIXED ( 900000 200000 ) N ;
+END COMPONENTS
+NETS 2 ;
+    - a ( B1 PAD0 ) ( P1 PAD ) ;
+    - b ( B2 PAD0 ) ( P2 PAD ) ;
+END NETS
+""")
+NARROW_LEF = LEF.replace("END LIBRARY\n", """MACRO PADN
+  CLASS PAD ;
+  SIZE 25 BY 140 ;
+  PIN PAD
+    PORT
+      CLASS BUMP ;
+      LAYER top ;
+        RECT 10.0 50.0 20.0 55.0 ;
+    END
+  END PAD
+END PADN
+END LIBRARY
+""")
+
+
+@pytest.mark.parametrize("style", ["45", "manhattan"])
+def test_a_pad_pin_narrower_than_the_line_gets_a_land_of_line_width(tmp_path: Path, style: str) -> None:
+    """OpenROAD's PAD pins are 10 x 5 um; routed at 6 um (rdl_route_45_with_*: -width 6) the land drawn on each
+    pad was the 5 um pin (or the 5 um octagon inscribed in it): 205 RDL.WIDTH markers on the two-port flip-chip.
+    The land is widened to the line width: the RDL read back from the GDS has no part narrower than 6 um."""
+    _write(tmp_path, "t.lef", NARROW_LEF)
+    _write(tmp_path, "t.def", NARROW_DEF)
+    recipe = _write(tmp_path, "n.yaml", f"""name: n
+process: ball_drop
+rules: {{RDL.WIDTH: 6, RDL.SPACE: 6, DIE.EDGE: 10, PASV.WIDTH: 2.8, PASV.IN_PAD: 1}}
+materials: {{pad: Al, adhesion: Ti, wetting: Cu, polymer: WBR2100, insulator: polyimide, rdl: Cu}}
+die:
+  bump_map: {{kind: def, file: t.def, lef: t.lef, macro: BUMP2, pin: PAD0}}
+  pads: {{kind: def, file: t.def, lef: t.lef, source: components, macro: PADN, layer: top}}
+  routing: {{style: "{style}", line_width: 6, line_space: 6, land_diameter: 45}}
+bump: {{pad: {{width: 6, shape: square}}, passivation_opening: 2.8, ubm_diameter: 24}}
+solder: {{alloy: SAC305, ball_diameter: 30}}
+ball_drop: {{polymer_opening: 41}}
+""")
+    res = build(recipe, tmp_path / "out")
+    assert res.manifest["routing"]["routed"] == 2
+    ly = kdb.Layout()
+    ly.read(str(res.files["gds"]))
+    rdl = kdb.Region(ly.top_cell().begin_shapes_rec(ly.layer(14, 0))).merged()
+    # P1 at (100, 100) um: PAD centre (115, 152.5), die centre (300, 300): (-185, -147.5)
+    at = rdl.interacting(kdb.Region(kdb.Box(-185_001, -147_501, -184_999, -147_499)))
+    assert at.count() == 1
+    assert rdl.width_check(6000, False, kdb.Metrics.Projection).count() == 0      # as the DRC measures
+    assert res.drc.rule("RDL.WIDTH").status == "pass", res.drc.verdict()

@@ -406,13 +406,20 @@ def _pad_shape(p: Site, figs: RdlFigures) -> tuple[tuple[float, float], ...]:
 
 def shaped_land(outline: tuple[tuple[float, float], ...], figs: RdlFigures) -> tuple[tuple[float, float], ...]:
     """The RDL land on a pad of its own shape (a DEF pin, um about its centre): the shape itself, or for
-    45-degree lines the octagon inscribed in its box (lines of every direction leave an octagon square-on)."""
-    if figs.style != "45":
-        return outline
-    from maskgen.layout.geometry import octagon_points
+    45-degree lines the octagon inscribed in its box (lines of every direction leave an octagon square-on). A pin
+    narrower than the line (OpenROAD's 10 x 5 um PAD routed at 6 um) gets its box widened to the line width, so
+    the land keeps RDL.WIDTH."""
     xs, ys = [x for x, _ in outline], [y for _, y in outline]
-    width = min(max(xs) - min(xs), max(ys) - min(ys))
-    centre = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    x1, x2, y1, y2 = min(xs), max(xs), min(ys), max(ys)
+    centre = ((x2 + x1) / 2, (y2 + y1) / 2)
+    if figs.style != "45":
+        if min(x2 - x1, y2 - y1) >= figs.line_width:
+            return outline
+        hw, hh = max(x2 - x1, figs.line_width) / 2, max(y2 - y1, figs.line_width) / 2
+        cx, cy = centre
+        return ((cx - hw, cy - hh), (cx + hw, cy - hh), (cx + hw, cy + hh), (cx - hw, cy + hh))
+    from maskgen.layout.geometry import octagon_points
+    width = max(min(x2 - x1, y2 - y1), figs.line_width)
     return tuple((float(x), float(y)) for x, y in octagon_points(width, centre))
 
 

@@ -2,7 +2,7 @@
 
 Read: MACRO ... END name with CLASS, ORIGIN, SIZE and every PIN's PORTs (the port's CLASS, e.g. BUMP, and its
 RECT and POLYGON shapes on named LAYERs). Everything else (technology, sites, vias, OBS, PATH and VIA shapes of
-ports) is skipped. Shapes are kept in the macro's placement frame: ORIGIN added, so the cell box is
+ports, PROPERTYDEFINITIONS) is skipped. Shapes are kept in the macro's placement frame: ORIGIN added, so the cell box is
 (0, 0)-(width, height), as a DEF COMPONENT places it.
 """
 
@@ -79,9 +79,16 @@ def _parse(path: Path) -> dict[str, LefMacro]:
     found: dict[str, LefMacro] = {}
     t = Tokens(path, read_text(path, "LEF"))
     while not t.at_end():
-        if t.take() == "MACRO":
+        word = t.take()
+        if word == "MACRO":
             macro = _macro(t)
             found[macro.name] = macro
+        elif word == "PROPERTYDEFINITIONS":     # its `MACRO name TYPE ;` lines define properties, not macros
+            while not (t.take() == "END" and t.take() == word):
+                pass
+        elif word == "BEGINEXT":
+            while t.take() != "ENDEXT":
+                pass
     return found
 
 
