@@ -346,3 +346,33 @@ ball_drop: {{polymer_opening: 41}}
     assert at.count() == 1
     assert rdl.width_check(6000, False, kdb.Metrics.Projection).count() == 0      # as the DRC measures
     assert res.drc.rule("RDL.WIDTH").status == "pass", res.drc.verdict()
+
+
+def test_wiring_status_without_a_path_and_an_8_bit_comment(tmp_path: Path) -> None:
+    """As OpenDB writes them (ICEWall's octilinear.def: `+ FIXED ;` on a net of pad-cell pins; design58.def:
+    `+ FIXED + SHAPE RING + MASK 2 + RECT metal3 ...` in SPECIALNETS; complete.5.8.def: a 0x85 byte in a comment),
+    read (they were refused: 'routed wiring needs a layer', 'expected a number', 'not a UTF-8 text file'); the
+    wires that have a path are kept with their width."""
+    from maskgen.input.defmap import read_def
+    text = _def(2000, """COMPONENTS 1 ;
+    - B1 BUMP2 + FIXED ( 200000 300000 ) N ;
+END COMPONENTS
+SPECIALNETS 1 ;
+    - VSS ( * vss )
+      + FIXED + SHAPE RING + MASK 2 + RECT metal3 ( 0 0 ) ( 10 10 )
+      + ROUTED metal1 2000 ( 10 0 ) MASK 3 ( 10 20 ) M2_M1_via
+      NEW metal2 1000 ( 10 10 ) ( 20 10 ) + USE POWER ;
+END SPECIALNETS
+NETS 2 ;
+    - SNS ( B1 PAD1 ) + USE SIGNAL
+      + FIXED ;
+    - a ( B1 PAD0 ) + USE SIGNAL + ROUTED top ( 400000 460000 ) ( 1000000 * ) ;
+END NETS
+""").encode("ascii").replace(b"DESIGN t ;", b"# written by a tool \x85\nDESIGN t ;")
+    path = tmp_path / "t.def"
+    path.write_bytes(text)
+    d = read_def(path)
+    assert d.name == "t" and d.net_of("B1", "PAD1") == "SNS" and d.net_of("B1", "PAD0") == "a"
+    assert [(w.net, w.layer, w.width, w.points) for w in d.wires] == [
+        ("VSS", "metal1", 1.0, ((0.005, 0.0), (0.005, 0.01))), ("VSS", "metal2", 0.5, ((0.005, 0.005), (0.01, 0.005))),
+        ("a", "top", None, ((200.0, 230.0), (500.0, 230.0)))]

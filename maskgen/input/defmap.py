@@ -353,7 +353,10 @@ WIRE_OPTIONS = {"SHAPE", "STYLE", "MASK"}
 
 def _wiring(t: Tokens, start: int, st: list[str], k: int, u: float, special: bool, net: str,
             wires: list[DefWire]) -> int:
-    """The segments of one ROUTED / FIXED / COVER wiring from token k; returns the index after it."""
+    """The segments of one ROUTED / FIXED / COVER wiring from token k; returns the index after it. A status with
+    no path (`+ FIXED ;`, `+ FIXED + SHAPE RING + RECT ...`, as OpenDB writes them) holds no wire."""
+    if k >= len(st) or st[k] == "+":
+        return k
     while True:
         if k >= len(st):
             raise t.error(f"net {net}: routed wiring needs a layer", start + len(st) - 1)

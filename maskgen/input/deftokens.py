@@ -16,7 +16,7 @@ _COMMENT = re.compile(r"#[^\n]*")
 
 def read_text(path: Path, what: str) -> str:
     """A LEF/DEF file's text."""
-    return read_text_file(path, f"{what} file")
+    return read_text_file(path, f"{what} file", latin1=True)
 
 
 T = TypeVar("T")

@@ -112,15 +112,19 @@ def check_file(path: Path, what: str, layout: bool = False, file: Path | str | N
     return path
 
 
-def read_text_file(path: Path, what: str, kind: str = "text") -> str:
-    """A text file checked (check_file) and decoded: UTF-8, a byte-order mark dropped, NUL bytes refused."""
+def read_text_file(path: Path, what: str, kind: str = "text", latin1: bool = False) -> str:
+    """A text file checked (check_file) and decoded: UTF-8, a byte-order mark dropped, NUL bytes refused;
+    `latin1`: a file that is not UTF-8 is read as Latin-1 (LEF and DEF are ASCII; an older tool's 8-bit byte sits
+    in a comment, as in OpenDB's own complete.5.8.def)."""
     path = Path(path)
     check_file(path, what)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(path, None, None, f"{what} is not a UTF-8 {kind} file") from None
+        if not latin1:
+            raise InputError(path, None, None, f"{what} is not a UTF-8 {kind} file") from None
+        text = data.decode("latin-1")
     nul = text.find("\x00")
     if nul >= 0:
         raise InputError(path, f"line {text.count(chr(10), 0, nul) + 1}", None,
