@@ -176,6 +176,12 @@ def rdl_def(design: Design, die: DieLayout) -> tuple[Path, dict, str, float, tup
         return None
     path = design.file.parent / source.file
     chip = read_def(path)
+    routed = {n.name for n in fan.nets}
+    before = sorted({w.net for w in chip.wires if w.layer == layer and w.net in routed})
+    if before:              # a DEF routed already (OpenROAD's .defok, ICEWall's octilinear.def)
+        fan.notes.append(f"{path.name} already holds wiring on {layer} for {len(before)} of the routed nets "
+                         f"({', '.join(before[:3])}{', ...' if len(before) > 3 else ''}); {path.stem}'s lines stay "
+                         f"in the written DEF beside the new ones and are not in the layout")
     width = line_width(fan.figures.line_width, fan.figures.style)
     wires: dict[str, list[DefWire]] = {}
     for w in fan.wires:

@@ -376,3 +376,18 @@ END NETS
     assert [(w.net, w.layer, w.width, w.points) for w in d.wires] == [
         ("VSS", "metal1", 1.0, ((0.005, 0.0), (0.005, 0.01))), ("VSS", "metal2", 0.5, ((0.005, 0.005), (0.01, 0.005))),
         ("a", "top", None, ((200.0, 230.0), (500.0, 230.0)))]
+
+
+def test_a_def_routed_already_is_said(tmp_path: Path) -> None:
+    """The probe DEF with PROBE_0 routed on Pad already (as OpenROAD's .defok or ICEWall's octilinear.def hand it
+    over): the build says so in one note, and the written DEF keeps the old wire beside maskgen's."""
+    _write(tmp_path, "t.lef", LEF)
+    _write(tmp_path, "t.def", PROBE_DEF.replace("( PROBE1 PIN0 ) + USE SIGNAL ;", "( PROBE1 PIN0 ) + USE SIGNAL "
+                                                "+ ROUTED Pad 4000 ( 62500 62500 ) ( 62500 462500 ) ;"))
+    recipe = _write(tmp_path, "probe.yaml", PROBE_RECIPE.replace("land_diameter: 25,", "land_diameter: 25, "
+                                                                  "def_layer: Pad,"))
+    res = build(recipe, tmp_path / "out")
+    assert res.die.fanout.notes == ["t.def already holds wiring on Pad for 1 of the routed nets (PROBE_0); t's lines "
+                                    "stay in the written DEF beside the new ones and are not in the layout"]
+    written = res.files["rdl_def"].read_text()
+    assert "+ ROUTED Pad 4000 ( 62500 62500 ) ( 62500 462500 )" in written
