@@ -391,3 +391,20 @@ def test_a_def_routed_already_is_said(tmp_path: Path) -> None:
                                     "stay in the written DEF beside the new ones and are not in the layout"]
     written = res.files["rdl_def"].read_text()
     assert "+ ROUTED Pad 4000 ( 62500 62500 ) ( 62500 462500 )" in written
+
+
+def test_nets_of_bumps_only_are_refused_with_the_way_round(tmp_path: Path) -> None:
+    """OpenROAD's passive interposer routes nets that join bumps only; maskgen routes from pads. A DEF bump map
+    with routing and no pads: one line, exit 2, saying how to give one end's bumps as the pads."""
+    _write(tmp_path, "t.lef", LEF)
+    _write(tmp_path, "t.def", PROBE_DEF)
+    recipe = _write(tmp_path, "r.yaml", PROBE_RECIPE.replace(
+        "  pads: {kind: def, file: t.def, lef: t.lef, source: components, macro: PROBE, component: PROBE0, "
+        "layer: Pad}\n", "").replace("component: PROBE1, ", ""))
+    assert "pads:" not in recipe.read_text()
+    out = CliRunner().invoke(app, ["build", str(recipe), "--out", str(tmp_path / "out")])
+    assert out.exit_code == 2
+    assert [ln for ln in out.output.splitlines() if "error" in ln] == [
+        f"maskgen: error: {recipe}: die: routing: needs the chip's pads (die.pads: {{kind: csv|gds|def, file: "
+        "...}) to route from; nets of bumps only (an interposer's) are not routed: give one end's bumps as the pads "
+        "(die.pads: {kind: def, source: components, macro: ..., component: ...})"]

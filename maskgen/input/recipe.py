@@ -326,7 +326,11 @@ class Die(_Strict):
     @model_validator(mode="after")
     def _routing_needs_pads(self) -> Die:
         if self.routing is not None and self.pads is None:
-            raise ValueError("routing: needs the chip's pads (die.pads: {kind: csv|gds, file: ...}) to route from")
+            hint = ("; nets of bumps only (an interposer's) are not routed: give one end's bumps as the pads (die.pads:"
+                    " {kind: def, source: components, macro: ..., component: ...})"
+                    if isinstance(self.bump_map, DefMap) else "")
+            raise ValueError(f"routing: needs the chip's pads (die.pads: {{kind: csv|gds|def, file: ...}}) to route "
+                             f"from{hint}")
         return self
 
     @property
