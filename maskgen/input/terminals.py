@@ -92,6 +92,11 @@ def _terminals(def_file: Path, design: DefDesign, lef: dict[str, LefMacro] | Non
         hint = (f"; macros in COMPONENTS: {', '.join(names[:10])}{more}{kind}" if names and source != "pins"
                 else "")
         at, value = ((f"{key}.macro", macro) if macro and source != "pins" else (f"{key}.source", source))
+        placed = sorted(c.name for c in design.components.values() if c.placed and matches(c.macro, patterns(macro)))
+        if components and placed and source != "pins":     # the macro is there, the instance names are not
+            at, value = f"{key}.component", components if len(components) > 1 else components[0]
+            hint = (f"; instances of it: {', '.join(placed[:10])}"
+                    f"{f' and {len(placed) - 10} more' if len(placed) > 10 else ''}")
         raise InputError(def_file, at, value, f"the DEF holds no {what}{hint}")
     if len(found) > limit:
         raise InputError(def_file, limit_key.rsplit(".", 1)[-1], limit, f"the DEF has more terminals than the "
