@@ -407,3 +407,25 @@ def test_nets_of_bumps_only_are_refused_with_the_way_round(tmp_path: Path) -> No
         f"maskgen: error: {recipe}: die: routing: needs the chip's pads (die.pads: {{kind: csv|gds|def, file: "
         "...}) to route from; nets of bumps only (an interposer's) are not routed: give one end's bumps as the pads "
         "(die.pads: {kind: def, source: components, macro: ..., component: ...})"]
+
+
+def test_the_land_on_a_pin_routed_at_45_degrees() -> None:
+    """An octagon inscribed in the pin where its slanted sides (0.414 x its width) take a line square-on; else
+    the pin itself, widened to the line: OpenROAD's 10 x 5 um PAD at 4 um keeps its rectangle (its 5 um octagon,
+    2.1 um sides, left 50 of rdl_route_via's 139 nets unrouted; the rectangle routes 139, DRC clean), at 6 um a
+    10 x 6 rectangle; a 50 um pad at 4 um gets the 50 um octagon (20.7 um sides)."""
+    from maskgen.design.fanout import RdlFigures, shaped_land
+
+    def figs(w: float) -> RdlFigures:
+        return RdlFigures(style="45", line_width=w, line_space=w, land_diameter=45, via=2.8, pad_land=6)
+
+    def box(w: float, h: float) -> tuple[tuple[float, float], ...]:
+        return ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))
+    assert shaped_land(box(10, 5), figs(4)) == box(10, 5)
+    assert shaped_land(box(10, 5), figs(6)) == box(10, 6)
+    octagon = shaped_land(box(50, 50), figs(4))
+    assert len(octagon) == 8
+    assert max(x for x, _ in octagon) == pytest.approx(25) and max(y for _, y in octagon) == pytest.approx(25)
+    import math
+    sides = [math.dist(a, b) for a, b in zip(octagon, octagon[1:] + octagon[:1], strict=True)]
+    assert sides == pytest.approx([50 * math.tan(math.pi / 8)] * 8)
