@@ -226,7 +226,7 @@ def test_probe_cells_build_and_route(tmp_path: Path) -> None:
     _write(tmp_path, "t.lef", LEF)
     _write(tmp_path, "t.def", PROBE_DEF)
     res = build(_write(tmp_path, "probe.yaml", PROBE_RECIPE), tmp_path / "out")
-    rt = res.manifest["routing"]
+    rt = res.manifest.as_json()["routing"]
     assert rt["net_count"] == 2 and rt["routed"] == 2 and not rt["unrouted"]
     assert [p["name"] for p in rt["pad_sites"]] == ["PROBE0/PIN0", "PROBE0/PIN1"]
     lines = _lines_nm(res.files["gds"])
@@ -336,7 +336,7 @@ solder: {{alloy: SAC305, ball_diameter: 30}}
 ball_drop: {{polymer_opening: 41}}
 """)
     res = build(recipe, tmp_path / "out")
-    assert res.manifest["routing"]["routed"] == 2
+    assert res.manifest.as_json()["routing"]["routed"] == 2
     ly = kdb.Layout()
     ly.read(str(res.files["gds"]))
     rdl = kdb.Region(ly.top_cell().begin_shapes_rec(ly.layer(14, 0))).merged()
