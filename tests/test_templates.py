@@ -34,7 +34,8 @@ def test_template_builds_clean(cli, tmp_path, template, read_gds):
     # report.html in a real browser (headless Chromium, no network): every picture and plot decodes
     loaded = assert_page_loads_offline(tmp_path / name / "report.html")
     plots = {"wafer map by bin": "wafer" in manifest, "sweep plots": bool(manifest["recipe"].get("sweep")),
-             "displacement per bump": manifest["process"] == "cantilever_wlcsp"}
+             "displacement per bump": manifest["process"] == "cantilever_wlcsp",
+             "N50 map": "reliability" in manifest and all("n50" in b for b in manifest.get("bumps") or [{}])}
     assert [i["alt"] for i in loaded.images] == [f"die: {name}", f"bump: {manifest['die']['bump_cell']}",
                                                  *(alt for alt, shown in plots.items() if shown)]
 
