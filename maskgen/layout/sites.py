@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +85,8 @@ def sites_on_grid(site_list: list[Site], grid: float) -> list[Site]:
     out = []
     for s in site_list:
         x, y = on_grid(s.x, grid), on_grid(s.y, grid)
-        out.append(s if (x, y) == (s.x, s.y) else replace(s, x=x, y=y))
+        # Site(...) field by field is dataclasses.replace(s, x=x, y=y) without its per-call field walk
+        out.append(s if (x, y) == (s.x, s.y) else Site(s.name, x, y, s.net, s.ball, s.bump_type, s.outline))
     return out
 
 

@@ -24,6 +24,7 @@ from maskgen.errors import given
 from maskgen.guard import doing
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
+from maskgen.outputs.cdsample import Hierarchy
 from maskgen.outputs.critical import layer_critical_dimension
 from maskgen.outputs.output import atomic, write_json, write_text
 from maskgen.outputs.plates import (
@@ -110,12 +111,14 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
     apart = placements_in(top, set())
+    hierarchy = Hierarchy(ly)
     for mask in result.manifest.masks:
         layer, datatype = mask.gds
         li = ly.find_layer(layer, datatype)
         label = f"{name} {mask.mask} L{mask.level} {mask.polarity.upper()} {mask.tone or ''}".strip()
         cd = None if li is None else layer_critical_dimension(
-            top, li, grid, opening=result.design.pdk.layers[mask.mask].shape == "opening", apart=apart)
+            top, li, grid, opening=result.design.pdk.layers[mask.mask].shape == "opening", apart=apart,
+            hierarchy=hierarchy)
         entry = {**mask.as_json(), "field": "dark field" if mask.polarity == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
                  **cd_rule(result.design.pdk, mask.mask, cd.value if cd else None),
