@@ -151,9 +151,10 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     return out
 
 
-_Turned = tuple[float, float, list[list[tuple[Point, ...]]]]
-"""A macro turned by one orientation: the lower-left corner of its turned cell box, and its chosen pins'
-shapes turned (a component of that macro and orientation adds its placement point)."""
+_Turned = tuple[float, float, list[list[tuple[Point, ...]]], list[tuple[float, float, float, float]]]
+"""A macro turned by one orientation: the lower-left corner of its turned cell box, its chosen pins' shapes
+turned (a component of that macro and orientation adds its placement point), and each pin's shapes' extremes
+(least x, least y, greatest x, greatest y) as turned."""
 
 
 def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
@@ -163,16 +164,38 @@ def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, cho
         return [_whole(design, c, m)]
     frame = turned.get((m.name, c.orient))
     if frame is None:
-        frame = turned[m.name, c.orient] = (*_corner(c, m),
-                                            [[_turn(c, s.points) for s in shapes] for _, shapes in chosen])
-    x0, y0, turned_pins = frame
+        pins = [[_turn(c, s.points) for s in shapes] for _, shapes in chosen]
+        frame = turned[m.name, c.orient] = (*_corner(c, m), pins, [_extremes(shapes) for shapes in pins])
+    x0, y0, turned_pins, extremes = frame
     dx, dy = c.x - x0, c.y - y0
     out = []
-    for (pin_name, _), shapes in zip(chosen, turned_pins, strict=True):
-        polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for points in shapes]
+    for (pin_name, _), shapes, ends in zip(chosen, turned_pins, extremes, strict=True):
         name = c.name if len(chosen) == 1 else f"{c.name}/{pin_name}"
-        out.append(_terminal(design, name, design.net_of(c.name, pin_name), polys, c.name, pin_name))
+        net = design.net_of(c.name, pin_name)
+        if len(shapes) == 1:        # one shape (a bump's pad): its points placed once, extremes as turned
+            out.append(_one_shape(design, name, net, shapes[0], dx, dy, ends, c.name, pin_name))
+            continue
+        polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for points in shapes]
+        out.append(_terminal(design, name, net, polys, c.name, pin_name))
     return out
+
+
+def _extremes(shapes: list[tuple[Point, ...]]) -> tuple[float, float, float, float]:
+    """Least x, least y, greatest x, greatest y of the shapes' points."""
+    xs = [p[0] for poly in shapes for p in poly]
+    ys = [p[1] for poly in shapes for p in poly]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _one_shape(design: DefDesign, name: str, net: str | None, points: tuple[Point, ...], dx: float, dy: float,
+               ends: tuple[float, float, float, float], component: str, pin: str | None) -> Terminal:
+    """`_terminal` of one shape moved by (dx, dy), the same numbers: adding dx keeps the order of the x values,
+    so the least placed x is the least turned x plus dx (likewise y and the greatest)."""
+    x1, y1, x2, y2 = ends[0] + dx, ends[1] + dy, ends[2] + dx, ends[3] + dy
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    cx, cy = design.centre
+    offsets = tuple(((rx + dx) - mx, (ry + dy) - my) for rx, ry in points)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, _outline(offsets), component, pin)
 
 
 def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tuple[list[tuple[str, list]], bool]:
@@ -238,12 +261,18 @@ def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Seq
     ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
     cx, cy = design.centre
     offsets = tuple((x - mx, y - my) for x, y in ring)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, _outline(offsets), component, pin)
+
+
+def _outline(offsets: tuple[Point, ...]) -> tuple[Point, ...]:
+    """A terminal's outline: its points' offsets from the centre rounded to 1 pm (most terminals of a macro have
+    the same offsets: each rounded once)."""
     outline = _OUTLINES.get(offsets)
-    if outline is None:          # most terminals of a macro have the same offsets: each rounded once
+    if outline is None:
         if len(_OUTLINES) > 10_000:
             _OUTLINES.clear()
         outline = _OUTLINES[offsets] = tuple((round(dx, 6), round(dy, 6)) for dx, dy in offsets)
-    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, outline, component, pin)
+    return outline
 
 
 _OUTLINES: dict[tuple[Point, ...], tuple[Point, ...]] = {}

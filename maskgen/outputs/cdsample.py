@@ -124,6 +124,12 @@ class Hierarchy:
             found = self._children[key] = [p for p in self.instances(ci) if self.draws(p.cell, li)]
         return found
 
+    def forget(self, li: int) -> None:
+        """Drop what was kept for one layer (its units: 100,000 placed bumps' worth), once its sample is taken."""
+        self.local.pop(li, None)
+        for key in [k for k in self._children if k[1] == li]:
+            del self._children[key]
+
     def simple(self, ci: int, li: int) -> bool:
         """True when every placement under the cell on the layer is exact in integers (no magnification, no odd
         angle): then a cell's units, found once in its own frame, are placed exactly as a walk would place them."""

@@ -232,8 +232,18 @@ def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool,
     `apart` (a die of many placed cells), while the placements stand farther apart than the reach the sample is
     taken from the first placement of each cell alone: the others repeat its neighbourhoods. `hierarchy`: the
     layout's instances as read for another layer of the same layout (read once for every mask)."""
-    from maskgen.outputs.cdsample import Hierarchy, first_placement_units, layer_units, neighbourhood_sample
+    from maskgen.outputs.cdsample import Hierarchy
     hierarchy = hierarchy or Hierarchy(top.layout())
+    try:
+        return _sampled_cd(top, li, grid, opening, apart, hierarchy)
+    finally:
+        hierarchy.forget(li)
+
+
+def _sampled_cd(top: kdb.Cell, li: int, grid: float, opening: bool, apart: Placements | None,
+                hierarchy: Hierarchy) -> CriticalDimension | None:
+    """layer_critical_dimension with the layout's instances read."""
+    from maskgen.outputs.cdsample import first_placement_units, layer_units, neighbourhood_sample
     first = first_placement_units(top, li, hierarchy) if apart is not None else None
     every: list = []
 
