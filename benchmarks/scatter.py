@@ -13,6 +13,11 @@ fresh process (interpreter start, imports, work, exit), once unmeasured and then
 
 Prints one table: medians of wall time, CPU time and peak resident memory (`wait4` rusage of the child, as
 wafer.py measures it).
+
+    python benchmarks/scatter.py --against /tmp/main-checkout     # e.g. `git worktree add --detach DIR main`
+
+runs every job with the maskgen of that checkout too, the two alternately (one run of each, then the next), so a
+machine that other work loads slows both alike, and adds that checkout's medians and the ratio this / that.
 """
 
 from __future__ import annotations
@@ -84,9 +89,17 @@ ball_drop: {{polymer_opening: 80}}
     return recipe, die
 
 
-def _child(args: list[str], work: Path) -> Sample:
-    """`maskgen ARGS` in a fresh process, measured by wafer.py's run_once (wall, CPU, peak MB, exit code)."""
-    return run_once([sys.executable, "-m", "maskgen.cli", *args], work / "timing.json", work / f"{args[0]}.log")
+def _child(args: list[str], work: Path, code: Path = ROOT) -> Sample:
+    """`maskgen ARGS` in a fresh process with the maskgen of the checkout `code`, measured by wafer.py's run_once
+    (wall, CPU, peak MB, exit code)."""
+    return run_once([sys.executable, "-m", "maskgen.cli", *args], work / "timing.json", work / f"{args[0]}.log",
+                    code)
+
+
+def _medians(runs: list[Sample]) -> tuple[float, float, float, set[int]]:
+    """Median wall s, CPU s and peak MB of the runs, and their exit codes."""
+    wall, cpu, mb = (statistics.median(getattr(r, k) for r in runs) for k in ("wall_s", "cpu_s", "peak_mb"))
+    return wall, cpu, mb, {r.exit for r in runs}
 
 
 def main() -> int:
@@ -95,22 +108,43 @@ def main() -> int:
     ap.add_argument("--bumps", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "benchmark-scatter")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="another checkout of maskgen, run alternately with this one")
     args = ap.parse_args()
     recipe, die = write_inputs(args.out, args.bumps)
     jobs = {"build": ["build", str(recipe), "--out", str(args.out / "build"), "--max-sites", str(args.bumps)],
             "masks": ["masks", str(recipe), "--out", str(args.out / "masks"), "--max-sites", str(args.bumps)]}
+    codes = [ROOT] + ([args.against.resolve()] if args.against else [])
     print(f"scatter: {args.bumps:,} bumps on a 165 um grid moved by up to 3 um, die {die / 1000:g} mm, "
-          f"medians of {args.repeat} runs after one warm-up", file=sys.stderr)
-    print("| job | wall s | CPU s | peak MB | target | verdict |")
-    print("|---|---:|---:|---:|---|---|")
+          f"medians of {args.repeat} runs after one warm-up"
+          + (f", alternately with {args.against}" if args.against else ""), file=sys.stderr)
+    if args.against:
+        print(f"| job | wall s | CPU s | peak MB | {args.against.name} wall s | CPU s | peak MB | wall ratio | "
+              "CPU ratio | target | verdict |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    else:
+        print("| job | wall s | CPU s | peak MB | target | verdict |")
+        print("|---|---:|---:|---:|---|---|")
     for name, argv in jobs.items():
-        runs = [_child(argv, args.out) for _ in range(args.repeat + 1)][1:]
-        codes = {r.exit for r in runs}
-        wall, cpu, mb = (statistics.median(getattr(r, k) for r in runs) for k in ("wall_s", "cpu_s", "peak_mb"))
+        runs: list[list[Sample]] = [[] for _ in codes]
+        for i in range(args.repeat + 1):
+            for k, code in enumerate(codes):
+                sample = _child(argv, args.out, code)
+                print(f"{name} {code.name} run {i}: {sample.wall_s:.2f} s wall, {sample.cpu_s:.2f} s CPU, "
+                      f"{sample.peak_mb:.0f} MB, exit {sample.exit}{' (warm-up)' if i == 0 else ''}",
+                      file=sys.stderr)
+                if i:
+                    runs[k].append(sample)
+        wall, cpu, mb, exits = _medians(runs[0])
         seconds, limit = TARGETS[name]
-        ok = wall < seconds and mb < limit and codes == {0}
-        print(f"| maskgen {name} | {wall:.2f} | {cpu:.2f} | {mb:.0f} | < {seconds:g} s, < {limit:g} MB | "
-              f"{'PASS' if ok else 'MISS'}{'' if codes == {0} else f' (exit {sorted(codes)})'} |")
+        ok = wall < seconds and mb < limit and exits == {0}
+        other = ""
+        if args.against:
+            w2, c2, m2, e2 = _medians(runs[1])
+            other = (f" {w2:.2f} | {c2:.2f} | {m2:.0f}{'' if e2 == {0} else f' (exit {sorted(e2)})'} | "
+                     f"{wall / w2:.3f} | {cpu / c2:.3f} |")
+        print(f"| maskgen {name} | {wall:.2f} | {cpu:.2f} | {mb:.0f} |{other} < {seconds:g} s, < {limit:g} MB | "
+              f"{'PASS' if ok else 'MISS'}{'' if exits == {0} else f' (exit {sorted(exits)})'} |")
     return 0
 
 

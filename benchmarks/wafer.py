@@ -103,14 +103,17 @@ class Verdict:
     ok: bool | None = None
 
 
-def run_once(argv: list[str], timing: Path, log: Path) -> Sample:
-    """Run argv in a new process; wall clock, CPU and peak RSS of exactly that process (wait4)."""
+def run_once(argv: list[str], timing: Path, log: Path, code: Path = ROOT) -> Sample:
+    """Run argv in a new process; wall clock, CPU and peak RSS of exactly that process (wait4). code: the
+    checkout whose maskgen the child imports (its folder is the child's working folder and first on its path)."""
     timing.unlink(missing_ok=True)
     # children may cache bytecode, as an installed package has it: the figures are not import compilation
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONUNBUFFERED": "1"}
+    if code != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [env.get("PYTHONPATH")])])
     with open(log, "w", encoding="utf-8") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=code, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -210,3 +210,42 @@ def test_footprint_without_a_centred_body_needs_die_size(tmp_path, cli, outline,
     code, _, err = cli("build", str(_sizeless(tmp_path, "nobody", fp)), "--out", str(tmp_path / "out"))
     assert code == 2 and err.count("\n") == 1, err
     assert "fp.kicad_mod: F.Fab" in err and said in err and "give die.size" in err
+
+
+def _kiutils_pad_object(land):
+    """The land as a kiutils Pad (how the footprint's pads were written before pad_text)."""
+    from kiutils.footprint import Pad
+    from kiutils.items.common import Position
+    layers = ["F.Cu", "F.Mask"] + (["F.Paste"] if land.paste_margin is not None else [])
+    return Pad(number=land.name, type="smd", shape=land.shape, position=Position(X=land.x, Y=land.y),
+               size=Position(X=land.diameter, Y=land.diameter), layers=layers, solderMaskMargin=land.mask_margin,
+               solderPasteMargin=land.paste_margin if land.paste_margin else None)
+
+
+def _kiutils_pad(land) -> str:
+    """The land as a kiutils Pad's text at the footprint's indent."""
+    return _kiutils_pad_object(land).to_sexpr(indent=2)
+
+
+def test_pad_text_is_kiutils_pad_text():
+    from maskgen.outputs.kicad import Land, pad_text
+    lands = [Land("A1", -2.2, 0.0, 0.2, 0.05, -0.01), Land("AB12", 1e-06, 123.456789, 0.24, 0.0, 0.0),
+             Land('odd "name"', 0.1, -0.3, 0.3, -0.05, None), Land("VDD", 3.0, -4.5, 0.5, 0.05, shape="rect"),
+             Land("B3", -0.1, 0.2, 0.2, 0.05, 0.012)]
+    for land in lands:
+        assert pad_text(land) == _kiutils_pad(land)
+    assert pad_text(lands[0]) == '  (pad "A1" smd circle (at -2.2 0.0) (size 0.2 0.2) ' \
+        '(layers "F.Cu" "F.Mask" "F.Paste")\n    (solder_mask_margin 0.05) (solder_paste_margin -0.01))\n'
+
+
+def test_footprint_text_is_kiutils_text(tmp_path):
+    import copy
+
+    from maskgen.outputs.kicad import board_footprint, die_footprint
+    res = build(data_root() / "templates" / "test_vehicle.yaml", tmp_path, run_drc=False)
+    for fp, kind in ((die_footprint(res.design, res.die), "kicad_mod"),
+                     (board_footprint(res.design, res.die.structures), "board_kicad_mod")):
+        whole = copy.deepcopy(fp.drawing)          # the footprint as kiutils writes it with a Pad per land
+        whole.pads = [_kiutils_pad_object(land) for land in fp.lands]
+        assert len(whole.pads) > 10 and {p.shape for p in whole.pads} >= {"circle"}
+        assert fp.text() == whole.to_sexpr() == res.files[kind].read_text()

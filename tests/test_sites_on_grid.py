@@ -47,3 +47,18 @@ def test_on_grid_rounds_to_the_nearest_grid_point():
     assert on_grid(173.1665, 0.005) == pytest.approx(173.165)
     assert on_grid(-519.4995, 0.005) == pytest.approx(-519.5)
     assert on_grid(400.0, 0.005) == 400.0
+
+
+def test_sites_on_grid_keeps_every_field():
+    from dataclasses import fields, replace
+
+    from maskgen.input.site import Site
+    from maskgen.layout.sites import sites_on_grid
+    values = {"name": "U7", "x": 10.0004, "y": -3.00049, "net": "VDD", "ball": "C4", "bump_type": "power",
+              "outline": ((-1.0, -1.0), (1.0, -1.0), (1.0, 1.0))}
+    assert {f.name for f in fields(Site)} == set(values)     # a new Site field must be carried by sites_on_grid
+    site = Site(**values)
+    (moved,) = sites_on_grid([site], 0.001)
+    assert moved == replace(site, x=10.0, y=-3.0)
+    on = Site("A1", 1.5, 2.5, ball="A1")
+    assert sites_on_grid([on], 0.001)[0] is on

@@ -190,3 +190,27 @@ def test_nearest_distance_against_brute_force():
         assert nearest_distance(pts) == pytest.approx(brute, abs=1e-9)
     grid = np.array([(x, y) for x in range(0, 4000, 400) for y in range(0, 4000, 400)], dtype=float)
     assert nearest_distance(grid) == 400
+
+
+def test_nearest_distance_squares_and_sweep_agree(monkeypatch):
+    import numpy as np
+
+    from maskgen.layout import sites
+    rng = np.random.default_rng(11)
+    # a jittered 165 um grid, a crowded cluster, duplicates (zero) and two points: the squares give the sweep's
+    # float, and with no pairs allowed to the squares nearest_distance falls back to the sweep
+    grid = np.array([(c * 165.0, r * 165.0) for r in range(40) for c in range(40)]) + \
+        np.round(rng.uniform(-3, 3, size=(1600, 2)), 3)
+    cluster = np.round(rng.uniform(0, 50, size=(300, 2)), 3)
+    for pts in (grid, cluster, np.vstack([grid, grid[:1]]), grid[:2]):
+        ordered = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+        sweep = sites._nearest_by_sweep(ordered)
+        assert sites.nearest_distance(pts) == sweep            # the same float, whichever way it is found
+        brute = min(math.dist(a, b) for i, a in enumerate(pts[:400]) for b in pts[i + 1:400])
+        assert sweep <= brute + 1e-12
+    assert sites.nearest_distance(np.vstack([grid, grid[:1]])) == 0.0
+    expected = sites.nearest_distance(grid)
+    assert 158 < expected < 165
+    monkeypatch.setattr(sites, "MAX_PAIRS_PER_POINT", 0)
+    assert sites._nearest_in_squares(grid[np.lexsort((grid[:, 1], grid[:, 0]))], 200.0) is None
+    assert sites.nearest_distance(grid) == expected

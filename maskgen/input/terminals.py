@@ -169,9 +169,10 @@ def component_terminals(design: DefDesign, lef: dict[str, LefMacro] | None, macr
     return out
 
 
-_Turned = tuple[float, float, list[list[tuple[Point, ...]]]]
-"""A macro turned by one orientation: the lower-left corner of its turned cell box, and its chosen pins'
-shapes turned (a component of that macro and orientation adds its placement point)."""
+_Turned = tuple[float, float, list[list[tuple[Point, ...]]], list[tuple[float, float, float, float]]]
+"""A macro turned by one orientation: the lower-left corner of its turned cell box, its chosen pins' shapes
+turned (a component of that macro and orientation adds its placement point), and each pin's shapes' extremes
+(least x, least y, greatest x, greatest y) as turned."""
 
 
 def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, chosen: list[tuple[str, list]],
@@ -181,30 +182,27 @@ def _component_terms(design: DefDesign, c: DefComponent, m: LefMacro | None, cho
         return [_whole(design, c, m)]
     frame = turned.get((m.name, c.orient))
     if frame is None:
-        frame = turned[m.name, c.orient] = (*_corner(c, m),
-                                            [[_turn(c, s.points) for s in shapes] for _, shapes in chosen])
-    x0, y0, turned_pins = frame
+        pins = [[_turn(c, s.points) for s in shapes] for _, shapes in chosen]
+        frame = turned[m.name, c.orient] = (*_corner(c, m), pins, [_extremes(shapes) for shapes in pins])
+    x0, y0, turned_pins, extremes = frame
     dx, dy = c.x - x0, c.y - y0
-    spots: dict[Point, list[tuple[str, list[tuple[Point, ...]]]]] = {}
-    for (pin_name, _), shapes in zip(chosen, turned_pins, strict=True):
-        polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for points in shapes]
-        spots.setdefault(_box_centre(polys), []).append((pin_name, polys))
+    # pins whose shapes share a box centre (to 1 nm) are one terminal: a bump macro's ports drawn one inside the
+    # other, as OpenROAD's DUMMY_BUMP_TWO_PORTS
+    spots: dict[Point, list[tuple[str, list[tuple[Point, ...]], tuple[float, float, float, float]]]] = {}
+    for (pin_name, _), shapes, ends in zip(chosen, turned_pins, extremes, strict=True):
+        x1, y1, x2, y2 = ends[0] + dx, ends[1] + dy, ends[2] + dx, ends[3] + dy
+        spots.setdefault((round((x1 + x2) / 2, 3), round((y1 + y2) / 2, 3)), []).append((pin_name, shapes, ends))
     out = []
     for group in spots.values():
         pin_name = group[0][0]
         name = c.name if len(spots) == 1 else f"{c.name}/{pin_name}"
-        polys = [poly for _, ps in group for poly in ps]
-        out.append(_terminal(design, name, _one_net(design, c, [p for p, _ in group], key), polys, c.name,
-                             pin_name))
+        net = _one_net(design, c, [pin for pin, _, _ in group], key)
+        if len(group) == 1 and len(group[0][1]) == 1:     # one shape (a bump's pad): its points placed once
+            out.append(_one_shape(design, name, net, group[0][1][0], dx, dy, group[0][2], c.name, pin_name))
+            continue
+        polys = [tuple((rx + dx, ry + dy) for rx, ry in points) for _, shapes, _ in group for points in shapes]
+        out.append(_terminal(design, name, net, polys, c.name, pin_name))
     return out
-
-
-def _box_centre(polys: Sequence[Sequence[Point]]) -> Point:
-    """The centre of the shapes' bounding box, rounded to 1 nm (pins of one component sharing it are one
-    terminal: a bump macro's ports drawn one inside the other, as OpenROAD's DUMMY_BUMP_TWO_PORTS)."""
-    xs = [p[0] for poly in polys for p in poly]
-    ys = [p[1] for poly in polys for p in poly]
-    return round((min(xs) + max(xs)) / 2, 3), round((min(ys) + max(ys)) / 2, 3)
 
 
 def _one_net(design: DefDesign, c: DefComponent, pins: list[str], key: str) -> str | None:
@@ -217,6 +215,24 @@ def _one_net(design: DefDesign, c: DefComponent, pins: list[str], key: str) -> s
         raise InputError(design.path, f"{key}.pin", None, f"component {c.name} ({c.macro}): pins {on} sit at one "
                          f"spot (one terminal) on different nets; name the pin to take ({key}.pin: [{pins[0]}])")
     return named[0] if named else None
+
+
+def _extremes(shapes: list[tuple[Point, ...]]) -> tuple[float, float, float, float]:
+    """Least x, least y, greatest x, greatest y of the shapes' points."""
+    xs = [p[0] for poly in shapes for p in poly]
+    ys = [p[1] for poly in shapes for p in poly]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _one_shape(design: DefDesign, name: str, net: str | None, points: tuple[Point, ...], dx: float, dy: float,
+               ends: tuple[float, float, float, float], component: str, pin: str | None) -> Terminal:
+    """`_terminal` of one shape moved by (dx, dy), the same numbers: adding dx keeps the order of the x values,
+    so the least placed x is the least turned x plus dx (likewise y and the greatest)."""
+    x1, y1, x2, y2 = ends[0] + dx, ends[1] + dy, ends[2] + dx, ends[3] + dy
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    cx, cy = design.centre
+    offsets = tuple(((rx + dx) - mx, (ry + dy) - my) for rx, ry in points)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, _outline(offsets), component, pin)
 
 
 def terminal_pins(m: LefMacro, pins: list[str] | None, layer: str | None) -> tuple[list[tuple[str, list]], bool]:
@@ -282,12 +298,18 @@ def _terminal(design: DefDesign, name: str, net: str | None, polys: Sequence[Seq
     ring = polys[0] if len(polys) == 1 else ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
     cx, cy = design.centre
     offsets = tuple((x - mx, y - my) for x, y in ring)
+    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, _outline(offsets), component, pin)
+
+
+def _outline(offsets: tuple[Point, ...]) -> tuple[Point, ...]:
+    """A terminal's outline: its points' offsets from the centre rounded to 1 pm (most terminals of a macro have
+    the same offsets: each rounded once)."""
     outline = _OUTLINES.get(offsets)
-    if outline is None:          # most terminals of a macro have the same offsets: each rounded once
+    if outline is None:
         if len(_OUTLINES) > 10_000:
             _OUTLINES.clear()
         outline = _OUTLINES[offsets] = tuple((round(dx, 6), round(dy, 6)) for dx, dy in offsets)
-    return Terminal(name, round(mx - cx, 6), round(my - cy, 6), net, outline, component, pin)
+    return outline
 
 
 _OUTLINES: dict[tuple[Point, ...], tuple[Point, ...]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +85,8 @@ def sites_on_grid(site_list: list[Site], grid: float) -> list[Site]:
     out = []
     for s in site_list:
         x, y = on_grid(s.x, grid), on_grid(s.y, grid)
-        out.append(s if (x, y) == (s.x, s.y) else replace(s, x=x, y=y))
+        # Site(...) field by field is dataclasses.replace(s, x=x, y=y) without its per-call field walk
+        out.append(s if (x, y) == (s.x, s.y) else Site(s.name, x, y, s.net, s.ball, s.bump_type, s.outline))
     return out
 
 
@@ -383,12 +384,63 @@ def min_pitch(bump_map: BumpMap, base: Path | None = None) -> float | None:
 
 
 def nearest_distance(points: np.ndarray) -> float | None:
-    """Smallest distance between two of the points: sorted in x, every k-th neighbour compared at once (numpy)
-    until no pair k apart is closer in x than the best distance found."""
+    """Smallest distance between two of the points: the nearest of neighbours in x order bounds it, and every
+    pair in the same or adjacent squares of a grid that size is compared at once (numpy); when the squares would
+    hold too many pairs, the points sorted in x are compared with their k-th neighbour for k = 1, 2, ... instead."""
     if len(points) < 2:
         return None
     order = np.lexsort((points[:, 1], points[:, 0]))
     p = np.asarray(points, dtype=float)[order]
+    bound = float(np.hypot(p[1:, 0] - p[:-1, 0], p[1:, 1] - p[:-1, 1]).min())
+    near = _nearest_in_squares(p, bound)
+    return near if near is not None else _nearest_by_sweep(p)
+
+
+MAX_PAIRS_PER_POINT = 16
+"""Pairs a point may bring to the grid comparison of `nearest_distance` (a 165 um grid of bumps brings about
+two); beyond it (points crowded far closer than their nearest-neighbour bound) the x sweep is used."""
+
+
+def _nearest_in_squares(p: np.ndarray, bound: float) -> float | None:
+    """The smallest distance, the pairs within `bound` found by squares of that size (None: too many pairs)."""
+    if bound == 0.0:
+        return 0.0
+    size = bound * (1 + 1e-9)
+    span = max(float(np.ptp(p[:, 0])), float(np.ptp(p[:, 1])))
+    if span / size > 1e6:                      # a grid too fine to index (then the x sweep stops early)
+        return None
+    bx = np.floor((p[:, 0] - p[:, 0].min()) / size).astype(np.int64)
+    by = np.floor((p[:, 1] - p[:, 1].min()) / size).astype(np.int64)
+    rows = int(by.max()) + 3
+    key = bx * rows + by + 1
+    order = np.argsort(key, kind="stable")
+    key, q = key[order], p[order]
+    n = len(q)
+    index = np.arange(n)
+    spans = []
+    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
+        target = key + dx * rows + dy
+        lo = np.searchsorted(key, target, "left")
+        hi = np.searchsorted(key, target, "right")
+        if dx == dy == 0:
+            lo = np.maximum(lo, index + 1)     # each pair within a square once
+        spans.append((lo, np.maximum(hi - lo, 0)))
+    if sum(int(c.sum()) for _, c in spans) > MAX_PAIRS_PER_POINT * n:
+        return None
+    best = bound
+    for lo, counts in spans:
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        a = np.repeat(index, counts)
+        b = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        best = min(best, float(np.hypot(q[b, 0] - q[a, 0], q[b, 1] - q[a, 1]).min()))
+    return best
+
+
+def _nearest_by_sweep(p: np.ndarray) -> float:
+    """The smallest distance of points sorted in x: every k-th neighbour compared at once until no pair k apart
+    is closer in x than the best distance found."""
     best = math.inf
     for k in range(1, len(p)):
         dx = p[k:, 0] - p[:-k, 0]

@@ -12,129 +12,220 @@ the reach when the dimension it finds is not narrower (maskgen.outputs.critical.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import klayout.db as kdb
 import numpy as np
 
 from maskgen.drc.isolated import touching_pairs
 
+IDENTITY = kdb.ICplxTrans()
+"""The placement of a unit in its own cell's frame (a leaf cell's shapes, a polygon of a cell)."""
 
-@dataclass(frozen=True)
+Shift = tuple[int, int]
+
+
 class Unit:
-    """One placed piece of a layer: a leaf cell's shapes under one transformation, or one polygon of a cell."""
+    """One placed piece of a layer: a leaf cell's shapes under one transformation, or one polygon of a cell; its
+    box as (left, bottom, right, top) in dbu, and its transformation's displacement when that is a plain shift
+    (no rotation, mirror or magnification), else None."""
 
-    key: tuple
-    trans: kdb.ICplxTrans
-    box: kdb.Box
-    shapes: kdb.Region
+    __slots__ = ("key", "trans", "edges", "shapes", "shift")
+
+    def __init__(self, key: tuple, trans: kdb.ICplxTrans, edges: tuple[int, int, int, int], shapes: kdb.Region,
+                 shift: Shift | None) -> None:
+        self.key, self.trans, self.edges, self.shapes, self.shift = key, trans, edges, shapes, shift
+
+    @property
+    def box(self) -> kdb.Box:
+        """The unit's placed bounding box."""
+        return kdb.Box(*self.edges)
 
 
-def _children_on(layout: kdb.Layout, li: int):
-    """A function giving a cell's instances of cells that draw on the layer (each cell and each answer found once)."""
-    draws: dict[int, bool] = {}
-    drawn_children: dict[int, list[kdb.Instance]] = {}
+def _edges(box: kdb.Box) -> tuple[int, int, int, int]:
+    """A box as (left, bottom, right, top)."""
+    return box.left, box.bottom, box.right, box.top
 
-    def children(cell: kdb.Cell) -> list[kdb.Instance]:
-        """The cell's instances of cells that draw on the layer."""
-        found = drawn_children.get(cell.cell_index())
+
+def _placed_unit(key: tuple, trans: kdb.ICplxTrans, box: kdb.Box, shapes: kdb.Region,
+                 shift: Shift | None) -> Unit:
+    """A unit from its cell-frame box placed by trans (shift: trans's plain displacement, if known)."""
+    if shift is None:
+        shift = _shift(trans)
+        if shift is None:
+            return Unit(key, trans, _edges(box.transformed(trans)), shapes, None)
+    left, bottom, right, top = _edges(box)
+    dx, dy = shift
+    return Unit(key, trans, (left + dx, bottom + dy, right + dx, top + dy), shapes, shift)
+
+
+class Placed(NamedTuple):
+    """One instance of a cell: the cell it places, whether its transformation is complex (magnified or at an odd
+    angle), its transformation (an array's first element), that transformation's plain shift (else None) and an
+    array's (na, nb, a, b)."""
+
+    cell: int
+    complex: bool
+    base: kdb.ICplxTrans
+    shift: Shift | None
+    array: tuple[int, int, kdb.Vector, kdb.Vector] | None
+
+    def placements(self) -> list[tuple[kdb.ICplxTrans, Shift | None]]:
+        """The transformation of each element (an array's row by row) with its plain shift (else None)."""
+        if self.array is None:
+            return [(self.base, self.shift)]
+        na, nb, a, b = self.array
+        out = []
+        for i in range(na):
+            for j in range(nb):
+                if not (i or j):
+                    out.append((self.base, self.shift))
+                    continue
+                step = a * i + b * j
+                out.append((kdb.ICplxTrans(kdb.Trans(step)) * self.base,
+                            None if self.shift is None else (self.shift[0] + step.x, self.shift[1] + step.y)))
+        return out
+
+
+class Hierarchy:
+    """The instances of a layout's cells read once (cell placed, transformation, array), which cells draw on a
+    layer, and each cell's units in its own frame per layer: every mask layer's sample of a die of 100,000 placed
+    bumps walks the instances once, not several times a layer."""
+
+    def __init__(self, layout: kdb.Layout) -> None:
+        self.layout = layout
+        self._instances: dict[int, list[Placed]] = {}
+        self._draws: dict[tuple[int, int], bool] = {}
+        self._children: dict[tuple[int, int], list[Placed]] = {}
+        self._simple: dict[tuple[int, int], bool] = {}
+        self.local: dict[int, dict[int, _Local]] = {}
+        """Per layer, each cell's units in its own frame (`_cell_units`)."""
+
+    def instances(self, ci: int) -> list[Placed]:
+        """The instances of a cell, in the layout's order."""
+        found = self._instances.get(ci)
         if found is None:
-            found = []
-            for inst in cell.each_inst():
-                ci = inst.cell_index
-                if ci not in draws:
-                    draws[ci] = not layout.cell(ci).bbox_per_layer(li).empty()
-                if draws[ci]:
-                    found.append(inst)
-            drawn_children[cell.cell_index()] = found
+            found = self._instances[ci] = [_placed(inst) for inst in self.layout.cell(ci).each_inst()]
         return found
-    return children
+
+    def draws(self, ci: int, li: int) -> bool:
+        """True when the cell (with what it places) draws on the layer."""
+        key = (ci, li)
+        found = self._draws.get(key)
+        if found is None:
+            found = self._draws[key] = not self.layout.cell(ci).bbox_per_layer(li).empty()
+        return found
+
+    def children(self, ci: int, li: int) -> list[Placed]:
+        """A cell's instances of cells that draw on the layer."""
+        key = (ci, li)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = [p for p in self.instances(ci) if self.draws(p.cell, li)]
+        return found
+
+    def forget(self, li: int) -> None:
+        """Drop what was kept for one layer (its units: 100,000 placed bumps' worth), once its sample is taken."""
+        self.local.pop(li, None)
+        for key in [k for k in self._children if k[1] == li]:
+            del self._children[key]
+
+    def simple(self, ci: int, li: int) -> bool:
+        """True when every placement under the cell on the layer is exact in integers (no magnification, no odd
+        angle): then a cell's units, found once in its own frame, are placed exactly as a walk would place them."""
+        key = (ci, li)
+        if key not in self._simple:
+            self._simple[key] = _all_simple(self, ci, li)
+        return self._simple[key]
 
 
-def layer_units(top: kdb.Cell, li: int) -> list[Unit]:
+def _placed(inst: kdb.Instance) -> Placed:
+    """An instance as read once."""
+    base = inst.cplx_trans
+    array = (inst.na, inst.nb, inst.a, inst.b) if inst.is_regular_array() else None
+    return Placed(inst.cell_index, inst.is_complex(), base, _shift(base), array)
+
+
+def layer_units(top: kdb.Cell, li: int, hierarchy: Hierarchy | None = None) -> list[Unit]:
     """Every unit of layer li under top, in a stable order (the hierarchy walked depth first)."""
-    children = _children_on(top.layout(), li)
-    if _all_simple(top, children):
-        return [Unit(key, trans, box.transformed(trans), shapes) for key, trans, box, shapes in
-                _cell_units(top, li, children, {})]
-    return _walk_units(top, li, children)
+    h = hierarchy or Hierarchy(top.layout())
+    if h.simple(top.cell_index(), li):
+        return [_placed_unit(key, trans, box, shapes, shift) for key, trans, box, shapes, shift in
+                _cell_units(h, top.cell_index(), li)]
+    return _walk_units(h, top, li)
 
 
-def first_placement_units(top: kdb.Cell, li: int) -> list[Unit] | None:
+def first_placement_units(top: kdb.Cell, li: int, hierarchy: Hierarchy | None = None) -> list[Unit] | None:
     """The units of the first placement of each cell placed in top (in walk order), for a top cell whose
     placements stand apart farther than the reach (see `neighbourhood_sample`): every other placement of a cell
     repeats the first one's neighbourhoods. None when a placement under top is not exact in integers."""
-    children = _children_on(top.layout(), li)
-    if not _all_simple(top, children) or not kdb.Region(top.shapes(li)).is_empty():
+    h = hierarchy or Hierarchy(top.layout())
+    if not h.simple(top.cell_index(), li) or not top.shapes(li).is_empty():
         return None
-    memo: dict[int, _Local] = {}
     out: list[Unit] = []
     seen: set[int] = set()
-    for inst in children(top):
-        if inst.cell_index in seen:
+    for p in h.children(top.cell_index(), li):
+        if p.cell in seen:
             continue
-        seen.add(inst.cell_index)
-        placed = _placements(inst)[0]
-        out += [Unit(key, placed * trans, box.transformed(placed * trans), shapes)
-                for key, trans, box, shapes in _cell_units(inst.cell, li, children, memo)]
+        seen.add(p.cell)
+        placed, placed_shift = p.placements()[0]
+        for key, trans, box, shapes, shift in _cell_units(h, p.cell, li):
+            both = placed if trans is IDENTITY else placed * trans
+            total = None if placed_shift is None or shift is None else \
+                (placed_shift[0] + shift[0], placed_shift[1] + shift[1])
+            out.append(_placed_unit(key, both, box, shapes, total))
     return out
 
 
-_Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region]]
-"""A cell's units in its own frame: key, placement, untransformed box and shapes."""
+_Local = list[tuple[tuple, kdb.ICplxTrans, kdb.Box, kdb.Region, Shift | None]]
+"""A cell's units in its own frame: key, placement, untransformed box, shapes and the placement's plain shift
+(None: not known to be one)."""
 
 
-def _placements(inst: kdb.Instance) -> list[kdb.ICplxTrans]:
-    """The transformation of each element of an instance (an array's elements row by row)."""
-    base = inst.cplx_trans
-    na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)
-    return [kdb.ICplxTrans(kdb.Trans(inst.a * i + inst.b * j)) * base if (i or j) else base
-            for i in range(na) for j in range(nb)]
-
-
-def _all_simple(top: kdb.Cell, children) -> bool:
-    """True when every placement under top on the layer is exact in integers (no magnification, no odd angle):
-    then a cell's units, found once in its own frame, are placed exactly as a walk would place them."""
+def _all_simple(h: Hierarchy, ci: int, li: int) -> bool:
+    """True when no placement under the cell on the layer is complex (see Hierarchy.simple)."""
     seen: set[int] = set()
-    stack = [top]
+    stack = [ci]
     while stack:
         cell = stack.pop()
-        layout = cell.layout()
-        for inst in children(cell):
-            if inst.is_complex():
+        for p in h.children(cell, li):
+            if p.complex:
                 return False
-            if inst.cell_index not in seen:
-                seen.add(inst.cell_index)
-                stack.append(layout.cell(inst.cell_index))
+            if p.cell not in seen:
+                seen.add(p.cell)
+                stack.append(p.cell)
     return True
 
 
-def _cell_units(cell: kdb.Cell, li: int, children, memo: dict[int, _Local]) -> _Local:
-    """The units of a cell in its own frame, in walk order (found once per cell)."""
-    found = memo.get(cell.cell_index())
+def _cell_units(h: Hierarchy, ci: int, li: int) -> _Local:
+    """The units of a cell in its own frame, in walk order (found once per cell and layer)."""
+    memo = h.local.setdefault(li, {})
+    found = memo.get(ci)
     if found is not None:
         return found
+    cell = h.layout.cell(ci)
     shapes = kdb.Region(cell.shapes(li))
-    kids = children(cell)
+    kids = h.children(ci, li)
     found = []
     if not kids:
         if not shapes.is_empty():
-            found.append((("cell", cell.cell_index()), kdb.ICplxTrans(), shapes.bbox(), shapes))
+            found.append((("cell", ci), IDENTITY, shapes.bbox(), shapes, (0, 0)))
     else:
         for n, poly in enumerate(shapes.each()):
-            found.append((("polygon", cell.cell_index(), n), kdb.ICplxTrans(), poly.bbox(), kdb.Region(poly)))
-        layout = cell.layout()
-        for inst in kids:
-            inner = memo.get(inst.cell_index)
-            if inner is None:
-                inner = _cell_units(layout.cell(inst.cell_index), li, children, memo)
-            for placed in _placements(inst):
-                found += [(key, placed * trans, box, region) for key, trans, box, region in inner]
-    memo[cell.cell_index()] = found
+            found.append((("polygon", ci, n), IDENTITY, poly.bbox(), kdb.Region(poly), (0, 0)))
+        for p in kids:
+            inner = _cell_units(h, p.cell, li)
+            for placed, placed_shift in p.placements():
+                for key, trans, box, region, shift in inner:
+                    both = placed if trans is IDENTITY else placed * trans
+                    total = None if placed_shift is None or shift is None else \
+                        (placed_shift[0] + shift[0], placed_shift[1] + shift[1])
+                    found.append((key, both, box, region, total))
+    memo[ci] = found
     return found
 
 
-def _walk_units(top: kdb.Cell, li: int, children) -> list[Unit]:
+def _walk_units(h: Hierarchy, top: kdb.Cell, li: int) -> list[Unit]:
     """The units of layer li, the hierarchy walked placement by placement (any transformation)."""
     layout = top.layout()
     regions: dict[tuple, kdb.Region] = {}
@@ -149,25 +240,27 @@ def _walk_units(top: kdb.Cell, li: int, children) -> list[Unit]:
 
     def walk(cell: kdb.Cell, trans: kdb.ICplxTrans) -> None:
         """Units of cell placed by trans."""
-        kids = children(cell)
+        kids = h.children(cell.cell_index(), li)
         shapes = own(cell)
         if not kids:
             if not shapes.is_empty():
-                units.append(Unit(("cell", cell.cell_index()), trans, shapes.bbox().transformed(trans), shapes))
+                units.append(_placed_unit(("cell", cell.cell_index()), trans, shapes.bbox(), shapes, None))
             return
         for n, poly in enumerate(shapes.each()):
             key = ("polygon", cell.cell_index(), n)
             if key not in regions:
                 regions[key] = kdb.Region(poly)
-            units.append(Unit(key, trans, poly.bbox().transformed(trans), regions[key]))
-        for inst in kids:
-            child = layout.cell(inst.cell_index)
-            base = inst.cplx_trans
-            na, nb = (inst.na, inst.nb) if inst.is_regular_array() else (1, 1)
+            units.append(_placed_unit(key, trans, poly.bbox(), regions[key], None))
+        for p in kids:
+            child = layout.cell(p.cell)
+            if p.array is None:
+                walk(child, trans * kdb.ICplxTrans() * p.base)
+                continue
+            na, nb, a, b = p.array
             for i in range(na):
                 for j in range(nb):
-                    step = kdb.ICplxTrans(kdb.Trans(inst.a * i + inst.b * j)) if (i or j) else kdb.ICplxTrans()
-                    walk(child, trans * step * base)
+                    step = kdb.ICplxTrans(kdb.Trans(a * i + b * j)) if (i or j) else kdb.ICplxTrans()
+                    walk(child, trans * step * p.base)
 
     walk(top, kdb.ICplxTrans())
     return units
@@ -193,13 +286,13 @@ def neighbourhood_sample(units: list[Unit], reach: int) -> kdb.Region:
         return kdb.Region()
     # unit m is a neighbour of unit n when its box touches n's box grown by the reach: the boxes grown by the
     # reach to the right and top touch (a symmetric relation), found in numpy
-    grown = np.array([(u.box.left, u.box.bottom, u.box.right + reach, u.box.top + reach) for u in units],
-                     dtype=np.int64)
+    grown = np.array([u.edges for u in units], dtype=np.int64)
+    grown[:, 2:] += reach
     a, b = touching_pairs(grown)
     near: dict[int, list[int]] = defaultdict(list)
     for n, m in zip(np.concatenate([a, b]).tolist(), np.concatenate([b, a]).tolist(), strict=True):
         near[n].append(m)
-    shifts = [_shift(u.trans) for u in units]
+    shifts = [u.shift for u in units]
 
     def relative(n: int, m: int) -> tuple:
         """Unit m seen from unit n: a plain difference when both are shifts (most placements), else exact."""

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import klayout.db as kdb
 import numpy as np
 
 from maskgen.drc.checks import ON_ROUND, ROUND_VERTICES
 from maskgen.drc.isolated import Placements
+
+if TYPE_CHECKING:
+    from maskgen.outputs.cdsample import Hierarchy
 
 FACING = 30
 """degrees: edges checked against each other for a width are at most this far from parallel."""
@@ -219,15 +223,28 @@ def _to_segment(c: tuple[float, float, float], edge: kdb.Edge) -> float:
 
 
 def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool,
-                             apart: Placements | None = None) -> CriticalDimension | None:
+                             apart: Placements | None = None,
+                             hierarchy: Hierarchy | None = None) -> CriticalDimension | None:
     """The critical dimension of one mask layer of a die, measured on one copy of each distinct neighbourhood.
 
     The sample holds every width and every space narrower than its reach (maskgen.outputs.cdsample); a result that is
     not narrower than the reach is measured again with a reach beyond it, so no narrower space can be missed. With
     `apart` (a die of many placed cells), while the placements stand farther apart than the reach the sample is
-    taken from the first placement of each cell alone: the others repeat its neighbourhoods."""
+    taken from the first placement of each cell alone: the others repeat its neighbourhoods. `hierarchy`: the
+    layout's instances as read for another layer of the same layout (read once for every mask)."""
+    from maskgen.outputs.cdsample import Hierarchy
+    hierarchy = hierarchy or Hierarchy(top.layout())
+    try:
+        return _sampled_cd(top, li, grid, opening, apart, hierarchy)
+    finally:
+        hierarchy.forget(li)
+
+
+def _sampled_cd(top: kdb.Cell, li: int, grid: float, opening: bool, apart: Placements | None,
+                hierarchy: Hierarchy) -> CriticalDimension | None:
+    """layer_critical_dimension with the layout's instances read."""
     from maskgen.outputs.cdsample import first_placement_units, layer_units, neighbourhood_sample
-    first = first_placement_units(top, li) if apart is not None else None
+    first = first_placement_units(top, li, hierarchy) if apart is not None else None
     every: list = []
 
     def units_within(reach: int | None) -> list:
@@ -235,15 +252,15 @@ def layer_critical_dimension(top: kdb.Cell, li: int, grid: float, opening: bool,
         if first is not None and apart is not None and (reach is None or apart.isolated((li,), reach)):
             return first
         if not every:
-            every.extend(layer_units(top, li))
+            every.extend(layer_units(top, li, hierarchy))
         return every
 
     units = units_within(None)
     if not units:
         return None
     dbu = top.layout().dbu
-    reach = min(min(u.box.width(), u.box.height()) for u in units if u.key[0] == "cell") \
-        if any(u.key[0] == "cell" for u in units) else min(min(u.box.width(), u.box.height()) for u in units)
+    cells = [u for u in units if u.key[0] == "cell"] or units
+    reach = min(min(u.edges[2] - u.edges[0], u.edges[3] - u.edges[1]) for u in cells)
     while True:
         cd = critical_dimension(neighbourhood_sample(units_within(reach), reach), dbu, grid, opening)
         if cd is None or cd.value / dbu < reach:

@@ -10,15 +10,19 @@ named by their role).
 Coordinates: maskgen um, die centre, y up, seen from the bumps -> KiCad mm, y down, seen from the top:
 (x, y) -> (-x / 1000, -y / 1000). Board coordinates of the test structures (already mirrored in x, y up):
 (x, y) -> (x / 1000, -y / 1000).
+
+kiutils draws the footprint's few graphic items and its header; the pads (one per ball, 100,000 on a large die)
+are written as text by `pad_text`, the same characters kiutils' Pad.to_sexpr writes for them, without a kiutils
+object per pad (tests/test_kicad.py compares the two).
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,8 +95,7 @@ def land_table(pdk_path: Path) -> LandTable:
     return validate(LandTable, read_yaml(path), path)
 
 
-@dataclass(frozen=True)
-class Land:
+class Land(NamedTuple):
     """One pad of a footprint: name, centre (mm, KiCad: top view, y down), copper diameter, mask margin (mm)."""
 
     name: str
@@ -113,27 +116,37 @@ def die_lands(sites: list[Any], ball_um: dict[str | None, float], table: LandTab
     """The die's lands: one per bump site (pad named by its JEDEC ball, else its name), placed as seen from the
     top (x and y of the bump-side layout negated in KiCad's y-down frame), sized from the site's bump type's
     ball (um) by the land table."""
+    sized: dict[float, tuple[float, float, float | None]] = {}
     out = []
     for s in sites:
         ball = ball_um.get(getattr(s, "bump_type", None)) or ball_um[None]
-        land = table.land(ball / 1000)
-        if table.mask == "NSMD":
-            copper, margin = land, table.mask_clearance
-        else:
-            copper, margin = round(land + 2 * table.smd_overlap, 6), -table.smd_overlap
-        paste = round((land * (1 + table.paste_ratio) - copper) / 2, 6) + 0.0 if table.paste else None
-        out.append(Land(s.ball or s.name, _mm(-s.x), _mm(-s.y), copper, margin, paste))
+        size = sized.get(ball)
+        if size is None:
+            size = sized[ball] = _land_size(ball, table)
+        out.append(Land(s.ball or s.name, _mm(-s.x), _mm(-s.y), *size))
     return out
 
 
-def _pad(land: Land) -> Any:
-    """A kiutils SMD pad for a land."""
-    from kiutils.footprint import Pad
-    from kiutils.items.common import Position
-    layers = ["F.Cu", "F.Mask"] + (["F.Paste"] if land.paste_margin is not None else [])
-    return Pad(number=land.name, type="smd", shape=land.shape, position=Position(X=land.x, Y=land.y),
-               size=Position(X=land.diameter, Y=land.diameter), layers=layers, solderMaskMargin=land.mask_margin,
-               solderPasteMargin=land.paste_margin if land.paste_margin else None)
+def _land_size(ball_um: float, table: LandTable) -> tuple[float, float, float | None]:
+    """(copper diameter, mask margin, paste margin or None) of the land under a ball (um), in mm."""
+    land = table.land(ball_um / 1000)
+    if table.mask == "NSMD":
+        copper, margin = land, table.mask_clearance
+    else:
+        copper, margin = round(land + 2 * table.smd_overlap, 6), -table.smd_overlap
+    paste = round((land * (1 + table.paste_ratio) - copper) / 2, 6) + 0.0 if table.paste else None
+    return copper, margin, paste
+
+
+def pad_text(land: Land) -> str:
+    """A land as the footprint's SMD pad: number, shape, centre, size, copper and mask (and paste) layers, mask
+    (and paste) margin, in the characters kiutils 1.4's Pad.to_sexpr writes for such a pad at the footprint's
+    indent (a zero paste margin left out, as kiutils leaves it)."""
+    name = land.name.replace('"', '\\"')
+    layers = '"F.Cu" "F.Mask" "F.Paste"' if land.paste_margin is not None else '"F.Cu" "F.Mask"'
+    paste = f" (solder_paste_margin {land.paste_margin})" if land.paste_margin else ""
+    return (f'  (pad "{name}" smd {land.shape} (at {land.x} {land.y}) (size {land.diameter} {land.diameter}) '
+            f'(layers {layers})\n    (solder_mask_margin {land.mask_margin}){paste})\n')
 
 
 def _line(a: tuple[float, float], b: tuple[float, float], layer: str, width: float) -> Any:
@@ -182,10 +195,28 @@ def _chamfered(corners: list[tuple[float, float]], sx: int, sy: int, ch: float) 
     return corners[:i] + cut + corners[i + 1:]
 
 
+@dataclass
+class KicadFootprint:
+    """A footprint to write: kiutils' Footprint of its header and drawing (texts, outlines, traces; no pads) and
+    its lands, the pads written after the drawing as kiutils places them."""
+
+    drawing: Any
+    lands: list[Land] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The .kicad_mod text: kiutils' text of the drawing, the pads (`pad_text`) before its closing parenthesis
+        (kiutils writes pads after the graphic items; the drawing holds no zones, models or groups to follow)."""
+        d = self.drawing
+        if d.pads or d.zones or d.models or d.groups:
+            raise ValueError("a footprint's drawing holds only its header and graphic items")
+        head = d.to_sexpr()
+        return head[:-2] + "".join(map(pad_text, self.lands)) + head[-2:]
+
+
 def footprint(name: str, description: str, lands: list[Land], body_um: tuple[float, float],
-              a1_mm: tuple[float, float], table: LandTable, tags: str = "WLCSP BGA maskgen") -> Any:
-    """A kiutils Footprint of the lands on a body (um) with courtyard, fab outline (A1 chamfer), silkscreen A1
-    mark, reference and value; the A1 corner a1_mm in footprint mm."""
+              a1_mm: tuple[float, float], table: LandTable, tags: str = "WLCSP BGA maskgen") -> KicadFootprint:
+    """The footprint of the lands on a body (um) with courtyard, fab outline (A1 chamfer), silkscreen A1 mark,
+    reference and value; the A1 corner a1_mm in footprint mm."""
     from kiutils.footprint import Footprint
     fp = Footprint(version=VERSION, generator="maskgen", layer="F.Cu", description=description, tags=tags)
     fp.entryName = name
@@ -216,18 +247,17 @@ def footprint(name: str, description: str, lands: list[Land], body_um: tuple[flo
         _poly([(ox, oy), (round(ox + sx * mark, 6), oy), (ox, round(oy + sy * mark, 6))], "F.SilkS",
               table.silk_line, fill=True),
     ]
-    fp.pads = [_pad(p) for p in lands]
-    return fp
+    return KicadFootprint(fp, list(lands))
 
 
-def write_footprint(fp: Any, path: Path) -> Path:
-    """Write a kiutils footprint as a .kicad_mod file, atomically (same footprint, same bytes)."""
-    return write_text(path, fp.to_sexpr())
+def write_footprint(fp: KicadFootprint, path: Path) -> Path:
+    """Write a footprint as a .kicad_mod file, atomically (same footprint, same bytes)."""
+    return write_text(path, fp.text())
 
 
-def die_footprint(design: Any, die: Any) -> Any:
-    """The die's board footprint (a kiutils Footprint): every bump's land, named by its ball, from its type's ball
-    size (solder.ball_diameter, else the reflowed bump width) by the PDK's land table."""
+def die_footprint(design: Any, die: Any) -> KicadFootprint:
+    """The die's board footprint: every bump's land, named by its ball, from its type's ball size
+    (solder.ball_diameter, else the reflowed bump width) by the PDK's land table."""
     r = design.recipe
     table = land_table(design.pdk.path)
     balls: dict[str | None, float] = {None: _ball(design)}
@@ -261,11 +291,10 @@ def _ball(design: Any) -> float:
     return design.recipe.solder.ball_diameter or design.bump.reflow_width
 
 
-def board_footprint(design: Any, plan: Any) -> Any:
+def board_footprint(design: Any, plan: Any) -> KicadFootprint:
     """The test vehicle's board side as a footprint: a land (board_land) under every chained and Kelvin bump
     named by its ball, the chain's board traces and the escape lines on F.Cu, a square probe pad at each escape
     end named by its role."""
-    from kiutils.items.common import Position
     r = design.recipe
     table = land_table(design.pdk.path)
     lands = [Land(s.ball or s.name, _mm(-s.x), _mm(-s.y), _mm(plan.board_land), table.mask_clearance)
@@ -277,15 +306,12 @@ def board_footprint(design: Any, plan: Any) -> Any:
     fp = footprint(f"{r.name}_board", words, lands, r.die.size, a1, table, "WLCSP test-vehicle daisy-chain maskgen")
     w = _mm(plan.trace)
     for link in plan.board_links:
-        fp.graphicItems.append(_line((_mm(-link.a.x), _mm(-link.a.y)), (_mm(-link.b.x), _mm(-link.b.y)), "F.Cu",
+        fp.drawing.graphicItems.append(_line((_mm(-link.a.x), _mm(-link.a.y)), (_mm(-link.b.x), _mm(-link.b.y)), "F.Cu",
                                      _mm(link.width)))
     for e in plan.escapes:
         start, end = (_mm(e.start[0]), _mm(-e.start[1])), (_mm(e.end[0]), _mm(-e.end[1]))
-        fp.graphicItems.append(_line(start, end, "F.Cu", w))
-        probe = Land(e.role, end[0], end[1], _mm(plan.probe_pad), table.mask_clearance, shape="rect")
-        pad = _pad(probe)
-        pad.size = Position(X=probe.diameter, Y=probe.diameter)
-        fp.pads.append(pad)
+        fp.drawing.graphicItems.append(_line(start, end, "F.Cu", w))
+        fp.lands.append(Land(e.role, end[0], end[1], _mm(plan.probe_pad), table.mask_clearance, shape="rect"))
     return fp
 
 

@@ -24,7 +24,8 @@ from maskgen.errors import given
 from maskgen.guard import doing
 from maskgen.input.pdk import DieMask, Pdk
 from maskgen.input.recipe import MaskSet
-from maskgen.outputs.critical import layer_critical_dimension
+from maskgen.outputs.cdsample import Hierarchy
+from maskgen.outputs.critical import CriticalDimension, layer_critical_dimension
 from maskgen.outputs.output import atomic, write_json, write_text
 from maskgen.outputs.plates import (
     INCH,
@@ -99,7 +100,6 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     margin = geo.die.field_margin
     field_box = kdb.Box(round((-die_w / 2 - margin) / dbu), round((-die_h / 2 - margin) / dbu),
                         round((die_w / 2 + margin) / dbu), round((die_h / 2 + margin) / dbu))
-    grid = result.design.pdk.grid
     name = result.design.recipe.name
     out_dir = result.out_dir / "masks"
     written: list[MaskFile] = []
@@ -110,12 +110,12 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
         if fmt.reticle is not None and "reticle" in fmt.format:
             check_reticle(geo.reticle, fmt.reticle, result.wafer.step, result.design.file)
     apart = placements_in(top, set())
+    cds = _critical_dimensions(result, ly, top, apart)
     for mask in result.manifest.masks:
         layer, datatype = mask.gds
         li = ly.find_layer(layer, datatype)
         label = f"{name} {mask.mask} L{mask.level} {mask.polarity.upper()} {mask.tone or ''}".strip()
-        cd = None if li is None else layer_critical_dimension(
-            top, li, grid, opening=result.design.pdk.layers[mask.mask].shape == "opening", apart=apart)
+        cd = cds[mask.level]
         entry = {**mask.as_json(), "field": "dark field" if mask.polarity == "clear" else "clear field",
                  **(cd.as_dict() if cd else {"critical_dimension": None, "cd_kind": None, "cd_at": None}),
                  **cd_rule(result.design.pdk, mask.mask, cd.value if cd else None),
@@ -155,6 +155,20 @@ def write_masks(result: BuildResult, oasis: bool = False) -> list[MaskFile]:
     write_json(out_dir / "mask_list.json", {"recipe": name, "process": result.design.process.name, "masks": rows})
     write_text(out_dir / "mask_list.csv", _csv(rows))
     return written
+
+
+def _critical_dimensions(result: BuildResult, ly: kdb.Layout, top: kdb.Cell,
+                         apart: Placements | None) -> dict[int, CriticalDimension | None]:
+    """Each mask's critical dimension by level, all measured before any mask is drawn (the die's instances read
+    once for them all, and let go before the masks' geometry is made)."""
+    hierarchy = Hierarchy(ly)
+    out = {}
+    for mask in result.manifest.masks:
+        li = ly.find_layer(*mask.gds)
+        out[mask.level] = None if li is None else layer_critical_dimension(
+            top, li, result.design.pdk.grid, opening=result.design.pdk.layers[mask.mask].shape == "opening",
+            apart=apart, hierarchy=hierarchy)
+    return out
 
 
 TILE = 500.0
