@@ -19,6 +19,7 @@ import numpy as np
 
 from maskgen.drc.checks import Markers
 from maskgen.drc.layers import LayoutLayers
+from maskgen.layout.geometry import span_pairs, square_spans
 
 MIN_INSTANCES = 1000
 """Child instances of the top cell from which a rule is checked per cell: below it (every shipped template, a
@@ -169,25 +170,12 @@ def _touching(boxes: np.ndarray, first_only: bool = False):
     if n < 2:
         return
     size = int(max((boxes[:, 2] - boxes[:, 0]).max(), (boxes[:, 3] - boxes[:, 1]).max(), 1))
-    bx, by = boxes[:, 0] // size, boxes[:, 1] // size
-    bx, by = bx - bx.min(), by - by.min()
-    rows = int(by.max()) + 3
-    key = bx * rows + by + 1
-    order = np.argsort(key, kind="stable")
-    key, b = key[order], boxes[order]
-    index = np.arange(n)
-    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
-        target = key + dx * rows + dy
-        lo = np.searchsorted(key, target, "left")
-        hi = np.searchsorted(key, target, "right")
-        if dx == dy == 0:
-            lo = np.maximum(lo, index + 1)        # each pair in a bucket once
-        counts = np.maximum(hi - lo, 0)
-        total = int(counts.sum())
-        if total == 0:
+    order, spans = square_spans(boxes[:, 0] // size, boxes[:, 1] // size)
+    b = boxes[order]
+    for lo, counts in spans:
+        if not counts.any():
             continue
-        a = np.repeat(index, counts)
-        c = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        a, c = span_pairs(lo, counts)
         hit = (b[a, 0] <= b[c, 2]) & (b[c, 0] <= b[a, 2]) & (b[a, 1] <= b[c, 3]) & (b[c, 1] <= b[a, 3])
         if hit.any():
             yield order[a[hit]], order[c[hit]]

@@ -58,3 +58,39 @@ def fmt_um(value: float) -> str:
     """A length for a cell name: 212.5 -> '212p5', -40 -> 'm40'."""
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return text.replace("-", "m").replace(".", "p")
+
+
+NEIGHBOUR_SQUARES = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+"""A square and the four neighbours after it (up; right and down, level, up): visiting these from every square
+meets each pair of same-or-adjacent squares once."""
+
+
+def square_spans(bx: np.ndarray, by: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Items filed in grid squares (integer column bx, row by each): the order that sorts them by square, and for
+    each of `NEIGHBOUR_SQUARES` where each sorted item's partners start (index into that order) and how many there
+    are, so that each pair of items in the same or adjacent squares comes once (`span_pairs` lists them)."""
+    bx = bx - bx.min()
+    by = by - by.min()
+    rows = int(by.max()) + 3
+    key = bx * rows + by + 1
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    index = np.arange(len(key))
+    spans = []
+    for dx, dy in NEIGHBOUR_SQUARES:
+        target = key + dx * rows + dy
+        lo = np.searchsorted(key, target, "left")
+        hi = np.searchsorted(key, target, "right")
+        if dx == dy == 0:
+            lo = np.maximum(lo, index + 1)     # each pair within a square once
+        spans.append((lo, np.maximum(hi - lo, 0)))
+    return order, spans
+
+
+def span_pairs(lo: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (a, b) of sorted items one span of `square_spans` gives: item a with each of its counts[a]
+    partners from lo[a] on."""
+    total = int(counts.sum())
+    a = np.repeat(np.arange(len(lo)), counts)
+    b = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return a, b

@@ -31,6 +31,7 @@ from maskgen.input.recipe import (
     TableMap,
 )
 from maskgen.input.site import Site
+from maskgen.layout.geometry import span_pairs, square_spans
 
 
 @dataclass(frozen=True)
@@ -411,29 +412,15 @@ def _nearest_in_squares(p: np.ndarray, bound: float) -> float | None:
         return None
     bx = np.floor((p[:, 0] - p[:, 0].min()) / size).astype(np.int64)
     by = np.floor((p[:, 1] - p[:, 1].min()) / size).astype(np.int64)
-    rows = int(by.max()) + 3
-    key = bx * rows + by + 1
-    order = np.argsort(key, kind="stable")
-    key, q = key[order], p[order]
-    n = len(q)
-    index = np.arange(n)
-    spans = []
-    for dx, dy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
-        target = key + dx * rows + dy
-        lo = np.searchsorted(key, target, "left")
-        hi = np.searchsorted(key, target, "right")
-        if dx == dy == 0:
-            lo = np.maximum(lo, index + 1)     # each pair within a square once
-        spans.append((lo, np.maximum(hi - lo, 0)))
-    if sum(int(c.sum()) for _, c in spans) > MAX_PAIRS_PER_POINT * n:
+    order, spans = square_spans(bx, by)
+    q = p[order]
+    if sum(int(c.sum()) for _, c in spans) > MAX_PAIRS_PER_POINT * len(q):
         return None
     best = bound
     for lo, counts in spans:
-        total = int(counts.sum())
-        if total == 0:
+        if not counts.any():
             continue
-        a = np.repeat(index, counts)
-        b = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        a, b = span_pairs(lo, counts)
         best = min(best, float(np.hypot(q[b, 0] - q[a, 0], q[b, 1] - q[a, 1]).min()))
     return best
 
