@@ -230,7 +230,8 @@ def build(
         dirty = _sweep(result, path, out, pdk, not no_drc, max_sites, jobs, dask) or dirty
     if not no_report:
         from maskgen.report import write_report
-        typer.echo(f"report {write_report(result.files['gds'], result.drc, drc_run=not no_drc)}")
+        page = write_report(result.files["gds"], result.drc, drc_run=not no_drc, manifest=result.manifest)
+        typer.echo(f"report {page}")
     if dirty and not allow_dirty:
         raise typer.Exit(1)
 

@@ -39,13 +39,15 @@ def layout_drc(layout: Path) -> Any:
     return run_drc(layout, load_pdk(manifest_pdk(manifest)), manifest=manifest, manifest_path=manifest_path)
 
 
-def write_report(layout: Path, drc: Any = None, out: Path | None = None, drc_run: bool = True) -> Path:
+def write_report(layout: Path, drc: Any = None, out: Path | None = None, drc_run: bool = True,
+                 manifest: BuildManifest | None = None) -> Path:
     """Write the report of a built layout (default beside it as report.html), atomically; drc: the build's DRC
-    result (None with drc_run: the DRC was not run, said so on the page)."""
+    result (None with drc_run: the DRC was not run, said so on the page); manifest: the build's own, when the
+    caller has it (else the one beside the layout is read)."""
     from maskgen.outputs.output import write_text
 
     layout = Path(layout)
-    text = report_html(layout, build_manifest(layout), drc, drc_run)
+    text = report_html(layout, manifest if manifest is not None else build_manifest(layout), drc, drc_run)
     return write_text(out or layout.parent / REPORT, text)
 
 
