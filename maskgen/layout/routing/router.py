@@ -560,13 +560,12 @@ class _Router:
 
     def _near(self, n: int, order: list[int]) -> list[int]:
         """The other nets whose lines come within reach of net n's (boxes of their elements overlap), in order."""
-        g = self.g
         _, nodes = self.used.get(n, (None, None))
         if nodes is None or not len(nodes):
             return []
-        reach = int(g.st_di.max(initial=0)) + 1
-        i, j = nodes % g.nx, nodes // g.nx
-        lo_i, hi_i, lo_j, hi_j = i.min() - reach, i.max() + reach, j.min() - reach, j.max() + reach
+        reach = int(self.g.st_di.max(initial=0)) + 1
+        i0, i1, j0, j1 = self.boxes[n]           # kept by _commit beside self.used
+        lo_i, hi_i, lo_j, hi_j = i0 - reach, i1 + reach, j0 - reach, j1 + reach
         out = []
         for m in order:
             if m == n or m not in self.used or not len(self.used[m][1]):
